@@ -1,0 +1,1 @@
+"""The CLI commands, one module per area; nervecenter/cli.py loads them lazily."""

@@ -1,0 +1,15 @@
+"""The one place that reads the wall clock: today in the practice's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+
+def now(timezone: str) -> datetime:
+    return datetime.now(ZoneInfo(timezone))
+
+
+def today(timezone: str, on: date | None = None) -> date:
+    """`on` when given (the `--on` option), else today's date in `timezone`."""
+    return on if on is not None else now(timezone).date()

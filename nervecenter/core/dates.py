@@ -1,0 +1,41 @@
+"""Calendar arithmetic for credentials: months that clamp, and expiry derivation.
+
+This is the one place that knows how an issue date becomes an expiry date.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+EXPIRY_RULES = ("exact", "end_of_month", "end_of_year")
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus `months` calendar months; the 31st clamps to the target month's end."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def end_of_month(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def derive_expiry(issued: date, validity_months: int, rule: str) -> date:
+    """The last valid day of a credential issued on `issued`.
+
+    `exact`: the day before the same date `validity_months` later (issued 2024-03-15 for 24
+    months is valid through 2026-03-14); `end_of_month`: through the end of the month
+    `validity_months` after issue (AHA cards); `end_of_year`: through December 31 of the year
+    `validity_months` after issue (ABRET).
+    """
+    if rule not in EXPIRY_RULES:
+        raise ValueError(f"unknown expiry rule {rule!r}; use one of {', '.join(EXPIRY_RULES)}")
+    target = add_months(issued, validity_months)
+    if rule == "end_of_month":
+        return end_of_month(target)
+    if rule == "end_of_year":
+        return date(target.year, 12, 31)
+    return date.fromordinal(target.toordinal() - 1)

@@ -1,0 +1,43 @@
+"""Errors a user can cause, each naming where and how to fix it.
+
+    NerveCenterError            any error we report as a one-line message, never a traceback
+      ConfigError               one or more problems in configuration or input files
+      DatabaseError             the database cannot be reached or is at the wrong revision
+      PluginError               a plugin failed to load
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in one file: rendered `file:line: message` (line 0 = the whole file)."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class NerveCenterError(Exception):
+    """An error reported to the user as a message, without a traceback."""
+
+
+class ConfigError(NerveCenterError):
+    """Problems found in files; nothing was loaded or written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class DatabaseError(NerveCenterError):
+    """The database cannot be reached, or its schema is not the one this version expects."""
+
+
+class PluginError(NerveCenterError):
+    """A plugin failed to load; the message names the plugin and the reason."""

@@ -1,0 +1,86 @@
+"""What an evaluation produces. `as_dict()` gives the stable JSON keys of SPEC.md section 11."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from nervecenter.core.model import Case, Credential
+
+Outcome = Literal["cleared", "warning", "blocked", "unstaffed"]
+REASONS = ("missing", "expired", "not_yet_valid", "too_old", "expires_too_soon", "revoked",
+           "wrong_issuer", "unverified", "limit_exceeded")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One unmet requirement of one case."""
+
+    person: str | None
+    role: str
+    type: str  # credential type id, or the rule kind id for `rule:` requirements
+    reason: str  # one of REASONS
+    source: str  # "facility:<id>" or "state:<code>"
+    detail: str  # one sentence a scheduler can act on
+    enforcement: str = "block"
+    credential: str | None = None  # the credential id concerned, when there is one
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"person": self.person, "role": self.role, "type": self.type,
+                "reason": self.reason, "source": self.source, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Clearance:
+    case: Case
+    outcome: Outcome
+    problems: tuple[Problem, ...] = ()
+    backups: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.case
+        return {"id": c.id, "facility": c.facility, "start": c.start.isoformat(),
+                "end": c.end.isoformat() if c.end else None, "procedure": c.procedure,
+                "technologist": c.technologist, "reader": c.reader,
+                "outcome": self.outcome, "problems": [p.as_dict() for p in self.problems],
+                "backups": list(self.backups)}
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """When a credential is due for the places its holder works, and how urgent that is."""
+
+    credential: Credential
+    due: date
+    due_reason: str | None  # set when a facility's rule made it earlier than the expiry
+    days_left: int
+    stage: int | None  # the current stage, None when further off than the first stage
+    cases: tuple[str, ...] = ()  # ids of cases in the horizon it endangers
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.credential
+        return {"person": c.person, "credential": c.id, "type": c.type, "scope": c.scope,
+                "expires": c.expires.isoformat(), "due": self.due.isoformat(),
+                "due_reason": self.due_reason, "days_left": self.days_left, "stage": self.stage,
+                "status": c.status}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    type: str
+    attribute: str
+    values: dict[str, Any]  # facility id -> its value for the attribute
+    affected: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "attribute": self.attribute, "values": dict(self.values),
+                "affected": list(self.affected)}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    as_of: date
+    clearances: tuple[Clearance, ...] = ()
+    due_dates: tuple[DueDate, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
