@@ -1,0 +1,264 @@
+"""The plugin manager: NerveCenter's own features and third-party packages, through the same hooks.
+
+Built-in plugins are the modules in DEFAULT_PLUGINS; third-party packages declare an entry point
+in the group `nervecenter`. Both are loaded once, on first use. What the plugins register is
+collected into a `Registry`, each item remembering the plugin that added it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.metadata
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import pluggy
+
+from nervecenter import __version__
+from nervecenter.core import hookspecs
+from nervecenter.core.errors import PluginError
+from nervecenter.core.model import RuleKind
+
+# Modules registered as plugins before any entry point; a module may set PLUGIN_NAME,
+# otherwise its last dotted part names it.
+DEFAULT_PLUGINS = [
+    "nervecenter.plugins.ionm",
+    "nervecenter.plugins.facility_health",
+]
+
+ENTRY_POINT_GROUP = "nervecenter"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    version: str
+    module: str
+    package: str | None = None  # the distribution of a third-party plugin; None when built in
+
+
+@dataclass(frozen=True)
+class TypeSource:
+    """One credential type as a plugin registered it: a dict, or the path of a YAML file."""
+
+    plugin: str
+    data: dict | None = None
+    path: Path | None = None
+
+
+@dataclass
+class Registry:
+    """Everything the loaded plugins registered."""
+
+    plugins: dict[str, PluginInfo] = field(default_factory=dict)
+    credential_types: list[TypeSource] = field(default_factory=list)
+    rule_kinds: dict[str, RuleKind] = field(default_factory=dict)
+    channels: dict[str, Any] = field(default_factory=dict)  # id -> ChannelKind
+    channel_plugins: dict[str, str] = field(default_factory=dict)  # channel id -> plugin name
+
+
+@dataclass
+class _Loaded:
+    pm: pluggy.PluginManager
+    plugins: dict[str, PluginInfo]
+    failures: list[str]
+    registry: Registry | None = None
+
+
+_loaded: _Loaded | None = None
+
+
+def _where(exc: BaseException) -> str:
+    """`file:line: ` of the innermost frame of real source in a traceback, or ''."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}: "
+    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{_where(exc)}{type(exc).__name__}: {exc}"
+
+
+def _load() -> _Loaded:
+    pm = pluggy.PluginManager("nervecenter")
+    pm.add_hookspecs(hookspecs)
+    plugins: dict[str, PluginInfo] = {}
+    failures: list[str] = []
+
+    def add(module, info: PluginInfo, who: str) -> None:
+        if info.name in plugins:
+            failures.append(f"{who}: the plugin name {info.name!r} is already taken by "
+                            f"{plugins[info.name].module}; rename the entry point")
+            return
+        try:
+            pm.register(module, name=info.name)
+        except pluggy.PluginValidationError as e:
+            failures.append(f"{who}: {e}; check the hook's name and arguments in docs/plugins.md")
+            return
+        plugins[info.name] = info
+
+    for dotted in DEFAULT_PLUGINS:
+        try:
+            module = importlib.import_module(dotted)
+        except Exception as e:  # noqa: BLE001 - any failure is reported with the plugin's name
+            failures.append(f"built-in plugin {dotted} failed to load: {_reason(e)}")
+            continue
+        name = getattr(module, "PLUGIN_NAME", dotted.rsplit(".", 1)[-1])
+        add(module, PluginInfo(name, __version__, dotted), f"built-in plugin {dotted}")
+
+    for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        dist = ep.dist.name if ep.dist else None
+        version = ep.dist.version if ep.dist else "?"
+        who = f"plugin {ep.name!r} (package {dist or '?'} {version})"
+        try:
+            module = ep.load()
+        except Exception as e:  # noqa: BLE001
+            failures.append(f"{who} failed to load: {_reason(e)}; fix it or "
+                            f"`pip uninstall {dist or ep.name}`")
+            continue
+        add(module, PluginInfo(ep.name, version, ep.value, dist), who)
+
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as e:
+        failures.append(f"plugin {pm.get_name(e.plugin)!r}: {e}; "
+                        "the hooks are listed in docs/plugins.md")
+    return _Loaded(pm, plugins, failures)
+
+
+def _state() -> _Loaded:
+    global _loaded
+    if _loaded is None:
+        _loaded = _load()
+    return _loaded
+
+
+def reset() -> None:
+    """Forget the loaded plugins (tests that install or register plugins call this)."""
+    global _loaded
+    _loaded = None
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The plugin manager with built-in and installed plugins; PluginError if any failed to load."""
+    state = _state()
+    if state.failures:
+        raise PluginError("\n".join(state.failures))
+    return state.pm
+
+
+def registry() -> Registry:
+    """What every plugin registered; PluginError naming each plugin that failed and why."""
+    state = _state()
+    if state.registry is not None:
+        return state.registry
+    get_plugin_manager()
+    reg = Registry(plugins=dict(state.plugins))
+    errors: list[str] = []
+    current: list[str] = [""]  # the plugin whose hook is running
+
+    def register_type(item) -> None:
+        if isinstance(item, (str, Path)):
+            reg.credential_types.append(TypeSource(current[0], path=Path(item)))
+        elif isinstance(item, dict):
+            reg.credential_types.append(TypeSource(current[0], data=item))
+        else:
+            raise PluginError(f"register() takes a dict or the path of a YAML file, "
+                              f"not {type(item).__name__}")
+
+    def register_rule_kind(kind) -> None:
+        if not isinstance(kind, RuleKind):
+            raise PluginError(f"register() takes a nervecenter.core.model.RuleKind, "
+                              f"not {type(kind).__name__}")
+        if kind.id in reg.rule_kinds:
+            raise PluginError(f"rule kind {kind.id!r} is already registered by plugin "
+                              f"{reg.rule_kinds[kind.id].plugin!r}")
+        reg.rule_kinds[kind.id] = dataclasses.replace(kind, plugin=current[0])
+
+    def register_channel(kind) -> None:
+        kind_id = getattr(kind, "id", None)
+        if not kind_id or not getattr(kind, "schemes", None):
+            raise PluginError("register() takes a ChannelKind with an `id` and `schemes` "
+                              "(nervecenter.core.channels)")
+        if kind_id in reg.channels:
+            raise PluginError(f"channel {kind_id!r} is already registered by plugin "
+                              f"{reg.channel_plugins[kind_id]!r}")
+        reg.channels[kind_id] = kind
+        reg.channel_plugins[kind_id] = current[0]
+
+    for hook_name, register in (("register_credential_types", register_type),
+                                ("register_rule_kinds", register_rule_kind),
+                                ("register_channels", register_channel)):
+        for impl in getattr(state.pm.hook, hook_name).get_hookimpls():
+            current[0] = impl.plugin_name
+            try:
+                impl.function(*[register for _ in impl.argnames])
+            except PluginError as e:
+                errors.append(f"plugin {impl.plugin_name!r}, {hook_name}: {e}")
+            except Exception as e:  # noqa: BLE001
+                errors.append(f"plugin {impl.plugin_name!r} failed in {hook_name}: {_reason(e)}")
+    if errors:
+        raise PluginError("\n".join(errors))
+    state.registry = reg
+    return reg
+
+
+def commands_by_plugin(tolerant: bool = False) -> dict[str, dict[str, click.Command]]:
+    """The commands each plugin adds through `register_commands`, by plugin name.
+
+    `tolerant` skips plugins that failed (so that `nervecenter --help` still works and `check`
+    can report them) instead of raising PluginError.
+    """
+    state = _state()
+    if state.failures and not tolerant:
+        raise PluginError("\n".join(state.failures))
+    result: dict[str, dict[str, click.Command]] = {}
+    errors: list[str] = []
+    for impl in state.pm.hook.register_commands.get_hookimpls():
+        group = click.Group()
+        try:
+            impl.function(*[group for _ in impl.argnames])
+        except Exception as e:  # noqa: BLE001
+            errors.append(f"plugin {impl.plugin_name!r} failed in register_commands: {_reason(e)}")
+            continue
+        result[impl.plugin_name] = dict(group.commands)
+    if errors and not tolerant:
+        raise PluginError("\n".join(errors))
+    return result
+
+
+def plugin_commands() -> dict[str, click.Command]:
+    """Every command plugins add, by name (cli.py calls this; broken plugins are skipped)."""
+    commands: dict[str, click.Command] = {}
+    for found in commands_by_plugin(tolerant=True).values():
+        commands.update(found)
+    return commands
+
+
+def describe(credential_types: dict) -> list[dict[str, Any]]:
+    """Each plugin with its version and what it adds, for `nervecenter plugins`.
+
+    `credential_types` is the loaded types by id (config.plugin_credential_types()), whose
+    `.plugin` says which plugin defined each.
+    """
+    reg = registry()
+    commands = commands_by_plugin()
+    rows = []
+    for info in reg.plugins.values():
+        rows.append({
+            "name": info.name,
+            "version": info.version,
+            "package": info.package,
+            "module": info.module,
+            "credential_types": sorted(t for t, ct in credential_types.items()
+                                       if ct.plugin == info.name),
+            "rule_kinds": sorted(k for k, rk in reg.rule_kinds.items() if rk.plugin == info.name),
+            "channels": sorted(c for c, p in reg.channel_plugins.items() if p == info.name),
+            "commands": sorted(commands.get(info.name, {})),
+        })
+    return rows
