@@ -7,12 +7,17 @@ found later (schema, unknown type, duplicate id) can name `file:line`.
 
 from __future__ import annotations
 
+import calendar
+import copy
 import difflib
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 
 from nervecenter.core.errors import ConfigError, Problem
 
@@ -57,8 +62,36 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> date | datetime:
+    """YAML dates and times; an impossible date (2026-02-30) is a marked error, not a crash."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        text = loader.construct_scalar(node)
+        raise yaml.constructor.ConstructorError(
+            None, None, not_a_date(text), node.start_mark) from None
+
+
+def not_a_date(text: str) -> str:
+    """Why `text` (YYYY-MM-DD...) is not a date, e.g. 'February 2026 has 28 days'."""
+    m = _YMD.match(text)
+    if not m:
+        return f"{text} is not a date; write YYYY-MM-DD"
+    year, month, day = (int(g) for g in m.groups())
+    if not 1 <= month <= 12:
+        return f"{text} is not a date: there is no month {month}; write YYYY-MM-DD"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return (f"{text} is not a date: {calendar.month_name[month]} {year} has {days} days")
+    return f"{text} is not a valid date or time; write YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load(path: Path, display: str | None = None) -> Any:
@@ -75,16 +108,18 @@ def load(path: Path, display: str | None = None) -> Any:
 
 def loads(text: str, name: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 0
         what = e.problem or str(e)
+        if isinstance(e, yaml.constructor.ConstructorError):  # a bad value, not bad syntax
+            raise ConfigError([Problem(name, line, what)]) from None
         if "\\t" in what or "\t" in what:
             what += "; indent with spaces, not tabs"
-        elif not isinstance(e, yaml.constructor.ConstructorError):
+        else:
             what += "; check the indentation and quoting on this line or the one before"
-        raise ConfigError([Problem(name, line, f"YAML syntax: {what}")])
+        raise ConfigError([Problem(name, line, f"YAML syntax: {what}")]) from None
     except yaml.YAMLError as e:
         raise ConfigError([Problem(name, 0, f"YAML syntax: {e}")])
 
@@ -121,13 +156,64 @@ def _describe(error) -> str:
     if error.validator == "minimum":
         return prefix + f"{error.instance!r} is below the minimum {error.validator_value}; use a number >= {error.validator_value}"
     if error.validator == "type":
-        return prefix + f"{error.instance!r} is not of type {error.validator_value}"
+        return prefix + f"{_show(error.instance)} is not of type {error.validator_value}"
+    if error.validator == "format" and error.validator_value == "date":
+        return prefix + not_a_date(str(error.instance))
+    if error.validator == "oneOf" and "description" in error.schema:
+        return prefix + f"{_show(error.instance)} is not valid here; expected: " + \
+            error.schema["description"]
+    if error.validator == "pattern":
+        return prefix + f"{_show(error.instance)} does not match {error.validator_value}"
     return prefix + error.message
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _is_string(checker, instance) -> bool:
+    # YAML turns 2026-12-31 into a date: schemas say {"type": "string", "format": "date"}.
+    return isinstance(instance, (str, date))
+
+
+def _is_date(instance) -> bool:
+    if isinstance(instance, datetime):
+        return False
+    if isinstance(instance, date):
+        return True
+    if isinstance(instance, str):
+        try:
+            date.fromisoformat(instance)
+        except ValueError:
+            return False
+        return len(instance) == 10
+    return True
+
+
+_FORMATS = copy.deepcopy(Draft202012Validator.FORMAT_CHECKER)
+_FORMATS.checks("date")(_is_date)
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("string", _is_string))
+_validators: dict[int, Any] = {}
+
+
+def _validator(schema: dict):
+    v = _validators.get(id(schema))
+    if v is None or v.schema is not schema:
+        v = _validators[id(schema)] = _Validator(schema, format_checker=_FORMATS)
+    return v
 
 
 def validate(data: Any, schema: dict, name: str) -> list[Problem]:
     """Problems of `data` against a JSON Schema (Draft 2020-12), each at its line."""
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = _validator(schema)
     problems = []
     for error in validator.iter_errors(data):
         # For an unknown key, point at the key itself rather than its mapping.
