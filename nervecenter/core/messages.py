@@ -1,0 +1,284 @@
+"""What alerts say: a title, a plain-text body and an HTML body (for email), per alert kind.
+
+A message names who, which credential, the due date, why it is due (a facility's rule), the cases
+it endangers and what to do. Bodies are built from blocks (paragraphs, bullet lists, headings)
+rendered twice, so the text and the HTML always say the same thing.
+"""
+
+from __future__ import annotations
+
+import html as _html
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from nervecenter.core.model import Case, Credential, Practice, Snapshot
+
+Block = str | list | tuple  # paragraph | bullet list | ("h", heading)
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Context:
+    practice: Practice
+    snapshot: Snapshot
+    name: Callable[[str], str]  # recipient/person id -> display name
+    cases: dict[str, Case]
+    today: date
+
+
+def render(title: str, blocks: Sequence[Block]) -> Message:
+    text_parts, html_parts = [], []
+    for b in blocks:
+        if isinstance(b, tuple):
+            text_parts.append(f"{b[1]}\n" + "-" * len(b[1]))
+            html_parts.append(f"<h3>{_html.escape(b[1])}</h3>")
+        elif isinstance(b, list):
+            text_parts.append("\n".join(f"- {item}" for item in b) if b else "- (none)")
+            lis = "".join(f"<li>{_html.escape(item)}</li>" for item in b) or "<li>(none)</li>"
+            html_parts.append(f"<ul>{lis}</ul>")
+        else:
+            text_parts.append(b)
+            html_parts.append(f"<p>{_html.escape(b)}</p>")
+    text = "\n\n".join(text_parts)
+    body = "\n".join(html_parts)
+    page = (f"<html><body style=\"font-family: sans-serif\"><h2>{_html.escape(title)}</h2>\n"
+            f"{body}\n</body></html>")
+    return Message(title, text, page)
+
+
+def group(msgs: Sequence[Message], recipient_name: str) -> Message:
+    """Several alerts for one recipient on one channel, as one message."""
+    if len(msgs) == 1:
+        return msgs[0]
+    title = f"{len(msgs)} alerts for {recipient_name}: {msgs[0].title}; and {len(msgs) - 1} more"
+    text = "\n\n".join(f"{m.title}\n{'=' * len(m.title)}\n\n{m.text}" for m in msgs)
+    sections = "\n<hr>\n".join(
+        f"<h2>{_html.escape(m.title)}</h2>\n{_inner(m.html)}" for m in msgs)
+    page = f"<html><body style=\"font-family: sans-serif\">\n{sections}\n</body></html>"
+    return Message(title, text, page)
+
+
+def _inner(page: str) -> str:
+    start = page.find("</h2>")
+    body = page[start + 5:] if start >= 0 else page
+    return body.replace("</body></html>", "").strip()
+
+
+# ---------------------------------------------------------------- describing things
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if abs(n) == 1 else f"{n} days"
+
+
+def credential_label(ctx: Context, c: Credential) -> str:
+    t = ctx.practice.credential_types.get(c.type)
+    label = t.name if t else c.type
+    if c.scope:
+        f = ctx.practice.facilities.get(c.scope)
+        label += f" at {f.name}" if f else f" ({c.scope})"
+    if c.number:
+        label += f" no. {c.number}"
+    return label
+
+
+def _facility_name(ctx: Context, fid: str) -> str:
+    f = ctx.practice.facilities.get(fid)
+    return f.name if f else fid
+
+
+def why_due(ctx: Context, c: Credential, due: date, reason: str | None) -> str:
+    """One sentence: when it is due and, when a facility made it earlier, why."""
+    if not reason:
+        return f"It expires on {c.expires.isoformat()}."
+    where, _, rule = reason.partition(":")
+    rule = rule.strip()
+    name = _facility_name(ctx, where.strip()) if rule else None
+    if rule.startswith("max_age_months"):
+        months = rule.split()[-1]
+        why = f"{name} accepts it only within {months} months of its issue date"
+    elif rule.startswith("valid_days_after_case"):
+        n = rule.split()[-1]
+        why = f"{name} requires it to stay valid {n} days after each case there"
+    else:
+        why = reason
+    return (f"It is due on {due.isoformat()} although it expires on {c.expires.isoformat()}: "
+            f"{why}.")
+
+
+def case_label(ctx: Context, case: Case) -> str:
+    return (f"{case.id} on {case.start.date().isoformat()} {case.start.strftime('%H:%M')} at "
+            f"{_facility_name(ctx, case.facility)}" + (f" ({case.procedure})" if case.procedure else ""))
+
+
+def _endangered(ctx: Context, case_ids: Iterable[str]) -> list[Block]:
+    cases = [ctx.cases[i] for i in case_ids if i in ctx.cases]
+    if not cases:
+        return []
+    return ["Cases it endangers:", [case_label(ctx, c) for c in cases]]
+
+
+def _what_to_do(ctx: Context, c: Credential) -> list[Block]:
+    t = ctx.practice.credential_types.get(c.type)
+    steps = []
+    if c.status == "renewal_submitted":
+        steps.append("A renewal is recorded as submitted; record the new expiry once it arrives "
+                     f"(nervecenter renew {c.person} {c.type} --expires DATE).")
+    elif t and t.renewal_lead_days:
+        steps.append(f"Renewal usually takes {_days(t.renewal_lead_days)} to process; "
+                     "start it now if you have not.")
+    else:
+        steps.append("Renew it and send the new card or certificate to your manager.")
+    if t and t.verify_url:
+        steps.append(f"Renew or verify at {t.verify_url}")
+    return steps
+
+
+# ---------------------------------------------------------------- alert kinds
+
+
+def credential_stage(ctx: Context, d) -> Message:
+    c = d.credential
+    who, what = ctx.name(c.person), credential_label(ctx, c)
+    when = "today" if d.days_left == 0 else f"in {_days(d.days_left)} ({d.due.isoformat()})"
+    verb = "expires" if d.days_left == 0 and not d.due_reason else "is due"
+    title = f"{who}: {what} {verb} {when}"
+    blocks: list[Block] = [f"{who}'s {what} {verb} {when}.", why_due(ctx, c, d.due, d.due_reason)]
+    blocks += _endangered(ctx, d.cases)
+    blocks += _what_to_do(ctx, c)
+    return render(title, blocks)
+
+
+def credential_lapsed(ctx: Context, d) -> Message:
+    c = d.credential
+    who, what = ctx.name(c.person), credential_label(ctx, c)
+    ago = -d.days_left
+    title = f"{who}: {what} lapsed {_days(ago)} ago ({d.due.isoformat()})"
+    blocks: list[Block] = [
+        (f"{who}'s {what} lapsed: it was good through {d.due.isoformat()}, {_days(ago)} ago. "
+        "Cases that require it are blocked until it is renewed."),
+        why_due(ctx, c, d.due, d.due_reason)]
+    blocks += _endangered(ctx, d.cases)
+    blocks += _what_to_do(ctx, c)
+    blocks.append(f"This reminder repeats every "
+                  f"{_days(ctx.practice.alerts.expired_repeat_days)} until it is renewed or silenced.")
+    return render(title, blocks)
+
+
+def renewal_deadline(ctx: Context, d, lead: int) -> Message:
+    c = d.credential
+    who, what = ctx.name(c.person), credential_label(ctx, c)
+    if d.days_left < lead:
+        title = f"{who}: too late for the usual {_days(lead)} renewal of {what}"
+        first = (f"{what} is due on {d.due.isoformat()}, in {_days(d.days_left)}, but its renewal "
+                 f"usually takes {_days(lead)}: the usual processing time has already run out. "
+                 "Start the renewal today and ask for expedited processing, or plan cover for "
+                 "the cases below.")
+    else:
+        title = f"{who}: start renewing {what} now"
+        first = (f"{what} is due on {d.due.isoformat()}, in {_days(d.days_left)}, and its renewal "
+                 f"usually takes {_days(lead)}: the renewal must start now.")
+    blocks: list[Block] = [first, why_due(ctx, c, d.due, d.due_reason)]
+    blocks += _endangered(ctx, d.cases)
+    t = ctx.practice.credential_types.get(c.type)
+    if t and t.verify_url:
+        blocks.append(f"Renew or verify at {t.verify_url}")
+    blocks.append(f"When it is submitted, record it: nervecenter renew {c.person} {c.type} "
+                  "--submitted")
+    return render(title, blocks)
+
+
+def _problem_lines(ctx: Context, clearance) -> list[str]:
+    return [p.detail for p in clearance.problems]
+
+
+def _backups(ctx: Context, clearance) -> str:
+    if not clearance.backups:
+        return "No cleared backup is available."
+    return "Cleared backups: " + ", ".join(f"{ctx.name(b)} ({b})" for b in clearance.backups) + "."
+
+
+def case_problems(ctx: Context, clearance) -> Message:
+    c = clearance.case
+    title = f"Case {c.id} on {c.start.date().isoformat()} at {_facility_name(ctx, c.facility)} " \
+            f"is {clearance.outcome}"
+    staff = ", ".join(f"{role} {ctx.name(pid)}" for role, pid in
+                      (("technologist", c.technologist), ("reader", c.reader)) if pid)
+    blocks: list[Block] = [f"Case {case_label(ctx, c)}: {staff or 'nobody assigned'}."]
+    if clearance.outcome == "unstaffed":
+        blocks.append("No technologist is assigned.")
+    if clearance.problems:
+        blocks += ["Problems:", _problem_lines(ctx, clearance)]
+    blocks.append(_backups(ctx, clearance))
+    return render(title, blocks)
+
+
+def case_cleared(ctx: Context, clearance) -> Message:
+    c = clearance.case
+    title = f"Case {c.id} on {c.start.date().isoformat()} is now cleared"
+    return render(title, [(f"Case {case_label(ctx, c)} now meets every requirement; "
+                          "the problems reported earlier are resolved.")])
+
+
+def case_assigned(ctx: Context, clearance, person: str) -> Message:
+    c = clearance.case
+    role = "technologist" if c.technologist == person else "reader"
+    title = (f"{ctx.name(person)}: you are the {role} for case {c.id} on "
+             f"{c.start.date().isoformat()} {c.start.strftime('%H:%M')}")
+    blocks: list[Block] = [f"You are scheduled as the {role} for case {case_label(ctx, c)}."]
+    if clearance.problems:
+        blocks += ["This case has credential problems:", _problem_lines(ctx, clearance)]
+    else:
+        blocks.append(f"The case is {clearance.outcome}.")
+    return render(title, blocks)
+
+
+def digest(ctx: Context, manager: str, due: Sequence, open_cases: Sequence, failed: Sequence,
+           conflicts: Sequence) -> Message:
+    title = (f"{ctx.practice.name} digest for {ctx.today.isoformat()}: {len(due)} credentials "
+             f"due within 90 days, {len(open_cases)} cases not cleared")
+    by_person: dict[str, list] = {}
+    for d in sorted(due, key=lambda d: (d.credential.person, d.due)):
+        by_person.setdefault(d.credential.person, []).append(d)
+    blocks: list[Block] = [f"For {ctx.name(manager)}."]
+    blocks.append(("h", "Credentials due within 90 days"))
+    if not by_person:
+        blocks.append("None.")
+    for pid, items in by_person.items():
+        blocks.append(f"{ctx.name(pid)} ({pid}):")
+        blocks.append([f"{credential_label(ctx, d.credential)}: due {d.due.isoformat()} "
+                       + (f"(lapsed {_days(-d.days_left)} ago)" if d.days_left < 0
+                          else f"(in {_days(d.days_left)})")
+                       + (f" — {d.due_reason}" if d.due_reason else "")
+                       + (" — renewal submitted" if d.credential.status == "renewal_submitted" else "")
+                       for d in items])
+    blocks.append(("h", "Cases not cleared"))
+    blocks.append([f"{case_label(ctx, cl.case)}: {cl.outcome}"
+                   + (f" — {'; '.join(p.detail for p in cl.problems)}" if cl.problems else "")
+                   for cl in open_cases])
+    blocks.append(("h", "Failed deliveries"))
+    blocks.append([f"{f.alert} to {ctx.name(f.recipient)} via {f.channel}: {f.error}"
+                   for f in failed])
+    blocks.append(("h", "Conflicting facility requirements"))
+    blocks.append([f"{c.type} {c.attribute}: "
+                   + ", ".join(f"{_facility_name(ctx, k)} {v}" for k, v in sorted(c.values.items()))
+                   + (f" — affects {', '.join(c.affected)}" if c.affected else "")
+                   for c in conflicts])
+    return render(title, blocks)
+
+
+def delivery_failed(alert_title: str, recipient: str, channel: str, error: str,
+                    attempts: int) -> Message:
+    title = f"Delivery failed: \"{alert_title}\" to {recipient}"
+    return render(title, [
+        (f"NerveCenter could not deliver \"{alert_title}\" to {recipient} via {channel} after "
+        f"{attempts} attempts. Last error: {error}"),
+        ("Check the channel's address in the configuration (nervecenter alerts log shows every "
+        "attempt); the alert is not retried again.")])
