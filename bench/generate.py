@@ -117,6 +117,7 @@ def _q(value) -> str:
 def _flow(mapping: dict) -> str:
     parts = []
     for key, value in mapping.items():
+        key = _q(key)  # `on` would be a boolean to a YAML 1.1 reader such as PyYAML
         if isinstance(value, dict):
             parts.append(f"{key}: {_flow(value)}")
         elif isinstance(value, (list, tuple)):
