@@ -1,0 +1,427 @@
+"""The Store: people, credential versions, CE entries and cases in the database.
+
+    store.snapshot(on)            the Snapshot the rules evaluate: one query per table
+    store.apply(conn, records, actor)   upsert records read by core/roster.py (the importer's write)
+    store.renew(...)              record a renewal: submitted, or a new version with a new expiry
+    store.history(credential_id)  every version of one credential, oldest first
+    store.audit_log(...)          the append-only log of every change
+
+History: a change of `expires` or `issued` is a renewal and adds a version (the old one stays);
+a change of anything else (number, issuer, status, verification, documents) corrects the current
+version in place. Both are written to the audit log with before/after. The version in force on a
+date D is the newest whose `valid_from` <= D — `valid_from` is the version's issue date when it
+brought a new one, else the day it was recorded; before its first version's `valid_from` a
+credential shows its first version (what is known of it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+
+from nervecenter.core import clock
+from nervecenter.core.errors import NerveCenterError, Problem
+from nervecenter.core.model import (
+    STATUSES,
+    Case,
+    CEEntry,
+    Channel,
+    Credential,
+    Person,
+    Snapshot,
+    Verification,
+    credential_id,
+)
+from nervecenter.core.roster import Record
+from nervecenter.core.tables import AuditRow, CaseRow, CEEntryRow, CredentialRow, PersonRow
+
+P, C, E, K, A = (PersonRow.__table__, CredentialRow.__table__, CEEntryRow.__table__,
+                 CaseRow.__table__, AuditRow.__table__)
+PERSON_FIELDS = ("id", "name", "role", "home_state", "email", "phone", "notify")
+CASE_FIELDS = ("id", "facility", "start", "end", "procedure", "technologist", "reader", "fields")
+VERSIONED = ("issued", "expires")  # a change here is a renewal: a new version
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass
+class Changes:
+    """What an apply did (or would do): counts by kind and action, and one line per change."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def count(self, kind: str, action: str, n: int = 1) -> None:
+        by = self.counts.setdefault(kind, {"added": 0, "changed": 0, "unchanged": 0, "removed": 0})
+        by[action] += n
+
+    @property
+    def total(self) -> int:
+        return sum(v["added"] + v["changed"] + v["removed"] for v in self.counts.values())
+
+
+# ---------------------------------------------------------------- rows <-> records <-> model
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _credential_record(row) -> dict:
+    m = row._mapping
+    verified = ({"on": _iso(m["verified_on"]), "by": m["verified_by"] or "",
+                 "method": m["verified_method"] or ""} if m["verified_on"] else None)
+    return {"person": m["person"], "type": m["type"], "scope": m["scope"], "number": m["number"],
+            "issuer": m["issuer"], "issued": _iso(m["issued"]), "expires": _iso(m["expires"]),
+            "status": m["status"], "verified": verified,
+            "documents": [d["path"] for d in m["documents"] or []]}
+
+
+def _credential(m) -> Credential:
+    verified = (Verification(m["verified_on"], m["verified_by"] or "", m["verified_method"] or "")
+                if m["verified_on"] else None)
+    return Credential(person=m["person"], type=m["type"], expires=m["expires"], scope=m["scope"],
+                      number=m["number"], issuer=m["issuer"], issued=m["issued"],
+                      status=m["status"], verified=verified,
+                      documents=tuple(d["path"] for d in m["documents"] or ()),
+                      version=m["version"])
+
+
+def _person(m) -> Person:
+    return Person(id=m["id"], name=m["name"], role=m["role"], home_state=m["home_state"],
+                  email=m["email"], phone=m["phone"],
+                  notify=tuple(Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None
+                                       else None) for n in m["notify"] or ()))
+
+
+def _case(m, zones: dict[str, ZoneInfo]) -> Case:
+    start = datetime.fromisoformat(m["start"])
+    end = datetime.fromisoformat(m["end"]) if m["end"] else None
+    zone = zones.get(m["facility"])
+    if zone is not None:  # back in the facility's zone (the text kept only its offset)
+        start, end = start.astimezone(zone), end.astimezone(zone) if end else None
+    return Case(id=m["id"], facility=m["facility"], start=start, end=end,
+                procedure=m["procedure"], technologist=m["technologist"], reader=m["reader"],
+                fields=dict(m["fields"] or {}))
+
+
+class Store:
+    """The database of one practice. `config_dir` resolves relative document paths."""
+
+    def __init__(self, engine: Engine, config_dir: Path | None = None, timezone: str = "UTC",
+                 zones: dict[str, str] | None = None):
+        self.engine, self.config_dir, self.timezone = engine, config_dir, timezone
+        self.zones = {f: ZoneInfo(z) for f, z in (zones or {}).items()}  # facility -> time zone
+
+    # ------------------------------------------------------------ reading
+
+    def snapshot(self, on: date) -> Snapshot:
+        """People, for each credential the version in force on `on`, CE entries, cases."""
+        with self.engine.connect() as conn:
+            people = {m["id"]: _person(m) for m in conn.execute(select(P)).mappings()}
+            chosen: dict[str, dict] = {}
+            rows = conn.execute(select(C).order_by(C.c.credential_id, C.c.version)).mappings()
+            for m in rows:
+                cid = m["credential_id"]
+                if cid not in chosen or m["valid_from"] <= on:
+                    chosen[cid] = m
+            ce = tuple(CEEntry(m["person"], m["credential"], m["date"], m["hours"], m["category"],
+                               m["provider"]) for m in conn.execute(select(E)).mappings())
+            cases = tuple(_case(m, self.zones) for m in conn.execute(select(K).order_by(K.c.start)).mappings())
+        return Snapshot(people=people, credentials=tuple(_credential(m) for m in chosen.values()),
+                        ce=ce, cases=cases)
+
+    def data_version(self) -> int:
+        """The newest audit entry's id: it changes with every change to the practice's data."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(A.c.id))).scalar() or 0
+
+    def history(self, cid: str) -> list[Credential]:
+        """Every version of one credential (`person:type[:scope]`), oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(C).where(C.c.credential_id == cid)
+                                .order_by(C.c.version)).mappings()
+            return [_credential(m) for m in rows]
+
+    def versions(self, cid: str) -> list[dict]:
+        """Every version as stored, with valid_from, recorded_at and recorded_by."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(C).where(C.c.credential_id == cid)
+                                .order_by(C.c.version)).mappings()
+            return [dict(m) for m in rows]
+
+    def people_roles(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(P.c.id, P.c.role)).all())
+
+    def people_emails(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {e: i for i, e in conn.execute(select(P.c.id, P.c.email)) if e}
+
+    def audit_log(self, entity: str | None = None, key: str | None = None) -> list[dict]:
+        """Audit entries, oldest first, optionally of one entity kind and key."""
+        query = select(A).order_by(A.c.id)
+        if entity:
+            query = query.where(A.c.entity == entity)
+        if key:
+            query = query.where(A.c.key == key)
+        with self.engine.connect() as conn:
+            return [dict(m) for m in conn.execute(query).mappings()]
+
+    def document_rows(self) -> list[tuple[str, str, str | None]]:
+        """(credential id, path, sha256) of the documents of every credential's newest version."""
+        latest: dict[str, list] = {}
+        with self.engine.connect() as conn:
+            q = select(C.c.credential_id, C.c.documents).order_by(C.c.credential_id, C.c.version)
+            for cid, docs in conn.execute(q):
+                latest[cid] = docs or []
+        return [(cid, d["path"], d.get("sha256")) for cid, docs in latest.items() for d in docs]
+
+    # ------------------------------------------------------------ writing
+
+    def _documents(self, paths: Iterable[str]) -> list[dict]:
+        out = []
+        for p in paths:
+            full = Path(p) if Path(p).is_absolute() or self.config_dir is None \
+                else self.config_dir / p
+            out.append({"path": p, "sha256": sha256_of(full)})
+        return out
+
+    def _audit(self, rows: list, actor: str, entity: str, key: str, action: str, before, after):
+        rows.append({"at": utc_now(), "actor": actor, "entity": entity, "key": key,
+                     "action": action, "before": before, "after": after})
+
+    def apply(self, conn: Connection, records: list[Record], actor: str, changes: Changes,
+              remove_cases: Iterable[str] = ()) -> None:
+        """Upsert records by natural key inside the caller's transaction; audit every change."""
+        audit: list[dict] = []
+        today = clock.today(self.timezone)
+        now = utc_now()
+        by_kind: dict[str, list[Record]] = {}
+        for r in records:
+            by_kind.setdefault(r.kind, []).append(r)
+
+        people = by_kind.get("person", [])
+        if people:
+            current = {m["id"]: {f: m[f] for f in PERSON_FIELDS}
+                       for m in conn.execute(select(P).where(
+                           P.c.id.in_([r.key for r in people]))).mappings()} \
+                if len(people) < 500 else \
+                {m["id"]: {f: m[f] for f in PERSON_FIELDS} for m in conn.execute(select(P)).mappings()}
+            new, changed = [], []
+            for r in people:
+                before = current.get(r.key)
+                if before is None:
+                    new.append(r.data)
+                    self._audit(audit, actor, "person", r.key, "add", None, r.data)
+                    changes.count("person", "added")
+                elif before != r.data:
+                    changed.append({**r.data, "_id": r.key})
+                    self._audit(audit, actor, "person", r.key, "change", before, r.data)
+                    changes.count("person", "changed")
+                    changes.lines.append(f"person {r.key}: changed")
+                else:
+                    changes.count("person", "unchanged")
+            if new:
+                conn.execute(insert(P), new)
+            if changed:
+                conn.execute(update(P).where(P.c.id == bindparam("_id")),
+                             [{k: v for k, v in d.items() if k != "id"} for d in changed])
+
+        creds = by_kind.get("credential", [])
+        if creds:
+            self._apply_credentials(conn, creds, actor, changes, audit, today, now)
+
+        ce = by_kind.get("ce", [])
+        if ce:
+            existing = {}
+            for m in conn.execute(select(E)).mappings():
+                key = ":".join([m["person"], m["credential"], m["date"].isoformat(),
+                                m["category"], m["provider"]])
+                existing[key] = m
+            new = []
+            for r in ce:
+                m = existing.get(r.key)
+                row = {**r.data, "date": date.fromisoformat(r.data["date"])}
+                if m is None:
+                    new.append(row)
+                    self._audit(audit, actor, "ce", r.key, "add", None, r.data)
+                    changes.count("ce", "added")
+                elif m["hours"] != r.data["hours"]:
+                    conn.execute(update(E).where(E.c.pk == m["pk"]).values(hours=r.data["hours"]))
+                    self._audit(audit, actor, "ce", r.key, "change", {"hours": m["hours"]},
+                                {"hours": r.data["hours"]})
+                    changes.count("ce", "changed")
+                else:
+                    changes.count("ce", "unchanged")
+            if new:
+                conn.execute(insert(E), new)
+
+        cases = by_kind.get("case", [])
+        if cases:
+            current = {m["id"]: {f: m[f] for f in CASE_FIELDS}
+                       for m in conn.execute(select(K)).mappings()}
+            new, changed = [], []
+            for r in cases:
+                before = current.get(r.key)
+                if before is None:
+                    new.append(r.data)
+                    self._audit(audit, actor, "case", r.key, "add", None, r.data)
+                    changes.count("case", "added")
+                elif before != r.data:
+                    changed.append({**r.data, "_id": r.key})
+                    self._audit(audit, actor, "case", r.key, "change", before, r.data)
+                    changes.count("case", "changed")
+                    changes.lines.append(f"case {r.key}: changed")
+                else:
+                    changes.count("case", "unchanged")
+            if new:
+                conn.execute(insert(K), new)
+            if changed:
+                conn.execute(update(K).where(K.c.id == bindparam("_id")),
+                             [{k: v for k, v in d.items() if k != "id"} for d in changed])
+        for cid in remove_cases:
+            before = conn.execute(select(K).where(K.c.id == cid)).mappings().first()
+            if before is not None:
+                conn.execute(delete(K).where(K.c.id == cid))
+                self._audit(audit, actor, "case", cid, "remove",
+                            {f: before[f] for f in CASE_FIELDS}, None)
+                changes.count("case", "removed")
+                changes.lines.append(f"case {cid}: removed (no longer in its source)")
+        if audit:
+            conn.execute(insert(A), audit)
+
+    def _apply_credentials(self, conn, creds, actor, changes, audit, today, now):
+        latest: dict[str, dict] = {}
+        query = select(C).order_by(C.c.credential_id, C.c.version)
+        if len(creds) < 500:
+            query = query.where(C.c.credential_id.in_([r.key for r in creds]))
+        for m in conn.execute(query).mappings():
+            latest[m["credential_id"]] = m
+        new, corrected = [], []
+        for r in creds:
+            d = r.data
+            m = latest.get(r.key)
+            before = _credential_record(_Row(m)) if m is not None else None
+            if before == d:
+                changes.count("credential", "unchanged")
+                continue
+            issued = date.fromisoformat(d["issued"]) if d["issued"] else None
+            row = {"credential_id": r.key, "person": d["person"], "type": d["type"],
+                   "scope": d["scope"], "number": d["number"], "issuer": d["issuer"],
+                   "issued": issued, "expires": date.fromisoformat(d["expires"]),
+                   "status": d["status"],
+                   "verified_on": date.fromisoformat(d["verified"]["on"]) if d["verified"] else None,
+                   "verified_by": d["verified"]["by"] if d["verified"] else None,
+                   "verified_method": d["verified"]["method"] if d["verified"] else None,
+                   "documents": self._documents(d["documents"])}
+            if m is None or any(before[f] != d[f] for f in VERSIONED):
+                new_issue = issued is not None and (m is None or m["issued"] != issued)
+                row.update(version=(m["version"] + 1) if m is not None else 1,
+                           valid_from=issued if new_issue else today,
+                           recorded_at=now, recorded_by=actor)
+                new.append(row)
+                action = "add" if m is None else "renew"
+                self._audit(audit, actor, "credential", r.key, action, before,
+                            {**d, "version": row["version"]})
+                changes.count("credential", "added" if m is None else "changed")
+                if m is not None:
+                    changes.lines.append(f"credential {r.key}: renewed, expires "
+                                         f"{before['expires']} -> {d['expires']}")
+            else:
+                corrected.append({**row, "_pk": m["pk"]})
+                self._audit(audit, actor, "credential", r.key, "change", before,
+                            {**d, "version": m["version"]})
+                changes.count("credential", "changed")
+                diff = ", ".join(f for f in d if before[f] != d[f])
+                changes.lines.append(f"credential {r.key}: {diff} changed")
+        if new:
+            conn.execute(insert(C), new)
+        if corrected:
+            conn.execute(update(C).where(C.c.pk == bindparam("_pk")),
+                         [{k: v for k, v in row.items() if k not in ("credential_id",)}
+                          for row in corrected])
+
+    def renew(self, person: str, type_id: str, scope: str | None = None, *,
+              submitted: bool = False, expires: date | None = None, issued: date | None = None,
+              number: str | None = None, document: str | None = None,
+              actor: str = "cli") -> Credential:
+        """Record a renewal: `submitted` marks the current version renewal_submitted; a new
+        `expires` adds a version (issued, number, document optional; other values carried over)."""
+        cid = credential_id(person, type_id, scope)
+        with self.engine.begin() as conn:
+            m = conn.execute(select(C).where(C.c.credential_id == cid)
+                             .order_by(C.c.version.desc()).limit(1)).mappings().first()
+            if m is None:
+                if not conn.execute(select(P.c.id).where(P.c.id == person)).first():
+                    raise NerveCenterError(f"no person {person!r}; check the id "
+                                           "(`nervecenter export` lists people)")
+                if submitted or expires is None:
+                    raise NerveCenterError(f"{person} has no {cid.split(':', 1)[1]} credential to "
+                                           "mark submitted; record it with --expires DATE")
+            before = _credential_record(_Row(m)) if m is not None else None
+            if submitted:
+                if m["status"] == "renewal_submitted":
+                    return _credential(m)
+                conn.execute(update(C).where(C.c.pk == m["pk"]).values(status="renewal_submitted"))
+                after = {**before, "status": "renewal_submitted"}
+                conn.execute(insert(A), [{"at": utc_now(), "actor": actor, "entity": "credential",
+                                          "key": cid, "action": "change", "before": before,
+                                          "after": {**after, "version": m["version"]}}])
+                return _credential({**m, "status": "renewal_submitted"})
+            documents = list(before["documents"]) if before else []
+            if document:
+                documents.append(document)
+            record = {"person": person, "type": type_id, "scope": scope,
+                      "number": number if number is not None else (before or {}).get("number"),
+                      "issuer": (before or {}).get("issuer"),
+                      "issued": _iso(issued), "expires": expires.isoformat(), "status": "active",
+                      "verified": None, "documents": documents}
+            changes = Changes()
+            self._apply_credentials(conn, [Record("credential", cid, record, "", 0)], actor,
+                                    changes, audit := [], clock.today(self.timezone), utc_now())
+            if audit:
+                conn.execute(insert(A), audit)
+        return self.history(cid)[-1]
+
+
+class _Row:
+    """Adapts a mapping to the `._mapping` access _credential_record expects."""
+
+    def __init__(self, mapping):
+        self._mapping = mapping
+
+
+def missing_documents(store: Store) -> list[Problem]:
+    """A problem for every document of a credential's newest version that is missing or whose
+    content changed since it was recorded (for `nervecenter check`)."""
+    problems = []
+    for cid, path, sha in store.document_rows():
+        full = Path(path) if Path(path).is_absolute() or store.config_dir is None \
+            else store.config_dir / path
+        now = sha256_of(full)
+        if now is None:
+            problems.append(Problem(str(path), 0, f"document of {cid} is missing; restore the file "
+                                    "or record the credential again without it"))
+        elif sha and now != sha:
+            problems.append(Problem(str(path), 0, f"document of {cid} changed since it was recorded "
+                                    f"(SHA-256 {sha[:12]}… now {now[:12]}…)"))
+    return problems
+
+
+__all__ = ["STATUSES", "Changes", "Store", "missing_documents"]

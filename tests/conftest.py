@@ -1,0 +1,93 @@
+"""Shared fixtures: `database_url` runs a test on SQLite (a temporary file) and on PostgreSQL
+(a fresh database per test, dropped after; skipped when NERVECENTER_TEST_POSTGRES_URL is unset)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+POSTGRES_ENV = "NERVECENTER_TEST_POSTGRES_URL"
+
+
+def _postgres_database():
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}, e.g. "
+                    "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    name = f"nc_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    return admin, name, url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A URL of an empty database, on each backend in turn."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.db'}"
+        return
+    from sqlalchemy import text
+
+    admin, name, url = _postgres_database()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_practice(config_dir, database_url="sqlite://", sources=()):
+    """A small practice made by hand (not from the plugins, so these tests stand alone):
+    person-scoped cnim and bls, state-scoped state_license, facility-scoped facility_privileges,
+    facilities ochsner-main (LA, Chicago) and tulane (LA)."""
+    from pathlib import Path
+
+    from nervecenter.core.model import (
+        ContinuingEducation,
+        CredentialType,
+        Facility,
+        Practice,
+    )
+
+    types = {
+        "cnim": CredentialType("cnim", "CNIM", validity_months=60, expiry="end_of_year",
+                               continuing_education=ContinuingEducation(50, 60, {"article": 0.5})),
+        "bls": CredentialType("bls", "BLS Provider", validity_months=24, expiry="end_of_month"),
+        "state_license": CredentialType("state_license", "State licence", scope="state",
+                                        validity_months=24),
+        "facility_privileges": CredentialType("facility_privileges", "Privileges",
+                                              scope="facility", validity_months=24),
+    }
+    facilities = {
+        "ochsner-main": Facility("ochsner-main", "Ochsner Medical Center", "LA", "America/Chicago"),
+        "tulane": Facility("tulane", "Tulane Medical Center", "LA", "America/Chicago"),
+    }
+    return Practice(name="Test Practice", timezone="America/Chicago", config_dir=Path(config_dir),
+                    database=database_url, sources=tuple(Path(s) for s in sources),
+                    credential_types=types, facilities=facilities)
+
+
+@pytest.fixture
+def practice(tmp_path):
+    return make_practice(tmp_path)
+
+
+@pytest.fixture
+def store(database_url, practice):
+    """A Store on a new database at the newest revision."""
+    from nervecenter.core import db, migrations
+    from nervecenter.core.store import Store
+
+    engine = db.create(database_url)
+    migrations.ensure_current(engine)
+    yield Store(engine, practice.config_dir, practice.timezone,
+                {f.id: f.timezone for f in practice.facilities.values()})
+    engine.dispose()
