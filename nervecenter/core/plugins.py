@@ -28,6 +28,7 @@ from nervecenter.core.model import RuleKind
 DEFAULT_PLUGINS = [
     "nervecenter.plugins.ionm",
     "nervecenter.plugins.facility_health",
+    "nervecenter.plugins.channels",
 ]
 
 ENTRY_POINT_GROUP = "nervecenter"
