@@ -1,0 +1,95 @@
+"""`nervecenter serve` and `nervecenter users`: the dashboard and who may use it."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from nervecenter.commands.options import config_option, on_option
+from nervecenter.core.errors import NerveCenterError
+
+
+@click.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@on_option
+def serve(config_dir, host, port, on):
+    """The web dashboard and JSON API (OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from nervecenter.web.app import create_app
+
+    app = create_app(config_dir, on=on)
+    if not app.state.users.all():
+        click.echo("No users yet: add one with `nervecenter users add NAME --role manager`.",
+                   err=True)
+    click.echo(f"NerveCenter for {app.state.workspace.practice.name} on http://{host}:{port}/",
+               err=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@click.group()
+def users():
+    """Manage dashboard users and API tokens."""
+
+
+def _users(config_dir):
+    from nervecenter.core.users import Users
+    from nervecenter.core.workspace import open_workspace
+
+    ws = open_workspace(config_dir)
+    return ws, Users(ws.store.engine)
+
+
+def _read_password(name: str) -> str:
+    if sys.stdin.isatty():
+        return click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise NerveCenterError("no password on standard input; pipe one line, "
+                               "or run in a terminal to be prompted")
+    return line.rstrip("\r\n")
+
+
+@users.command("add")
+@config_option
+@click.argument("name")
+@click.option("--role", type=click.Choice(["manager", "person"]), required=True)
+@click.option("--person", "person_id", metavar="ID",
+              help="The person this user is (required for --role person).")
+def add(config_dir, name, role, person_id):
+    """Add user NAME; the password is read from standard input or prompted."""
+    ws, accounts = _users(config_dir)
+    if person_id is not None:
+        known = ws.store.person_ids() if hasattr(ws.store, "person_ids") else None
+        if known is not None and person_id not in known:
+            import difflib
+
+            close = difflib.get_close_matches(person_id, sorted(known), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else "; import people.yaml first"
+            raise NerveCenterError(f"no person {person_id!r} in the database{hint}")
+    password = _read_password(name)
+    user = accounts.add(name, role, password, person=person_id)
+    bound = f" for person {user.person}" if user.person else ""
+    click.echo(f"Added {user.role} {user.name}{bound}.")
+
+
+@users.command("token")
+@config_option
+@click.argument("name")
+def token(config_dir, name):
+    """Print a new API token for NAME (the old one stops working)."""
+    _, accounts = _users(config_dir)
+    click.echo(accounts.new_token(name))
+
+
+@users.command("list")
+@config_option
+def list_(config_dir):
+    """List the users with their roles."""
+    _, accounts = _users(config_dir)
+    for u in accounts.all():
+        click.echo(f"{u.name}\t{u.role}\t{u.person or ''}")

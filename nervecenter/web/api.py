@@ -1,0 +1,210 @@
+"""The JSON API under /api/: the CLI's JSON keys (SPEC.md section 11), documented by OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from nervecenter.core.users import User
+from nervecenter.web import auth, records
+from nervecenter.web.pages import take_picture
+from nervecenter.web.picture import Picture
+
+router = APIRouter(prefix="/api", tags=["api"],
+                   responses={401: {"description": "No or unknown bearer token"}})
+
+
+def api_picture(request: Request, user: auth.CurrentUser) -> Picture:
+    return take_picture(request, user)
+
+
+Pic = Annotated[Picture, Depends(api_picture)]
+
+
+# ---------------------------------------------------------------- response models
+
+
+class StatusItem(BaseModel):
+    person: str
+    credential: str = Field(description="person:type, or person:type:scopekey")
+    type: str
+    scope: str | None
+    expires: date
+    due: date
+    due_reason: str | None = Field(description="set when a facility's rule made it earlier")
+    days_left: int
+    stage: int | None
+    status: Literal["active", "renewal_submitted", "revoked"]
+
+
+class Status(BaseModel):
+    as_of: date
+    items: list[StatusItem]
+
+
+class CaseProblem(BaseModel):
+    person: str | None
+    role: str
+    type: str
+    reason: str
+    source: str
+    detail: str
+
+
+class CaseItem(BaseModel):
+    id: str
+    facility: str
+    start: str = Field(description="ISO 8601 with the facility's UTC offset")
+    end: str | None = None
+    procedure: str | None = None
+    technologist: str | None = None
+    reader: str | None = None
+    outcome: Literal["cleared", "warning", "blocked", "unstaffed"]
+    problems: list[CaseProblem]
+    backups: list[str]
+
+
+class Cases(BaseModel):
+    as_of: date
+    cases: list[CaseItem]
+
+
+class ConflictItem(BaseModel):
+    type: str
+    attribute: str
+    values: dict[str, Any] = Field(description="facility id -> its value (null: no limit)")
+    affected: list[str]
+
+
+class Conflicts(BaseModel):
+    as_of: date
+    conflicts: list[ConflictItem]
+
+
+class PersonCredential(BaseModel):
+    credential: str
+    type: str
+    scope: str | None
+    number: str | None
+    issuer: str | None
+    issued: date | None
+    expires: date
+    status: str
+    version: int
+
+
+class PersonItem(BaseModel):
+    id: str
+    name: str
+    role: str
+    home_state: str | None
+    email: str | None
+    phone: str | None
+    credentials: list[PersonCredential]
+
+
+class People(BaseModel):
+    as_of: date
+    people: list[PersonItem]
+
+
+class Delivery(BaseModel):
+    recipient: str
+    channel: str = Field(description="the channel URL in Apprise's privacy form (secrets masked)")
+    status: Literal["pending", "sent", "failed"]
+    attempts: int
+    last_error: str | None
+    next_attempt_at: str | None
+    sent_at: str | None
+
+
+class AlertItem(BaseModel):
+    key: str
+    kind: str
+    person: str | None
+    credential: str | None
+    stage: int | None
+    case: str | None
+    as_of: date
+    planned_at: str | None
+    recipients: list[str]
+    title: str
+    deliveries: list[Delivery]
+
+
+class Alerts(BaseModel):
+    as_of: date
+    alerts: list[AlertItem]
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+@router.get("/status", response_model=Status, summary="Credentials due, by person")
+def status(pic: Pic,
+           within: Annotated[int, Query(ge=0, le=3650, description="days ahead")] = 90,
+           person: Annotated[str | None, Query(max_length=200)] = None):
+    return {"as_of": pic.day, "items": [d.as_dict() for d in pic.due(within, person)]}
+
+
+@router.get("/cases", response_model=Cases, summary="Clearance of cases")
+def cases(pic: Pic,
+          from_: Annotated[date | None, Query(alias="from", description="default: today")] = None,
+          to: Annotated[date | None, Query(description="default: the end of the horizon")] = None,
+          case: Annotated[str | None, Query(max_length=200)] = None,
+          outcome: Literal["cleared", "warning", "blocked", "unstaffed"] | None = None):
+    if from_ is not None or to is not None:
+        from datetime import timedelta
+
+        from nervecenter.rules import evaluate
+
+        start = from_ or pic.day
+        end = to or pic.day + timedelta(days=pic.practice.alerts.case_horizon_days)
+        if end < start:
+            raise HTTPException(422, "`to` is before `from`")
+        if (end - start).days > 3660:
+            raise HTTPException(422, "at most ten years at once")
+        ev = evaluate(pic.practice, pic.snapshot, pic.day, start=start, end=end)
+        pic = Picture(pic.practice, pic.snapshot, ev, pic.user)
+    items = [c for c in pic.clearances()
+             if (case is None or c.case.id == case) and (outcome is None or c.outcome == outcome)]
+    if not pic.user.is_manager:
+        return {"as_of": pic.day, "cases": [_own(c.as_dict(), pic.user) for c in items]}
+    return {"as_of": pic.day, "cases": [c.as_dict() for c in items]}
+
+
+def _own(case: dict, user: User) -> dict:
+    """A person user sees their own problems on their cases, not others' or the backups."""
+    case["problems"] = [p for p in case["problems"] if p["person"] == user.person]
+    case["backups"] = []
+    return case
+
+
+@router.get("/conflicts", response_model=Conflicts, summary="Differing facility requirements")
+def conflicts(pic: Pic, type: Annotated[str | None, Query(max_length=200)] = None):
+    return {"as_of": pic.day, "conflicts": [c.as_dict() for c in pic.conflicts()
+                                            if type is None or c.type == type]}
+
+
+@router.get("/people", response_model=People, summary="People and their credentials")
+def people(pic: Pic):
+    return {"as_of": pic.day, "people": [
+        {"id": p.id, "name": p.name, "role": p.role, "home_state": p.home_state,
+         "email": p.email, "phone": p.phone,
+         "credentials": [{"credential": c.id, "type": c.type, "scope": c.scope,
+                          "number": c.number, "issuer": c.issuer, "issued": c.issued,
+                          "expires": c.expires, "status": c.status, "version": c.version}
+                         for c in pic.credentials_of(p.id)]}
+        for p in pic.people()]}
+
+
+@router.get("/alerts", response_model=Alerts, summary="The alert log with delivery status")
+def alerts(request: Request, pic: Pic,
+           status: Literal["pending", "sent", "failed"] | None = None):
+    person = None if pic.user.is_manager else pic.user.person
+    rows = records.alert_log(request.app.state.workspace, person=person)
+    return {"as_of": pic.day, "alerts": [
+        a for a in rows if status is None or any(d["status"] == status for d in a["deliveries"])]}

@@ -1,0 +1,145 @@
+"""The web dashboard and JSON API: a FastAPI app over one opened workspace.
+
+    app = create_app("config/example")        # what `nervecenter serve` runs under uvicorn
+
+Pages are rendered on the server with Jinja2 (autoescaped); the only JavaScript is none.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from nervecenter.core.errors import NerveCenterError
+from nervecenter.core.users import Users
+from nervecenter.web import auth
+
+HERE = Path(__file__).parent
+API_DESCRIPTION = """The same picture as the `nervecenter` CLI's JSON output, with the same keys.
+
+Authenticate with `Authorization: Bearer <token>` (a token from `nervecenter users token NAME`).
+A manager sees the whole practice; a person user sees only their own records."""
+
+
+def data_dir(workspace) -> Path:
+    """Where the web keeps files beside the database: uploaded documents, the session key."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(workspace.practice.database)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent
+    return Path(workspace.practice.config_dir) / ".nervecenter"
+
+
+def create_app(config_dir: str | Path, *, on: date | None = None,
+               database_url: str | None = None) -> FastAPI:
+    """Open the practice at `config_dir` and build the app. `on` fixes "today" (for demos, tests)."""
+    from nervecenter.core.workspace import open_workspace
+
+    workspace = open_workspace(config_dir, database_url)
+    app = FastAPI(title="NerveCenter", version="1", description=API_DESCRIPTION,
+                  docs_url="/api/docs", redoc_url=None)
+    app.state.workspace = workspace
+    app.state.on = on
+    app.state.users = Users(workspace.store.engine)
+    app.state.data_dir = data_dir(workspace)
+    app.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.state.data_dir),
+                       session_cookie=auth.SESSION_COOKIE, max_age=auth.SESSION_HOURS * 3600,
+                       same_site="lax", https_only=False)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.state.templates = _templates(workspace)
+
+    from nervecenter.web import actions, api, calendar, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(actions.router)
+    app.include_router(calendar.router)
+    _error_handlers(app)
+    return app
+
+
+def _templates(workspace) -> Jinja2Templates:
+    from nervecenter.web.picture import stage_class
+
+    templates = Jinja2Templates(directory=HERE / "templates")  # autoescape is on for .html
+    assert templates.env.autoescape
+    types = workspace.practice.credential_types
+    templates.env.globals.update(
+        stage_class=stage_class,
+        type_name=lambda t: types[t].name if t in types else t,
+        practice=workspace.practice)
+    return templates
+
+
+def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+    """A page with the user, the CSRF token and the day filled in."""
+    user = context.pop("user", None) or auth.optional_user(request)
+    flashes = request.session.pop("flash", []) if "session" in request.scope else []
+    return request.app.state.templates.TemplateResponse(
+        request, name, {"user": user, "csrf": auth.csrf_token(request), "flashes": flashes,
+                        "as_of": context.pop("as_of", None), **context},
+        status_code=status_code)
+
+
+def flash(request: Request, message: str) -> None:
+    request.session.setdefault("flash", []).append(message)
+    request.session["flash"] = request.session["flash"]  # mark the session changed
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.startswith("/calendar/")
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(auth.LoginRequired)
+    async def login_required(request: Request, exc):
+        if _wants_json(request):
+            return JSONResponse({"detail": "log in: send Authorization: Bearer <token>"},
+                                status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(auth.Forbidden)
+    async def forbidden(request: Request, exc):
+        return _error(request, 404, "Not found", "There is nothing here for you.")
+
+    @app.exception_handler(auth.CSRFError)
+    async def csrf(request: Request, exc):
+        return _error(request, 403, "Form expired",
+                      "The form was not sent from this site or your session changed; "
+                      "reload the page and try again.")
+
+    @app.exception_handler(NerveCenterError)
+    async def user_error(request: Request, exc):
+        return _error(request, 400, "Not done", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc):
+        return _error(request, exc.status_code, "Not found" if exc.status_code == 404 else "Error",
+                      str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc):
+        fields = "; ".join(f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}"
+                           for e in exc.errors())
+        if _wants_json(request):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        return _error(request, 422, "Not done", f"The form is not complete: {fields}")
+
+
+def _error(request: Request, status: int, heading: str, message: str, headers=None):
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    return render(request, "error.html", status_code=status, heading=heading, message=message)

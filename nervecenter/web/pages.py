@@ -1,0 +1,244 @@
+"""The HTML pages: login, overview, people, person, cases, case, facilities, facility, alert log."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from nervecenter.core.model import Case, Requirement
+from nervecenter.core.users import User
+from nervecenter.web import auth, records
+from nervecenter.web.app import render
+from nervecenter.web.picture import Picture
+
+router = APIRouter(include_in_schema=False)
+_lock = threading.Lock()  # one re-import and evaluation at a time
+
+
+def take_picture(request: Request, user: User) -> Picture:
+    """Re-import the sources, take the snapshot and evaluate today (or the app's fixed day)."""
+    from nervecenter.rules import evaluate
+
+    ws = request.app.state.workspace
+    with _lock:
+        ws.sync_sources()
+        day = ws.today(request.app.state.on)
+        snapshot = ws.snapshot(day)
+        evaluation = evaluate(ws.practice, snapshot, day)
+    return Picture(ws.practice, snapshot, evaluation, user)
+
+
+def picture(request: Request, user: auth.CurrentUser) -> Picture:
+    return take_picture(request, user)
+
+
+Pic = Annotated[Picture, Depends(picture)]
+
+
+# ---------------------------------------------------------------- login
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/"):
+    return render(request, "login.html", next=auth.safe_next(next), user=None)
+
+
+@router.post("/login")
+def login(request: Request, username: Annotated[str, Form()] = "",
+          password: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+          next: Annotated[str, Form()] = "/"):
+    auth.check_csrf(request, csrf_token)
+    user = request.app.state.users.authenticate(username, password)
+    if user is None:
+        return render(request, "login.html", status_code=401, next=auth.safe_next(next),
+                      error="Wrong user name or password.", user=None)
+    auth.login(request, user)
+    home = "/" if user.is_manager else f"/people/{user.person}"
+    target = auth.safe_next(next)
+    return RedirectResponse(home if target == "/" else target, status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = ""):
+    auth.check_csrf(request, csrf_token)
+    auth.logout(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+# ---------------------------------------------------------------- overview and lists
+
+
+def overview_counts(pic: Picture, failed_deliveries: int) -> dict[str, int]:
+    due = pic.due(90)
+    return {
+        "people": len(pic.people()),
+        "due_30": sum(1 for d in due if 0 <= d.days_left <= 30),
+        "due_90": sum(1 for d in due if 0 <= d.days_left <= 90),
+        "lapsed": sum(1 for d in due if d.days_left < 0),
+        "cases_not_cleared": len(pic.clearances(not_cleared=True)),
+        "failed_deliveries": failed_deliveries,
+    }
+
+
+@router.get("/")
+def overview(request: Request, pic: Pic):
+    if not pic.user.is_manager:
+        return RedirectResponse(f"/people/{pic.user.person}", status_code=303)
+    by_person = defaultdict(list)
+    for d in pic.due(90):
+        by_person[d.credential.person].append(d)
+    due_by_person = sorted(by_person.items(), key=lambda kv: (kv[1][0].due, pic.name(kv[0])))
+    failed = records.failed_delivery_count(request.app.state.workspace)
+    return render(request, "overview.html", pic=pic, user=pic.user, as_of=pic.day,
+                  counts=overview_counts(pic, failed), due_by_person=due_by_person,
+                  not_cleared=pic.clearances(not_cleared=True), conflicts=pic.conflicts())
+
+
+@router.get("/people")
+def people(request: Request, pic: Pic):
+    due_counts = defaultdict(int)
+    for d in pic.due(90):
+        due_counts[d.credential.person] += 1
+    return render(request, "people.html", pic=pic, user=pic.user, as_of=pic.day,
+                  people=pic.people(), due_counts=due_counts)
+
+
+@router.get("/cases")
+def cases(request: Request, pic: Pic):
+    return render(request, "cases.html", pic=pic, user=pic.user, as_of=pic.day,
+                  clearances=pic.clearances())
+
+
+@router.get("/facilities")
+def facilities(request: Request, pic: Pic):
+    return render(request, "facilities.html", pic=pic, user=pic.user, as_of=pic.day,
+                  facilities=sorted(pic.practice.facilities.values(), key=lambda f: f.name))
+
+
+# ---------------------------------------------------------------- one of each
+
+
+@router.get("/people/{person_id}")
+def person(request: Request, person_id: str, pic: Pic):
+    p = pic.person(person_id)
+    if p is None:
+        raise auth.Forbidden()
+    ws = request.app.state.workspace
+    credentials = pic.credentials_of(p.id)
+    return render(request, "person.html", pic=pic, user=pic.user, as_of=pic.day, person=p,
+                  credentials=credentials,
+                  history=records.history(ws, [c.id for c in credentials]),
+                  ce=records.ce_progress(ws, pic, p.id),
+                  cases=pic.cases_of(p.id),
+                  alerts=records.deliveries(records.alert_log(ws, person=p.id)),
+                  accept=", ".join(records.DOCUMENT_TYPES))
+
+
+@router.get("/cases/{case_id}")
+def case(request: Request, case_id: str, pic: Pic):
+    c = pic.case(case_id)
+    if c is None:
+        raise auth.Forbidden()
+    clearance = pic.clearance_for(c)
+    facility = pic.practice.facilities.get(c.facility)
+    rows = []
+    for r in requirements_of(pic, c):
+        who = c.technologist if r.role == "technologist" else c.reader if r.role == "reader" \
+            else None
+        problems = [p for p in clearance.problems
+                    if p.source == r.source and p.role in (r.role, "technologist", "reader")
+                    and p.type in (r.types or (r.rule,)) and (r.role == "any" or p.role == r.role)]
+        if r.role != "any" and who is None:
+            met, why = None, f"no {r.role} assigned"
+        else:
+            met, why = not problems, ""
+        if not pic.user.is_manager:
+            problems = [p for p in problems if p.person == pic.user.person]
+        rows.append({"text": describe(pic, r), "source": r.source, "who": _who(pic, c, r),
+                     "met": met, "why": why, "problems": problems})
+    return render(request, "case.html", pic=pic, user=pic.user, as_of=pic.day, case=c,
+                  clearance=clearance, facility=facility, requirements=rows)
+
+
+@router.get("/facilities/{facility_id}")
+def facility(request: Request, facility_id: str, pic: Pic):
+    f = pic.practice.facilities.get(facility_id)
+    if f is None:
+        raise auth.Forbidden()
+    reqs = list(pic.practice.states.get(f.state).requirements
+                if f.state in pic.practice.states else ()) + list(f.requirements)
+    rows = [{"text": describe(pic, r), "source": r.source, "who": r.role,
+             "enforcement": r.enforcement} for r in reqs]
+    return render(request, "facility.html", pic=pic, user=pic.user, as_of=pic.day, facility=f,
+                  requirements=rows, cleared=pic.cleared_this_week(f.id),
+                  week_start=pic.day, week_end=pic.day + timedelta(days=6),
+                  clearances=[c for c in pic.clearances() if c.case.facility == f.id])
+
+
+@router.get("/alerts")
+def alerts(request: Request, pic: Pic, status: str | None = None):
+    ws = request.app.state.workspace
+    person = None if pic.user.is_manager else pic.user.person
+    rows = records.deliveries(records.alert_log(ws, person=person))
+    if status:
+        rows = [d for d in rows if d["status"] == status]
+    return render(request, "alerts.html", pic=pic, user=pic.user, as_of=pic.day, alerts=rows,
+                  silences=records.silences(ws, pic.day) if pic.user.is_manager else [])
+
+
+# ---------------------------------------------------------------- requirements in words
+
+
+def requirements_of(pic: Picture, case: Case) -> list[Requirement]:
+    """The state's and the facility's requirements whose `when` matches the case."""
+    facility = pic.practice.facilities.get(case.facility)
+    if facility is None:
+        return []
+    state = pic.practice.states.get(facility.state)
+    reqs = list(state.requirements if state else ()) + list(facility.requirements)
+    return [r for r in reqs if all(case.value(k) in v for k, v in r.when.items())]
+
+
+def describe(pic: Picture, r: Requirement) -> str:
+    types = pic.practice.credential_types
+
+    def name(t):
+        return types[t].name if t in types else t
+
+    if r.rule:
+        params = ", ".join(f"{k} {v}" for k, v in r.params.items())
+        text = f"{r.rule.replace('_', ' ')}" + (f" ({params})" if params else "")
+    elif r.credential:
+        text = name(r.credential)
+    else:
+        text = "one of " + ", ".join(name(t) for t in r.any_of)
+    if r.state:
+        text += f" of {r.state}"
+    if r.facility:
+        text += f" at {r.facility}"
+    extras = []
+    if r.max_age_months:
+        extras.append(f"issued within {r.max_age_months} months of the case")
+    if r.valid_days_after_case:
+        extras.append(f"valid {r.valid_days_after_case} days after the case")
+    if r.issuers:
+        extras.append("issued by " + " or ".join(r.issuers))
+    if r.verified:
+        extras.append("primary-source verified")
+    if r.accept_grace:
+        extras.append("grace period accepted")
+    if r.when:
+        extras.append("when " + "; ".join(f"{k} is {' or '.join(v)}" for k, v in r.when.items()))
+    return text + (": " + ", ".join(extras) if extras else "")
+
+
+def _who(pic: Picture, case: Case, r: Requirement) -> str:
+    if r.role == "any":
+        return "everyone on the case"
+    person = case.technologist if r.role == "technologist" else case.reader
+    return f"{r.role} {pic.name(person)}" if person else r.role

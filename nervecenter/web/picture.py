@@ -1,0 +1,150 @@
+"""The practice as one user may see it on one day: what the pages and the API show.
+
+A `Picture` is taken once per request (sources re-imported, snapshot, evaluation) and then cut
+down to what the user may see: a manager sees everything, a person user only their own person,
+their own credentials, their own cases and the alerts sent to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from nervecenter.core.model import Case, Credential, Person, Practice, Snapshot
+from nervecenter.core.users import User
+from nervecenter.rules.results import Clearance, Conflict, DueDate, Evaluation
+
+WEEK = 7
+
+
+def stage_class(due: DueDate) -> str:
+    """A CSS class for how urgent a due date is, whatever the configured stages are."""
+    if due.days_left < 0:
+        return "lapsed"
+    if due.stage is None:
+        return "later"
+    if due.stage <= 7:
+        return "critical"
+    if due.stage <= 30:
+        return "urgent"
+    if due.stage <= 60:
+        return "soon"
+    return "later"
+
+
+@dataclass
+class Picture:
+    practice: Practice
+    snapshot: Snapshot
+    evaluation: Evaluation
+    user: User
+
+    @property
+    def day(self) -> date:
+        return self.evaluation.as_of
+
+    # ------------------------------------------------------------ what the user may see
+
+    def people(self) -> list[Person]:
+        return sorted((p for p in self.snapshot.people.values() if self.user.may_see(p.id)),
+                      key=lambda p: (p.name.lower(), p.id))
+
+    def person(self, person_id: str) -> Person | None:
+        p = self.snapshot.people.get(person_id)
+        return p if p and self.user.may_see(p.id) else None
+
+    def name(self, person_id: str | None) -> str:
+        p = self.snapshot.people.get(person_id) if person_id else None
+        return p.name if p else (person_id or "")
+
+    def due(self, within: int | None = 90, person: str | None = None) -> list[DueDate]:
+        """Due dates within `within` days (lapsed ones included), soonest first."""
+        items = [d for d in self.evaluation.due_dates
+                 if self.user.may_see(d.credential.person)
+                 and (person is None or d.credential.person == person)
+                 and (within is None or d.days_left <= within)]
+        return sorted(items, key=lambda d: (d.due, d.credential.person, d.credential.id))
+
+    def visible_case(self, case: Case) -> bool:
+        return self.user.is_manager or self.user.person in (case.technologist, case.reader)
+
+    def clearances(self, *, not_cleared: bool = False) -> list[Clearance]:
+        return [c for c in self.evaluation.clearances
+                if self.visible_case(c.case) and not (not_cleared and c.outcome == "cleared")]
+
+    def clearance_for(self, case: Case) -> Clearance:
+        """The clearance of one case, evaluated on its own date when outside the horizon."""
+        for c in self.evaluation.clearances:
+            if c.case.id == case.id:
+                return c
+        from nervecenter.rules import evaluate
+
+        day = case.start.date()
+        ev = evaluate(self.practice, self.snapshot, self.day, start=day, end=day)
+        return next(c for c in ev.clearances if c.case.id == case.id)
+
+    def case(self, case_id: str) -> Case | None:
+        for c in self.snapshot.cases:
+            if c.id == case_id:
+                return c if self.visible_case(c) else None
+        return None
+
+    def cases_of(self, person_id: str) -> list[Case]:
+        return sorted((c for c in self.snapshot.cases if person_id in (c.technologist, c.reader)),
+                      key=lambda c: c.start)
+
+    def conflicts(self) -> list[Conflict]:
+        """All conflicts for a manager; a person sees the rules, and only themself as affected."""
+        if self.user.is_manager:
+            return list(self.evaluation.conflicts)
+        return [Conflict(c.type, c.attribute, c.values,
+                         tuple(p for p in c.affected if p == self.user.person))
+                for c in self.evaluation.conflicts]
+
+    def credentials_of(self, person_id: str) -> list[Credential]:
+        return sorted((c for c in self.snapshot.credentials if c.person == person_id),
+                      key=lambda c: (c.type, c.scope or ""))
+
+    def due_of(self, credential_id: str) -> DueDate | None:
+        return next((d for d in self.evaluation.due_dates if d.credential.id == credential_id),
+                    None)
+
+    # ------------------------------------------------------------ facilities
+
+    def cleared_this_week(self, facility_id: str) -> list[tuple[Person, str]]:
+        """People who would be cleared for a case at the facility on every day of this week.
+
+        Each person is tried on a hypothetical case in their own role on the first and the last
+        day of the week (credentials only get worse in between, except a renewal that starts
+        later, which then does not count); a person user is only tried themself.
+        """
+        from nervecenter.rules import evaluate
+
+        facility = self.practice.facilities[facility_id]
+        days = [self.day, self.day + timedelta(days=WEEK - 1)]
+        people = self.people()
+        trial = []
+        for p in people:
+            for d in days:
+                start = _at_noon(d, facility.timezone)
+                if p.role == "technologist":
+                    trial.append(Case(f"trial:{p.id}:{d}", facility_id, start, technologist=p.id))
+                else:
+                    trial.append(Case(f"trial:{p.id}:{d}", facility_id, start,
+                                      technologist=_NOBODY, reader=p.id))
+        snap = Snapshot(self.snapshot.people, self.snapshot.credentials, self.snapshot.ce,
+                        tuple(trial))
+        ev = evaluate(self.practice, snap, self.day, start=days[0], end=days[-1])
+        failed = {c.case.id.split(":")[1] for c in ev.clearances
+                  if any(pr.person not in (None, _NOBODY) for pr in c.problems)}
+        return [(p, p.role) for p in people if p.id not in failed]
+
+
+_NOBODY = "\x00nobody"  # a technologist id no person has, so a trial case for a reader is staffed
+
+
+def _at_noon(day: date, tz: str):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(12, 0), ZoneInfo(tz))
