@@ -1,0 +1,435 @@
+"""Loading a practice's configuration directory into a `Practice`, with every problem found.
+
+    practice.yaml, facilities/*.yaml, states/*.yaml, credential_types/*.yaml
+    + the credential types and rule kinds of the plugins
+
+Nothing is loaded partially: every file is read and checked, and all problems across files are
+raised together as one ConfigError (`file:line: message`, with the fix).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from nervecenter.core import plugins, schemas, yamlfile
+from nervecenter.core.errors import ConfigError, Problem
+from nervecenter.core.model import (
+    AlertPolicy,
+    Channel,
+    ContinuingEducation,
+    CredentialType,
+    Facility,
+    Location,
+    Manager,
+    Practice,
+    Requirement,
+    RuleKind,
+    Schedule,
+    StateRules,
+)
+from nervecenter.core.states import STATE_NAMES
+
+DATABASE_ENV = "NERVECENTER_DATABASE_URL"
+DEFAULT_DATABASE = "sqlite:///.nervecenter/state.db"
+PRACTICE_FILE = "practice.yaml"
+
+
+def _display(config_dir: Path, relative: str) -> str:
+    return str(config_dir / relative) if str(config_dir) not in ("", ".") else relative
+
+
+def _closest(word: str, choices, what: str) -> str:
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown {what} {word!r}{hint}"
+
+
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _timezone_problem(name: str) -> str:
+    return (f"unknown time zone {name!r}; use an IANA name such as America/Chicago "
+            "or America/New_York")
+
+
+def _channels(items) -> tuple[Channel, ...]:
+    out = []
+    for item in items or ():
+        if isinstance(item, str):
+            out.append(Channel(item))
+        else:
+            stages = item.get("stages")
+            out.append(Channel(item["url"], tuple(stages) if stages is not None else None))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- credential types
+
+
+def parse_credential_type(data: Any, name: str, plugin: str) -> tuple[CredentialType | None,
+                                                                     list[Problem]]:
+    """A CredentialType from its YAML/dict form, or the problems that prevent it."""
+    problems = yamlfile.validate(data, schemas.CREDENTIAL_TYPE, name)
+    if problems:
+        return None, problems
+    ce = data.get("continuing_education")
+    stages = data.get("stages")
+    kind = CredentialType(
+        id=data["id"], name=data["name"], scope=data.get("scope", "person"),
+        description=data.get("description", "").strip(), issuer=data.get("issuer"),
+        holders=tuple(data.get("holders", ("technologist", "reader"))),
+        validity_months=data.get("validity_months"), expiry=data.get("expiry", "exact"),
+        grace_days=data.get("grace_days", 0), renewal_lead_days=data.get("renewal_lead_days", 0),
+        stages=tuple(sorted(stages, reverse=True)) if stages else None,
+        continuing_education=ContinuingEducation(
+            hours=ce["hours"], period_months=ce["period_months"],
+            limits=dict(ce.get("limits", {}))) if ce else None,
+        verify_url=(data.get("verify") or {}).get("url"),
+        plugin=plugin, location=Location(name, getattr(data, "line", 0)))
+    return kind, []
+
+
+def _plugin_types(registry: plugins.Registry) -> tuple[dict[str, CredentialType], list[Problem]]:
+    types: dict[str, CredentialType] = {}
+    problems: list[Problem] = []
+    for source in registry.credential_types:
+        if source.path is not None:
+            name = str(source.path)
+            try:
+                data = yamlfile.load(source.path, name)
+            except ConfigError as e:
+                problems.extend(e.problems)
+                continue
+        else:
+            name = f"plugin {source.plugin}"
+            data = source.data
+        kind, found = parse_credential_type(data, name, source.plugin)
+        problems.extend(found)
+        if kind is None:
+            continue
+        if kind.id in types:
+            other = types[kind.id]
+            problems.append(Problem(name, kind.location.line,
+                                    f"credential type {kind.id!r} is also defined by plugin "
+                                    f"{other.plugin!r} ({other.location}); uninstall one"))
+            continue
+        types[kind.id] = kind
+    return types, problems
+
+
+def plugin_credential_types() -> dict[str, CredentialType]:
+    """The credential types every installed plugin defines (ConfigError/PluginError if broken)."""
+    types, problems = _plugin_types(plugins.registry())
+    if problems:
+        raise ConfigError(problems)
+    return types
+
+
+# ---------------------------------------------------------------- requirements
+
+
+def _split_params(req: Any, rule_kinds: dict[str, RuleKind]) -> tuple[Any, dict]:
+    """A `rule:` requirement without its rule kind's own keys, and those keys."""
+    if not isinstance(req, dict) or "rule" not in req:
+        return req, {}
+    common = yamlfile.LineDict()
+    common.line, common.lines = getattr(req, "line", 0), {}
+    params = yamlfile.LineDict()
+    params.line, params.lines = common.line, {}
+    for key, value in req.items():
+        target = common if key in schemas.REQUIREMENT_PROPERTIES else params
+        target[key] = value
+        target.lines[key] = getattr(req, "lines", {}).get(key, common.line)
+    return common, params
+
+
+def _strip_params(data: Any, rule_kinds: dict[str, RuleKind]) -> tuple[Any, list[dict]]:
+    """A facility/state file's data with rule-kind keys set aside (per requirement index)."""
+    reqs = data.get("requirements") if isinstance(data, dict) else None
+    if not isinstance(reqs, list):
+        return data, []
+    stripped = yamlfile.LineList()
+    stripped.line, stripped.lines = reqs.line, list(reqs.lines)
+    params = []
+    for req in reqs:
+        common, own = _split_params(req, rule_kinds)
+        stripped.append(common)
+        params.append(own)
+    copy = yamlfile.LineDict(data)
+    copy.line, copy.lines = data.line, dict(data.lines)
+    copy["requirements"] = stripped
+    return copy, params
+
+
+class _Loader:
+    """Collects problems while reading one configuration directory."""
+
+    def __init__(self, config_dir: Path, shown: Path):
+        self.dir = config_dir
+        self.shown = shown
+        self.problems: list[Problem] = []
+
+    def name(self, path: Path) -> str:
+        return _display(self.shown, str(path.relative_to(self.dir)))
+
+    def problem(self, name: str, data: Any, path, message: str) -> None:
+        self.problems.append(Problem(name, yamlfile.line_of(data, path), message))
+
+    def read(self, path: Path, schema: dict, rule_kinds=None) -> tuple[Any, str, list[dict]]:
+        """Load and validate one file; (None, name, []) when it has problems of its own."""
+        name = self.name(path)
+        try:
+            data = yamlfile.load(path, name)
+        except ConfigError as e:
+            self.problems.extend(e.problems)
+            return None, name, []
+        if data is None:
+            self.problems.append(Problem(name, 0, "the file is empty; see `nervecenter schema`"))
+            return None, name, []
+        params: list[dict] = []
+        checked = data
+        if rule_kinds is not None:
+            checked, params = _strip_params(data, rule_kinds)
+        found = yamlfile.validate(checked, schema, name)
+        self.problems.extend(found)
+        return (None if found else data), name, params
+
+    def files(self, sub: str) -> list[Path]:
+        folder = self.dir / sub
+        if not folder.is_dir():
+            return []
+        extra = sorted(p for p in folder.iterdir() if p.suffix == ".yml")
+        for p in extra:
+            self.problems.append(Problem(self.name(p), 0, "rename it to end in .yaml"))
+        return sorted(folder.glob("*.yaml"))
+
+
+def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], source: str,
+                  default_enforcement: str, types: dict[str, CredentialType],
+                  rule_kinds: dict[str, RuleKind], facility_ids: set[str],
+                  ) -> tuple[Requirement, ...]:
+    out = []
+    for i, req in enumerate(data.get("requirements") or ()):
+        at = ("requirements", i)
+        given = [k for k in ("credential", "any_of", "rule") if k in req]
+        if len(given) != 1:
+            what = "none" if not given else " and ".join(given)
+            ld.problem(name, data, at, f"requirements.{i}: a requirement needs exactly one of "
+                       f"credential, any_of, rule (found {what}); split it into one per rule")
+            continue
+        named = [req["credential"]] if "credential" in req else list(req.get("any_of", ()))
+        ok = True
+        for type_id in named:
+            if type_id not in types:
+                key = "credential" if "credential" in req else "any_of"
+                ld.problem(name, data, (*at, key),
+                           f"requirements.{i}.{key}: " + _closest(type_id, types, "credential type")
+                           + "; `nervecenter plugins` lists the types")
+                ok = False
+        own = params[i] if i < len(params) else {}
+        if "rule" in req:
+            kind = rule_kinds.get(req["rule"])
+            if kind is None:
+                ld.problem(name, data, (*at, "rule"), f"requirements.{i}.rule: "
+                           + _closest(req["rule"], rule_kinds, "rule kind")
+                           + "; `nervecenter plugins` lists the rule kinds")
+                continue
+            for p in yamlfile.validate(own, kind.params_schema, name):
+                ld.problems.append(Problem(p.file, p.line,
+                                           f"requirements.{i} (rule {kind.id}): {p.message}"))
+                ok = False
+        if req.get("facility") is not None:
+            fac = req["facility"]
+            if fac not in facility_ids:
+                ld.problem(name, data, (*at, "facility"), f"requirements.{i}.facility: "
+                           + _closest(fac, facility_ids, "facility")
+                           + "; name a file in facilities/ by its id")
+                ok = False
+            for type_id in named:
+                if type_id in types and types[type_id].scope != "facility":
+                    ld.problem(name, data, (*at, "facility"),
+                               f"requirements.{i}.facility: {type_id} is {types[type_id].scope}-"
+                               "scoped, not facility-scoped; remove `facility:`")
+                    ok = False
+        if req.get("state") is not None:
+            code = req["state"]
+            if code not in STATE_NAMES:
+                ld.problem(name, data, (*at, "state"), f"requirements.{i}.state: "
+                           f"{code!r} is not a US state code; use two capital letters like LA")
+                ok = False
+            for type_id in named:
+                if type_id in types and types[type_id].scope != "state":
+                    ld.problem(name, data, (*at, "state"),
+                               f"requirements.{i}.state: {type_id} is {types[type_id].scope}-"
+                               "scoped, not state-scoped; remove `state:`")
+                    ok = False
+        if not ok:
+            continue
+        when = {k: tuple(v) if isinstance(v, list) else (v,)
+                for k, v in (req.get("when") or {}).items()}
+        out.append(Requirement(
+            source=source, credential=req.get("credential"), any_of=tuple(req.get("any_of", ())),
+            rule=req.get("rule"), role=req.get("role", "technologist"), when=when,
+            max_age_months=req.get("max_age_months"),
+            valid_days_after_case=req.get("valid_days_after_case", 0),
+            issuers=tuple(req["issuers"]) if "issuers" in req else None,
+            enforcement=req.get("enforcement", default_enforcement),
+            accept_grace=req.get("accept_grace", False), verified=req.get("verified", False),
+            state=req.get("state"), facility=req.get("facility"), params=dict(own),
+            location=Location(name, yamlfile.line_of(data, at))))
+    return tuple(out)
+
+
+def resolve_database(url: str, config_dir: Path) -> str:
+    """`url` with a relative SQLite path made relative to the configuration directory."""
+    prefix, sep, rest = url.partition(":///")
+    if sep and prefix.split("+")[0] == "sqlite" and rest and not rest.startswith("/") \
+            and not rest.startswith(":memory:"):
+        return f"{prefix}:///{(config_dir / rest).as_posix()}"
+    return url
+
+
+def load_practice(config_dir: str | Path) -> Practice:
+    """The practice configured in `config_dir`, validated; ConfigError lists every problem."""
+    shown = Path(config_dir)
+    root = shown.resolve()
+    if not root.is_dir():
+        raise ConfigError([Problem(str(shown), 0, "no such configuration directory; create one "
+                                   "with `nervecenter init DIR` or pass --config DIR")])
+    if not (root / PRACTICE_FILE).is_file():
+        raise ConfigError([Problem(_display(shown, PRACTICE_FILE), 0,
+                                   "missing: every configuration directory needs one; "
+                                   "`nervecenter init DIR` writes an example")])
+    registry = plugins.registry()
+    rule_kinds = dict(registry.rule_kinds)
+    ld = _Loader(root, shown)
+
+    # credential types: the plugins', then the practice's own (which may replace a plugin's)
+    types, found = _plugin_types(registry)
+    ld.problems.extend(found)
+    own_types: dict[str, str] = {}
+    for path in ld.files("credential_types"):
+        name = ld.name(path)
+        try:
+            data = yamlfile.load(path, name)
+        except ConfigError as e:
+            ld.problems.extend(e.problems)
+            continue
+        kind, found = parse_credential_type(data, name, "practice")
+        ld.problems.extend(found)
+        if kind is None:
+            if isinstance(data, dict) and isinstance(data.get("id"), str):
+                own_types[data["id"]] = name  # known, so requirements naming it are not noise
+                types.setdefault(data["id"], CredentialType(data["id"], data["id"]))
+            continue
+        if kind.id in own_types:
+            ld.problem(name, data, ("id",), f"duplicate credential type id {kind.id!r} (also in "
+                       f"{own_types[kind.id]}); rename one")
+            continue
+        own_types[kind.id] = name
+        types[kind.id] = kind
+
+    practice, pname, _ = ld.read(root / PRACTICE_FILE, schemas.PRACTICE)
+    if practice is not None:
+        if not valid_timezone(practice["timezone"]):
+            ld.problem(pname, practice, ("timezone",), _timezone_problem(practice["timezone"]))
+        seen: dict[str, int] = {}
+        for i, m in enumerate(practice.get("managers") or ()):
+            if m["id"] in seen:
+                ld.problem(pname, practice, ("managers", i, "id"),
+                           f"duplicate manager id {m['id']!r} (first on line {seen[m['id']]}); "
+                           "rename one")
+            seen.setdefault(m["id"], yamlfile.line_of(practice, ("managers", i, "id")))
+        for key in ("evaluate", "digest"):
+            expr = (practice.get("schedule") or {}).get(key)
+            if expr is not None and not _valid_cron(expr):
+                ld.problem(pname, practice, ("schedule", key),
+                           f"schedule.{key}: {expr!r} is not a cron expression; write five "
+                           "fields like \"0 6 * * *\" (minute hour day month weekday)")
+        for i, src in enumerate(practice.get("sources") or ()):
+            if not (root / src).is_file():
+                ld.problem(pname, practice, ("sources", i),
+                           f"sources: {src} does not exist in the configuration directory; "
+                           "create it or remove it from sources")
+    timezone = practice["timezone"] if practice is not None else "UTC"
+
+    # facilities first (ids are needed by requirements), then their requirements and the states'
+    facility_files = []
+    facility_ids: dict[str, str] = {}
+    for path in ld.files("facilities"):
+        data, name, params = ld.read(path, schemas.FACILITY, rule_kinds)
+        if data is None:
+            continue
+        if data["id"] in facility_ids:
+            ld.problem(name, data, ("id",), f"duplicate facility id {data['id']!r} (also in "
+                       f"{facility_ids[data['id']]}); give each facility its own id")
+            continue
+        facility_ids[data["id"]] = name
+        facility_files.append((data, name, params))
+
+    facilities: dict[str, Facility] = {}
+    for data, name, params in facility_files:
+        if data["state"] not in STATE_NAMES:
+            ld.problem(name, data, ("state",), f"{data['state']!r} is not a US state code; use "
+                       "two capital letters like LA")
+        tz = data.get("timezone", timezone)
+        if "timezone" in data and not valid_timezone(tz):
+            ld.problem(name, data, ("timezone",), _timezone_problem(tz))
+        enforcement = data.get("enforcement", "block")
+        reqs = _requirements(ld, name, data, params, f"facility:{data['id']}", enforcement,
+                             types, rule_kinds, set(facility_ids))
+        facilities[data["id"]] = Facility(
+            id=data["id"], name=data["name"], state=data["state"], timezone=tz,
+            enforcement=enforcement, requirements=reqs, location=Location(name, data.line))
+
+    states: dict[str, StateRules] = {}
+    state_files: dict[str, str] = {}
+    for path in ld.files("states"):
+        data, name, params = ld.read(path, schemas.STATE, rule_kinds)
+        if data is None:
+            continue
+        code = data["state"]
+        if code not in STATE_NAMES:
+            ld.problem(name, data, ("state",), f"{code!r} is not a US state code; use two "
+                       "capital letters like LA")
+            continue
+        if code in state_files:
+            ld.problem(name, data, ("state",), f"duplicate state {code!r} (also in "
+                       f"{state_files[code]}); merge the two files")
+            continue
+        state_files[code] = name
+        reqs = _requirements(ld, name, data, params, f"state:{code}", "block", types,
+                             rule_kinds, set(facility_ids))
+        states[code] = StateRules(code, reqs, Location(name, data.line))
+
+    if ld.problems or practice is None:
+        raise ConfigError(ld.problems)
+
+    alerts = practice.get("alerts") or {}
+    schedule = practice.get("schedule") or {}
+    database = os.environ.get(DATABASE_ENV) or practice.get("database") or DEFAULT_DATABASE
+    return Practice(
+        name=practice["name"], timezone=timezone, config_dir=root,
+        database=resolve_database(database, root),
+        alerts=AlertPolicy(**{k: (tuple(sorted(v, reverse=True)) if k == "stages" else v)
+                              for k, v in alerts.items()}),
+        schedule=Schedule(**schedule),
+        managers=tuple(Manager(m["id"], m["name"], _channels(m.get("notify")), m.get("email"))
+                       for m in practice.get("managers") or ()),
+        sources=tuple(root / s for s in practice.get("sources") or ()),
+        credential_types=types, facilities=facilities, states=states, rule_kinds=rule_kinds)
+
+
+def _valid_cron(expr: str) -> bool:
+    from croniter import croniter
+
+    return croniter.is_valid(expr)
