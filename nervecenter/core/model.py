@@ -146,7 +146,13 @@ class RuleKind:
     """A requirement rule kind (`rule: <id>`) contributed by a plugin.
 
     `params_schema` is the JSON Schema of the requirement's own keys (e.g. `max`); `check` is
-    called by the rules engine and returns problems (see nervecenter.rules).
+    called by the rules engine and returns problems (see nervecenter.rules):
+
+        check(requirement, case, person_id, schedule) -> list[(reason, clause)] | None
+
+    once per case and assigned person the requirement applies to; `schedule` is a
+    nervecenter.rules.CaseSchedule (the person's cases, overlaps, cases per day). `reason` is one of
+    rules.results.REASONS; `clause` follows the person's name ("would have 4 cases at once ...").
     """
 
     id: str

@@ -29,6 +29,7 @@ DEFAULT_PLUGINS = [
     "nervecenter.plugins.ionm",
     "nervecenter.plugins.facility_health",
     "nervecenter.plugins.channels",
+    "nervecenter.plugins.concurrency",
 ]
 
 ENTRY_POINT_GROUP = "nervecenter"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from nervecenter.core.model import Case, Credential
+from nervecenter.core.model import Case, Credential, Person
 
 Outcome = Literal["cleared", "warning", "blocked", "unstaffed"]
 REASONS = ("missing", "expired", "not_yet_valid", "too_old", "expires_too_soon", "revoked",
@@ -84,3 +84,4 @@ class Evaluation:
     clearances: tuple[Clearance, ...] = ()
     due_dates: tuple[DueDate, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    people: dict[str, Person] = field(default_factory=dict)  # the snapshot's, for names in reports

@@ -1,0 +1,105 @@
+"""The verdict on one case: its problems, one per unmet requirement, and its outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nervecenter.core.errors import NerveCenterError
+from nervecenter.core.model import Case, Practice, credential_id
+from nervecenter.rules.explain import Explainer
+from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, failure, when_matches
+from nervecenter.rules.results import Outcome, Problem
+from nervecenter.rules.schedule import CaseSchedule, case_day
+
+
+@dataclass
+class Context:
+    """What an evaluation looks things up in, built once per evaluation."""
+
+    practice: Practice
+    people: dict
+    index: CredentialIndex
+    schedule: CaseSchedule
+    rulebook: Rulebook
+    explain: Explainer
+
+
+def slots(case: Case) -> list[tuple[str, str]]:
+    """(role, person) for each person assigned to the case."""
+    out = []
+    if case.technologist:
+        out.append(("technologist", case.technologist))
+    if case.reader:
+        out.append(("reader", case.reader))
+    return out
+
+
+def case_rules(ctx: Context, case: Case) -> list[Rule]:
+    """The requirements that apply to a case: its state's and its facility's, `when` matched."""
+    return [r for r in ctx.rulebook.rules(case.facility, case.id)
+            if not r.req.when or when_matches(r.req, case)]
+
+
+def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[Problem]:
+    """The problems of one person (in one role) with one requirement of one case."""
+    req = rule.req
+    if req.rule:
+        return _check_rule_kind(ctx, rule, case, role, person)
+    day = case_day(case)
+    best = None
+    for n, ((type_id, scope), kind) in enumerate(zip(rule.keys, rule.scope_kinds)):
+        cred = ctx.index.get(person, type_id, scope)
+        grace = ctx.rulebook.grace_days(type_id)
+        reason = "missing" if cred is None else failure(cred, req, day, grace)
+        if reason is None:
+            return []
+        # For any_of, explain the candidate closest to passing: one on file beats none, a
+        # revoked one is worst among those, then the one expiring last, then the order written.
+        rank = (cred is None, reason == "revoked", -cred.expires.toordinal() if cred else 0, n)
+        if best is None or rank < best[0]:
+            best = (rank, type_id, scope, kind, cred, reason, grace)
+    _, type_id, scope, kind, cred, reason, grace = best
+    ex = ctx.explain
+    labels = [ex.credential(t, k, s) for (t, s), k in zip(rule.keys, rule.scope_kinds)]
+    if reason == "missing" and len(labels) > 1:
+        label, others = " or ".join(labels), " or ".join(labels)
+    else:
+        label = ex.credential(type_id, kind, scope)
+        others = " or ".join(lb for lb in labels if lb != label)
+    detail = ex.credential_problem(reason, person, label, cred, req, day, grace, others)
+    return [Problem(person=person, role=role, type=type_id, reason=reason, source=req.source,
+                    detail=detail, enforcement=req.enforcement,
+                    credential=cred.id if cred else credential_id(person, type_id, scope))]
+
+
+def _check_rule_kind(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[Problem]:
+    req = rule.req
+    kind = ctx.practice.rule_kinds.get(req.rule)
+    if kind is None:
+        raise NerveCenterError(
+            f"{req.location or req.source}: rule kind {req.rule!r} is not registered by any "
+            f"plugin; install the plugin that provides it or remove the rule")
+    found = kind.check(req, case, person, ctx.schedule) or ()
+    return [Problem(person=person, role=role, type=req.rule, reason=reason, source=req.source,
+                    detail=ctx.explain.rule_problem(person, clause, req),
+                    enforcement=req.enforcement)
+            for reason, clause in found]
+
+
+def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
+    """The outcome of a case and its problems (SPEC.md section 6)."""
+    problems: list[Problem] = []
+    assigned = slots(case)
+    for rule in case_rules(ctx, case):
+        for role, person in assigned:
+            if rule.req.applies_to(role):
+                problems.extend(check(ctx, rule, case, role, person))
+    if not case.technologist:
+        outcome: Outcome = "unstaffed"
+    elif any(p.enforcement == "block" for p in problems):
+        outcome = "blocked"
+    elif problems:
+        outcome = "warning"
+    else:
+        outcome = "cleared"
+    return outcome, tuple(problems)

@@ -1,0 +1,103 @@
+"""Conflicts: facilities whose requirements for the same credential type differ, and who is caught
+between them (meets the most lenient facility's version but not the strictest's, as of the date).
+
+A facility's requirements for a type include its state's. Where a facility has several
+requirements for one type (say one per role), the strictest value of each attribute stands for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from nervecenter.core.model import Credential, Requirement
+from nervecenter.rules.clearance import Context
+from nervecenter.rules.matching import failure
+from nervecenter.rules.results import Conflict
+
+ATTRIBUTES = ("max_age_months", "valid_days_after_case", "issuers", "any_of", "enforcement")
+
+
+def _strictest(attribute: str, reqs: list[Requirement], type_id: str) -> Any:
+    """One facility's value of an attribute for a type; None means no limit."""
+    if attribute == "max_age_months":
+        ages = [r.max_age_months for r in reqs if r.max_age_months is not None]
+        return min(ages) if ages else None
+    if attribute == "valid_days_after_case":
+        return max((r.valid_days_after_case for r in reqs), default=0) or None
+    if attribute == "issuers":
+        sets = [frozenset(r.issuers) for r in reqs if r.issuers is not None]
+        return sorted(frozenset.intersection(*sets)) if sets else None
+    if attribute == "any_of":  # the types accepted in its place, itself included
+        sets = [frozenset(r.types) for r in reqs]
+        return sorted(frozenset.intersection(*sets) | {type_id})
+    return "block" if any(r.enforcement == "block" for r in reqs) else "warn"
+
+
+def _leniency(attribute: str, value: Any) -> tuple:
+    """Sort key: larger is more lenient."""
+    if attribute == "max_age_months":
+        return (value is None, value or 0)
+    if attribute == "valid_days_after_case":
+        return (value is None, -(value or 0))
+    if attribute == "issuers":
+        return (value is None, len(value or ()))
+    if attribute == "any_of":
+        return (len(value),)
+    return (value == "warn",)
+
+
+def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tuple[Conflict, ...]:
+    by_type: dict[str, dict[str, list[Requirement]]] = {}
+    for facility_id in sorted(ctx.practice.facilities):
+        for rule in ctx.rulebook.rules(facility_id):
+            for type_id in rule.req.types:
+                by_type.setdefault(type_id, {}).setdefault(facility_id, []).append(rule.req)
+    creds_by_type: dict[str, list[Credential]] = {}
+    for cred in ctx.index.by_key.values():
+        creds_by_type.setdefault(cred.type, []).append(cred)
+    out = []
+    for type_id in sorted(by_type):
+        if type_filter and type_id != type_filter:
+            continue
+        facilities = by_type[type_id]
+        if len(facilities) < 2:
+            continue
+        for attribute in ATTRIBUTES:
+            values = {f: _strictest(attribute, reqs, type_id) for f, reqs in facilities.items()}
+            distinct = {repr(v): v for v in values.values()}
+            if len(distinct) < 2:
+                continue
+            ordered = sorted(distinct.values(), key=lambda v: _leniency(attribute, v))
+            affected = _affected(ctx, on, type_id, attribute, ordered[0], ordered[-1], creds_by_type)
+            out.append(Conflict(type=type_id, attribute=attribute, values=values,
+                                affected=affected))
+    return tuple(out)
+
+
+def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any, lenient: Any,
+              creds_by_type: dict[str, list[Credential]]) -> tuple[str, ...]:
+    """People whose credential meets the lenient version on `on` but not the strict one."""
+    base = Requirement(source="", credential=type_id)
+    grace = ctx.rulebook.grace_days
+    if attribute == "any_of":
+        def meets(person_creds: list[Credential], accepted: list[str]) -> bool:
+            return any(c.type in accepted and failure(c, base, on, grace(c.type)) is None
+                       for c in person_creds)
+        holders = {c.person for t in lenient for c in creds_by_type.get(t, ())}
+        return tuple(sorted(p for p in holders
+                            if meets(ctx.index.by_person[p], lenient)
+                            and not meets(ctx.index.by_person[p], strict)))
+    if attribute == "enforcement":  # whoever fails the plain requirement is warned at one, blocked at the other
+        return tuple(sorted({c.person for c in creds_by_type.get(type_id, ())
+                             if failure(c, base, on, grace(type_id)) is not None}))
+    key = {"max_age_months": "max_age_months", "valid_days_after_case": "valid_days_after_case",
+           "issuers": "issuers"}[attribute]
+    default = 0 if attribute == "valid_days_after_case" else None
+    as_value = (lambda v: tuple(v)) if attribute == "issuers" else (lambda v: v)
+    strict_req = replace(base, **{key: default if strict is None else as_value(strict)})
+    lenient_req = replace(base, **{key: default if lenient is None else as_value(lenient)})
+    return tuple(sorted({c.person for c in creds_by_type.get(type_id, ())
+                         if failure(c, lenient_req, on, grace(type_id)) is None
+                         and failure(c, strict_req, on, grace(type_id)) is not None}))

@@ -1,0 +1,58 @@
+"""One evaluation: clearance of the cases in a window, due dates, conflicts. Pure: everything it
+knows comes in as arguments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from nervecenter.core.model import Practice, Snapshot
+from nervecenter.rules.backups import Backups
+from nervecenter.rules.clearance import Context, clear
+from nervecenter.rules.conflicts import find_conflicts
+from nervecenter.rules.due import DueDates
+from nervecenter.rules.explain import Explainer
+from nervecenter.rules.matching import CredentialIndex, Rulebook
+from nervecenter.rules.results import Clearance, Evaluation
+from nervecenter.rules.schedule import CaseSchedule, case_day
+
+
+def context(practice: Practice, snapshot: Snapshot) -> Context:
+    """The indexes an evaluation looks things up in."""
+    return Context(practice=practice, people=snapshot.people,
+                   index=CredentialIndex(snapshot.credentials),
+                   schedule=CaseSchedule(snapshot.cases), rulebook=Rulebook(practice),
+                   explain=Explainer(practice, snapshot.people))
+
+
+def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | None = None,
+             end: date | None = None) -> Evaluation:
+    """Evaluate a practice as of `on`.
+
+    Clearances (with problems and backups) for the cases starting from `start` to `end`
+    inclusive, by default the horizon `on` .. `on + case_horizon_days`; a due date for every
+    credential of the snapshot; the conflicts between facilities' requirements.
+    """
+    ctx = context(practice, snapshot)
+    horizon_end = on + timedelta(days=practice.alerts.case_horizon_days)
+    start = on if start is None else start
+    end = horizon_end if end is None else end
+    verdicts = {}  # case id -> (outcome, problems)
+    in_window, in_horizon = [], []
+    for case in sorted(snapshot.cases, key=lambda c: (c.start, c.id)):
+        day = case_day(case)
+        if start <= day <= end:
+            in_window.append(case)
+        if on <= day <= horizon_end:
+            in_horizon.append(case)
+        if start <= day <= end or on <= day <= horizon_end:
+            verdicts[case.id] = clear(ctx, case)
+    backups = Backups(ctx)
+    clearances = []
+    for case in in_window:
+        outcome, problems = verdicts[case.id]
+        found = backups.find(case, problems) if outcome != "cleared" else ()
+        clearances.append(Clearance(case=case, outcome=outcome, problems=problems, backups=found))
+    horizon_problems = [(c.id, p) for c in in_horizon for p in verdicts[c.id][1]]
+    due_dates = DueDates(ctx).compute(on, in_horizon, horizon_problems)
+    return Evaluation(as_of=on, clearances=tuple(clearances), due_dates=due_dates,
+                      conflicts=find_conflicts(ctx, on), people=dict(snapshot.people))

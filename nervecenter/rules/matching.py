@@ -1,0 +1,128 @@
+"""Does one credential satisfy one requirement on one day? (SPEC.md section 6)
+
+Also the lookups that answer it quickly: credentials by (person, type, scope key), and each
+facility's requirements (its state's and its own) with their scope keys resolved once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from nervecenter.core.dates import add_months
+from nervecenter.core.errors import NerveCenterError
+from nervecenter.core.model import Case, Credential, Facility, Practice, Requirement
+
+
+def failure(cred: Credential, req: Requirement, day: date, grace_days: int = 0) -> str | None:
+    """The reason `cred` does not satisfy `req` for a case on `day`, or None when it does.
+
+    The checks run in the order a scheduler would fix them: revoked, not yet valid, expired,
+    expiring too soon after the case, too old, wrong issuer, unverified.
+    """
+    if cred.status == "revoked":
+        return "revoked"
+    if cred.issued is not None and cred.issued > day:
+        return "not_yet_valid"
+    last = cred.expires + timedelta(days=grace_days) if req.accept_grace and grace_days else cred.expires
+    if day > last:
+        return "expired"
+    if req.valid_days_after_case and day + timedelta(days=req.valid_days_after_case) > last:
+        return "expires_too_soon"
+    if req.max_age_months is not None and (
+            cred.issued is None or day > add_months(cred.issued, req.max_age_months)):
+        return "too_old"
+    if req.issuers is not None and (cred.issuer or "").casefold() not in {
+            i.casefold() for i in req.issuers}:
+        return "wrong_issuer"
+    if req.verified and (cred.verified is None
+                         or (cred.issued is not None and cred.verified.on < cred.issued)):
+        return "unverified"
+    return None
+
+
+def when_matches(req: Requirement, case: Case) -> bool:
+    """True when every `when` condition holds: the case's field is one of the listed values
+    (compared without regard to case, so `Spine` matches `spine`)."""
+    for name, accepted in req.when.items():
+        value = case.value(name)
+        if value is None or str(value).casefold() not in {str(a).casefold() for a in accepted}:
+            return False
+    return True
+
+
+class CredentialIndex:
+    """The snapshot's credentials by (person, type, scope key), and who holds what."""
+
+    def __init__(self, credentials: Iterable[Credential]):
+        self.by_key: dict[tuple[str, str, str | None], Credential] = {}
+        self.holders: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+        self.by_person: dict[str, list[Credential]] = defaultdict(list)
+        for cred in credentials:
+            key = (cred.person, cred.type, cred.scope)
+            old = self.by_key.get(key)
+            if old is not None and (old.version, old.expires) > (cred.version, cred.expires):
+                continue  # a snapshot should hold one version per credential; keep the newest
+            if old is not None:
+                self.by_person[cred.person].remove(old)
+            self.by_key[key] = cred
+            self.holders[cred.type, cred.scope].add(cred.person)
+            self.by_person[cred.person].append(cred)
+
+    def get(self, person: str, type_id: str, scope: str | None) -> Credential | None:
+        return self.by_key.get((person, type_id, scope))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A requirement as it applies at one facility: scope keys resolved for each accepted type."""
+
+    req: Requirement
+    keys: tuple[tuple[str, str | None], ...]  # (type, scope key) per accepted type; () for a rule kind
+    scope_kinds: tuple[str, ...]  # person | state | facility, per accepted type
+
+
+class Rulebook:
+    """Each facility's requirements (its state's first, then its own), compiled once."""
+
+    def __init__(self, practice: Practice):
+        self.practice = practice
+        self._rules: dict[str, tuple[Rule, ...]] = {}
+
+    def facility(self, facility_id: str, case_id: str = "") -> Facility:
+        f = self.practice.facilities.get(facility_id)
+        if f is None:
+            what = f"case {case_id} names" if case_id else "the name"
+            raise NerveCenterError(
+                f"{what} facility {facility_id!r}, which is not configured: add "
+                f"facilities/{facility_id}.yaml or correct the case's facility")
+        return f
+
+    def rules(self, facility_id: str, case_id: str = "") -> tuple[Rule, ...]:
+        rules = self._rules.get(facility_id)
+        if rules is None:
+            f = self.facility(facility_id, case_id)
+            state = self.practice.states.get(f.state)
+            reqs = (state.requirements if state else ()) + f.requirements
+            rules = self._rules[facility_id] = tuple(self._compile(r, f) for r in reqs)
+        return rules
+
+    def scope_kind(self, type_id: str) -> str:
+        t = self.practice.credential_types.get(type_id)
+        return t.scope if t else "person"
+
+    def grace_days(self, type_id: str) -> int:
+        t = self.practice.credential_types.get(type_id)
+        return t.grace_days if t else 0
+
+    def _compile(self, req: Requirement, f: Facility) -> Rule:
+        keys, kinds = [], []
+        for type_id in req.types:
+            kind = self.scope_kind(type_id)
+            scope = (req.state or f.state) if kind == "state" else (
+                (req.facility or f.id) if kind == "facility" else None)
+            keys.append((type_id, scope))
+            kinds.append(kind)
+        return Rule(req, tuple(keys), tuple(kinds))

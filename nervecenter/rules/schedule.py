@@ -1,0 +1,83 @@
+"""The cases of an evaluation indexed by person and by day.
+
+Clearance, backups and rule kinds ask it "what else is this person doing then?" without scanning
+the whole schedule: each person's cases are kept sorted by start, and overlaps are found by
+bisection.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from nervecenter.core.model import DEFAULT_CASE_HOURS, Case
+
+DEFAULT_DURATION = timedelta(hours=DEFAULT_CASE_HOURS)
+
+
+def case_end(case: Case) -> datetime:
+    """When a case ends: its `end`, or DEFAULT_CASE_HOURS after its start."""
+    return case.end if case.end is not None and case.end > case.start else case.start + DEFAULT_DURATION
+
+
+def case_day(case: Case) -> date:
+    """The date of a case, in its facility's time zone (the one its start is written in)."""
+    return case.start.date()
+
+
+def overlap(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    """True when two time spans share a moment; a case ending at 12:00 and one starting then do not."""
+    return a_start < b_end and b_start < a_end
+
+
+class CaseSchedule:
+    """Every case of a snapshot, by person (technologist or reader) and by person and day.
+
+    This is the `schedule` argument of a rule kind's `check` (see nervecenter.rules).
+    """
+
+    def __init__(self, cases: Iterable[Case]):
+        by_person: dict[str, list[Case]] = defaultdict(list)
+        self._by_day: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for case in cases:
+            for person in {case.technologist, case.reader} - {None}:
+                by_person[person].append(case)
+                self._by_day[case_day(case)][person] += 1
+        self._cases: dict[str, list[Case]] = {}
+        self._starts: dict[str, list[datetime]] = {}
+        self._longest: dict[str, timedelta] = {}
+        for person, theirs in by_person.items():
+            theirs.sort(key=lambda c: (c.start, c.id))
+            self._cases[person] = theirs
+            self._starts[person] = [c.start for c in theirs]
+            self._longest[person] = max(case_end(c) - c.start for c in theirs)
+
+    def cases_of(self, person: str) -> list[Case]:
+        """The person's cases (as technologist or reader), by start."""
+        return self._cases.get(person, [])
+
+    def count_on(self, person: str, day: date) -> int:
+        """How many cases the person has on a day."""
+        return self.people_on(day).get(person, 0)
+
+    def people_on(self, day: date) -> dict[str, int]:
+        """Everyone with a case on a day, with how many they have."""
+        return self._by_day.get(day, {})
+
+    def overlapping(self, person: str, case: Case) -> list[Case]:
+        """The person's other cases that share a moment with `case`."""
+        theirs = self._cases.get(person)
+        if not theirs:
+            return []
+        start, end = case.start, case_end(case)
+        starts = self._starts[person]
+        lo = bisect_right(starts, start - self._longest[person])
+        hi = bisect_left(starts, end)
+        return [c for c in theirs[lo:hi]
+                if c.id != case.id and overlap(start, end, c.start, case_end(c))]
+
+    def busy(self, person: str, case: Case) -> bool:
+        """True when the person has another case overlapping `case`."""
+        return bool(self.overlapping(person, case))

@@ -1,0 +1,336 @@
+"""Case clearance: every reason code and every requirement key, worked out by hand.
+
+The case under test is C-1 on Thursday 2026-12-03 at Ochsner Medical Center (LA), evaluated on
+2026-12-01 unless said otherwise.
+"""
+
+from datetime import date
+
+import pytest
+from rules_kit import case, cred, facility, person, practice, req, snapshot, state
+
+from nervecenter.core.errors import NerveCenterError
+from nervecenter.rules import evaluate
+from nervecenter.rules.results import REASONS
+
+ON = date(2026, 12, 1)
+PRICE = person("t-price", "Jordan Price")
+ADAMS = person("r-adams", "Ravi Adams", "reader")
+
+
+def clear_one(reqs, creds, c=None, people=(PRICE, ADAMS), states=(), on=ON, enforcement="block"):
+    p = practice(facility(reqs=reqs, enforcement=enforcement), states=states)
+    ev = evaluate(p, snapshot(people, creds, [c or case("C-1", "2026-12-03T08:00")]), on)
+    assert len(ev.clearances) == 1
+    return ev.clearances[0]
+
+
+def only_problem(clearance):
+    assert len(clearance.problems) == 1, clearance.problems
+    return clearance.problems[0]
+
+
+def test_valid_credential_clears_the_case():
+    c = clear_one([req(credential="bls")], [cred("t-price", "bls", "2027-11-30", "2025-11-20")])
+    assert (c.outcome, c.problems, c.backups) == ("cleared", (), ())
+
+
+def test_missing():
+    p = only_problem(clear_one([req(credential="bls")], []))
+    assert (p.person, p.role, p.type, p.reason, p.source) == (
+        "t-price", "technologist", "bls", "missing", "facility:ochsner")
+    assert p.detail == ("Jordan Price has no BLS Provider on file; Ochsner Medical Center requires "
+                        "it and blocks the case.")
+    assert p.credential == "t-price:bls"
+
+
+def test_expired_names_the_date_and_the_days_before_the_case():
+    c = clear_one([req(credential="bls")], [cred("t-price", "bls", "2026-11-28")])
+    p = only_problem(c)
+    assert c.outcome == "blocked"
+    assert p.reason == "expired"
+    assert p.detail == ("Jordan Price's BLS Provider expired on 2026-11-28, 5 days before this "
+                        "case; Ochsner Medical Center blocks the case.")
+
+
+def test_valid_through_the_whole_expiry_day():
+    c = clear_one([req(credential="bls")], [cred("t-price", "bls", "2026-12-03")])
+    assert c.outcome == "cleared"
+
+
+def test_not_yet_valid():
+    p = only_problem(clear_one([req(credential="bls")],
+                               [cred("t-price", "bls", "2028-12-31", issued="2026-12-10")]))
+    assert p.reason == "not_yet_valid"
+    assert p.detail == ("Jordan Price's BLS Provider is only valid from 2026-12-10, 7 days after "
+                        "this case; Ochsner Medical Center blocks the case.")
+
+
+def test_too_old_with_max_age_months():
+    reqs = [req(credential="bls", max_age_months=12)]
+    # Issued 2025-11-20: accepted until 2026-11-20, the case is on 2026-12-03.
+    p = only_problem(clear_one(reqs, [cred("t-price", "bls", "2027-11-30", "2025-11-20")]))
+    assert p.reason == "too_old"
+    assert p.detail == ("Jordan Price's BLS Provider was issued on 2025-11-20, more than 12 months "
+                        "before this case (accepted until 2026-11-20); Ochsner Medical Center "
+                        "blocks the case.")
+    # Issued 2025-12-03: exactly 12 months before the case, still accepted.
+    assert clear_one(reqs, [cred("t-price", "bls", "2027-12-31", "2025-12-03")]).outcome == "cleared"
+    # No issue date on record: its age cannot be shown, so it is not accepted.
+    assert only_problem(clear_one(reqs, [cred("t-price", "bls", "2027-12-31")])).reason == "too_old"
+
+
+@pytest.mark.parametrize("issued, case_day, outcome", [
+    ("2026-10-31", "2026-11-30", "cleared"),   # Oct 31 + 1 month clamps to Nov 30
+    ("2026-10-31", "2026-12-01", "blocked"),
+    ("2024-02-29", "2025-02-28", "cleared"),   # Feb 29 + 12 months clamps to Feb 28
+    ("2024-02-29", "2025-03-01", "blocked"),
+])
+def test_max_age_months_clamps_at_month_end(issued, case_day, outcome):
+    months = 1 if issued.startswith("2026") else 12
+    c = clear_one([req(credential="bls", max_age_months=months)],
+                  [cred("t-price", "bls", "2027-12-31", issued)],
+                  c=case("C-1", f"{case_day}T08:00"), on=date.fromisoformat(case_day))
+    assert c.outcome == outcome
+    if outcome == "blocked":
+        assert only_problem(c).reason == "too_old"
+
+
+def test_expires_too_soon_with_valid_days_after_case():
+    reqs = [req(credential="state_license", role="reader", valid_days_after_case=30)]
+    c = case("C-1", "2026-12-03T08:00", reader="r-adams")
+    # 2026-12-03 + 30 days = 2027-01-02, one day after the licence's last day.
+    p = only_problem(clear_one(reqs, [cred("r-adams", "state_license", "2027-01-01", scope="LA")], c))
+    assert (p.person, p.role, p.reason) == ("r-adams", "reader", "expires_too_soon")
+    assert p.detail == ("Ravi Adams's Louisiana state licence expires on 2027-01-01, but must stay "
+                        "valid until 2027-01-02 (30 days after this case); Ochsner Medical Center "
+                        "blocks the case.")
+    ok = clear_one(reqs, [cred("r-adams", "state_license", "2027-01-02", scope="LA")], c)
+    assert ok.outcome == "cleared"
+
+
+def test_revoked():
+    p = only_problem(clear_one([req(credential="bls")],
+                               [cred("t-price", "bls", "2027-11-30", status="revoked")]))
+    assert p.reason == "revoked"
+    assert p.detail == "Jordan Price's BLS Provider is revoked; Ochsner Medical Center blocks the case."
+
+
+def test_renewal_submitted_is_still_a_valid_credential_until_it_expires():
+    c = clear_one([req(credential="bls")],
+                  [cred("t-price", "bls", "2027-11-30", status="renewal_submitted")])
+    assert c.outcome == "cleared"
+
+
+def test_issuers():
+    reqs = [req(credential="bls", issuers=["AHA"])]
+    p = only_problem(clear_one(reqs, [cred("t-price", "bls", "2027-11-30", issuer="Red Cross")]))
+    assert p.reason == "wrong_issuer"
+    assert p.detail == ("Jordan Price's BLS Provider is from Red Cross, and Ochsner Medical Center "
+                        "accepts only AHA; Ochsner Medical Center blocks the case.")
+    # Issuers are matched without regard to letter case.
+    assert clear_one(reqs, [cred("t-price", "bls", "2027-11-30", issuer="aha")]).outcome == "cleared"
+
+
+def test_verified():
+    reqs = [req(credential="cnim", verified=True)]
+    never = only_problem(clear_one(reqs, [cred("t-price", "cnim", "2028-12-31", "2023-06-01")]))
+    assert never.reason == "unverified"
+    assert never.detail == ("Jordan Price's CNIM has no primary source verification dated on or "
+                            "after its issue on 2023-06-01; Ochsner Medical Center blocks the case.")
+    stale = clear_one(reqs, [cred("t-price", "cnim", "2028-12-31", "2023-06-01",
+                                  verified_on="2023-05-31")])
+    assert only_problem(stale).reason == "unverified"
+    fresh = clear_one(reqs, [cred("t-price", "cnim", "2028-12-31", "2023-06-01",
+                                  verified_on="2023-06-01")])
+    assert fresh.outcome == "cleared"
+    # Without `verified: true` no verification is needed.
+    plain = clear_one([req(credential="cnim")], [cred("t-price", "cnim", "2028-12-31", "2023-06-01")])
+    assert plain.outcome == "cleared"
+
+
+def test_grace_is_refused_unless_the_requirement_accepts_it():
+    # CNIM has 31 days of grace; it expired 3 days before the case.
+    creds = [cred("t-price", "cnim", "2026-11-30")]
+    p = only_problem(clear_one([req(credential="cnim")], creds))
+    assert p.reason == "expired"
+    assert p.detail == ("Jordan Price's CNIM expired on 2026-11-30, 3 days before this case (its "
+                        "late-renewal grace period is not accepted here); Ochsner Medical Center "
+                        "blocks the case.")
+    assert clear_one([req(credential="cnim", accept_grace=True)], creds).outcome == "cleared"
+
+
+def test_grace_accepted_but_over():
+    # Expired 2026-10-31: 31 days of grace end 2026-12-01, two days before the case.
+    p = only_problem(clear_one([req(credential="cnim", accept_grace=True)],
+                               [cred("t-price", "cnim", "2026-10-31")]))
+    assert p.reason == "expired"
+    assert "its 31 days of grace are over too" in p.detail
+
+
+def test_grace_also_counts_for_valid_days_after_case():
+    # Expires 2026-12-20, + 31 days of grace = 2027-01-20; the case + 30 days = 2027-01-02.
+    creds = [cred("t-price", "cnim", "2026-12-20")]
+    assert clear_one([req(credential="cnim", valid_days_after_case=30, accept_grace=True)],
+                     creds).outcome == "cleared"
+    p = only_problem(clear_one([req(credential="cnim", valid_days_after_case=30)], creds))
+    assert p.reason == "expires_too_soon"
+
+
+def test_enforcement_warn_gives_a_warning():
+    c = clear_one([req(credential="bls", enforcement="warn")], [])
+    assert c.outcome == "warning"
+    assert only_problem(c).detail == ("Jordan Price has no BLS Provider on file; Ochsner Medical "
+                                      "Center requires it and warns but allows the case.")
+
+
+def test_one_blocking_problem_among_warnings_blocks():
+    c = clear_one([req(credential="bls", enforcement="warn"), req(credential="acls")], [])
+    assert c.outcome == "blocked"
+    assert [(p.type, p.enforcement) for p in c.problems] == [("bls", "warn"), ("acls", "block")]
+
+
+def test_any_of_met_by_the_second_alternative():
+    c = clear_one([req(any_of=["cnim", "d_abnm"])], [cred("t-price", "d_abnm", "2030-01-01")])
+    assert c.outcome == "cleared"
+
+
+def test_any_of_with_none_on_file():
+    p = only_problem(clear_one([req(any_of=["cnim", "d_abnm"])], []))
+    assert (p.type, p.reason) == ("cnim", "missing")
+    assert p.detail == ("Jordan Price has no CNIM or D.ABNM on file; Ochsner Medical Center "
+                        "accepts any of them and blocks the case.")
+
+
+def test_any_of_partial_match_explains_the_best_candidate():
+    # Only an expired CNIM: that is the candidate to explain.
+    p = only_problem(clear_one([req(any_of=["cnim", "d_abnm"])],
+                               [cred("t-price", "cnim", "2026-11-28")]))
+    assert (p.type, p.reason, p.credential) == ("cnim", "expired", "t-price:cnim")
+    assert p.detail == ("Jordan Price's CNIM expired on 2026-11-28, 5 days before this case (its "
+                        "late-renewal grace period is not accepted here), and there is no valid "
+                        "D.ABNM either; Ochsner Medical Center blocks the case.")
+    # A revoked D.ABNM is a worse candidate than an expired CNIM.
+    p = only_problem(clear_one([req(any_of=["d_abnm", "cnim"])],
+                               [cred("t-price", "d_abnm", "2030-01-01", status="revoked"),
+                                cred("t-price", "cnim", "2026-11-28")]))
+    assert (p.type, p.reason) == ("cnim", "expired")
+    # Between two failing ones, the one expiring last is closer to being valid.
+    p = only_problem(clear_one([req(any_of=["cnim", "d_abnm"], max_age_months=12)],
+                               [cred("t-price", "cnim", "2026-11-28", "2022-01-01"),
+                                cred("t-price", "d_abnm", "2031-01-01", "2021-01-01")]))
+    assert (p.type, p.reason) == ("d_abnm", "too_old")
+
+
+def test_role_filters_whom_a_requirement_applies_to():
+    reqs = [req(credential="d_abnm", role="reader"), req(credential="bls", role="any")]
+    c = clear_one(reqs, [], c=case("C-1", "2026-12-03T08:00", reader="r-adams"))
+    assert sorted((p.person, p.role, p.type) for p in c.problems) == [
+        ("r-adams", "reader", "bls"), ("r-adams", "reader", "d_abnm"),
+        ("t-price", "technologist", "bls")]
+
+
+def test_a_case_without_reader_skips_reader_requirements():
+    c = clear_one([req(credential="d_abnm", role="reader")], [], c=case("C-1", "2026-12-03T08:00"))
+    assert c.outcome == "cleared"
+
+
+def test_a_case_without_technologist_is_unstaffed_and_still_checks_the_reader():
+    c = clear_one([req(credential="d_abnm", role="reader"), req(credential="bls")], [],
+                  c=case("C-1", "2026-12-03T08:00", tech=None, reader="r-adams"))
+    assert c.outcome == "unstaffed"
+    assert [(p.person, p.type) for p in c.problems] == [("r-adams", "d_abnm")]
+
+
+def test_state_scope_defaults_to_the_facilitys_state():
+    reqs = [req(credential="state_license", role="reader")]
+    c = case("C-1", "2026-12-03T08:00", reader="r-adams")
+    p = only_problem(clear_one(reqs, [cred("r-adams", "state_license", "2028-01-01", scope="TX")], c))
+    assert (p.reason, p.credential) == ("missing", "r-adams:state_license:LA")
+    assert p.detail.startswith("Ravi Adams has no Louisiana state licence on file;")
+    ok = clear_one(reqs, [cred("r-adams", "state_license", "2028-01-01", scope="LA")], c)
+    assert ok.outcome == "cleared"
+
+
+def test_state_scope_named_explicitly():
+    reqs = [req(credential="state_license", role="reader", state="TX")]
+    c = case("C-1", "2026-12-03T08:00", reader="r-adams")
+    la_only = clear_one(reqs, [cred("r-adams", "state_license", "2028-01-01", scope="LA")], c)
+    assert only_problem(la_only).detail.startswith("Ravi Adams has no Texas state licence on file;")
+    tx = clear_one(reqs, [cred("r-adams", "state_license", "2028-01-01", scope="TX")], c)
+    assert tx.outcome == "cleared"
+
+
+def test_facility_scope_default_and_explicit():
+    elsewhere = [cred("t-price", "facility_privileges", "2028-01-01", scope="tulane")]
+    p = only_problem(clear_one([req(credential="facility_privileges")], elsewhere))
+    assert p.detail.startswith("Jordan Price has no Facility privileges at Ochsner Medical Center "
+                               "on file;")
+    assert p.credential == "t-price:facility_privileges:ochsner"
+    explicit = clear_one([req(credential="facility_privileges", facility="tulane")], elsewhere)
+    assert explicit.outcome == "cleared"
+
+
+def test_state_rules_apply_beside_the_facilitys():
+    c = clear_one([req(credential="bls")], [cred("t-price", "bls", "2027-11-30")],
+                  c=case("C-1", "2026-12-03T08:00", reader="r-adams"),
+                  states=[state("LA", req(credential="state_license", role="reader"))])
+    p = only_problem(c)
+    assert p.source == "state:LA"
+    assert p.detail == ("Ravi Adams has no Louisiana state licence on file; Louisiana's rules "
+                        "require it and block the case.")
+
+
+def test_state_rules_do_not_apply_in_other_states():
+    c = clear_one([], [], c=case("C-1", "2026-12-03T08:00", reader="r-adams"),
+                  states=[state("TX", req(credential="state_license", role="reader"))])
+    assert c.outcome == "cleared"
+
+
+def test_when_on_procedure_is_one_of_a_list():
+    reqs = [req(credential="acls", when={"procedure": ["cranial", "vascular"]})]
+    assert clear_one(reqs, [], c=case("C-1", "2026-12-03T08:00", procedure="spine")).outcome == "cleared"
+    cranial = clear_one(reqs, [], c=case("C-1", "2026-12-03T08:00", procedure="Cranial"))
+    assert only_problem(cranial).type == "acls"
+    assert clear_one(reqs, [], c=case("C-1", "2026-12-03T08:00", procedure=None)).outcome == "cleared"
+
+
+def test_when_on_an_extra_case_field():
+    reqs = [req(credential="cltm", when={"side": "left", "procedure": "spine"})]
+    left = clear_one(reqs, [], c=case("C-1", "2026-12-03T08:00", side="left"))
+    assert only_problem(left).type == "cltm"
+    right = clear_one(reqs, [], c=case("C-1", "2026-12-03T08:00", side="right"))
+    assert right.outcome == "cleared"
+    # Every condition must hold: left side but a cranial case.
+    cranial = clear_one(reqs, [], c=case("C-1", "2026-12-03T08:00", side="left", procedure="cranial"))
+    assert cranial.outcome == "cleared"
+
+
+def test_an_unknown_person_has_nothing_on_file():
+    c = clear_one([req(credential="bls")], [], c=case("C-1", "2026-12-03T08:00", tech="t-ghost"))
+    assert only_problem(c).detail.startswith("t-ghost has no BLS Provider on file")
+
+
+def test_a_case_at_an_unconfigured_facility_is_a_clear_error():
+    with pytest.raises(NerveCenterError, match="case C-1 names facility 'nowhere', which is not "
+                                               "configured: add facilities/nowhere.yaml"):
+        clear_one([], [], c=case("C-1", "2026-12-03T08:00", facility="nowhere"))
+
+
+def test_window_defaults_to_the_horizon_and_can_be_given():
+    p = practice(facility(), horizon=30)
+    cases = [case("C-past", "2026-11-30T08:00"), case("C-first", "2026-12-01T06:00"),
+             case("C-last", "2026-12-31T23:00"), case("C-late", "2027-01-01T08:00")]
+    ev = evaluate(p, snapshot([PRICE], [], cases), ON)
+    assert [c.case.id for c in ev.clearances] == ["C-first", "C-last"]
+    ev = evaluate(p, snapshot([PRICE], [], cases), ON, start=date(2026, 11, 30),
+                  end=date(2026, 12, 1))
+    assert [c.case.id for c in ev.clearances] == ["C-past", "C-first"]
+
+
+def test_every_reason_code_is_covered_here():
+    import pathlib
+    text = pathlib.Path(__file__).read_text() + \
+        (pathlib.Path(__file__).parent / "test_rules_schedule.py").read_text()
+    for reason in REASONS:
+        assert f'"{reason}"' in text, reason
