@@ -216,8 +216,10 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
     verified = None
     raw_verified = v.get("verified")
     if isinstance(raw_verified, dict) and raw_verified:
+        # YAML 1.1 reads an unquoted `on:` key as the boolean True
+        on = raw_verified.get("on", raw_verified.get(True))
         try:
-            verified = {"on": parse_date(raw_verified.get("on")).isoformat(),
+            verified = {"on": parse_date(on).isoformat(),
                         "by": _text(raw_verified.get("by")) or "",
                         "method": _text(raw_verified.get("method")) or ""}
         except ValueError as e:
