@@ -1,0 +1,200 @@
+"""Setting a practice up: `init`, `check`, `plugins`, `schema`."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import shutil
+from pathlib import Path
+
+import click
+
+from nervecenter.commands.options import config_option
+from nervecenter.core.errors import ConfigError, Problem
+
+# Written by runs against the example itself; never copied by `init`.
+_SKIP = {".nervecenter", "__pycache__"}
+
+
+def _example_files():
+    """(relative path, resource) of every file of the packaged example practice."""
+    root = importlib.resources.files("nervecenter") / "example"
+    stack = [(root, Path())]
+    while stack:
+        folder, rel = stack.pop()
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):
+            if item.name in _SKIP:
+                continue
+            if item.is_dir():
+                stack.append((item, rel / item.name))
+            else:
+                yield rel / item.name, item
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Write into DIR even when it is not empty.")
+def init(directory: Path, force: bool):
+    """Write a working example practice to DIRECTORY: practice.yaml, facilities/, states/,
+    people.yaml and cases.csv of a small IONM practice in Louisiana and Texas."""
+    if directory.exists() and any(directory.iterdir()) and not force:
+        raise click.ClickException(f"{directory} is not empty; choose a new directory or "
+                                   "pass --force to write the example files into it")
+    count = 0
+    for rel, resource in _example_files():
+        target = directory / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with resource.open("rb") as src, open(target, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        count += 1
+    click.echo(f"Wrote the example practice to {directory} ({count} files).")
+    click.echo(f"Next: nervecenter check --config {directory}")
+
+
+def _source_problems(practice, shown: str) -> tuple[list[Problem], dict[str, int]]:
+    """Problems of the practice's source files (people.yaml, cases.csv...), read the way an
+    import reads them; counts of what they hold."""
+    from nervecenter.core import roster
+
+    problems: list[Problem] = []
+    counts = {"person": 0, "credential": 0, "ce": 0, "case": 0}
+    people: dict[str, str] = {}
+    sources = list(practice.sources)
+    default_people = practice.config_dir / "people.yaml"
+    if default_people.is_file() and default_people not in sources:
+        sources.insert(0, default_people)
+    for path in sources:
+        batch = roster.read(path, practice, people, display=_display(practice, shown, path))
+        problems.extend(batch.problems)
+        for record in batch.records:
+            counts[record.kind] = counts.get(record.kind, 0) + 1
+            if record.kind == "person":
+                people[record.key] = record.data.get("role")
+            for doc in record.data.get("documents") or () if record.kind == "credential" else ():
+                if not (practice.config_dir / doc).is_file():
+                    problems.append(Problem(record.file, record.line,
+                                            f"document {doc} does not exist; add the file or "
+                                            "fix the path (relative to the configuration "
+                                            "directory)"))
+    return problems, counts
+
+
+def _display(practice, shown: str, path: Path) -> str:
+    """`path` as the user named the configuration directory (`config/example/people.yaml`)."""
+    rel = path.relative_to(practice.config_dir) if path.is_relative_to(practice.config_dir) \
+        else path
+    return str(Path(shown) / rel) if shown not in (".", "") else str(rel)
+
+
+@click.command()
+@config_option
+def check(config_dir: str):
+    """Validate the configuration, the plugins and the source files; every problem is printed
+    as `file:line: message` (exit code 1), or a short summary when all is well."""
+    from nervecenter.core.config import load_practice
+
+    practice = load_practice(config_dir)
+    problems, counts = _source_problems(practice, config_dir)
+    if problems:
+        raise ConfigError(problems)
+    plugins = {t.plugin for t in practice.credential_types.values()}
+    reqs = sum(len(f.requirements) for f in practice.facilities.values()) + \
+        sum(len(s.requirements) for s in practice.states.values())
+    click.echo(f"OK: {practice.name} ({config_dir})")
+    click.echo(f"  {_n(len(practice.credential_types), 'credential type')} from "
+               f"{', '.join(sorted(plugins))}; {_n(len(practice.rule_kinds), 'rule kind')}")
+    click.echo(f"  {len(practice.facilities)} facilities, {_n(len(practice.states), 'state')}, "
+               f"{_n(reqs, 'requirement')}")
+    click.echo(f"  {counts['person']} people, {_n(counts['credential'], 'credential')}, "
+               f"{counts['ce']} CE entries, {_n(counts['case'], 'case')}")
+
+
+def _plugin_report() -> dict:
+    from nervecenter.core import config, plugins
+
+    types = config.plugin_credential_types()
+    reg = plugins.registry()
+    return {
+        "plugins": plugins.describe(types),
+        "credential_types": [
+            {"id": t.id, "name": t.name, "scope": t.scope, "issuer": t.issuer,
+             "holders": list(t.holders), "validity_months": t.validity_months,
+             "expiry": t.expiry, "grace_days": t.grace_days,
+             "renewal_lead_days": t.renewal_lead_days, "plugin": t.plugin}
+            for t in sorted(types.values(), key=lambda t: (t.plugin, t.id))],
+        "rule_kinds": [{"id": k.id, "description": k.description, "plugin": k.plugin}
+                       for k in sorted(reg.rule_kinds.values(), key=lambda k: k.id)],
+        "channels": [{"id": cid, "schemes": sorted(getattr(ch, "schemes", ()) or ()),
+                      "plugin": reg.channel_plugins[cid]}
+                     for cid, ch in sorted(reg.channels.items())],
+    }
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _table(rows: list[list[str]], header: list[str]) -> list[str]:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return [fmt.format(*header).rstrip()] + [fmt.format(*map(str, r)).rstrip() for r in rows]
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+def plugins(fmt: str):
+    """List the installed plugins with their versions and what each adds: credential types,
+    rule kinds, channels, commands."""
+    report = _plugin_report()
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+        return
+    lines = []
+    for p in report["plugins"]:
+        origin = f"package {p['package']}" if p["package"] else "built in"
+        lines.append(f"{p['name']} {p['version']} ({origin})")
+        for key, label in (("credential_types", "credential types"), ("rule_kinds", "rule kinds"),
+                           ("channels", "channels"), ("commands", "commands")):
+            if p[key]:
+                lines.append(f"  {label}: {', '.join(p[key])}")
+    lines.append("")
+    lines.append("Credential types")
+    rows = [[t["id"], _clip(t["name"], 36), t["scope"],
+             f"{t['validity_months']} mo" if t["validity_months"] else "",
+             t["expiry"] + (f", grace {t['grace_days']} d" if t["grace_days"] else ""),
+             f"{t['renewal_lead_days']} d" if t["renewal_lead_days"] else ""]
+            for t in report["credential_types"]]
+    lines += ["  " + r for r in _table(rows, ["id", "name", "scope", "validity", "expiry",
+                                              "lead"])]
+    if report["rule_kinds"]:
+        lines += ["", "Rule kinds"]
+        lines += [f"  {k['id']} ({k['plugin']}): {k['description']}" for k in report["rule_kinds"]]
+    if report["channels"]:
+        lines += ["", "Channels"]
+        lines += [f"  {c['id']} ({c['plugin']}): {', '.join(c['schemes'])}"
+                  for c in report["channels"]]
+    click.echo("\n".join(lines))
+
+
+@click.command()
+@click.argument("name", required=False)
+def schema(name: str | None):
+    """Print the JSON Schema (Draft 2020-12) of a YAML file: practice, facility, state,
+    credential_type or people; all of them, by name, without NAME."""
+    from nervecenter.core import plugins, schemas
+
+    rule_kinds = plugins.registry().rule_kinds
+    found = {n: schemas.with_rule_kinds(s, rule_kinds) if n in ("facility", "state") else s
+             for n, s in schemas.SCHEMAS.items()}
+    if name is None:
+        click.echo(json.dumps(found, indent=2))
+        return
+    if name not in found:
+        raise click.BadParameter(f"{name!r} is not a schema; use one of "
+                                 f"{', '.join(found)}", param_hint="NAME")
+    click.echo(json.dumps(found[name], indent=2))
