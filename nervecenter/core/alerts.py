@@ -310,13 +310,11 @@ def plan(practice: Practice, snapshot: Snapshot, evaluation: Evaluation, history
     return _Planner(practice, snapshot, evaluation, history, silences).run(digest)
 
 
-def delivery_failed(practice: Practice, snapshot: Snapshot, *, delivery_id: int, alert_title: str,
-                    recipient: str, channel: str, error: str, attempts: int,
-                    exclude_url: str) -> Alert:
+def delivery_failed(directory: Directory, *, delivery_id: int, alert_title: str, recipient: str,
+                    channel: str, error: str, attempts: int, exclude_url: str) -> Alert:
     """The alert to the managers about a delivery that failed for good (never to the failed
     channel itself)."""
-    directory = Directory(practice, snapshot)
-    managers = tuple(m.id for m in practice.managers)
+    managers = tuple(m.id for m in directory.practice.managers)
     targets = tuple(t for t in route(directory, managers, None) if t.url != exclude_url)
     msg = messages.delivery_failed(alert_title, directory.name(recipient), channel, error, attempts)
     return Alert(f"delivery_failed:{delivery_id}", "delivery_failed", managers, targets, msg)

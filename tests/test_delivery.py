@@ -1,0 +1,188 @@
+"""The outbox against real servers: Apprise mailto:// to aiosmtpd, json:// to a local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import servers
+from sqlalchemy import create_engine, select
+
+from nervecenter.core import channels as channels_mod
+from nervecenter.core import messages, migrations
+from nervecenter.core.alerts import Alert, Directory, Target
+from nervecenter.core.ledger import Ledger, deliveries_t
+from nervecenter.core.model import AlertPolicy, Channel, Manager, Person, Practice, Snapshot
+from nervecenter.core.outbox import deliver
+
+smtp_server, http_server = servers.smtp_server, servers.http_server  # pytest fixtures
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+ON = date(2026, 12, 1)
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'state.db'}")
+    migrations.upgrade(engine)
+    yield Ledger(engine)
+    engine.dispose()
+
+
+def practice(manager_urls=(), **policy) -> Practice:
+    return Practice("Bayou Neuromonitoring", "America/Chicago", Path("."), "sqlite://",
+                    alerts=AlertPolicy(**policy),
+                    managers=(Manager("dana", "Dana Lee", tuple(Channel(u) for u in manager_urls)),))
+
+
+def directory(p: Practice, people: dict[str, list[str]]) -> Directory:
+    snap = Snapshot({pid: Person(pid, pid.title(), "technologist",
+                                 notify=tuple(Channel(u) for u in urls))
+                     for pid, urls in people.items()}, ())
+    return Directory(p, snap)
+
+
+def alert(key: str, recipient: str, urls: list[str], title: str | None = None) -> Alert:
+    msg = messages.render(title or f"Alert {key}", [f"Body of {key}.", ["one", "two"]])
+    return Alert(key, "stage", (recipient,), tuple(Target(recipient, u) for u in urls), msg,
+                 person=recipient, stage=30)
+
+
+def rows(ledger: Ledger) -> list[dict]:
+    with ledger.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(deliveries_t)
+                                                        .order_by(deliveries_t.c.id))]
+
+
+def test_email_arrives_with_subject_recipient_text_and_html(ledger, smtp_server):
+    ch = channels_mod.load()
+    url = smtp_server.url("jprice@example.org")
+    p = practice()
+    ledger.enqueue([alert("credential:t-price:bls:2026-12-31:30", "t-price", [url],
+                          title="Jordan Price: BLS Provider is due in 30 days (2026-12-31)")],
+                   ON, ch.privacy, T0)
+    out = deliver(ledger, ch, p, directory=directory(p, {"t-price": [url]}), now=T0)
+    assert (out.sent, out.failed, out.retrying, out.messages) == (1, 0, 0, 1)
+    [mail] = smtp_server.messages
+    assert smtp_server.recipients() == [["jprice@example.org"]]
+    assert mail["Subject"] == "Jordan Price: BLS Provider is due in 30 days (2026-12-31)"
+    assert mail["To"] and "jprice@example.org" in mail["To"]
+    html = mail.get_body(("html",)).get_content()
+    assert "<li>one</li>" in html and "Body of credential:t-price:bls:2026-12-31:30." in html
+    text = mail.get_body(("plain",)).get_content()
+    assert "Body of credential:t-price:bls:2026-12-31:30." in text
+    [row] = rows(ledger)
+    assert (row["status"], row["attempts"], row["sending_since"]) == ("sent", 1, None)
+
+
+def test_webhook_gets_the_text_body(ledger, http_server):
+    ch = channels_mod.load()
+    url = http_server.url("/sms")
+    ledger.enqueue([alert("k1", "t-price", [url], title="Title one")], ON, ch.privacy, T0)
+    deliver(ledger, ch, practice(), now=T0)
+    [req] = http_server.to("/sms")
+    assert req.body["title"] == "Title one"
+    assert req.body["message"].startswith("Body of k1.\n\n- one\n- two")
+
+
+def test_several_alerts_for_one_person_are_one_message_per_channel(ledger, http_server):
+    ch = channels_mod.load()
+    a, b = http_server.url("/a"), http_server.url("/b")
+    ledger.enqueue([alert("k1", "t-price", [a, b], "First"), alert("k2", "t-price", [a], "Second"),
+                    alert("k3", "t-price", [a], "Third")], ON, ch.privacy, T0)
+    p = practice()
+    out = deliver(ledger, ch, p, directory=directory(p, {"t-price": [a, b]}), now=T0)
+    assert (out.sent, out.messages) == (4, 2)
+    [grouped] = http_server.to("/a")
+    assert grouped.body["title"] == "3 alerts for T-Price: First; and 2 more"
+    for title in ("First", "Second", "Third"):
+        assert title in grouped.body["message"]
+    assert http_server.to("/b")[0].body["title"] == "First"
+
+
+def test_a_failed_channel_is_retried_without_resending_to_the_others(ledger, smtp_server,
+                                                                        http_server):
+    ch = channels_mod.load()
+    email, sms = smtp_server.url("jprice@example.org"), http_server.url("/sms")
+    http_server.script("/sms", [500])
+    p = practice()
+    ledger.enqueue([alert("k1", "t-price", [email, sms])], ON, ch.privacy, T0)
+    first = deliver(ledger, ch, p, now=T0)
+    assert (first.sent, first.retrying) == (1, 1)
+    by_url = {r["url"]: r for r in rows(ledger)}
+    assert by_url[sms]["status"] == "pending" and by_url[sms]["attempts"] == 1
+    assert by_url[sms]["next_attempt_at"] == T0 + timedelta(seconds=60)
+    assert "500" in by_url[sms]["last_error"]
+    # 30 s later nothing is due; at 61 s the webhook is retried, the email is not re-sent.
+    assert deliver(ledger, ch, p, now=T0 + timedelta(seconds=30)).messages == 0
+    again = deliver(ledger, ch, p, now=T0 + timedelta(seconds=61))
+    assert (again.sent, again.messages) == (1, 1)
+    assert len(smtp_server.messages) == 1 and len(http_server.to("/sms")) == 2
+    assert {r["status"] for r in rows(ledger)} == {"sent"}
+
+
+def test_backoff_doubles_and_the_last_failure_tells_the_managers_with_secrets_masked(
+        ledger, http_server, caplog):
+    ch = channels_mod.load()
+    secret = "s3cretTOKEN42"
+    bad = http_server.url("/gateway", user="okafor", password=secret)
+    manager = http_server.url("/dana")
+    http_server.script("/gateway", [500] * 10)
+    p = practice([manager], retry_attempts=6, retry_backoff_seconds=60)
+    d = directory(p, {"t-okafor": [bad]})
+    ledger.enqueue([alert("k1", "t-okafor", [bad], "Okafor: BLS lapsed")], ON, ch.privacy, T0)
+    caplog.set_level(logging.DEBUG)
+    now, waits = T0, []
+    for attempt in range(1, 7):
+        out = deliver(ledger, ch, p, directory=d, now=now)
+        [row] = [r for r in rows(ledger) if r["alert_key"] == "k1"]
+        assert row["attempts"] == attempt
+        if attempt < 6:
+            waits.append((row["next_attempt_at"] - now).total_seconds())
+            assert out.retrying == 1
+            now = row["next_attempt_at"]
+    assert waits == [60, 120, 240, 480, 960]
+    assert row["status"] == "failed" and out.failed == 1
+    [notice] = http_server.to("/dana")
+    assert notice.body["title"] == 'Delivery failed: "Okafor: BLS lapsed" to T-Okafor'
+    assert "after 6 attempts" in notice.body["message"]
+    assert len(http_server.to("/gateway")) == 6  # never told on the channel that failed
+    # The secret is nowhere shown: not in the log, the ledger's display columns, errors, notice.
+    shown = [caplog.text, json.dumps(ledger.log(), default=str), notice.body["message"],
+             *(r["channel"] + (r["last_error"] or "") for r in rows(ledger))]
+    for text in shown:
+        assert secret not in text
+    assert "okafor:****@127.0.0.1" in rows(ledger)[0]["channel"]
+
+
+def test_deliveries_run_concurrently_but_bounded(ledger, http_server):
+    ch = channels_mod.load()
+    http_server.delay = 0.2
+    alerts = [alert(f"k{i}", f"p{i}", [http_server.url(f"/p{i}")]) for i in range(12)]
+    ledger.enqueue(alerts, ON, ch.privacy, T0)
+    out = deliver(ledger, ch, practice(), now=T0, workers=3)
+    assert out.sent == 12
+    assert http_server.max_in_flight == 3
+
+
+def test_file_channel_appends_json_lines_relative_to_the_config_dir(ledger, tmp_path):
+    ch = channels_mod.load(base_dir=tmp_path)
+    url = "file://.nervecenter/outbox/dana.jsonl"
+    ledger.enqueue([alert("k1", "dana", [url], "One"), alert("k2", "t-x", [url], "Two")],
+                   ON, ch.privacy, T0)
+    deliver(ledger, ch, practice(), now=T0)
+    lines = (tmp_path / ".nervecenter/outbox/dana.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["title"] for line in lines) == ["One", "Two"]
+
+
+def test_an_unknown_url_fails_with_a_clear_masked_reason(ledger):
+    ch = channels_mod.load()
+    ledger.enqueue([alert("k1", "t-x", ["nosuchservice://user:pw12345@host/x"])], ON,
+                   ch.privacy, T0)
+    out = deliver(ledger, ch, practice(retry_attempts=1), now=T0)
+    assert out.failed == 1
+    [row] = rows(ledger)
+    assert "not a URL Apprise can send to" in row["last_error"]
+    assert "pw12345" not in row["last_error"] + row["channel"]
