@@ -167,7 +167,7 @@ class _Practice:
         if rng.random() < 0.8:
             reqs.append({"credential": "facility_privileges", "role": "reader"})
         bls: dict = {"credential": "bls"}
-        if rng.random() < 0.35:
+        if rng.random() < 0.2:
             bls["max_age_months"] = 12
         if rng.random() < 0.10:
             bls["issuers"] = ["AHA"]
@@ -311,12 +311,15 @@ class _Practice:
         places = list(by_state[home])
         if rng.random() < 0.15 or len(places) < k:  # some travel to a second state
             other = rng.choices(codes, weights)[0]
-            places += by_state[other]
+            if other != home:
+                places += by_state[other]
         sites = rng.sample(places, min(k, len(places)))
         p["facilities"] = [f["id"] for f in sites]
         creds = []
-        for type_id, share in (("cnim", 0.85), ("r_ep_t", 0.35), ("r_eeg_t", 0.2),
-                               ("cltm", 0.05), ("bls", 1.0), ("acls", 0.75), ("pals", 0.2)):
+        has_cnim = rng.random() < 0.93  # the others hold R. EP T. instead
+        for type_id, share in (("cnim", 1.0 if has_cnim else 0.0),
+                               ("r_ep_t", 0.3 if has_cnim else 1.0), ("r_eeg_t", 0.2),
+                               ("cltm", 0.05), ("bls", 1.0), ("acls", 0.85), ("pals", 0.35)):
             if rng.random() < share and self._keep():
                 issuer = None
                 if type_id == "bls" and rng.random() < 0.05:
@@ -329,13 +332,13 @@ class _Practice:
                     creds.append(self._credential(type_id, ("facility", f["id"]), issuer))
         p["credentials"] = creds
         cnim = next((c for c in creds if c["type"] == "cnim"), None)
-        if cnim and rng.random() < 0.3:
-            p["ce"] = [{"credential": "cnim",
-                        "date": cnim["issued"] + timedelta(
-                            days=rng.randint(0, max(0, (self.as_of - cnim["issued"]).days))),
+        span = (self.as_of - cnim["issued"]).days if cnim else 0
+        if cnim and span > 4 and rng.random() < 0.3:
+            days = sorted(rng.sample(range(span), rng.randint(1, 4)))  # distinct dates
+            p["ce"] = [{"credential": "cnim", "date": cnim["issued"] + timedelta(days=d),
                         "hours": rng.choice((1, 2, 3, 6, 8)),
                         "category": rng.choice(("conference", "webinar", "article")),
-                        "provider": "ASET"} for _ in range(rng.randint(1, 4))]
+                        "provider": "ASET"} for d in days]
 
     def _reader(self, p, by_state, codes, weights):
         rng = self.rng
@@ -365,7 +368,7 @@ class _Practice:
         p["credentials"] = creds
 
     def _verified(self, c: dict) -> dict:
-        if self.rng.random() < 0.8:
+        if self.rng.random() < 0.92:
             c["verified"] = {"on": c["issued"] + timedelta(days=self.rng.randint(3, 40)),
                              "by": "m-credentialing", "method": "primary source, online lookup"}
         return c

@@ -1,0 +1,396 @@
+"""The NerveCenter benchmark: a synthetic practice measured step by step, against the limit.
+
+    python bench/run.py --people 5000 [--json] [--repeat 5] [--dir DIR] [--seed 7]
+    python bench/run.py --people 500 --people 5000 --people 50000   # growth, one process each
+
+Each figure is the median of `--repeat` runs in this process where repeating is meaningful
+(configuration load, snapshot load, evaluation, planning, the limit); imports write a fresh
+database and run once. The limit is plain `sqlite3` reading every row of the same tables and
+listing the credentials due within 90 days: what no Python layer on top can beat. The command
+line figures run `nervecenter` as a subprocess, hyperfine-style (one warm-up, then the median).
+
+PostgreSQL is measured too when NERVECENTER_TEST_POSTGRES_URL is set (a database is created for
+the run and dropped after). Nothing here talks to any host but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import itertools
+
+import generate
+
+POSTGRES_ENV = "NERVECENTER_TEST_POSTGRES_URL"
+NERVECENTER = Path(sys.executable).with_name("nervecenter")
+DELIVERIES = 1000
+
+# name -> (label, target in seconds or MB at 5,000 people, unit)
+TARGETS = {
+    "config_load": ("configuration load", None, "s"),
+    "import_sqlite": ("import people.yaml + cases.csv, SQLite", None, "s"),
+    "import_sqlite_csv": ("import credentials.csv + cases.csv, SQLite", 10.0, "s"),
+    "sync_unchanged": ("re-sync of unchanged sources", None, "s"),
+    "import_postgresql": ("import people.yaml + cases.csv, PostgreSQL", None, "s"),
+    "snapshot_postgresql": ("snapshot load, PostgreSQL", None, "s"),
+    "snapshot": ("snapshot load, SQLite", 1.5, "s"),
+    "evaluation": ("evaluation (clearance + due dates + conflicts)", 1.0, "s"),
+    "planning": ("alert planning", 0.5, "s"),
+    "limit": ("limit: plain sqlite3 read + due query", None, "s"),
+    "evaluation_over_limit": ("evaluation / limit", 10.0, "x"),
+    "delivery": (f"delivery of {DELIVERIES} alerts to a local webhook", 20.0, "s"),
+    "cli_cases_json": ("`nervecenter cases --format json`, end to end", 4.0, "s"),
+    "cli_help": ("`nervecenter --help`", 0.3, "s"),
+    "peak_rss_mb": ("peak RSS of this process", 400.0, "MB"),
+    "cli_cases_rss_mb": ("peak RSS of `cases --format json`", 400.0, "MB"),
+}
+
+
+def median_time(fn, repeat: int):
+    """(median seconds, last result) of `repeat` calls of fn()."""
+    times, result = [], None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def once(fn):
+    gc.collect()
+    t0 = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t0, result
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+def run_command(argv: list[str], env: dict) -> tuple[float, float, bytes]:
+    """(wall seconds, peak RSS MB, stdout) of one subprocess, measured with wait4."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out, err = b"", b""
+    out, err = proc.communicate()
+    elapsed = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[:2])} exited {proc.returncode}: "
+                           f"{err.decode(errors='replace').strip()[-500:]}")
+    return elapsed, rss, out
+
+
+def hyperfine(argv: list[str], env: dict, runs: int) -> tuple[float, float, bytes]:
+    """One warm-up, then the median wall time of `runs` runs; the largest child RSS."""
+    run_command(argv, env)
+    results = [run_command(argv, env) for _ in range(runs)]
+    return (statistics.median(r[0] for r in results), max(r[1] for r in results),
+            results[-1][2])
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    count = 0
+    lock = threading.Lock()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with _Webhook.lock:
+            _Webhook.count += 1
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def webhook():
+    """A real HTTP server on 127.0.0.1 that answers 200 to every POST and counts them."""
+    _Webhook.count = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def limit(db_path: Path, as_of: date) -> int:
+    """Plain sqlite3: every row of people, credentials, CE and cases, then the credentials due
+    within 90 days. Returns the number of those due."""
+    con = sqlite3.connect(db_path)
+    try:
+        for table in ("people", "credentials", "ce_entries", "cases"):
+            con.execute(f"SELECT * FROM {table}").fetchall()
+        due = con.execute(
+            "SELECT person, credential_id, expires FROM credentials "
+            "WHERE expires < ? ORDER BY expires",
+            ((as_of + timedelta(days=90)).isoformat(),)).fetchall()
+        return len(due)
+    finally:
+        con.close()
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.figures: dict[str, float] = {}
+        self.counts: dict[str, object] = {}
+        self.skipped: dict[str, str] = {}
+        self.as_of = date.fromisoformat(args.as_of)
+
+    def skip(self, name: str, reason: str):
+        self.skipped[name] = reason
+
+    # ------------------------------------------------------------------ the steps
+
+    def prepare(self) -> Path:
+        out = Path(self.args.dir) if self.args.dir else Path(tempfile.mkdtemp(prefix="nc-bench-"))
+        self.tmp = None if self.args.dir else out
+        if not (out / "practice.yaml").exists():
+            self.sizes = generate.generate(out, self.args.people, self.args.seed, self.as_of)
+        else:
+            self.sizes = json.loads((out / "sizes.json").read_text())
+        (out / "sizes.json").write_text(json.dumps(self.sizes))
+        shutil.rmtree(out / ".nervecenter", ignore_errors=True)
+        return out
+
+    def run(self) -> dict:
+        from nervecenter.core.config import load_practice
+
+        repeat = self.args.repeat
+        cfg = self.prepare()
+        env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
+        os.environ.pop("NERVECENTER_DATABASE_URL", None)
+        self.figures["config_load"], practice = median_time(lambda: load_practice(cfg), repeat)
+
+        from nervecenter.core.importer import import_files
+        from nervecenter.core.workspace import open_store
+
+        # Import into the practice's own database, as `import`/`sources:` would, so that the
+        # command line runs below find it imported and unchanged.
+        store = open_store(practice)
+        self.figures["import_sqlite"], _ = once(
+            lambda: import_files(store, practice, practice.sources, base=cfg))
+        self.figures["sync_unchanged"], _ = median_time(
+            lambda: import_files(store, practice, practice.sources, skip_unchanged_files=True,
+                                 base=cfg), repeat)
+        if not self.args.no_csv:
+            db = cfg / ".nervecenter" / "csv.db"
+            csv_store = open_store(practice, f"sqlite:///{db}")
+            self.figures["import_sqlite_csv"], _ = once(lambda: import_files(
+                csv_store, practice, [cfg / "credentials.csv", cfg / "cases.csv"], base=cfg))
+            csv_store.engine.dispose()
+            db.unlink()
+        else:
+            self.skip("import_sqlite_csv", "--no-csv")
+
+        self.figures["snapshot"], snapshot = median_time(lambda: store.snapshot(self.as_of),
+                                                         repeat)
+        self.counts.update(people=len(snapshot.people), credentials=len(snapshot.credentials),
+                           cases=len(snapshot.cases), ce_entries=len(snapshot.ce))
+        self.evaluate(practice, snapshot)
+        self.figures["limit"], due = median_time(
+            lambda: limit(cfg / ".nervecenter" / "state.db", self.as_of), repeat)
+        self.counts["limit_due_within_90"] = due
+        self.figures["evaluation_over_limit"] = self.figures["evaluation"] / self.figures["limit"]
+        self.postgresql(practice, cfg)
+        self.delivery(practice, snapshot)
+        store.engine.dispose()
+        del snapshot
+        self.figures["peak_rss_mb"] = peak_rss_mb()
+        self.command_line(cfg, env)
+        if self.tmp and not self.args.keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        return {"people": self.args.people, "sizes": self.sizes, "counts": self.counts,
+                "figures": {k: round(v, 4) for k, v in self.figures.items()},
+                "skipped": self.skipped, "repeat": repeat, "as_of": self.as_of.isoformat(),
+                "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+
+    def evaluate(self, practice, snapshot):
+        from nervecenter.core import alerts
+        from nervecenter.rules import evaluate
+
+        repeat = self.args.repeat
+        self.figures["evaluation"], ev = median_time(
+            lambda: evaluate(practice, snapshot, self.as_of), repeat)
+        outcomes: dict[str, int] = {}
+        for c in ev.clearances:
+            outcomes[c.outcome] = outcomes.get(c.outcome, 0) + 1
+        self.counts.update(
+            clearances=len(ev.clearances), outcomes=outcomes, due_dates=len(ev.due_dates),
+            due_within_90=sum(d.days_left < 90 for d in ev.due_dates),
+            lapsed=sum(d.days_left < 0 for d in ev.due_dates), conflicts=len(ev.conflicts),
+            problems=sum(len(c.problems) for c in ev.clearances),
+            with_backups=sum(bool(c.backups) for c in ev.clearances))
+        # An empty ledger: everything due is planned, the most work planning can have.
+        self.figures["planning"], planned = median_time(
+            lambda: alerts.plan(practice, snapshot, ev, alerts.History(), digest=True), repeat)
+        kinds: dict[str, int] = {}
+        for a in planned:
+            kinds[a.kind] = kinds.get(a.kind, 0) + 1
+        self.counts.update(alerts=len(planned), alert_kinds=kinds,
+                           deliveries_planned=sum(len(a.targets) for a in planned))
+
+    def postgresql(self, practice, cfg: Path):
+        base = os.environ.get(POSTGRES_ENV)
+        if not base:
+            self.skip("import_postgresql", f"{POSTGRES_ENV} is not set")
+            return
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        from nervecenter.core.importer import import_files
+        from nervecenter.core.workspace import open_store
+
+        name = f"nc_bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(base).set(database=name).render_as_string(hide_password=False)
+            store = open_store(practice, url)
+            self.figures["import_postgresql"], _ = once(
+                lambda: import_files(store, practice, practice.sources, base=cfg))
+            self.figures["snapshot_postgresql"], _ = median_time(
+                lambda: store.snapshot(self.as_of), self.args.repeat)
+            store.engine.dispose()
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    def delivery(self, practice, snapshot):
+        try:
+            from nervecenter.core import outbox  # noqa: F401
+        except ImportError as e:
+            self.skip("delivery", f"nervecenter.core.outbox is not there yet ({e})")
+            return
+        self.skip("delivery", "not wired yet")
+
+    def command_line(self, cfg: Path, env: dict):
+        runs = max(3, self.args.repeat)
+        argv = [str(NERVECENTER), "cases", "--config", str(cfg), "--on", self.as_of.isoformat(),
+                "--format", "json"]
+        try:
+            seconds, rss, out = hyperfine(argv, env, runs)
+        except RuntimeError as e:
+            self.skip("cli_cases_json", f"failed: {e}")
+        else:
+            self.figures["cli_cases_json"], self.figures["cli_cases_rss_mb"] = seconds, rss
+            self.counts["cli_cases"] = len(json.loads(out)["cases"])
+        self.figures["cli_help"], _, _ = hyperfine([str(NERVECENTER), "--help"], env, 10)
+
+
+# ---------------------------------------------------------------------- output
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+    if unit == "x":
+        return f"{value:.1f}x"
+    return f"{value:.0f} MB"
+
+
+def table(result: dict) -> str:
+    s = result["sizes"]
+    lines = [(f"NerveCenter benchmark: {s['people']:,} people ({s['technologists']:,} technologists, "
+             f"{s['readers']:,} readers), {s['credentials']:,} credentials, {s['facilities']:,} "
+             f"facilities, {s['cases']:,} cases; as of {result['as_of']}, median of "
+             f"{result['repeat']}, {result['machine']['cpus']} CPUs"), ""]
+    lines.append(f"{'step':<52} {'time':>10}  {'target*':>8}")
+    for name, (label, target, unit) in TARGETS.items():
+        if name in result["figures"]:
+            value = result["figures"][name]
+            mark = ""
+            if target is not None:
+                mark = f"{_fmt(target, unit)}" + (" MISSED" if value > target else "")
+            lines.append(f"{label:<52} {_fmt(value, unit):>10}  {mark:>8}")
+        elif name in result["skipped"]:
+            lines.append(f"{label:<52} {'-':>10}  skipped: {result['skipped'][name]}")
+    lines += ["", "* targets are for 5,000 people", "",
+              "counts: " + json.dumps(result["counts"])]
+    return "\n".join(lines)
+
+
+def growth(results: list[dict]) -> str:
+    """Each figure at each size, and the cost of 10x the data (target: at most 12x)."""
+    sizes = [r["people"] for r in results]
+    head = f"{'step':<44}" + "".join(f"{n:>12,}" for n in sizes)
+    head += "".join(f"{f'x{b // a}':>9}" for a, b in itertools.pairwise(sizes))
+    lines = [head]
+    for name, (label, _target, unit) in TARGETS.items():
+        values = [r["figures"].get(name) for r in results]
+        if all(v is None for v in values):
+            continue
+        row = f"{label[:43]:<44}" + "".join(
+            f"{_fmt(v, unit) if v is not None else '-':>12}" for v in values)
+        for a, b in itertools.pairwise(values):
+            row += f"{(b / a if a and b else 0):>8.1f}x" if a and b else f"{'-':>9}"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Measure NerveCenter on a synthetic practice.")
+    parser.add_argument("--people", type=int, action="append",
+                        help="practice size (repeat for a growth table; default 5000)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per median (default 5)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--as-of", default=generate.AS_OF.isoformat())
+    parser.add_argument("--dir", help="write (or reuse) the practice here instead of a temp dir")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary practice")
+    parser.add_argument("--no-csv", action="store_true",
+                        help="skip the credentials.csv import (slow at 50,000 people)")
+    args = parser.parse_args(argv)
+    sizes = args.people or [5000]
+    if len(sizes) > 1:
+        # one process per size, so that each peak RSS is its own
+        results = []
+        for n in sizes:
+            cmd = [sys.executable, __file__, "--people", str(n), "--json", "--repeat",
+                   str(args.repeat), "--seed", str(args.seed), "--as-of", args.as_of]
+            cmd += ["--no-csv"] if args.no_csv else []
+            out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
+            results.append(json.loads(out))
+            if not args.json:
+                print(table(results[-1]) + "\n", flush=True)
+        print(json.dumps(results) if args.json else growth(results))
+        return 0
+    args.people = sizes[0]
+    result = Bench(args).run()
+    print(json.dumps(result) if args.json else table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
