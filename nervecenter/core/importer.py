@@ -81,8 +81,8 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     for f in files:
         f.batch = roster.read(f.path, practice, people, f.display, emails)
         problems.extend(f.batch.problems)
+        people.update(f.batch.people)
         for r in f.batch.of("person"):
-            people[r.key] = r.data["role"]
             if r.data["email"]:
                 emails[r.data["email"]] = r.key
     if problems:

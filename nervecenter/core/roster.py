@@ -54,6 +54,7 @@ class Record:
 class Batch:
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    people: dict[str, str] = field(default_factory=dict)  # every person id known -> role
 
     def of(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
@@ -372,6 +373,9 @@ def _read_yaml(path: Path, rows: _Rows) -> None:
         schema_problems = _people_schema_problems(data, rows.name)
         if schema_problems:
             rows.batch.problems.extend(schema_problems)
+            for p in data["people"] if isinstance(data["people"], list) else []:
+                if isinstance(p, dict) and p.get("id") and p.get("role") in ROLES:
+                    rows.people[str(p["id"])] = p["role"]  # spare cases.csv a cascade of errors
             return
         for i, p in enumerate(data["people"] or []):
             line = yamlfile.line_of(data, ["people", i])
@@ -607,4 +611,5 @@ def read(path: Path, practice: Practice, people: dict[str, str], display: str | 
         reader(path, rows)
     except ConfigError as e:
         rows.batch.problems.extend(e.problems)
+    rows.batch.people = rows.people
     return rows.batch

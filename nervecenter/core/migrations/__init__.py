@@ -24,6 +24,7 @@ HERE = Path(__file__).parent
 def _config(connection=None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(HERE))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(HERE / "versions"))
     if connection is not None:
         config.attributes["connection"] = connection

@@ -1,0 +1,203 @@
+"""The Store on SQLite and PostgreSQL: upserts, history, --on in the past, the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from nervecenter.core import db
+from nervecenter.core.errors import ConfigError, DatabaseError
+from nervecenter.core.importer import import_files
+from nervecenter.core.tables import AuditRow, CredentialRow
+
+PEOPLE = """people:
+  - id: t-price
+    name: Jordan Price
+    role: technologist
+    credentials:
+      - {type: cnim, number: "CNIM-1", issued: 2023-06-01}
+      - {type: bls, issued: 2025-11-20, expires: 2027-11-30}
+      - {type: state_license, state: LA, expires: 2026-11-30}
+    ce:
+      - {credential: cnim, date: 2024-03-01, hours: 6, category: conference, provider: ASET}
+  - id: r-adams
+    name: Riley Adams
+    role: reader
+"""
+CASES = """id,facility,start,end,procedure,technologist,reader,side
+C-1,ochsner-main,2026-12-03T08:00,2026-12-03T12:00,spine,t-price,r-adams,left
+C-2,tulane,2026-12-10T08:00,,,,,
+"""
+
+
+def write(practice, name, text):
+    path = practice.config_dir / name
+    path.write_text(text)
+    return path
+
+
+def audit_count(store):
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(AuditRow.__table__)).scalar()
+
+
+def test_import_then_snapshot(store, practice):
+    files = [write(practice, "people.yaml", PEOPLE), write(practice, "cases.csv", CASES)]
+    changes = import_files(store, practice, files)
+    assert changes.counts["person"]["added"] == 2
+    assert changes.counts["credential"]["added"] == 3
+    snap = store.snapshot(date(2026, 12, 1))
+    creds = {c.id: c for c in snap.credentials}
+    # cnim: issued 2023-06-01, 60 months, end_of_year -> 2028-12-31 (derived)
+    assert creds["t-price:cnim"].expires == date(2028, 12, 31)
+    assert creds["t-price:state_license:LA"].scope == "LA"
+    case = {c.id: c for c in snap.cases}["C-1"]
+    assert case.start.isoformat() == "2026-12-03T08:00:00-06:00"
+    assert case.fields == {"side": "left"}
+    assert snap.ce[0].hours == 6
+
+
+def test_second_import_changes_nothing_and_writes_no_audit(store, practice):
+    files = [write(practice, "people.yaml", PEOPLE), write(practice, "cases.csv", CASES)]
+    import_files(store, practice, files)
+    entries = audit_count(store)
+    assert entries == 2 + 3 + 1 + 2  # people, credentials, CE entry, cases
+    again = import_files(store, practice, files)
+    assert again.total == 0
+    assert again.counts["credential"] == {"added": 0, "changed": 0, "unchanged": 3, "removed": 0}
+    assert audit_count(store) == entries
+
+
+def test_renewal_keeps_history_and_past_dates_show_the_past(store, practice):
+    import_files(store, practice, [write(practice, "people.yaml", PEOPLE)])
+    store.renew("t-price", "bls", expires=date(2028, 1, 31), issued=date(2026, 1, 10),
+                actor="cli:dana")
+    history = store.history("t-price:bls")
+    assert [(c.version, c.expires) for c in history] == [(1, date(2027, 11, 30)),
+                                                         (2, date(2028, 1, 31))]
+
+    def bls(on):
+        return {c.id: c for c in store.snapshot(on).credentials}["t-price:bls"]
+
+    assert bls(date(2026, 1, 9)).expires == date(2027, 11, 30)  # before the new issue date
+    assert bls(date(2026, 1, 10)).expires == date(2028, 1, 31)
+    assert bls(date(2025, 1, 1)).version == 1  # before anything: the first version
+    renew = store.audit_log("credential", "t-price:bls")[-1]
+    assert renew["action"] == "renew" and renew["actor"] == "cli:dana"
+    assert renew["before"]["expires"] == "2027-11-30"
+    assert renew["after"]["expires"] == "2028-01-31"
+
+
+def test_submitted_marks_the_current_version(store, practice):
+    import_files(store, practice, [write(practice, "people.yaml", PEOPLE)])
+    cred = store.renew("t-price", "state_license", "LA", submitted=True, actor="web:dana")
+    assert cred.status == "renewal_submitted" and cred.version == 1
+    entry = store.audit_log("credential", "t-price:state_license:LA")[-1]
+    assert (entry["before"]["status"], entry["after"]["status"]) == ("active", "renewal_submitted")
+
+
+def test_every_change_is_audited(store, practice):
+    people = write(practice, "people.yaml", PEOPLE)
+    cases = write(practice, "cases.csv", CASES)
+    import_files(store, practice, [people, cases])
+    start = audit_count(store)
+    write(practice, "people.yaml", PEOPLE.replace("Riley Adams", "Riley Adams-Boyd")
+          .replace('"CNIM-1"', '"CNIM-2"'))
+    write(practice, "cases.csv", CASES.replace(",spine,", ",cranial,").splitlines()[0] + "\n"
+          + CASES.splitlines()[1].replace(",spine,", ",cranial,") + "\n")
+    changes = import_files(store, practice, [people, cases])
+    log = store.audit_log()[start:]
+    got = sorted((e["entity"], e["key"], e["action"]) for e in log)
+    assert got == [("case", "C-1", "change"), ("case", "C-2", "remove"),
+                   ("credential", "t-price:cnim", "change"), ("person", "r-adams", "change")]
+    assert changes.counts["case"]["removed"] == 1
+    person = next(e for e in log if e["entity"] == "person")
+    assert (person["before"]["name"], person["after"]["name"]) == ("Riley Adams",
+                                                                   "Riley Adams-Boyd")
+    # a number correction is not a renewal: still one version
+    assert [c.number for c in store.history("t-price:cnim")] == ["CNIM-2"]
+    assert all(e["actor"] == "import:" + str(people) or e["actor"].startswith("import:")
+               for e in log)
+
+
+def test_renewal_survives_an_unchanged_row_and_a_later_edit_wins(store, practice):
+    people = write(practice, "people.yaml", PEOPLE)
+    import_files(store, practice, [people], skip_unchanged_files=True)
+    store.renew("t-price", "bls", expires=date(2028, 1, 31), actor="cli:dana")
+    # the spreadsheet is saved again with other edits but the same bls row
+    write(practice, "people.yaml", PEOPLE.replace("Riley Adams", "Riley B. Adams"))
+    import_files(store, practice, [people], skip_unchanged_files=True)
+    latest = store.history("t-price:bls")[-1]
+    assert latest.expires == date(2028, 1, 31)
+    # now the bls row itself is edited: the file wins
+    write(practice, "people.yaml", PEOPLE.replace("expires: 2027-11-30", "expires: 2027-12-31"))
+    import_files(store, practice, [people], skip_unchanged_files=True)
+    assert [c.expires for c in store.history("t-price:bls")] == [
+        date(2027, 11, 30), date(2028, 1, 31), date(2027, 12, 31)]
+
+
+def test_bad_rows_are_all_reported_and_nothing_is_written(store, practice, database_url):
+    import_files(store, practice, [write(practice, "people.yaml", PEOPLE)])
+    bad = write(practice, "roster.csv",
+                "Person,Name,Role,Type,State,Facility,Expires\n"
+                "t-new,New Person,technologist,bls,,,2027-02-30\n"
+                "t-new,New Person,technologist,blss,,,2027-01-31\n"
+                "t-new,New Person,technologist,facility_privileges,,nowhere,2027-01-31\n"
+                "t-two,Two,technologist,cnim,,,\n"
+                "t-two,Two,technologist,bls,,,2027-01-31\n"
+                "t-two,Two,technologist,bls,,,2027-01-31\n")
+    cases = write(practice, "more-cases.csv", "id,facility,start,technologist\n"
+                  "C-9,ochsner-main,2026-12-03T08:00,t-nobody\n")
+    before = _fingerprint(store, database_url)
+    with pytest.raises(ConfigError) as err:
+        import_files(store, practice, [bad, cases])
+    lines = str(err.value).splitlines()
+    assert any(line.startswith(f"{bad}:2: expires: '2027-02-30' is not a date") for line in lines)
+    assert f"{bad}:3: type: unknown credential type 'blss' (did you mean 'bls'?)" in lines
+    assert f"{bad}:4: facility: unknown facility 'nowhere'" in lines
+    assert any(line.startswith(f"{bad}:5: expires: is empty") for line in lines)
+    assert any(line.startswith(f"{bad}:7: duplicate credential t-two:bls (first on row 6)")
+               for line in lines)
+    assert any(line.startswith(f"{cases}:2: technologist: unknown person 't-nobody'")
+               for line in lines)
+    assert len(lines) == 6
+    assert _fingerprint(store, database_url) == before
+
+
+def _fingerprint(store, url):
+    """The SQLite file's bytes (byte-for-byte), or for PostgreSQL the rows of every table."""
+    if url.startswith("sqlite"):
+        store.engine.dispose()  # checkpoint nothing pending: compare the file as it is
+        path = url.removeprefix("sqlite:///")
+        return hashlib.sha256(open(path, "rb").read()).hexdigest()
+    with store.engine.connect() as conn:
+        return [conn.execute(select(t)).all() for t in db.Base.metadata.sorted_tables
+                if t.name in ("people", "credentials", "ce_entries", "cases", "audit_log",
+                              "import_rows", "import_files")]
+
+
+def test_dry_run_writes_nothing(store, practice):
+    changes = import_files(store, practice, [write(practice, "people.yaml", PEOPLE)], dry_run=True)
+    assert changes.counts["person"]["added"] == 2
+    assert store.snapshot(date(2026, 1, 1)).people == {}
+    assert audit_count(store) == 0
+
+
+def test_unchanged_source_file_is_skipped(store, practice):
+    people = write(practice, "people.yaml", PEOPLE)
+    import_files(store, practice, [people], skip_unchanged_files=True)
+    with store.engine.begin() as conn:  # if the file were parsed, the row would come back
+        conn.execute(CredentialRow.__table__.delete().where(
+            CredentialRow.__table__.c.credential_id == "t-price:cnim"))
+    assert import_files(store, practice, [people], skip_unchanged_files=True).total == 0
+    assert store.history("t-price:cnim") == []
+
+
+def test_unreachable_database_names_the_host():
+    with pytest.raises(DatabaseError) as err:
+        db.create("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
+    assert str(err.value).startswith("cannot reach the database at 127.0.0.1:1:")
+    assert "\n" not in str(err.value)
