@@ -153,7 +153,7 @@ def parse_moment(value: Any, tz: str) -> datetime:
 
 
 def _closest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
