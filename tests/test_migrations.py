@@ -1,0 +1,76 @@
+"""Alembic migrations on SQLite and PostgreSQL: a new database is created at head and matches
+the tables in code; an older one is upgraded (data kept) or refused with what to run."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import insert, select, text
+
+from nervecenter.core import db, migrations
+from nervecenter.core.errors import DatabaseError
+from nervecenter.core.tables import PersonRow
+
+# every module that declares tables on db.Base
+for name in ("nervecenter.core.tables", "nervecenter.core.ledger", "nervecenter.core.users"):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = db.create(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_new_database_is_created_at_head_and_matches_the_code(engine):
+    assert migrations.current(engine) is None
+    migrations.ensure_current(engine)
+    assert migrations.current(engine) == migrations.head()
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), db.Base.metadata) == []
+
+
+def test_revisions_form_one_chain_from_0001():
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrations._config())
+    chain = [s.revision for s in script.walk_revisions()][::-1]
+    assert chain[0] == "0001" and chain[-1] == migrations.head()
+    assert len(script.get_heads()) == 1
+
+
+def test_older_database_is_refused_then_upgraded_with_its_data(engine):
+    migrations.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(insert(PersonRow.__table__).values(id="t-price", name="Jordan Price",
+                                                        role="technologist", notify=[]))
+    if migrations.head() != "0001":
+        with pytest.raises(DatabaseError, match=r"at revision 0001, this NerveCenter needs "
+                                                r".*run `nervecenter db upgrade`"):
+            migrations.ensure_current(engine)
+    migrations.upgrade(engine)
+    migrations.ensure_current(engine)
+    assert migrations.current(engine) == migrations.head()
+    with engine.connect() as conn:
+        assert conn.execute(select(PersonRow.__table__.c.name)).scalar() == "Jordan Price"
+
+
+def test_unknown_revision_says_upgrade_nervecenter(engine):
+    migrations.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(DatabaseError, match="revision 9999, newer than this NerveCenter"):
+        migrations.ensure_current(engine)
+
+
+def test_tables_without_a_revision_are_not_touched(engine):
+    PersonRow.__table__.create(engine)
+    with pytest.raises(DatabaseError, match="no revision"):
+        migrations.ensure_current(engine)
