@@ -27,7 +27,9 @@ def derive_expiry(issued: date, validity_months: int, rule: str) -> date:
     """The last valid day of a credential issued on `issued`.
 
     `exact`: the day before the same date `validity_months` later (issued 2024-03-15 for 24
-    months is valid through 2026-03-14); `end_of_month`: through the end of the month
+    months is valid through 2026-03-14); when that month has no such day (issued on the 31st, or
+    on February 29) through the end of that month (2024-02-29 for 12 months: 2025-02-28);
+    `end_of_month`: through the end of the month
     `validity_months` after issue (AHA cards); `end_of_year`: through December 31 of the year
     `validity_months` after issue (ABRET).
     """
@@ -38,4 +40,6 @@ def derive_expiry(issued: date, validity_months: int, rule: str) -> date:
         return end_of_month(target)
     if rule == "end_of_year":
         return date(target.year, 12, 31)
+    if target.day < issued.day:  # clamped: the same date does not exist that month
+        return target
     return date.fromordinal(target.toordinal() - 1)
