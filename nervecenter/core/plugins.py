@@ -83,7 +83,7 @@ def _where(exc: BaseException) -> str:
 
 
 def _reason(exc: BaseException) -> str:
-    return f"{_where(exc)}{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _load() -> _Loaded:
@@ -108,7 +108,7 @@ def _load() -> _Loaded:
         try:
             module = importlib.import_module(dotted)
         except Exception as e:  # noqa: BLE001 - any failure is reported with the plugin's name
-            failures.append(f"built-in plugin {dotted} failed to load: {_reason(e)}")
+            failures.append(f"{_where(e)}built-in plugin {dotted} failed to load: {_reason(e)}")
             continue
         name = getattr(module, "PLUGIN_NAME", dotted.rsplit(".", 1)[-1])
         add(module, PluginInfo(name, __version__, dotted), f"built-in plugin {dotted}")
@@ -120,7 +120,7 @@ def _load() -> _Loaded:
         try:
             module = ep.load()
         except Exception as e:  # noqa: BLE001
-            failures.append(f"{who} failed to load: {_reason(e)}; fix it or "
+            failures.append(f"{_where(e)}{who} failed to load: {_reason(e)}; fix it or "
                             f"`pip uninstall {dist or ep.name}`")
             continue
         add(module, PluginInfo(ep.name, version, ep.value, dist), who)
@@ -138,6 +138,14 @@ def _state() -> _Loaded:
     if _loaded is None:
         _loaded = _load()
     return _loaded
+
+
+def add_plugin(plugin: Any, name: str, version: str = "0") -> None:
+    """Register a plugin object or module by hand (tests, embedding); forgets what was collected."""
+    state = _state()
+    state.pm.register(plugin, name=name)
+    state.plugins[name] = PluginInfo(name, version, getattr(plugin, "__name__", repr(plugin)))
+    state.registry = None
 
 
 def reset() -> None:
@@ -203,7 +211,8 @@ def registry() -> Registry:
             except PluginError as e:
                 errors.append(f"plugin {impl.plugin_name!r}, {hook_name}: {e}")
             except Exception as e:  # noqa: BLE001
-                errors.append(f"plugin {impl.plugin_name!r} failed in {hook_name}: {_reason(e)}")
+                errors.append(f"{_where(e)}plugin {impl.plugin_name!r} failed in {hook_name}: "
+                              f"{_reason(e)}")
     if errors:
         raise PluginError("\n".join(errors))
     state.registry = reg
@@ -226,7 +235,8 @@ def commands_by_plugin(tolerant: bool = False) -> dict[str, dict[str, click.Comm
         try:
             impl.function(*[group for _ in impl.argnames])
         except Exception as e:  # noqa: BLE001
-            errors.append(f"plugin {impl.plugin_name!r} failed in register_commands: {_reason(e)}")
+            errors.append(f"{_where(e)}plugin {impl.plugin_name!r} failed in register_commands: "
+                          f"{_reason(e)}")
             continue
         result[impl.plugin_name] = dict(group.commands)
     if errors and not tolerant:
