@@ -77,8 +77,18 @@ def _templates(workspace) -> Jinja2Templates:
     templates.env.globals.update(
         stage_class=stage_class,
         type_name=lambda t: types[t].name if t in types else t,
+        value=_value,
         practice=workspace.practice)
     return templates
+
+
+def _value(v) -> str:
+    """A rule's value for people: lists joined, no limit shown as a dash."""
+    if v is None:
+        return "—"
+    if isinstance(v, list | tuple | set):
+        return ", ".join(str(x) for x in v)
+    return str(v)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:

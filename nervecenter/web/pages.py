@@ -133,7 +133,7 @@ def person(request: Request, person_id: str, pic: Pic):
     return render(request, "person.html", pic=pic, user=pic.user, as_of=pic.day, person=p,
                   credentials=credentials,
                   history=records.history(ws, [c.id for c in credentials]),
-                  ce=records.ce_progress(ws, pic, p.id),
+                  ce=records.ce_progress(pic, p.id),
                   cases=pic.cases_of(p.id),
                   alerts=records.deliveries(records.alert_log(ws, person=p.id)),
                   accept=", ".join(records.DOCUMENT_TYPES))

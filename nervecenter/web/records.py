@@ -34,12 +34,12 @@ def actor(user: User) -> str:
 def safe_filename(name: str) -> str:
     """The last part of an uploaded file's name, reduced to letters, digits, `.`, `_` and `-`."""
     base = re.split(r"[\\/]", name or "")[-1]
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._-")
     stem, dot, ext = base.rpartition(".")
     if not dot:
         stem, ext = base, ""
-    stem = stem[:80] or "document"
-    return f"{stem}.{ext.lower()}" if ext else stem
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:80] or "document"
+    ext = re.sub(r"[^A-Za-z0-9]+", "", ext).lower()[:10]
+    return f"{stem}.{ext}" if ext else stem
 
 
 def check_document(filename: str, data: bytes) -> str:
@@ -91,10 +91,14 @@ def history(ws, credential_ids) -> dict[str, list[dict]]:
     return out
 
 
-def ce_progress(ws, pic, person_id: str) -> list[dict]:
-    """CE hours per credential within its period against its type's requirement."""
-    return ws.store.ce_progress(person_id, pic.practice, pic.day) \
-        if hasattr(ws.store, "ce_progress") else []
+def ce_progress(pic, person_id: str) -> list[dict]:
+    """CE hours per credential within its period against its type's requirement (reports.py)."""
+    from nervecenter.core.reports import ce_rows
+
+    rows = ce_rows(pic.practice, pic.snapshot, person_id, pic.day)
+    for r in rows:
+        r["percent"] = min(100, round(100 * r["counted"] / r["required"])) if r["required"] else 100
+    return rows
 
 
 def alert_log(ws, person: str | None = None) -> list[dict]:

@@ -1,0 +1,229 @@
+"""Who may see and change what, over real HTTP to a real server: login, sessions, tokens, CSRF,
+a person user confined to their own records, and escaping of what users wrote."""
+
+from __future__ import annotations
+
+import pytest
+import web_kit
+
+USERS = {"dana": ("manager", None), "price": ("person", "t-price"), "adams": ("person", "r-adams")}
+PAGES = ["/", "/people", "/people/t-price", "/cases", "/cases/C-1", "/facilities",
+         "/facilities/ochsner-main", "/alerts", "/calendar"]
+API = ["/api/status", "/api/cases", "/api/conflicts", "/api/people", "/api/alerts"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = web_kit.start(web_kit.small_practice(tmp_path_factory.mktemp("small")), USERS)
+    yield s
+    s.stop()
+
+
+def versions(server, credential_id):
+    return server.workspace.store.versions(credential_id)
+
+
+# ---------------------------------------------------------------- no login, no data
+
+
+def test_pages_without_login_redirect_to_the_login_form_and_show_nothing(server):
+    with server.client() as c:
+        for path in PAGES:
+            r = c.get(path)
+            assert r.status_code == 303, path
+            assert r.headers["location"].startswith("/login?next="), path
+            assert "Jordan Price" not in r.text and "Robin" not in r.text
+
+
+def test_api_without_token_is_401_and_shows_nothing(server):
+    with server.client() as c:
+        for path in API + ["/calendar/practice.ics", "/calendar/people/t-price.ics"]:
+            r = c.get(path)
+            assert r.status_code == 401, path
+            assert "t-price" not in r.text and "Price" not in r.text
+        for token in ["nc_wrong", "not-even-prefixed", "ncf_a-feed-token"]:
+            r = c.get("/api/people", headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 401
+        r = c.get("/calendar/practice.ics", params={"token": "ncf_wrong"})
+        assert r.status_code == 401
+
+
+def test_actions_without_login_change_nothing(server):
+    before = versions(server, "t-price:bls")
+    with server.client() as c:
+        r = c.post("/people/t-price/credentials/t-price:bls/renew",
+                   data={"expires": "2029-01-31", "csrf_token": "x"})
+        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert versions(server, "t-price:bls") == before
+
+
+def test_wrong_password_is_refused_without_a_session(server):
+    with server.client() as c:
+        token = web_kit.csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"username": "dana", "password": "wrong password",
+                                   "csrf_token": token})
+        assert r.status_code == 401
+        assert "Wrong user name or password." in r.text
+        assert c.get("/").status_code == 303
+        r = c.post("/login", data={"username": "nobody", "password": web_kit.PASSWORD,
+                                   "csrf_token": token})
+        assert r.status_code == 401
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(server):
+    with server.client() as c:
+        token = web_kit.csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD,
+                                   "csrf_token": token})
+        cookie = r.headers["set-cookie"].lower()
+        assert cookie.startswith(f"{web_kit_cookie()}=")
+        assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def web_kit_cookie():
+    from nervecenter.web.auth import SESSION_COOKIE
+
+    return SESSION_COOKIE
+
+
+def test_login_goes_back_only_to_a_local_page(server):
+    with server.client() as c:
+        token = web_kit.csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD,
+                                   "csrf_token": token, "next": "//evil.example/x"})
+        assert r.headers["location"] == "/"
+    with server.client() as c:
+        token = web_kit.csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD,
+                                   "csrf_token": token, "next": "/cases/C-1"})
+        assert r.headers["location"] == "/cases/C-1"
+
+
+# ---------------------------------------------------------------- CSRF
+
+
+def test_form_posts_without_the_sessions_csrf_token_are_rejected(server):
+    before = versions(server, "t-price:bls")
+    dana = server.login("dana")
+    other = server.login("dana")  # another session: its token is not this session's
+    foreign = web_kit.csrf_of(other.get("/people/t-price").text)
+    for data in ({}, {"csrf_token": ""}, {"csrf_token": "forged"}, {"csrf_token": foreign}):
+        r = dana.post("/people/t-price/credentials/t-price:bls/submitted", data=data)
+        assert r.status_code == 403, data
+        assert "Form expired" in r.text
+        r = dana.post("/people/t-price/credentials/t-price:bls/renew",
+                      data={"expires": "2029-01-31", **data})
+        assert r.status_code == 403
+    assert versions(server, "t-price:bls") == before
+    with server.client() as c:
+        c.get("/login")
+        r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD})
+        assert r.status_code == 403
+
+
+def test_logout_needs_the_token_and_ends_the_session(server):
+    dana = server.login("dana")
+    assert dana.post("/logout", data={}).status_code == 403
+    assert dana.get("/").status_code == 200
+    token = web_kit.csrf_of(dana.get("/").text)
+    assert dana.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert dana.get("/").status_code == 303
+
+
+# ---------------------------------------------------------------- a person sees only their own
+
+
+def test_a_person_reads_only_their_own_records_by_url(server):
+    price = server.login("price")
+    r = price.get("/")
+    assert r.status_code == 303 and r.headers["location"] == "/people/t-price"
+    assert price.get("/people/t-price").status_code == 200
+    r = price.get("/people/r-adams")
+    assert r.status_code == 404 and "LA-77" not in r.text
+    assert price.get("/people/t-mallory").status_code == 404
+    assert price.get("/cases/C-1").status_code == 404  # not their case
+    assert price.get("/cases/C-2").status_code == 200  # their case
+    people = price.get("/people").text
+    assert "Jordan Price" in people and "Robin Adams" not in people
+    facility = price.get("/facilities/tulane").text  # Robin Adams is cleared there too
+    assert "Jordan Price" in facility and "Robin Adams" not in facility
+
+
+def test_a_person_reads_only_their_own_records_by_api(server):
+    price = server.login("price")
+    token = server.app.state.users.new_token("price")
+    bearer = server.client(headers={"Authorization": f"Bearer {token}"})
+    for c in (price, bearer):
+        assert [p["id"] for p in c.get("/api/people").json()["people"]] == ["t-price"]
+        status = c.get("/api/status", params={"within": 3650}).json()["items"]
+        assert {i["person"] for i in status} == {"t-price"}
+        assert c.get("/api/status", params={"person": "r-adams"}).json()["items"] == []
+        assert [x["id"] for x in c.get("/api/cases").json()["cases"]] == ["C-2"]
+        assert c.get("/api/cases", params={"case": "C-1"}).json()["cases"] == []
+        for conflict in c.get("/api/conflicts").json()["conflicts"]:
+            assert set(conflict["affected"]) <= {"t-price"}
+
+
+def test_a_person_cannot_change_another_persons_records(server):
+    adams_licence = "r-adams:state_license:LA"
+    before = versions(server, adams_licence)
+    price = server.login("price")
+    token = web_kit.csrf_of(price.get("/people/t-price").text)
+    attempts = [
+        (f"/people/r-adams/credentials/{adams_licence}/renew", {"expires": "2029-12-31"}),
+        (f"/people/r-adams/credentials/{adams_licence}/submitted", {}),
+        (f"/people/t-price/credentials/{adams_licence}/renew", {"expires": "2029-12-31"}),
+        (f"/people/t-price/credentials/{adams_licence}/submitted", {}),
+        ("/silences", {"credential": adams_licence, "until": "2027-01-31"}),
+        ("/silences", {"credential": "t-price:bls", "until": "2027-01-31"}),  # managers only
+    ]
+    for path, data in attempts:
+        r = price.post(path, data={"csrf_token": token, **data})
+        assert r.status_code == 404, path
+    assert versions(server, adams_licence) == before
+    from nervecenter.core.ledger import Ledger
+
+    assert Ledger(server.workspace.store.engine).silences() == []
+
+
+def test_a_person_updates_their_own_record_and_it_is_audited(server):
+    price = server.login("price")
+    token = web_kit.csrf_of(price.get("/people/t-price").text)
+    r = price.post("/people/t-price/credentials/t-price:cnim/submitted",
+                   data={"csrf_token": token})
+    assert r.status_code == 303
+    assert versions(server, "t-price:cnim")[-1]["status"] == "renewal_submitted"
+    entries = server.workspace.store.audit_log(entity="credential", key="t-price:cnim")
+    assert entries[-1]["actor"] == "web:price"
+    assert entries[-1]["after"]["status"] == "renewal_submitted"
+
+
+def test_a_persons_calendar_link_opens_only_their_feed(server):
+    price = server.login("price")
+    r = price.post("/calendar", data={"csrf_token": web_kit.csrf_of(price.get("/calendar").text)})
+    links = [u for u in web_kit_links(r.text)]
+    assert len(links) == 1 and "/calendar/people/t-price.ics?token=ncf_" in links[0]
+    token = links[0].split("token=")[1]
+    with server.client() as c:
+        assert c.get("/calendar/people/t-price.ics", params={"token": token}).status_code == 200
+        assert c.get("/calendar/people/r-adams.ics", params={"token": token}).status_code == 404
+        assert c.get("/calendar/practice.ics", params={"token": token}).status_code == 404
+
+
+def web_kit_links(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'class="url" readonly value="([^"]+)"', html)
+
+
+# ---------------------------------------------------------------- escaping
+
+
+def test_a_name_with_a_script_tag_is_shown_as_text(server):
+    dana = server.login("dana")
+    for path in ["/", "/people", "/people/t-mallory", "/cases/C-1", "/cases"]:
+        html = dana.get(path).text
+        assert "&lt;script&gt;alert(&#39;owned&#39;)&lt;/script&gt; Mallory" in html, path
+        assert "<script>alert" not in html, path
+    people = dana.get("/api/people").json()["people"]
+    assert "<script>alert('owned')</script> Mallory" in [p["name"] for p in people]
