@@ -1,0 +1,234 @@
+"""The data commands end to end, through the real `nervecenter` entry point, on a small practice
+that uses the built-in ionm and facility-health credential types."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nervecenter.cli import main
+
+PRACTICE = """name: Test Practice
+timezone: America/Chicago
+"""
+FACILITY = """id: ochsner-main
+name: Ochsner Medical Center
+state: LA
+requirements:
+  - credential: facility_privileges
+  - credential: bls
+    max_age_months: 12
+  - any_of: [cnim, d_abnm]
+  - credential: state_license
+    role: reader
+"""
+PEOPLE = """people:
+  - id: t-price
+    name: Jordan Price
+    role: technologist
+    credentials:
+      - {type: cnim, number: "CNIM-1", issuer: ABRET, issued: 2023-06-01,
+         verified: {on: 2023-06-20, by: dana}}
+      - {type: bls, issued: 2025-06-20, expires: 2027-06-30}
+      - {type: facility_privileges, facility: ochsner-main, expires: 2027-06-30,
+         documents: [docs/price-ochsner.pdf]}
+    ce:
+      - {credential: cnim, date: 2024-03-01, hours: 6, category: conference, provider: ASET}
+      - {credential: cnim, date: 2025-03-01, hours: 30, category: article, provider: ASET}
+  - id: r-adams
+    name: Riley Adams
+    role: reader
+    credentials:
+      - {type: state_license, state: LA, number: LA-9, expires: 2026-11-30}
+"""
+CASES = """id,facility,start,end,procedure,technologist,reader
+C-0900,ochsner-main,2026-06-03T08:00,,spine,t-price,r-adams
+C-1001,ochsner-main,2026-12-03T08:00,2026-12-03T12:00,spine,t-price,r-adams
+"""
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
+    (tmp_path / "facilities").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "practice.yaml").write_text(PRACTICE)
+    (tmp_path / "facilities" / "ochsner-main.yaml").write_text(FACILITY)
+    (tmp_path / "people.yaml").write_text(PEOPLE)
+    (tmp_path / "cases.csv").write_text(CASES)
+    (tmp_path / "docs" / "price-ochsner.pdf").write_bytes(b"%PDF-1.4 reappointment letter")
+    return tmp_path
+
+
+def run(capsys, config, *args):
+    """`nervecenter ARGS --config CONFIG` in this process: (exit code, stdout, stderr)."""
+    command, rest = args[0], list(args[1:])
+    argv = [command, *rest[:1], "--config", str(config), *rest[1:]] if command == "db" \
+        else [command, "--config", str(config), *rest]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    out, err = capsys.readouterr()
+    return exit_.value.code, out, err
+
+
+def imported(capsys, config):
+    code, out, err = run(capsys, config, "import", str(config / "people.yaml"),
+                         str(config / "cases.csv"))
+    assert code == 0, err
+    return out
+
+
+def test_import_dry_run_then_twice(capsys, config):
+    code, out, _ = run(capsys, config, "import", "--dry-run", str(config / "people.yaml"))
+    assert code == 0
+    assert out.splitlines() == ["people: 2 added, 0 changed, 0 unchanged",
+                                "credentials: 4 added, 0 changed, 0 unchanged",
+                                "CE entries: 2 added, 0 changed, 0 unchanged",
+                                "dry run: nothing was written (8 changes would be made)"]
+    assert imported(capsys, config).splitlines()[:2] == [
+        "people: 2 added, 0 changed, 0 unchanged", "credentials: 4 added, 0 changed, 0 unchanged"]
+    assert imported(capsys, config).splitlines() == [
+        "people: 0 added, 0 changed, 2 unchanged", "credentials: 0 added, 0 changed, 4 unchanged",
+        "CE entries: 0 added, 0 changed, 2 unchanged", "cases: 0 added, 0 changed, 2 unchanged"]
+
+
+def test_bad_file_exit_1_every_row_and_database_unchanged(capsys, config):
+    imported(capsys, config)
+    db = config / ".nervecenter" / "state.db"
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    bad = config / "roster.csv"
+    bad.write_text("person,name,role,type,state,expires\n"
+                   "t-new,New,technologist,bls,,13/45/2027\n"
+                   "t-new,New,technologist,state_license,,2027-01-31\n"
+                   "t-new,New,technologist,cmin,,2027-01-31\n")
+    code, out, err = run(capsys, config, "import", str(bad))
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        (f"{bad}:2: expires: '13/45/2027' is not a date (month must be in 1..12); "
+         "use YYYY-MM-DD or MM/DD/YYYY"),
+        f"{bad}:3: state: is empty; state_license is per state: give the state code",
+        f"{bad}:4: type: unknown credential type 'cmin' (did you mean 'cnim'?)"]
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_renew_then_export_on_past_and_present(capsys, config):
+    imported(capsys, config)
+    code, out, _ = run(capsys, config, "renew", "t-price", "bls", "--expires", "2028-06-30",
+                       "--issued", "2026-06-10", "--number", "B-2")
+    assert out == "t-price:bls: version 2, expires 2028-06-30, issued 2026-06-10\n"
+    for on, expected in (("2026-06-09", "2025-06-20,2027-06-30,active,,,,,1"),
+                         ("2026-06-10", "2026-06-10,2028-06-30,active,,,,,2")):
+        out_dir = config / f"export-{on}"
+        code, out, _ = run(capsys, config, "export", "--out", str(out_dir), "--on", on)
+        rows = (out_dir / "credentials.csv").read_text().splitlines()
+        bls = next(r for r in rows if r.startswith("t-price,Jordan Price,technologist,bls,"))
+        assert bls.endswith(expected), bls
+    code, out, _ = run(capsys, config, "renew", "r-adams", "state_license", "--scope", "la",
+                       "--submitted")
+    assert out == "r-adams:state_license:LA: renewal submitted (version 1, expires 2026-11-30)\n"
+    # the renewal survives the unchanged roster being imported again
+    imported(capsys, config)
+    code, out, _ = run(capsys, config, "export", "--out", str(config / "now"), "--on", "2026-12-01")
+    assert (code, out.count("rows")) == (0, 4)
+    text = (config / "now" / "credentials.csv").read_text()
+    assert ",2028-06-30,active," in text and ",LA-9,,,2026-11-30,renewal_submitted," in text
+
+
+def test_renew_errors(capsys, config):
+    imported(capsys, config)
+    code, _, err = run(capsys, config, "renew", "t-price", "state_license", "--expires",
+                       "2028-01-01")
+    assert (code, err) == (1, "state_license is per state: give --scope STATE\n")
+    code, _, err = run(capsys, config, "renew", "t-nobody", "bls", "--expires", "2028-01-01")
+    assert code == 1 and err.startswith("no person 't-nobody'")
+    code, _, err = run(capsys, config, "renew", "t-price", "blss", "--submitted")
+    assert (code, err) == (1, "unknown credential type 'blss' (did you mean 'bls'?)\n")
+
+
+def test_audit_packet_on_a_date(capsys, config):
+    imported(capsys, config)
+    code, out, _ = run(capsys, config, "audit", "--facility", "ochsner-main", "--on", "2026-12-01")
+    rows = [line.split(",") for line in out.splitlines()]
+    assert rows[0][:9] == ["person", "name", "role", "cases", "last_case", "type", "scope",
+                           "requirement", "status"]
+    got = {(r[0], r[5]): (r[3], r[4], r[8]) for r in rows[1:]}
+    # Only C-0900 (June) is on or before 2026-12-01. Adams' LA licence ended 2026-11-30; Price's
+    # BLS issued 2025-06-20 is older than the 12 months Ochsner accepts on 2026-12-01.
+    assert got == {("r-adams", "state_license"): ("1", "2026-06-03", "expired"),
+                   ("t-price", "facility_privileges"): ("1", "2026-06-03", "valid"),
+                   ("t-price", "bls"): ("1", "2026-06-03", "too_old"),
+                   ("t-price", "cnim"): ("1", "2026-06-03", "valid")}
+    sha = hashlib.sha256(b"%PDF-1.4 reappointment letter").hexdigest()
+    assert f"docs/price-ochsner.pdf (sha256 {sha})" in out
+    out_file = config / "packet.html"
+    code, _, _ = run(capsys, config, "audit", "--facility", "ochsner-main", "--on", "2026-07-01",
+                     "--format", "html", "--out", str(out_file))
+    page = out_file.read_text()
+    assert "Ochsner Medical Center" in page and "<td class='ok'>valid</td>" in page
+    code, _, err = run(capsys, config, "audit", "--facility", "ochsner")
+    assert (code, err) == (1, "unknown facility 'ochsner' (did you mean 'ochsner-main'?)\n")
+
+
+def test_ce_hours_against_the_requirement(capsys, config):
+    imported(capsys, config)
+    code, out, _ = run(capsys, config, "ce", "t-price", "--on", "2026-12-01")
+    assert code == 0
+    # CNIM: 50 h per 60 months; articles at most half (25 h): 6 + min(30, 25) = 31 counted
+    assert out.splitlines() == [
+        "cnim: 31 of 50 h counted between 2021-12-02 and 2026-12-01 (36 h earned), 19 h to go",
+        "  article: 30 h earned, at most 25 h count (50% of 50 h)"]
+
+
+def test_db_upgrade_and_older_revision(capsys, config):
+    from nervecenter.core import db, migrations
+
+    code, out, _ = run(capsys, config, "db", "upgrade")
+    assert out.endswith(f"revision (new) -> {migrations.head()}\n")
+    code, out, _ = run(capsys, config, "db", "upgrade")
+    assert out.endswith(f"already at revision {migrations.head()}\n")
+    if migrations.head() == "0001":
+        return
+    engine = db.create(f"sqlite:///{config / '.nervecenter' / 'state.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE alembic_version SET version_num = "
+                             f"'{_previous(migrations)}'")
+    engine.dispose()
+    code, _, err = run(capsys, config, "import", str(config / "people.yaml"))
+    assert code == 1 and "run `nervecenter db upgrade`" in err
+
+
+def _previous(migrations) -> str:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrations._config())
+    return script.get_revision(migrations.head()).down_revision
+
+
+def test_unreachable_database_is_one_line(config):
+    env = {"NERVECENTER_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nothing",
+           "PATH": "/usr/bin:/bin"}
+    script = Path(sys.executable).parent / "nervecenter"  # the installed entry point
+    done = subprocess.run([str(script), "import", "--config",
+                           str(config), str(config / "people.yaml")],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("cannot reach the database at 127.0.0.1:1: ")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_missing_documents_are_flagged(capsys, config):
+    from nervecenter.core.store import missing_documents
+    from nervecenter.core.workspace import open_workspace
+
+    imported(capsys, config)
+    store = open_workspace(config).store
+    assert missing_documents(store) == []
+    (config / "docs" / "price-ochsner.pdf").unlink()
+    problems = [str(p) for p in missing_documents(store)]
+    assert problems == [Path("docs/price-ochsner.pdf").as_posix() + ": document of "
+                        "t-price:facility_privileges:ochsner-main is missing; restore the file "
+                        "or record the credential again without it"]
