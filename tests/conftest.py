@@ -91,3 +91,18 @@ def store(database_url, practice):
     yield Store(engine, practice.config_dir, practice.timezone,
                 {f.id: f.timezone for f in practice.facilities.values()})
     engine.dispose()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", default=False,
+                     help="run the long fault-injection and large-input tests (@pytest.mark.slow) "
+                          "and the property tests with more examples")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="long run: enable with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
