@@ -62,7 +62,8 @@ TARGETS = {
     "delivery": (f"delivery of {DELIVERIES} alerts to a local webhook", 20.0, "s"),
     "cli_cases_json": ("`nervecenter cases --format json`, end to end", 4.0, "s"),
     "cli_help": ("`nervecenter --help`", 0.3, "s"),
-    "peak_rss_mb": ("peak RSS of this process", 400.0, "MB"),
+    "peak_rss_mb": ("peak RSS: load, snapshot, evaluate, plan, deliver", 400.0, "MB"),
+    "import_rss_mb": ("peak RSS of the people.yaml import", None, "MB"),
     "cli_cases_rss_mb": ("peak RSS of `cases --format json`", 400.0, "MB"),
 }
 
@@ -91,17 +92,21 @@ def peak_rss_mb() -> float:
 
 
 def run_command(argv: list[str], env: dict) -> tuple[float, float, bytes]:
-    """(wall seconds, peak RSS MB, stdout) of one subprocess, measured with wait4."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out, err = b"", b""
-    out, err = proc.communicate()
-    elapsed = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:2])} exited {proc.returncode}: "
-                           f"{err.decode(errors='replace').strip()[-500:]}")
-    return elapsed, rss, out
+    """(wall seconds, peak RSS MB, stdout) of one subprocess; its own rusage, from wait4."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, env=env)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stdout.close()
+        if proc.returncode != 0:
+            err.seek(0)
+            lines = err.read().decode(errors="replace").strip().splitlines()
+            raise RuntimeError(f"{' '.join(argv[:2])} exited {proc.returncode}: "
+                               f"{lines[-1] if lines else ''}")
+    return elapsed, usage.ru_maxrss / 1024, out
 
 
 def hyperfine(argv: list[str], env: dict, runs: int) -> tuple[float, float, bytes]:
@@ -194,20 +199,19 @@ class Bench:
         from nervecenter.core.importer import import_files
         from nervecenter.core.workspace import open_store
 
-        # Import into the practice's own database, as `import`/`sources:` would, so that the
-        # command line runs below find it imported and unchanged.
+        # Imports run in a child process each, so that their memory is theirs, not the
+        # evaluation's. The first goes into the practice's own database, as `import` or
+        # `sources:` would, so that the command line runs below find it imported and unchanged.
+        self.figures["import_sqlite"], self.figures["import_rss_mb"] = self.import_child(
+            cfg, None, practice.sources)
         store = open_store(practice)
-        self.figures["import_sqlite"], _ = once(
-            lambda: import_files(store, practice, practice.sources, base=cfg))
         self.figures["sync_unchanged"], _ = median_time(
             lambda: import_files(store, practice, practice.sources, skip_unchanged_files=True,
                                  base=cfg), repeat)
         if not self.args.no_csv:
             db = cfg / ".nervecenter" / "csv.db"
-            csv_store = open_store(practice, f"sqlite:///{db}")
-            self.figures["import_sqlite_csv"], _ = once(lambda: import_files(
-                csv_store, practice, [cfg / "credentials.csv", cfg / "cases.csv"], base=cfg))
-            csv_store.engine.dispose()
+            self.figures["import_sqlite_csv"], _ = self.import_child(
+                cfg, f"sqlite:///{db}", [cfg / "credentials.csv", cfg / "cases.csv"])
             db.unlink()
         else:
             self.skip("import_sqlite_csv", "--no-csv")
@@ -222,7 +226,7 @@ class Bench:
         self.counts["limit_due_within_90"] = due
         self.figures["evaluation_over_limit"] = self.figures["evaluation"] / self.figures["limit"]
         self.postgresql(practice, cfg)
-        self.delivery(practice, snapshot)
+        self.delivery(practice, cfg)
         store.engine.dispose()
         del snapshot
         self.figures["peak_rss_mb"] = peak_rss_mb()
@@ -256,8 +260,16 @@ class Bench:
         kinds: dict[str, int] = {}
         for a in planned:
             kinds[a.kind] = kinds.get(a.kind, 0) + 1
+        self.planned = planned
         self.counts.update(alerts=len(planned), alert_kinds=kinds,
                            deliveries_planned=sum(len(a.targets) for a in planned))
+
+    def import_child(self, cfg: Path, url: str | None, files) -> tuple[float, float]:
+        """(seconds, peak RSS MB) of importing `files` in a child process (see import_only)."""
+        argv = [sys.executable, __file__, "--import-only", "--dir", str(cfg)]
+        argv += ["--url", url] if url else []
+        _, rss, out = run_command(argv + [str(f) for f in files], dict(os.environ))
+        return json.loads(out)["seconds"], rss
 
     def postgresql(self, practice, cfg: Path):
         base = os.environ.get(POSTGRES_ENV)
@@ -267,7 +279,6 @@ class Bench:
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
 
-        from nervecenter.core.importer import import_files
         from nervecenter.core.workspace import open_store
 
         name = f"nc_bench_{uuid.uuid4().hex[:10]}"
@@ -276,9 +287,8 @@ class Bench:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             url = make_url(base).set(database=name).render_as_string(hide_password=False)
+            self.figures["import_postgresql"], _ = self.import_child(cfg, url, practice.sources)
             store = open_store(practice, url)
-            self.figures["import_postgresql"], _ = once(
-                lambda: import_files(store, practice, practice.sources, base=cfg))
             self.figures["snapshot_postgresql"], _ = median_time(
                 lambda: store.snapshot(self.as_of), self.args.repeat)
             store.engine.dispose()
@@ -287,16 +297,38 @@ class Bench:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
 
-    def delivery(self, practice, snapshot):
-        try:
-            from nervecenter.core import outbox  # noqa: F401
-        except ImportError as e:
-            self.skip("delivery", f"nervecenter.core.outbox is not there yet ({e})")
-            return
-        self.skip("delivery", "not wired yet")
+    def delivery(self, practice, cfg: Path):
+        """1,000 planned alerts, each re-addressed to its own path on a local webhook, written
+        to the outbox and delivered through the real channel plugins (Apprise json://)."""
+        from dataclasses import replace
+
+        from nervecenter.core import channels as channels_mod
+        from nervecenter.core.alerts import Target
+        from nervecenter.core.ledger import Ledger
+        from nervecenter.core.outbox import deliver
+        from nervecenter.core.workspace import open_store
+
+        planned = self.planned[:DELIVERIES]
+        db = cfg / ".nervecenter" / "delivery.db"
+        store = open_store(practice, f"sqlite:///{db}")
+        ledger, channels = Ledger(store.engine), channels_mod.load(cfg)
+        with webhook() as port:
+            batch = [replace(a, targets=(Target(a.recipients[0], f"json://127.0.0.1:{port}/"
+                                                f"hook/{i}"),)) for i, a in enumerate(planned)]
+
+            def send():
+                ledger.enqueue(batch, self.as_of, channels.privacy)
+                return deliver(ledger, channels, practice, as_of=self.as_of)
+
+            self.figures["delivery"], outcome = once(send)
+            posts = _Webhook.count
+        store.engine.dispose()
+        db.unlink()
+        self.counts.update(delivered=outcome.sent, delivery_failed=outcome.failed + outcome.retrying,
+                           webhook_posts=posts)
 
     def command_line(self, cfg: Path, env: dict):
-        runs = max(3, self.args.repeat)
+        runs = self.args.repeat
         argv = [str(NERVECENTER), "cases", "--config", str(cfg), "--on", self.as_of.isoformat(),
                 "--format", "json"]
         try:
@@ -306,7 +338,8 @@ class Bench:
         else:
             self.figures["cli_cases_json"], self.figures["cli_cases_rss_mb"] = seconds, rss
             self.counts["cli_cases"] = len(json.loads(out)["cases"])
-        self.figures["cli_help"], _, _ = hyperfine([str(NERVECENTER), "--help"], env, 10)
+        self.figures["cli_help"], _, _ = hyperfine([str(NERVECENTER), "--help"], env,
+                                                   max(3, 2 * runs))
 
 
 # ---------------------------------------------------------------------- output
@@ -359,6 +392,19 @@ def growth(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def import_only(args) -> int:
+    """The child of Bench.import_child: import files into a database, print the seconds."""
+    from nervecenter.core.config import load_practice
+    from nervecenter.core.importer import import_files
+    from nervecenter.core.workspace import open_store
+
+    practice = load_practice(args.dir)
+    store = open_store(practice, args.url)
+    seconds, _ = once(lambda: import_files(store, practice, args.files, base=Path(args.dir)))
+    print(json.dumps({"seconds": seconds}))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Measure NerveCenter on a synthetic practice.")
     parser.add_argument("--people", type=int, action="append",
@@ -371,7 +417,12 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary practice")
     parser.add_argument("--no-csv", action="store_true",
                         help="skip the credentials.csv import (slow at 50,000 people)")
+    parser.add_argument("--import-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.import_only:
+        return import_only(args)
     sizes = args.people or [5000]
     if len(sizes) > 1:
         # one process per size, so that each peak RSS is its own
