@@ -15,8 +15,11 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE = "https://nervecenter.dev/schema/"
 
 _DATE = {"type": "string", "format": "date"}
-_ID = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "minLength": 1}
-_STATE = {"type": "string", "pattern": "^[A-Z]{2}$"}
+# `x-hint` (an annotation validators ignore) is what an error message tells the user to do.
+_ID = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "minLength": 1,
+       "x-hint": "use letters, digits, '-', '_' and '.', starting with a letter or digit"}
+_STATE = {"type": "string", "pattern": "^[A-Z]{2}$",
+          "x-hint": "use a two-letter state code like LA"}
 _DAYS = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1,
          "uniqueItems": True}
 ROLES = ["technologist", "reader"]

@@ -173,7 +173,8 @@ def _describe(error) -> str:
         return prefix + f"{_show(error.instance)} is not valid here; expected: " + \
             error.schema["description"]
     if error.validator == "pattern":
-        return prefix + f"{_show(error.instance)} does not match {error.validator_value}"
+        hint = error.schema.get("x-hint") or f"it must match {error.validator_value}"
+        return prefix + f"{_show(error.instance)} is not valid here; {hint}"
     return prefix + error.message
 
 
