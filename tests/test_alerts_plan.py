@@ -207,7 +207,7 @@ def test_renewal_deadline_once_and_says_when_it_is_too_late():
     # First seen with 20 days left: too late for the usual 42 days, and it says so.
     on20 = date(2026, 12, 23)
     [late] = [a for a in run(on20, due(lic, on20)) if a.kind == "renewal_deadline"]
-    assert "too late for the usual 42 days renewal" in late.message.title
+    assert "too late for the usual 42-day renewal" in late.message.title
     assert "already run out" in late.message.text
 
 

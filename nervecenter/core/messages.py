@@ -176,7 +176,7 @@ def renewal_deadline(ctx: Context, d, lead: int) -> Message:
     c = d.credential
     who, what = ctx.name(c.person), credential_label(ctx, c)
     if d.days_left < lead:
-        title = f"{who}: too late for the usual {_days(lead)} renewal of {what}"
+        title = f"{who}: too late for the usual {lead}-day renewal of {what}"
         first = (f"{what} is due on {d.due.isoformat()}, in {_days(d.days_left)}, but its renewal "
                  f"usually takes {_days(lead)}: the usual processing time has already run out. "
                  "Start the renewal today and ask for expedited processing, or plan cover for "

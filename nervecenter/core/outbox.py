@@ -13,6 +13,7 @@ then the row is `failed` and the managers get a `delivery_failed` alert.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -79,8 +80,10 @@ def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
 
 def deliver(ledger: Ledger, channels: Channels, practice: Practice, *,
             directory: planning.Directory | None = None, now: datetime | None = None,
-            as_of: date | None = None, workers: int = WORKERS) -> Outcome:
-    """Send every due delivery once; record each result. `now` fixes the clock (tests)."""
+            as_of: date | None = None, workers: int = WORKERS,
+            should_stop: Callable[[], bool] | None = None) -> Outcome:
+    """Send every due delivery once; record each result. `now` fixes the clock (tests);
+    `should_stop` (a stop signal) ends the run after the messages in flight."""
     fixed_now = now
     clock = (lambda: fixed_now) if fixed_now else utcnow
     name = directory.name if directory else (lambda rid: rid)
@@ -90,21 +93,27 @@ def deliver(ledger: Ledger, channels: Channels, practice: Practice, *,
         todo = due_groups(ledger, clock())
         if not todo:
             break
-        _send(ledger, channels, practice, directory, todo, clock, name, workers, as_of, out)
+        _send(ledger, channels, practice, directory, todo, clock, name, workers, as_of, out,
+              should_stop or (lambda: False))
     return out
 
 
-def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_of, out) -> None:
+def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_of, out,
+          should_stop) -> None:
     policy = practice.alerts
     running: dict[Future, _Group] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="deliver") as pool:
         while todo or running:
+            if should_stop():
+                todo.clear()
             while todo and len(running) < workers:
                 g = todo.pop(0)
                 _mark_in_flight(ledger, g, clock())
                 msg = messages.group(g.msgs, name(g.recipient))
                 running[pool.submit(channels.send, g.url, msg.title, msg.text, msg.html)] = g
                 out.messages += 1
+            if not running:
+                break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for fut in done:
                 g = running.pop(fut)

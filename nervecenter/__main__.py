@@ -1,0 +1,5 @@
+"""`python -m nervecenter`: the same as the `nervecenter` command."""
+
+from nervecenter.cli import main
+
+main()

@@ -1,0 +1,216 @@
+"""Alert commands: run, alerts plan | log | silence, daemon (SPEC.md sections 7, 8, 11)."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import sys
+
+import click
+
+from nervecenter.commands.options import config_option, date_option, format_option, on_option
+
+
+def _workspace(config_dir):
+    from nervecenter.core.workspace import open_workspace
+
+    return open_workspace(config_dir)
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _csv(rows: list[dict], columns: list[str]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([";".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+                    for v in (r.get(c) for c in columns)])
+    return out.getvalue().rstrip("\n")
+
+
+PLAN_COLUMNS = ["key", "kind", "person", "stage", "recipients", "title"]
+
+
+def _print_plan(as_of, alerts, fmt: str) -> None:
+    rows = [a.as_dict() for a in alerts]
+    if fmt == "json":
+        click.echo(json.dumps({"as_of": as_of.isoformat(), "alerts": rows}, indent=2))
+    elif fmt == "csv":
+        click.echo(_csv(rows, PLAN_COLUMNS))
+    else:
+        shown = [r | {"recipients": ", ".join(r["recipients"])} for r in rows]
+        click.echo(_table(shown, PLAN_COLUMNS))
+
+
+@click.command()
+@config_option
+@on_option
+@click.option("--once", is_flag=True,
+              help="One pass: deliver what is due now and exit; retries wait for the next run.")
+@click.option("--dry-run", is_flag=True, help="Plan and print; send and write nothing.")
+@format_option
+def run(config_dir, on, once, dry_run, fmt):
+    """Import sources, evaluate, plan and deliver alerts, retry failed deliveries.
+
+    Without --once it stays until this run's retries are sent or have failed for good."""
+    import time
+
+    from nervecenter.core import dblock, runner
+    from nervecenter.core.daemon import configure_logging
+    from nervecenter.core.ledger import utcnow
+
+    configure_logging()
+    ws = _workspace(config_dir)
+    if dry_run:
+        result = runner.run(ws, on=on, dry_run=True)
+        _print_plan(result.as_of, result.alerts, fmt)
+        click.echo(f"{result.line()}; no alert written, nothing sent", err=fmt != "table")
+        return
+    lock = dblock.acquire_now(ws.store.engine, "run")
+    try:
+        result = runner.run(ws, on=on)
+        _print_plan(result.as_of, result.alerts, fmt)
+        click.echo(result.line(), err=fmt != "table")
+        while not once:
+            due = runner.next_retry(ws)
+            if due is None:
+                break
+            time.sleep(max(0.0, (due - utcnow()).total_seconds()))
+            out = runner.retry(ws)
+            click.echo(f"retry: {out.sent} sent, {out.retrying} to retry, {out.failed} failed",
+                       err=fmt != "table")
+    finally:
+        lock.release()
+
+
+@click.group()
+def alerts():
+    """Plan, list and silence alerts."""
+
+
+@alerts.command("plan")
+@config_option
+@on_option
+@format_option
+@click.option("--digest/--no-digest", default=None,
+              help="Include the managers' digest (default: when schedule.digest ticks that day).")
+def plan_(config_dir, on, fmt, digest):
+    """What would be sent now (no alert is written, nothing is sent)."""
+    from nervecenter.core import runner
+
+    ws = _workspace(config_dir)
+    day = ws.today(on)
+    _, planned, _ = runner.plan(ws, day, digest=digest)
+    _print_plan(day, planned, fmt)
+
+
+LOG_COLUMNS = ["planned_at", "kind", "key", "recipient", "channel", "status", "attempts",
+               "last_error"]
+
+
+@alerts.command("log")
+@config_option
+@format_option
+@click.option("--person", help="Only alerts about or to this person.")
+@click.option("--kind", help="Only alerts of this kind (stage, lapsed, case...).")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]),
+              help="Only alerts with a delivery in this status.")
+@date_option("--since", help="Only alerts planned on or after this date.")
+@click.option("--limit", type=int, default=200, show_default=True)
+def log_(config_dir, fmt, person, kind, status, since, limit):
+    """What was sent, to whom, on which channel, and how it went (secrets masked)."""
+    from nervecenter.core.ledger import Ledger
+
+    ws = _workspace(config_dir)
+    entries = Ledger(ws.store.engine).log(person=person, kind=kind, status=status, since=since,
+                                          limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps({"alerts": entries}, indent=2))
+        return
+    rows = []
+    for a in entries:
+        for d in a["deliveries"] or [{}]:
+            rows.append({"planned_at": a["planned_at"], "kind": a["kind"], "key": a["key"],
+                         "recipient": d.get("recipient"), "channel": d.get("channel"),
+                         "status": d.get("status", "no channel"), "attempts": d.get("attempts"),
+                         "last_error": d.get("last_error")})
+    click.echo(_csv(rows, LOG_COLUMNS) if fmt == "csv" else _table(rows, LOG_COLUMNS))
+
+
+@alerts.command("silence")
+@config_option
+@on_option
+@click.option("--person", help="Silence every credential alert of this person.")
+@click.option("--type", "type_", help="Silence alerts for this credential type.")
+@click.option("--credential", help="Silence one credential (e.g. t-price:bls).")
+@date_option("--until", help="Last day of the silence (inclusive).")
+@click.option("--reason", default="", help="Why (shown in the log and on the dashboard).")
+@click.option("--by", "by", default=None, help="Who silences (default: your user name).")
+@click.option("--list", "list_", is_flag=True, help="List the silences in force instead.")
+def silence(config_dir, on, person, type_, credential, until, reason, by, list_):
+    """Silence a person's, a type's or a credential's alerts until a date."""
+    from nervecenter.core.alerts import Silence
+    from nervecenter.core.errors import NerveCenterError
+    from nervecenter.core.ledger import Ledger
+
+    ws = _workspace(config_dir)
+    ledger = Ledger(ws.store.engine)
+    day = ws.today(on)
+    if list_:
+        rows = [{"person": s.person, "type": s.type, "credential": s.credential,
+                 "until": s.until.isoformat(), "reason": s.reason, "by": s.by}
+                for s in ledger.silences(day)]
+        click.echo(_table(rows, ["person", "type", "credential", "until", "reason", "by"]))
+        return
+    if not (person or type_ or credential):
+        raise click.UsageError("name what to silence: --person, --type and/or --credential")
+    if until is None:
+        raise click.UsageError("give --until YYYY-MM-DD (the last silenced day)")
+    if until < day:
+        raise NerveCenterError(f"--until {until.isoformat()} is before today "
+                               f"({day.isoformat()}); give a date from today on")
+    snapshot = ws.snapshot(day)
+    if person and person not in snapshot.people:
+        raise NerveCenterError(f"--person {person}: no such person; see `nervecenter status`")
+    if type_ and type_ not in ws.practice.credential_types:
+        raise NerveCenterError(f"--type {type_}: no such credential type; see "
+                               "`nervecenter plugins`")
+    who = by or _user()
+    ledger.add_silence(Silence(until, person, type_, credential, reason, who))
+    what = ", ".join(f"{k} {v}" for k, v in (("person", person), ("type", type_),
+                                             ("credential", credential)) if v)
+    click.echo(f"silenced {what} through {until.isoformat()} (by {who})")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@click.command()
+@config_option
+@click.option("--poll-seconds", type=float, default=30.0, show_default=True, hidden=True,
+              help="How often to look for due retries and configuration changes.")
+@click.option("--standby-poll-seconds", type=float, default=10.0, show_default=True, hidden=True,
+              help="How often a PostgreSQL standby tries to take over.")
+@click.option("--workers", type=int, default=4, show_default=True,
+              help="Deliveries sent at the same time.")
+def daemon(config_dir, poll_seconds, standby_poll_seconds, workers):
+    """Run on schedule: evaluations, digests, retries. Stops cleanly on SIGTERM/SIGINT."""
+    from nervecenter.core.daemon import main
+
+    sys.exit(main(config_dir, poll_seconds=poll_seconds,
+                  standby_poll_seconds=standby_poll_seconds, workers=workers))
