@@ -17,6 +17,7 @@ credential shows its first version (what is known of it).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -102,6 +103,41 @@ def _credential(m) -> Credential:
                       version=m["version"])
 
 
+SNAPSHOT_CREDENTIAL = ("credential_id", "person", "type", "scope", "version", "number", "issuer",
+                       "issued", "expires", "status", "verified_on", "verified_by",
+                       "verified_method", "documents", "valid_from")
+_CREDENTIAL_FIELDS = ("person", "type", "scope", "version", "number", "issuer", "issued",
+                      "expires", "status")
+
+
+def _date(value) -> date | None:
+    """A date from a DB-API value: SQLite gives ISO text, PostgreSQL a date."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _json(value):
+    """A JSON column from a DB-API value: SQLite gives text, PostgreSQL the parsed value."""
+    if not isinstance(value, str):
+        return value if value is not None else []
+    return [] if value == "[]" else {} if value == "{}" else json.loads(value)
+
+
+def _fast_credential(row) -> Credential:
+    """A Credential from a raw row of SNAPSHOT_CREDENTIAL. A frozen dataclass's __init__ costs
+    about 10 µs per object through object.__setattr__; filling __dict__ builds the same object."""
+    (_, person, type_, scope, version, number, issuer, issued, expires, status, v_on, v_by,
+     v_method, documents, _) = row
+    obj = object.__new__(Credential)
+    obj.__dict__.update(
+        person=person, type=type_, expires=_date(expires), scope=scope, number=number,
+        issuer=issuer, issued=_date(issued), status=status,
+        verified=Verification(_date(v_on), v_by or "", v_method or "") if v_on else None,
+        documents=tuple(d["path"] for d in _json(documents)), version=version)
+    return obj
+
+
 def _person(m) -> Person:
     return Person(id=m["id"], name=m["name"], role=m["role"], home_state=m["home_state"],
                   email=m["email"], phone=m["phone"],
@@ -131,20 +167,42 @@ class Store:
     # ------------------------------------------------------------ reading
 
     def snapshot(self, on: date) -> Snapshot:
-        """People, for each credential the version in force on `on`, CE entries, cases."""
+        """People, for each credential the version in force on `on`, CE entries, cases.
+
+        One query per table, read as plain DB-API rows: SQLAlchemy's per-value processing of
+        dates and JSON costs more than the query itself at 60,000 credentials."""
         with self.engine.connect() as conn:
-            people = {m["id"]: _person(m) for m in conn.execute(select(P)).mappings()}
-            chosen: dict[str, dict] = {}
-            rows = conn.execute(select(C).order_by(C.c.credential_id, C.c.version)).mappings()
-            for m in rows:
-                cid = m["credential_id"]
-                if cid not in chosen or m["valid_from"] <= on:
-                    chosen[cid] = m
-            ce = tuple(CEEntry(m["person"], m["credential"], m["date"], m["hours"], m["category"],
-                               m["provider"]) for m in conn.execute(select(E)).mappings())
-            cases = tuple(_case(m, self.zones) for m in conn.execute(select(K).order_by(K.c.start)).mappings())
-        return Snapshot(people=people, credentials=tuple(_credential(m) for m in chosen.values()),
-                        ce=ce, cases=cases)
+            cursor = conn.connection.dbapi_connection.cursor()
+
+            def raw(sql):
+                cursor.execute(sql)
+                return cursor.fetchall()
+
+            people = {}
+            for pid, name, role, home, email, phone, notify in raw(
+                    "SELECT id, name, role, home_state, email, phone, notify FROM people"):
+                people[pid] = Person(pid, name, role, home, email, phone, tuple(
+                    Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None else None)
+                    for n in _json(notify)))
+            chosen: dict[str, tuple] = {}
+            rows = raw(f"SELECT {', '.join(SNAPSHOT_CREDENTIAL)} FROM credentials "
+                       "ORDER BY credential_id, version")
+            # SQLite gives ISO text, which compares like the dates it spells
+            day = on.isoformat() if rows and isinstance(rows[0][-1], str) else on
+            for row in rows:
+                if row[0] not in chosen or row[-1] <= day:
+                    chosen[row[0]] = row
+            credentials = tuple(_fast_credential(row) for row in chosen.values())
+            ce = tuple(CEEntry(p, c, _date(d), h, cat, prov) for p, c, d, h, cat, prov in raw(
+                "SELECT person, credential, date, hours, category, provider FROM ce_entries"))
+            cases = []
+            for cid, fac, start, end, proc, tech, reader, fields in raw(
+                    'SELECT id, facility, start, "end", procedure, technologist, reader, fields '
+                    "FROM cases ORDER BY start, id"):
+                cases.append(_case({"id": cid, "facility": fac, "start": start, "end": end,
+                                    "procedure": proc, "technologist": tech, "reader": reader,
+                                    "fields": _json(fields)}, self.zones))
+        return Snapshot(people=people, credentials=credentials, ce=ce, cases=tuple(cases))
 
     def data_version(self) -> int:
         """The newest audit entry's id: it changes with every change to the practice's data."""
