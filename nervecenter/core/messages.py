@@ -57,7 +57,8 @@ def group(msgs: Sequence[Message], recipient_name: str) -> Message:
     """Several alerts for one recipient on one channel, as one message."""
     if len(msgs) == 1:
         return msgs[0]
-    title = f"{len(msgs)} alerts for {recipient_name}: {msgs[0].title}; and {len(msgs) - 1} more"
+    first = msgs[0].title.removeprefix(f"{recipient_name}: ")
+    title = f"{len(msgs)} alerts for {recipient_name}: {first}; and {len(msgs) - 1} more"
     text = "\n\n".join(f"{m.title}\n{'=' * len(m.title)}\n\n{m.text}" for m in msgs)
     sections = "\n<hr>\n".join(
         f"<h2>{_html.escape(m.title)}</h2>\n{_inner(m.html)}" for m in msgs)
