@@ -54,9 +54,10 @@ def init(directory: Path, force: bool):
 def _source_problems(practice, shown: str) -> tuple[list[Problem], dict[str, int]]:
     """Problems of the practice's source files (people.yaml, cases.csv...), read the way an
     import reads them; counts of what they hold."""
-    from nervecenter.core import roster
+    from nervecenter.core import channels, roster
 
-    problems: list[Problem] = []
+    kinds = channels.load(practice.config_dir)
+    problems: list[Problem] = _manager_channel_problems(practice, shown, kinds)
     counts = {"person": 0, "credential": 0, "ce": 0, "case": 0}
     people: dict[str, str] = {}
     sources = list(practice.sources)
@@ -66,10 +67,17 @@ def _source_problems(practice, shown: str) -> tuple[list[Problem], dict[str, int
     for path in sources:
         batch = roster.read(path, practice, people, display=_display(practice, shown, path))
         problems.extend(batch.problems)
+        if batch.problems and not batch.records:
+            break  # an unreadable roster would make every later file's people look unknown
         for record in batch.records:
             counts[record.kind] = counts.get(record.kind, 0) + 1
             if record.kind == "person":
                 people[record.key] = record.data.get("role")
+                for channel in record.data.get("notify") or ():
+                    problem = kinds.check(channel["url"])
+                    if problem:
+                        problems.append(Problem(record.file, record.line, f"notify "
+                                                f"{kinds.privacy(channel['url'])}: {problem}"))
             for doc in record.data.get("documents") or () if record.kind == "credential" else ():
                 if not (practice.config_dir / doc).is_file():
                     problems.append(Problem(record.file, record.line,
@@ -77,6 +85,23 @@ def _source_problems(practice, shown: str) -> tuple[list[Problem], dict[str, int
                                             "fix the path (relative to the configuration "
                                             "directory)"))
     return problems, counts
+
+
+def _manager_channel_problems(practice, shown: str, kinds) -> list[Problem]:
+    from nervecenter.core import yamlfile
+
+    path = practice.config_dir / "practice.yaml"
+    data = yamlfile.load(path)
+    problems = []
+    for i, manager in enumerate(practice.managers):
+        for j, channel in enumerate(manager.notify):
+            problem = kinds.check(channel.url)
+            if problem:
+                line = yamlfile.line_of(data, ("managers", i, "notify", j))
+                problems.append(Problem(_display(practice, shown, path), line,
+                                        f"managers.{i}.notify: {kinds.privacy(channel.url)}: "
+                                        f"{problem}"))
+    return problems
 
 
 def _display(practice, shown: str, path: Path) -> str:

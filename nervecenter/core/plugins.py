@@ -8,8 +8,10 @@ collected into a `Registry`, each item remembering the plugin that added it.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
 import importlib.metadata
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +88,20 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+HOOKS = sorted(n for n in dir(hookspecs) if n.startswith("register_"))
+
+
+def _invalid(who: str, exc: pluggy.PluginValidationError) -> str:
+    """A hook that does not exist or takes the wrong arguments, with the closest hook's name."""
+    match = re.search(r"unknown hook '([^']+)'", str(exc))
+    if match:
+        close = difflib.get_close_matches(match.group(1), HOOKS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return (f"plugin {who!r}: unknown hook {match.group(1)!r}; {hint}"
+                f"the hooks are {', '.join(HOOKS)} (docs/plugins.md)")
+    return f"plugin {who!r}: {exc}; check the hook's arguments in docs/plugins.md"
+
+
 def _load() -> _Loaded:
     pm = pluggy.PluginManager("nervecenter")
     pm.add_hookspecs(hookspecs)
@@ -100,7 +116,7 @@ def _load() -> _Loaded:
         try:
             pm.register(module, name=info.name)
         except pluggy.PluginValidationError as e:
-            failures.append(f"{who}: {e}; check the hook's name and arguments in docs/plugins.md")
+            failures.append(_invalid(info.name, e))
             return
         plugins[info.name] = info
 
@@ -128,8 +144,7 @@ def _load() -> _Loaded:
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as e:
-        failures.append(f"plugin {pm.get_name(e.plugin)!r}: {e}; "
-                        "the hooks are listed in docs/plugins.md")
+        failures.append(_invalid(pm.get_name(e.plugin), e))
     return _Loaded(pm, plugins, failures)
 
 
@@ -143,7 +158,12 @@ def _state() -> _Loaded:
 def add_plugin(plugin: Any, name: str, version: str = "0") -> None:
     """Register a plugin object or module by hand (tests, embedding); forgets what was collected."""
     state = _state()
-    state.pm.register(plugin, name=name)
+    try:
+        state.pm.register(plugin, name=name)
+        state.pm.check_pending()
+    except pluggy.PluginValidationError as e:
+        state.pm.unregister(name=name)
+        raise PluginError(_invalid(name, e)) from None
     state.plugins[name] = PluginInfo(name, version, getattr(plugin, "__name__", repr(plugin)))
     state.registry = None
 

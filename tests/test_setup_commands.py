@@ -1,0 +1,236 @@
+"""`nervecenter init`, `check`, `plugins` and `schema`, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from nervecenter.cli import main
+
+EXAMPLE_FILES = sorted([
+    "practice.yaml", "people.yaml", "cases.csv", "facilities/ochsner-main.yaml",
+    "facilities/tulane.yaml", "facilities/memorial-hermann-tmc.yaml", "states/LA.yaml",
+    "docs/okafor-tulane-reappointment.pdf"])
+
+
+@pytest.fixture
+def run(capsys, monkeypatch):
+    monkeypatch.delenv("NERVECENTER_CONFIG", raising=False)
+    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as info:
+            main(list(args))
+        out = capsys.readouterr()
+        return info.value.code, out.out, out.err
+    return run
+
+
+@pytest.fixture
+def practice(tmp_path, run) -> Path:
+    target = tmp_path / "practice"
+    assert run("init", str(target))[0] == 0
+    return target
+
+
+def files_under(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
+
+
+# ---------------------------------------------------------------- init
+
+
+def test_init_writes_the_example_practice(tmp_path, run):
+    target = tmp_path / "new"
+    code, out, err = run("init", str(target))
+    assert code == 0, err
+    assert out == (f"Wrote the example practice to {target} (8 files).\n"
+                   f"Next: nervecenter check --config {target}\n")
+    assert files_under(target) == EXAMPLE_FILES
+
+
+def test_init_refuses_a_non_empty_directory_unless_forced(tmp_path, run):
+    target = tmp_path / "busy"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    code, _out, err = run("init", str(target))
+    assert code == 1
+    assert err == (f"Error: {target} is not empty; choose a new directory or pass --force to "
+                   "write the example files into it\n")
+    assert files_under(target) == ["notes.txt"]
+    assert run("init", "--force", str(target))[0] == 0
+    assert files_under(target) == sorted(EXAMPLE_FILES + ["notes.txt"])
+
+
+def test_init_into_an_existing_empty_directory(tmp_path, run):
+    assert run("init", str(tmp_path))[0] == 0
+    assert files_under(tmp_path) == EXAMPLE_FILES
+
+
+# ---------------------------------------------------------------- check
+
+
+def test_check_passes_on_the_example(practice, run):
+    code, out, err = run("check", "--config", str(practice))
+    assert (code, err) == (0, "")
+    # counted by hand in people.yaml, cases.csv and the facility and state files
+    assert out == (f"OK: Bayou Neuromonitoring ({practice})\n"
+                   "  15 credential types from facility-health, ionm; 1 rule kind\n"
+                   "  3 facilities, 1 state, 21 requirements\n"
+                   "  9 people, 82 credentials, 16 CE entries, 16 cases\n")
+
+
+def test_check_reads_the_config_from_the_environment(practice, run, monkeypatch):
+    monkeypatch.setenv("NERVECENTER_CONFIG", str(practice))
+    assert run("check")[0] == 0
+
+
+def test_check_reports_an_impossible_date_in_people_yaml(practice, run):
+    people = practice / "people.yaml"
+    people.write_text(people.read_text().replace("issued: 2025-12-15", "issued: 2026-02-30"))
+    code, out, err = run("check", "--config", str(practice))
+    assert (code, out) == (1, "")
+    assert err == f"{people}:17: 2026-02-30 is not a date: February 2026 has 28 days\n"
+
+
+def test_check_reports_every_problem_of_every_file(practice, run):
+    people = practice / "people.yaml"
+    text = people.read_text()
+    text = text.replace("    home_state: LA\n    email: jordan", "    home_sate: LA\n    email: jordan")
+    people.write_text(text)
+    facility = practice / "facilities" / "tulane.yaml"
+    facility.write_text(facility.read_text().replace("credential: cnim", "credential: cnim2"))
+    code, out, err = run("check", "--config", str(practice))
+    assert (code, out) == (1, "")
+    # the configuration is checked first; its problems stop the check of the sources
+    assert err == (f"{facility}:10: requirements.2.credential: unknown credential type 'cnim2' "
+                   "(did you mean 'cnim'?); `nervecenter plugins` lists the types\n")
+    facility.write_text(facility.read_text().replace("cnim2", "cnim"))
+    code, _out, err = run("check", "--config", str(practice))
+    assert code == 1
+    assert err.startswith(f"{people}:7: people.0: unknown key 'home_sate' (did you mean "
+                          "'home_state'?)")
+    assert len(err.splitlines()) == 1
+
+
+def test_check_reports_a_missing_document_and_a_bad_channel(practice, run):
+    (practice / "docs" / "okafor-tulane-reappointment.pdf").unlink()
+    people = practice / "people.yaml"
+    people.write_text(people.read_text().replace(
+        'notify: ["file://.nervecenter/outbox/t-nguyen.jsonl"]',
+        'notify: ["smtp://secret-token@mail.example.org"]'))
+    code, _out, err = run("check", "--config", str(practice))
+    assert code == 1
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{people}:32: notify smtp://")
+    assert "secret-token" not in err
+    assert lines[1] == (f"{people}:74: document docs/okafor-tulane-reappointment.pdf does not "
+                        "exist; add the file or fix the path (relative to the configuration "
+                        "directory)")
+
+
+def test_check_of_a_missing_directory(tmp_path, run):
+    code, _out, err = run("check", "--config", str(tmp_path / "nowhere"))
+    assert code == 1
+    assert err == (f"{tmp_path / 'nowhere'}: no such configuration directory; create one with "
+                   "`nervecenter init DIR` or pass --config DIR\n")
+
+
+# ---------------------------------------------------------------- plugins
+
+
+def test_plugins_lists_both_built_ins_with_versions_and_types(run):
+    code, out, err = run("plugins")
+    assert code == 0, err
+    assert ("ionm 0.1.0 (built in)\n  credential types: acls, bls, cltm, cnim, d_abnm, "
+            "facility_privileges, pals, r_eeg_t, r_ep_t, state_license\n") in out
+    assert ("facility-health 0.1.0 (built in)\n  credential types: background_check, "
+            "hipaa_training, influenza_vaccine, respirator_fit_test, tb_screening\n") in out
+    assert "  concurrent_cases (concurrency): " in out
+    row = next(line for line in out.splitlines() if line.strip().startswith("cnim "))
+    assert row.split() == ["cnim", "CNIM", "person", "60", "mo", "end_of_year,", "grace", "31",
+                           "d", "90", "d"]
+
+
+def test_plugins_as_json(run):
+    _code, out, _err = run("plugins", "--format", "json")
+    report = json.loads(out)
+    assert set(report) == {"plugins", "credential_types", "rule_kinds", "channels"}
+    assert len(report["credential_types"]) == 15
+    ionm = next(p for p in report["plugins"] if p["name"] == "ionm")
+    assert ionm["version"] == "0.1.0" and ionm["package"] is None
+    assert len(ionm["credential_types"]) == 10
+    bls = next(t for t in report["credential_types"] if t["id"] == "bls")
+    assert bls == {"id": "bls", "name": "BLS Provider", "scope": "person", "issuer": "AHA",
+                   "holders": ["technologist", "reader"], "validity_months": 24,
+                   "expiry": "end_of_month", "grace_days": 0, "renewal_lead_days": 30,
+                   "plugin": "ionm"}
+
+
+def test_plugins_refuses_csv(run):
+    assert run("plugins", "--format", "csv")[0] == 2
+
+
+# ---------------------------------------------------------------- schema
+
+
+def _properties(schema, path="$"):
+    """Every (path, property schema) under `properties` anywhere in a schema."""
+    if isinstance(schema, dict):
+        for key, sub in (schema.get("properties") or {}).items():
+            yield f"{path}.{key}", sub
+        for key, sub in schema.items():
+            yield from _properties(sub, f"{path}.{key}")
+    elif isinstance(schema, list):
+        for i, sub in enumerate(schema):
+            yield from _properties(sub, f"{path}[{i}]")
+
+
+def test_schema_prints_every_schema_valid_and_described(run):
+    _code, out, _err = run("schema")
+    schemas = json.loads(out)
+    assert sorted(schemas) == ["credential_type", "facility", "people", "practice", "state"]
+    for name, schema in schemas.items():
+        Draft202012Validator.check_schema(schema)
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert schema["additionalProperties"] is False
+        undocumented = [p for p, sub in _properties(schema) if "description" not in sub]
+        assert undocumented == [], f"{name}: properties without a description"
+
+
+def test_schema_of_one_file_offers_the_rule_kinds_keys(run):
+    _code, out, _err = run("schema", "facility")
+    schema = json.loads(out)
+    requirement = schema["$defs"]["requirement"]["properties"]
+    assert requirement["max"]["description"].startswith("(rule: concurrent_cases) ")
+    assert requirement["max"]["minimum"] == 1
+
+
+def test_schema_of_an_unknown_name(run):
+    code, _out, err = run("schema", "facilities")
+    assert code == 2
+    assert ("'facilities' is not a schema; use one of practice, facility, state, "
+            "credential_type, people") in err
+
+
+def test_the_example_files_validate_against_the_printed_schemas(run):
+    import yaml
+
+    import nervecenter
+
+    schemas = json.loads(run("schema")[1])
+    example = Path(nervecenter.__file__).parent / "example"
+    pairs = [("practice.yaml", "practice"), ("people.yaml", "people"),
+             ("states/LA.yaml", "state")] + [
+        (f"facilities/{p.name}", "facility") for p in (example / "facilities").glob("*.yaml")]
+    for name, schema in pairs:
+        # as an editor would check it: plain JSON types, dates as strings
+        data = json.loads(json.dumps(yaml.load((example / name).read_text(),
+                                               Loader=yaml.BaseLoader)))
+        errors = [e.message for e in Draft202012Validator(schemas[schema]).iter_errors(data)
+                  if e.validator not in ("type", "oneOf")]  # BaseLoader reads numbers as text
+        assert errors == [], name
