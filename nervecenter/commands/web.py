@@ -64,8 +64,9 @@ def add(config_dir, name, role, person_id):
     """Add user NAME; the password is read from standard input or prompted."""
     ws, accounts = _users(config_dir)
     if person_id is not None:
-        known = ws.store.person_ids() if hasattr(ws.store, "person_ids") else None
-        if known is not None and person_id not in known:
+        ws.sync_sources()
+        known = ws.store.people_roles()
+        if person_id not in known:
             import difflib
 
             close = difflib.get_close_matches(person_id, sorted(known), n=1)

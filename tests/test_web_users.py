@@ -1,0 +1,146 @@
+"""Users: argon2 passwords, hashed tokens, the `users` and `serve` commands (on SQLite and
+PostgreSQL for the table itself)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import web_kit
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from nervecenter.cli import cli
+from nervecenter.core.errors import NerveCenterError
+from nervecenter.core.users import UserRow, Users
+
+NERVECENTER = str(Path(sys.executable).parent / "nervecenter")  # the installed command
+
+
+@pytest.fixture
+def users(database_url):
+    from nervecenter.core import db, migrations
+
+    engine = db.create(database_url)
+    migrations.upgrade(engine)
+    yield Users(engine)
+    engine.dispose()
+
+
+def test_passwords_are_argon2_hashes_and_verify(users):
+    users.add("dana", "manager", "correct horse battery")
+    users.add("price", "person", "another long one", person="t-price")
+    with users.engine.connect() as conn:
+        stored = dict(conn.execute(select(UserRow.name, UserRow.password_hash)).all())
+    assert stored["dana"].startswith("$argon2id$")
+    assert "correct horse" not in stored["dana"]
+    assert users.authenticate("dana", "correct horse battery").role == "manager"
+    assert users.authenticate("dana", "correct horse batterY") is None
+    assert users.authenticate("nobody", "correct horse battery") is None
+    assert users.authenticate("price", "another long one").person == "t-price"
+
+
+def test_tokens_are_stored_hashed_and_replaced(users):
+    users.add("dana", "manager", "correct horse battery")
+    first = users.new_token("dana")
+    assert first.startswith("nc_") and len(first) > 40
+    assert users.by_token(first).name == "dana"
+    with users.engine.connect() as conn:
+        row = conn.execute(select(UserRow.token_hash)).scalar()
+    assert row == hashlib.sha256(first.encode()).hexdigest()
+    second = users.new_token("dana")
+    assert users.by_token(first) is None and users.by_token(second).name == "dana"
+    feed = users.new_feed_token("dana")
+    assert users.by_feed_token(feed).name == "dana"
+    assert users.by_token(feed) is None and users.by_feed_token(second) is None
+
+
+@pytest.mark.parametrize("name, role, password, person, message", [
+    ("dana", "admin", "long enough pw", None, "role 'admin' is not valid"),
+    ("price", "person", "long enough pw", None, "a person user needs --person ID"),
+    ("dana", "manager", "long enough pw", "t-price", "a manager is not bound to a person"),
+    ("dana", "manager", "short", None, "the password is too short"),
+    ("<script>", "manager", "long enough pw", None, "user name '<script>' is not valid"),
+])
+def test_bad_users_are_refused(users, name, role, password, person, message):
+    with pytest.raises(NerveCenterError, match=message):
+        users.add(name, role, password, person=person)
+    assert users.all() == []
+
+
+def test_a_name_is_taken_once(users):
+    users.add("dana", "manager", "correct horse battery")
+    with pytest.raises(NerveCenterError, match="user dana exists already"):
+        users.add("dana", "manager", "something else entirely")
+
+
+# ---------------------------------------------------------------- commands
+
+
+def run(args, stdin=""):
+    return CliRunner().invoke(cli, args, input=stdin)
+
+
+def test_users_add_token_list(tmp_path):
+    config = str(web_kit.small_practice(tmp_path))
+    r = run(["users", "add", "dana", "--role", "manager", "--config", config],
+            "correct horse battery\n")
+    assert r.exit_code == 0, r.output
+    assert r.output == "Added manager dana.\n"
+    r = run(["users", "add", "price", "--role", "person", "--person", "t-price",
+             "--config", config], "another long one\n")
+    assert r.output == "Added person price for person t-price.\n"
+    r = run(["users", "token", "price", "--config", config])
+    token = r.output.strip()
+    assert r.exit_code == 0 and token.startswith("nc_")
+    assert run(["users", "list", "--config", config]).output == \
+        "dana\tmanager\t\nprice\tperson\tt-price\n"
+
+    from nervecenter.core.workspace import open_workspace
+
+    assert Users(open_workspace(config).store.engine).by_token(token).name == "price"
+
+
+def test_users_add_errors_are_one_line(tmp_path):
+    config = str(web_kit.small_practice(tmp_path))
+    r = run(["users", "add", "x", "--role", "person", "--person", "t-prise", "--config", config],
+            "correct horse battery\n")
+    assert r.exit_code == 1
+    assert str(r.exception) == "no person 't-prise' in the database (did you mean t-price?)"
+    r = run(["users", "add", "x", "--role", "manager", "--config", config], "\n")
+    assert r.exit_code == 1 and "no password on standard input" in str(r.exception)
+    r = run(["users", "token", "ghost", "--config", config])
+    assert r.exit_code == 1 and "no user ghost" in str(r.exception)
+
+
+def test_serve_runs_the_dashboard(tmp_path):
+    config = web_kit.small_practice(tmp_path)
+    subprocess.run([NERVECENTER, "users", "add", "dana", "--role",
+                    "manager", "--config", str(config)], input="correct horse battery\n",
+                   text=True, check=True, capture_output=True)
+    port = web_kit.free_port()
+    proc = subprocess.Popen([NERVECENTER, "serve", "--config",
+                             str(config), "--port", str(port), "--on", "2026-12-01"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NERVECENTER_SECRET_KEY": "test-key"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.1)
+        assert r.status_code == 200 and 'name="username"' in r.text
+        assert httpx.get(f"http://127.0.0.1:{port}/api/status").status_code == 401
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert f"NerveCenter for Small Practice on http://127.0.0.1:{port}/" in err
