@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from nervecenter.core import roster
 from nervecenter.core.errors import ConfigError
 from nervecenter.core.model import Practice
-from nervecenter.core.store import Changes, Store, utc_now
+from nervecenter.core.store import Changes, Store, bulk_insert, utc_now
 from nervecenter.core.tables import ImportFileRow, ImportRowState
 
 F, R = ImportFileRow.__table__, ImportRowState.__table__
@@ -123,7 +123,7 @@ def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes) -> N
     removed_cases = [k.split(":", 1)[1] for k in gone if k.startswith("case:")]
     store.apply(conn, todo, actor, changes, remove_cases=removed_cases)
     if new_state:
-        conn.execute(insert(R), [{k: v for k, v in s.items() if k != "_key"} for s in new_state])
+        bulk_insert(conn, R, [{k: v for k, v in s.items() if k != "_key"} for s in new_state])
     if changed_state:
         conn.execute(update(R).where(R.c.source == f.source, R.c.key == _bind("_key"))
                      .values(hash=_bind("hash")),

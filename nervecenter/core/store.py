@@ -24,7 +24,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    Engine,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from nervecenter.core import clock
 from nervecenter.core.errors import NerveCenterError, Problem
@@ -154,6 +165,30 @@ def _case(m, zones: dict[str, ZoneInfo]) -> Case:
     return Case(id=m["id"], facility=m["facility"], start=start, end=end,
                 procedure=m["procedure"], technologist=m["technologist"], reader=m["reader"],
                 fields=dict(m["fields"] or {}))
+
+
+def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
+    """INSERT many rows through the DB-API's executemany: JSON and dates converted here once,
+    instead of SQLAlchemy's per-value processing (a third of a 60,000-row import otherwise)."""
+    if not rows:
+        return
+    columns = [c for c in table.columns if c.name in rows[0]]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+           f"VALUES ({', '.join([mark] * len(columns))})")
+    convert = []
+    for c in columns:
+        if isinstance(c.type, JSON):
+            convert.append(lambda v: json.dumps(v) if v is not None else None)
+        elif isinstance(c.type, Date):
+            convert.append(lambda v: v.isoformat() if v is not None else None)
+        else:
+            convert.append(None)
+    names = [c.name for c in columns]
+    values = [tuple(f(r[n]) if f else r[n] for n, f in zip(names, convert, strict=True))
+              for r in rows]
+    conn.exec_driver_sql(sql, values)
 
 
 class Store:
@@ -296,7 +331,7 @@ class Store:
                 else:
                     changes.count("person", "unchanged")
             if new:
-                conn.execute(insert(P), new)
+                bulk_insert(conn, P, new)
             if changed:
                 conn.execute(update(P).where(P.c.id == bindparam("_id")),
                              [{k: v for k, v in d.items() if k != "id"} for d in changed])
@@ -349,7 +384,7 @@ class Store:
                 else:
                     changes.count("case", "unchanged")
             if new:
-                conn.execute(insert(K), new)
+                bulk_insert(conn, K, new)
             if changed:
                 conn.execute(update(K).where(K.c.id == bindparam("_id")),
                              [{k: v for k, v in d.items() if k != "id"} for d in changed])
@@ -362,7 +397,7 @@ class Store:
                 changes.count("case", "removed")
                 changes.lines.append(f"case {cid}: removed (no longer in its source)")
         if audit:
-            conn.execute(insert(A), audit)
+            bulk_insert(conn, A, audit)
 
     def _apply_credentials(self, conn, creds, actor, changes, audit, today, now):
         latest: dict[str, dict] = {}
@@ -409,7 +444,7 @@ class Store:
                 diff = ", ".join(f for f in d if before[f] != d[f])
                 changes.lines.append(f"credential {r.key}: {diff} changed")
         if new:
-            conn.execute(insert(C), new)
+            bulk_insert(conn, C, new)
         if corrected:
             conn.execute(update(C).where(C.c.pk == bindparam("_pk")),
                          [{k: v for k, v in row.items() if k not in ("credential_id",)}
@@ -454,7 +489,7 @@ class Store:
             self._apply_credentials(conn, [Record("credential", cid, record, "", 0)], actor,
                                     changes, audit := [], clock.today(self.timezone), utc_now())
             if audit:
-                conn.execute(insert(A), audit)
+                bulk_insert(conn, A, audit)
         return self.history(cid)[-1]
 
 
