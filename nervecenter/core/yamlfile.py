@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, validators
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from nervecenter.core.errors import ConfigError, Problem
 
@@ -166,7 +166,8 @@ def _describe(error) -> str:
     if error.validator == "minimum":
         return prefix + f"{error.instance!r} is below the minimum {error.validator_value}; use a number >= {error.validator_value}"
     if error.validator == "type":
-        return prefix + f"{_show(error.instance)} is not of type {error.validator_value}"
+        hint = "; quote it to make it text" if isinstance(error.instance, date) else ""
+        return prefix + f"{_show(error.instance)} is not of type {error.validator_value}{hint}"
     if error.validator == "format" and error.validator_value == "date":
         return prefix + not_a_date(str(error.instance))
     if error.validator == "oneOf" and "description" in error.schema:
@@ -207,10 +208,33 @@ def _is_date(instance) -> bool:
     return True
 
 
+def _type(validator, types, instance, schema):
+    # A YAML date is a string only where the schema says `format: date`; elsewhere (a name, a
+    # source file) it is refused here, before minLength or the loader's code meet a date.
+    if isinstance(instance, date) and schema.get("format") != "date" and "string" in (
+            [types] if isinstance(types, str) else types):
+        others = [t for t in ([types] if isinstance(types, str) else types) if t != "string"]
+        if not any(validator.is_type(instance, t) for t in others):
+            yield ValidationError(f"{instance.isoformat()} is not of type 'string'")
+        return
+    yield from Draft202012Validator.VALIDATORS["type"](validator, types, instance, schema)
+
+
+def _text_only(keyword: str):
+    """A string keyword (minLength, maxLength, pattern) that leaves YAML dates to `type`."""
+    check = Draft202012Validator.VALIDATORS[keyword]
+
+    def validate(validator, value, instance, schema):
+        if not isinstance(instance, date):
+            yield from check(validator, value, instance, schema)
+    return validate
+
+
 _FORMATS = copy.deepcopy(Draft202012Validator.FORMAT_CHECKER)
 _FORMATS.checks("date")(_is_date)
 _Validator = validators.extend(
     Draft202012Validator,
+    validators={"type": _type, **{k: _text_only(k) for k in ("minLength", "maxLength", "pattern")}},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("string", _is_string))
 _validators: dict[int, Any] = {}
 
