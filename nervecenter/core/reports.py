@@ -91,7 +91,8 @@ def _status_on(cred, day: date, max_age_months: int | None) -> str:
 
 def audit_rows(practice: Practice, store, snap: Snapshot, facility_id: str, day: date) -> list[dict]:
     """One row per (person who worked at the facility up to `day`, credential type required of
-    them there): the credential in force on `day`, its status then, documents with SHA-256."""
+    them there): the credential in force on `day`, its status then, documents with SHA-256.
+    A requirement with `when:` counts for a person when one of their cases there matched it."""
     facility = practice.facilities[facility_id]
     requirements = list(facility.requirements)
     state_rules = practice.states.get(facility.state)
@@ -103,7 +104,7 @@ def audit_rows(practice: Practice, store, snap: Snapshot, facility_id: str, day:
             continue
         for pid in (case.technologist, case.reader):
             if pid:
-                worked.setdefault(pid, []).append(case.start.date())
+                worked.setdefault(pid, []).append(case)
     held = {c.id: c for c in snap.credentials}
     hashes = {(cid, path): sha for cid, path, sha in store.document_rows()}
     rows = []
@@ -115,6 +116,8 @@ def audit_rows(practice: Practice, store, snap: Snapshot, facility_id: str, day:
         for req in requirements:
             if not req.applies_to(person.role) or not req.types:
                 continue
+            if req.when and not any(_matches(req, c) for c in worked[pid]):
+                continue  # e.g. ACLS for cranial cases, and this person had none here
             types = list(req.types)
             if len(types) > 1:  # any_of: the alternatives held, or all of them as missing
                 types = [t for t in types if _cid(pid, t, practice, req, facility) in held] \
@@ -133,7 +136,8 @@ def audit_rows(practice: Practice, store, snap: Snapshot, facility_id: str, day:
                 when = ", ".join(f"{k} in {'/'.join(v)}" for k, v in req.when.items())
                 rows.append({
                     "person": pid, "name": person.name, "role": person.role,
-                    "cases": len(worked[pid]), "last_case": max(worked[pid]).isoformat(),
+                    "cases": len(worked[pid]),
+                    "last_case": max(c.start.date() for c in worked[pid]).isoformat(),
                     "type": type_id, "scope": scope or "",
                     "requirement": req.source + (f" (when {when})" if when else "")
                     + (" (any of " + "/".join(req.any_of) + ")" if req.any_of else ""),
@@ -146,6 +150,10 @@ def audit_rows(practice: Practice, store, snap: Snapshot, facility_id: str, day:
                     "verified_by": cred.verified.by if cred and cred.verified else "",
                     "documents": "; ".join(docs)})
     return rows
+
+
+def _matches(req, case) -> bool:
+    return all(case.value(k) in accepted for k, accepted in req.when.items())
 
 
 def _cid(pid, type_id, practice, req, facility) -> str:
