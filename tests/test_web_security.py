@@ -227,3 +227,52 @@ def test_a_name_with_a_script_tag_is_shown_as_text(server):
         assert "<script>alert" not in html, path
     people = dana.get("/api/people").json()["people"]
     assert "<script>alert('owned')</script> Mallory" in [p["name"] for p in people]
+
+
+# ---------------------------------------------------------------- headers and documents
+
+
+def test_pages_forbid_scripts_framing_and_caching(server):
+    dana = server.login("dana")
+    r = dana.get("/")
+    assert "script-src 'none'" in r.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["cache-control"] == "no-store"
+    assert "<script" not in r.text
+
+
+def test_documents_are_served_only_to_whom_may_see_them(server):
+    dana = server.login("dana")
+    token = web_kit.csrf_of(dana.get("/people/t-price").text)
+    scan = b"%PDF-1.4 Jordan Price BLS card"
+    r = dana.post("/people/t-price/credentials/t-price:bls/renew",
+                  data={"csrf_token": token, "expires": "2029-11-30", "issued": "2026-11-28"},
+                  files={"document": ("../../bls card.pdf", scan, "application/pdf")})
+    assert r.status_code == 303
+    [stored] = [d for d in server.workspace.store.versions("t-price:bls")[-1]["documents"]]
+    assert stored["path"].startswith(".nervecenter/documents/t-price/")
+    assert stored["path"].endswith("-bls_card.pdf")
+    url = "/people/t-price/credentials/t-price:bls/documents/0"
+    assert f'href="{url}"' in dana.get("/people/t-price").text
+    r = dana.get(url)
+    assert r.status_code == 200 and r.content == scan
+    assert r.headers["content-disposition"].startswith("attachment")
+    price, adams = server.login("price"), server.login("adams")
+    assert price.get(url).content == scan
+    assert adams.get(url).status_code == 404
+    assert server.client().get(url).status_code == 303
+    assert dana.get("/people/t-price/credentials/t-price:bls/documents/1").status_code == 404
+
+
+def test_a_document_path_outside_the_practice_is_not_served(server, tmp_path):
+    from nervecenter.web.records import document_path
+
+    outside = tmp_path / "secret.pdf"
+    outside.write_bytes(b"%PDF-")
+    data_dir = server.app.state.data_dir
+    assert document_path(server.workspace, data_dir, str(outside)) is None
+    assert document_path(server.workspace, data_dir, "../" * 12 + str(outside)[1:]) is None
+    assert document_path(server.workspace, data_dir, "people.yaml") == \
+        (server.config_dir / "people.yaml").resolve()

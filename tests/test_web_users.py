@@ -140,7 +140,11 @@ def test_serve_runs_the_dashboard(tmp_path):
                 time.sleep(0.1)
         assert r.status_code == 200 and 'name="username"' in r.text
         assert httpx.get(f"http://127.0.0.1:{port}/api/status").status_code == 401
+        feed = f"http://127.0.0.1:{port}/calendar/practice.ics?token=ncf_guessed-secret"
+        assert httpx.get(feed).status_code == 401
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=10)
     assert f"NerveCenter for Small Practice on http://127.0.0.1:{port}/" in err
+    assert "GET /calendar/practice.ics?token=**** HTTP/1.1\" 401" in out  # the access log
+    assert "guessed-secret" not in out + err

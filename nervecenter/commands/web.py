@@ -18,9 +18,11 @@ from nervecenter.core.errors import NerveCenterError
 @on_option
 def serve(config_dir, host, port, on):
     """The web dashboard and JSON API (OpenAPI at /openapi.json)."""
+    import logging
+
     import uvicorn
 
-    from nervecenter.web.app import create_app
+    from nervecenter.web.app import RedactTokens, create_app
 
     app = create_app(config_dir, on=on)
     if not app.state.users.all():
@@ -28,6 +30,7 @@ def serve(config_dir, host, port, on):
                    err=True)
     click.echo(f"NerveCenter for {app.state.workspace.practice.name} on http://{host}:{port}/",
                err=True)
+    logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 

@@ -2,11 +2,13 @@
 
     app = create_app("config/example")        # what `nervecenter serve` runs under uvicorn
 
-Pages are rendered on the server with Jinja2 (autoescaped); the only JavaScript is none.
+Pages are rendered on the server with Jinja2 (autoescaped); no JavaScript at all.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +30,18 @@ API_DESCRIPTION = """The same picture as the `nervecenter` CLI's JSON output, wi
 
 Authenticate with `Authorization: Bearer <token>` (a token from `nervecenter users token NAME`).
 A manager sees the whole practice; a person user sees only their own records."""
+
+
+class RedactTokens(logging.Filter):
+    """Masks `token=` values (calendar feed links) in uvicorn's access log lines."""
+
+    TOKEN = re.compile(r"(token=)[^&\s]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.TOKEN.sub(r"\1****", a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
 
 
 def data_dir(workspace) -> Path:
@@ -55,6 +69,7 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
     app.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.state.data_dir),
                        session_cookie=auth.SESSION_COOKIE, max_age=auth.SESSION_HOURS * 3600,
                        same_site="lax", https_only=False)
+    app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.templates = _templates(workspace)
 
@@ -66,6 +81,26 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
     app.include_router(calendar.router)
     _error_handlers(app)
     return app
+
+
+SECURITY_HEADERS = {
+    # No script runs on these pages, no page may be framed, and links never carry the URL
+    # (a calendar link's token) to another site.
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; object-src 'none'; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def _security_headers(request: Request, call_next):
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if not request.url.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")  # pages hold private data
+    return response
 
 
 def _templates(workspace) -> Jinja2Templates:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
 from nervecenter.core.model import Case, Requirement
 from nervecenter.core.users import User
@@ -137,6 +137,22 @@ def person(request: Request, person_id: str, pic: Pic):
                   cases=pic.cases_of(p.id),
                   alerts=records.deliveries(records.alert_log(ws, person=p.id)),
                   accept=", ".join(records.DOCUMENT_TYPES))
+
+
+@router.get("/people/{person_id}/credentials/{credential_id}/documents/{index}")
+def document(request: Request, person_id: str, credential_id: str, index: int, pic: Pic):
+    """A credential's document, for whoever may see that person; only files inside the
+    configuration directory or beside the database are served."""
+    if pic.person(person_id) is None:
+        raise auth.Forbidden()
+    credential = next((c for c in pic.credentials_of(person_id) if c.id == credential_id), None)
+    if credential is None or not 0 <= index < len(credential.documents):
+        raise auth.Forbidden()
+    path = records.document_path(request.app.state.workspace, request.app.state.data_dir,
+                                 credential.documents[index])
+    if path is None:
+        raise auth.Forbidden()
+    return FileResponse(path, filename=path.name, content_disposition_type="attachment")
 
 
 @router.get("/cases/{case_id}")

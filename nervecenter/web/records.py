@@ -77,6 +77,16 @@ def save_document(data_dir: Path, person_id: str, filename: str, data: bytes) ->
     return path, digest
 
 
+def document_path(ws, data_dir: Path, recorded: str) -> Path | None:
+    """The file behind a recorded document path, if it exists inside the configuration
+    directory or the data directory (never anywhere else on the machine)."""
+    config_dir = Path(ws.practice.config_dir).resolve()
+    path = Path(recorded)
+    path = (path if path.is_absolute() else config_dir / path).resolve()
+    inside = any(path.is_relative_to(root) for root in (config_dir, data_dir.resolve()))
+    return path if inside and path.is_file() else None
+
+
 # ---------------------------------------------------------------- reads
 
 
