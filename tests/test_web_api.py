@@ -27,7 +27,8 @@ def test_openapi_documents_every_api_endpoint_and_no_page(server):
     with server.client() as c:
         spec = c.get("/openapi.json").json()
     assert sorted(spec["paths"]) == ["/api/alerts", "/api/cases", "/api/conflicts",
-                                     "/api/people", "/api/status"]
+                                     "/api/facilities/{facility_id}", "/api/people",
+                                     "/api/status"]
     for path in spec["paths"].values():
         assert "401" in path["get"]["responses"]
         assert "application/json" in path["get"]["responses"]["200"]["content"]
@@ -63,6 +64,21 @@ def test_cases_keys_and_filters(server):
     assert blocked and {c["outcome"] for c in blocked} == {"blocked"}
 
 
+def test_facility_requirements_and_who_is_cleared(server):
+    with server.client(headers=bearer(server, "dana")) as c:
+        tulane = c.get("/api/facilities/tulane").json()
+        assert c.get("/api/facilities/nowhere").status_code == 404
+    assert (tulane["state"], tulane["enforcement"]) == ("LA", "warn")
+    assert tulane["requirements"][0]["source"] == "state:LA"
+    assert {r["source"] for r in tulane["requirements"]} == {"state:LA", "facility:tulane"}
+    assert set(tulane["cleared_this_week"]) <= {p["id"] for p in people(server)}
+
+
+def people(server):
+    with server.client(headers=bearer(server, "dana")) as c:
+        return c.get("/api/people").json()["people"]
+
+
 def test_api_json_equals_the_clis_json(server):
     """`nervecenter cases/status/conflicts --format json` and /api/* say the same thing."""
     import json
@@ -88,7 +104,7 @@ def test_schemathesis_finds_no_server_error(server):
 
     schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
     operations = [r.ok() for r in schema.get_all_operations()]
-    assert len(operations) == 5
+    assert len(operations) == 6
     for name in USERS:
         headers = bearer(server, name)
         for operation in operations:

@@ -110,6 +110,8 @@ def test_facility_page_lists_who_is_cleared_this_week(dana):
     assert "2026-12-01 – 2026-12-07" in tulane
     ochsner = section(dana.get("/facilities/ochsner-main").text, "Cleared here this week")
     assert "Nobody is cleared here" in ochsner
+    assert dana.get("/api/facilities/tulane").json()["cleared_this_week"] == ["t-price", "r-adams"]
+    assert dana.get("/api/facilities/ochsner-main").json()["cleared_this_week"] == []
 
 
 def test_person_page_ce_progress(dana):

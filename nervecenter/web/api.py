@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from nervecenter.core.users import User
@@ -112,6 +112,35 @@ class People(BaseModel):
     people: list[PersonItem]
 
 
+class FacilityRequirement(BaseModel):
+    source: str = Field(description="facility:<id> or state:<code>")
+    credential: str | None
+    any_of: list[str]
+    rule: str | None
+    role: str
+    when: dict[str, list[str]]
+    max_age_months: int | None
+    valid_days_after_case: int
+    issuers: list[str] | None
+    enforcement: Literal["block", "warn"]
+    accept_grace: bool
+    verified: bool
+    params: dict[str, Any]
+
+
+class FacilityDetail(BaseModel):
+    as_of: date
+    id: str
+    name: str
+    state: str
+    timezone: str
+    enforcement: Literal["block", "warn"]
+    requirements: list[FacilityRequirement] = Field(description="the state's, then its own")
+    cleared_this_week: list[str] = Field(
+        description="people cleared for a case here on every day of the week from as_of "
+                    "(a case without procedure-specific rules)")
+
+
 class Delivery(BaseModel):
     recipient: str
     channel: str = Field(description="the channel URL in Apprise's privacy form (secrets masked)")
@@ -206,3 +235,26 @@ def alerts(request: Request, pic: Pic,
     rows = records.alert_log(request.app.state.workspace, person=person)
     return {"as_of": pic.day, "alerts": [
         a for a in rows if status is None or any(d["status"] == status for d in a["deliveries"])]}
+
+
+@router.get("/facilities/{facility_id}", response_model=FacilityDetail,
+            summary="A facility's requirements and who is cleared there this week",
+            responses={404: {"description": "No such facility"}})
+def facility(facility_id: str, pic: Pic):
+    f = pic.practice.facilities.get(facility_id)
+    if f is None:
+        raise HTTPException(404, f"no facility {facility_id!r}")
+    state = pic.practice.states.get(f.state)
+    reqs = list(state.requirements if state else ()) + list(f.requirements)
+    return {"as_of": pic.day, "id": f.id, "name": f.name, "state": f.state,
+            "timezone": f.timezone, "enforcement": f.enforcement,
+            "requirements": [
+                {"source": r.source, "credential": r.credential, "any_of": list(r.any_of),
+                 "rule": r.rule, "role": r.role,
+                 "when": {k: list(v) for k, v in r.when.items()},
+                 "max_age_months": r.max_age_months,
+                 "valid_days_after_case": r.valid_days_after_case,
+                 "issuers": list(r.issuers) if r.issuers is not None else None,
+                 "enforcement": r.enforcement, "accept_grace": r.accept_grace,
+                 "verified": r.verified, "params": dict(r.params)} for r in reqs],
+            "cleared_this_week": [p.id for p, _ in pic.cleared_this_week(f.id)]}
