@@ -4,18 +4,33 @@ requirement of the case and have no overlapping case, fewest cases that day firs
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from nervecenter.core.model import Case
-from nervecenter.rules.clearance import Context, case_rules, check
+from nervecenter.rules.clearance import Context, case_rules
 from nervecenter.rules.matching import Rule
 from nervecenter.rules.results import Problem
 from nervecenter.rules.schedule import case_day
 
 MAX_BACKUPS = 3
 
+SpanList = tuple[tuple[date, date], ...]
+_ALWAYS: SpanList = ((date.min, date.max),)
+
+
+def _intersect(a: SpanList, b: SpanList) -> SpanList:
+    if len(a) == 1 and len(b) == 1:  # the usual case
+        (a0, a1), (b0, b1) = a[0], b[0]
+        first, last = (max(b0, a0)), (min(b1, a1))
+        return ((first, last),) if first <= last else ()
+    return tuple((max(a0, b0), min(a1, b1)) for a0, a1 in a for b0, b1 in b
+                 if max(a0, b0) <= min(a1, b1))
+
 
 class Backups:
-    """Finds backups; remembers, per facility and role, who holds the required credential types."""
+    """Finds backups. The candidates for a facility and role are the people holding every
+    required credential type there; when each of them meets all of those requirements is worked
+    out once (as spans of days) and reused for every case at that facility."""
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -23,6 +38,7 @@ class Backups:
         for pid in sorted(ctx.people):
             self._by_role.setdefault(ctx.people[pid].role, []).append(pid)
         self._pools: dict[tuple, list[str]] = {}
+        self._spans: dict[tuple, dict[str, SpanList]] = {}  # signature -> person -> days
 
     def roles_needed(self, case: Case, problems: tuple[Problem, ...]) -> list[str]:
         roles = {p.role for p in problems}
@@ -35,43 +51,63 @@ class Backups:
         rules = case_rules(self.ctx, case)
         found: list[str] = []
         for role in self.roles_needed(case, problems):
-            mine = [r for r in rules if r.req.applies_to(role)]
-            found.extend(self._for_role(case, role, mine))
+            found.extend(self._for_role(case, role, [r for r in rules if role in r.roles]))
         return tuple(found)
 
     def _for_role(self, case: Case, role: str, rules: list[Rule]) -> list[str]:
         ctx = self.ctx
+        credential_rules = [r for r in rules if r.keys]
+        kinds = [(r, ctx.practice.rule_kinds.get(r.req.rule)) for r in rules if not r.keys]
+        signature = (role, tuple(r.n for r in credential_rules))
+        known = self._spans.setdefault(signature, {})
         taken = {case.technologist, case.reader}
+        day = case_day(case)
         out: list[str] = []
-        for person in self._ordered(case, self._pool(case, role, rules)):
-            if person in taken or ctx.schedule.busy(person, case):
+        for person in self._ordered(case, self._pool(signature, role, credential_rules)):
+            if person in taken:
                 continue
-            if all(not check(ctx, rule, case, role, person) for rule in rules):
+            spans = known.get(person)
+            if spans is None:
+                spans = known[person] = self._combined(credential_rules, person)
+            for first, last in spans:
+                if first <= day <= last:
+                    break
+            else:
+                continue
+            if ctx.schedule.busy(person, case):
+                continue
+            if all(kind is not None and not kind.check(r.req, case, person, ctx.schedule)
+                   for r, kind in kinds):
                 out.append(person)
                 if len(out) == MAX_BACKUPS:
                     break
         return out
 
-    def _pool(self, case: Case, role: str, rules: list[Rule]) -> list[str]:
-        """People of the role holding some version of every required credential type, by id.
+    def _combined(self, rules: list[Rule], person: str) -> SpanList:
+        """The days on which the person meets every one of the credential rules."""
+        spans = _ALWAYS
+        for rule in rules:
+            spans = _intersect(spans, self.ctx.spans.spans(person, rule))
+            if not spans:
+                break
+        return spans
 
-        Only a superset of the backups: validity on the day is checked afterwards.
+    def _pool(self, signature: tuple, role: str, rules: list[Rule]) -> list[str]:
+        """People of the role holding some version of the rarest required credential, by id.
+
+        Only a superset of the backups: who meets every requirement on the day is checked after.
         """
-        key = (case.facility, role, tuple(id(r) for r in rules))
-        pool = self._pools.get(key)
+        pool = self._pools.get(signature)
         if pool is None:
-            holders = self.ctx.index.holders
-            sets = [set().union(*(holders.get(k, ()) for k in r.keys)) for r in rules if r.keys]
-            everyone = self._by_role.get(role, [])
-            if not sets:
-                pool = everyone
+            if not rules:
+                pool = self._by_role.get(role, [])
             else:
-                sets.sort(key=len)
-                first, rest = sets[0], sets[1:]
+                holders = self.ctx.index.holders
+                narrowest = min(rules, key=lambda r: sum(len(holders.get(k, ())) for k in r.keys))
+                first = set().union(*(holders.get(k, ()) for k in narrowest.keys))
                 people = self.ctx.people
-                pool = sorted(p for p in first if all(p in s for s in rest)
-                              and p in people and people[p].role == role)
-            self._pools[key] = pool
+                pool = sorted(p for p in first if p in people and people[p].role == role)
+            self._pools[signature] = pool
         return pool
 
     def _ordered(self, case: Case, pool: list[str]) -> Iterator[str]:

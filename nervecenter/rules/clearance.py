@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Case, Practice, credential_id
 from nervecenter.rules.explain import Explainer
-from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, failure, when_matches
+from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, Spans, failure
 from nervecenter.rules.results import Outcome, Problem
 from nervecenter.rules.schedule import CaseSchedule, case_day
 
@@ -22,6 +22,7 @@ class Context:
     schedule: CaseSchedule
     rulebook: Rulebook
     explain: Explainer
+    spans: Spans
 
 
 def slots(case: Case) -> list[tuple[str, str]]:
@@ -36,8 +37,7 @@ def slots(case: Case) -> list[tuple[str, str]]:
 
 def case_rules(ctx: Context, case: Case) -> list[Rule]:
     """The requirements that apply to a case: its state's and its facility's, `when` matched."""
-    return [r for r in ctx.rulebook.rules(case.facility, case.id)
-            if not r.req.when or when_matches(r.req, case)]
+    return ctx.rulebook.for_case(case)
 
 
 def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[Problem]:
@@ -47,9 +47,9 @@ def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[
         return _check_rule_kind(ctx, rule, case, role, person)
     day = case_day(case)
     best = None
-    for n, ((type_id, scope), kind) in enumerate(zip(rule.keys, rule.scope_kinds)):
-        cred = ctx.index.get(person, type_id, scope)
-        grace = ctx.rulebook.grace_days(type_id)
+    get = ctx.index.by_key.get
+    for n, ((type_id, scope), kind, grace) in enumerate(zip(rule.keys, rule.scope_kinds, rule.grace)):
+        cred = get((person, type_id, scope))
         reason = "missing" if cred is None else failure(cred, req, day, grace)
         if reason is None:
             return []
@@ -60,12 +60,15 @@ def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[
             best = (rank, type_id, scope, kind, cred, reason, grace)
     _, type_id, scope, kind, cred, reason, grace = best
     ex = ctx.explain
-    labels = [ex.credential(t, k, s) for (t, s), k in zip(rule.keys, rule.scope_kinds)]
-    if reason == "missing" and len(labels) > 1:
-        label, others = " or ".join(labels), " or ".join(labels)
+    if len(rule.keys) == 1:
+        label, others = ex.credential(type_id, kind, scope), ""
     else:
-        label = ex.credential(type_id, kind, scope)
-        others = " or ".join(lb for lb in labels if lb != label)
+        labels = [ex.credential(t, k, s) for (t, s), k in zip(rule.keys, rule.scope_kinds)]
+        if reason == "missing":
+            label = others = " or ".join(labels)
+        else:
+            label = ex.credential(type_id, kind, scope)
+            others = " or ".join(lb for lb in labels if lb != label)
     detail = ex.credential_problem(reason, person, label, cred, req, day, grace, others)
     return [Problem(person=person, role=role, type=type_id, reason=reason, source=req.source,
                     detail=detail, enforcement=req.enforcement,
@@ -90,10 +93,27 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
     """The outcome of a case and its problems (SPEC.md section 6)."""
     problems: list[Problem] = []
     assigned = slots(case)
-    for rule in case_rules(ctx, case):
+    day = case_day(case)
+    get = ctx.index.by_key.get
+    for rule in ctx.rulebook.for_case(case):
         for role, person in assigned:
-            if rule.req.applies_to(role):
-                problems.extend(check(ctx, rule, case, role, person))
+            if role not in rule.roles:
+                continue
+            if rule.keys:  # the hot loop: stop at the first accepted credential that is good
+                for (type_id, scope), grace in zip(rule.keys, rule.grace):
+                    cred = get((person, type_id, scope))
+                    if cred is None:
+                        continue
+                    if rule.plain:  # `failure` inlined for the common requirement
+                        if cred.status != "revoked" and day <= cred.expires and (
+                                cred.issued is None or cred.issued <= day):
+                            break
+                    elif failure(cred, rule.req, day, grace) is None:
+                        break
+                else:
+                    problems.extend(check(ctx, rule, case, role, person))
+            else:
+                problems.extend(_check_rule_kind(ctx, rule, case, role, person))
     if not case.technologist:
         outcome: Outcome = "unstaffed"
     elif any(p.enforcement == "block" for p in problems):

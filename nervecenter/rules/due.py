@@ -25,8 +25,7 @@ def stage_for(days_left: int, stages: Iterable[int]) -> int | None:
     """The smallest stage s with days_left <= s; 0 once lapsed; None when beyond every stage."""
     if days_left <= 0:
         return 0
-    fitting = [s for s in stages if days_left <= s]
-    return min(fitting) if fitting else None
+    return next((s for s in sorted(stages) if days_left <= s), None)
 
 
 def _label(source: str) -> str:
@@ -43,17 +42,17 @@ class DueDates:
         """(type, role) -> the constraints the facility (and its state) put on its due date."""
         found = self._limits.get(facility_id)
         if found is None:
-            found = defaultdict(list)
+            found = {}
             for rule in self.ctx.rulebook.rules(facility_id):
                 req = rule.req
                 if req.max_age_months is None and not req.valid_days_after_case:
                     continue
+                label = _label(req.source)
                 for (type_id, scope), kind in zip(rule.keys, rule.scope_kinds):
-                    for role in ("technologist", "reader"):
-                        if req.applies_to(role):
-                            found[type_id, role].append(
-                                (req.max_age_months, req.valid_days_after_case,
-                                 scope if kind != "person" else None, _label(req.source)))
+                    for role in rule.roles:
+                        found.setdefault((type_id, role), []).append(
+                            (req.max_age_months, req.valid_days_after_case,
+                             scope if kind != "person" else None, label))
             self._limits[facility_id] = found
         return found
 
@@ -61,10 +60,12 @@ class DueDates:
                 problems: Iterable[Problem]) -> tuple[DueDate, ...]:
         """A DueDate for every credential in the snapshot, by person, due date and id."""
         ctx = self.ctx
+        facility_types = {t for t, ct in ctx.practice.credential_types.items()
+                          if ct.scope == "facility"}
         works_at: dict[str, set[str]] = defaultdict(set)
         for (person, type_id, scope), cred in ctx.index.by_key.items():
-            if (scope and cred.status != "revoked" and ctx.rulebook.scope_kind(type_id) == "facility"
-                    and scope in ctx.practice.facilities):
+            if type_id in facility_types and cred.status != "revoked" \
+                    and scope in ctx.practice.facilities:
                 works_at[person].add(scope)
         for case in horizon_cases:
             for person in (case.technologist, case.reader):
@@ -74,32 +75,51 @@ class DueDates:
         for case_id, p in problems:
             if p.credential and case_id not in endangered[p.credential]:
                 endangered[p.credential].append(case_id)
+        stages = {t: sorted(ctx.practice.stages_for(t)) for t in ctx.practice.credential_types}
+        default_stages = sorted(ctx.practice.alerts.stages)
         out = []
-        for cred in ctx.index.by_key.values():
-            due, reason = self._due(cred, works_at.get(cred.person, ()))
-            days_left = (due - on).days
-            out.append(DueDate(credential=cred, due=due, due_reason=reason, days_left=days_left,
-                               stage=stage_for(days_left, ctx.practice.stages_for(cred.type)),
-                               cases=tuple(endangered.get(cred.id, ()))))
-        out.sort(key=lambda d: (d.credential.person, d.due, d.credential.id))
+        for person, creds in ctx.index.by_person.items():
+            limits = self._person_limits(person, works_at.get(person, ()))
+            for cred in creds:
+                due, reason = self._due(cred, limits[cred.type]) if cred.type in limits else (
+                    cred.expires, None)
+                days_left = (due - on).days
+                stage = 0 if days_left <= 0 else None
+                if stage is None:
+                    for s in stages.get(cred.type, default_stages):
+                        if days_left <= s:
+                            stage = s
+                            break
+                cases = tuple(endangered.get(cred.id, ())) if endangered else ()
+                out.append(DueDate(credential=cred, due=due, due_reason=reason,
+                                   days_left=days_left, stage=stage, cases=cases))
+        out.sort(key=lambda d: (d.credential.person, d.due, d.credential.type,
+                                d.credential.scope or ""))
         return tuple(out)
 
-    def _due(self, cred: Credential, facilities: Iterable[str]) -> tuple[date, str | None]:
-        person = self.ctx.people.get(cred.person)
+    def _person_limits(self, person_id: str, facilities) -> dict[str, list[Limit]]:
+        """type -> every limit the person's facilities put on it, for the person's role."""
+        person = self.ctx.people.get(person_id)
         roles = (person.role,) if person else ("technologist", "reader")
-        due, reason = cred.expires, None
+        found: dict[str, list[Limit]] = {}
         for facility_id in sorted(facilities):
-            limits = self.limits(facility_id)
-            for role in roles:
-                for max_age, valid_days, scope, label in limits.get((cred.type, role), ()):
-                    if scope is not None and scope != cred.scope:
-                        continue
-                    if max_age is not None and cred.issued is not None:
-                        d = add_months(cred.issued, max_age)
-                        if d < due:
-                            due, reason = d, f"{label}: max_age_months {max_age}"
-                    if valid_days:
-                        d = cred.expires - timedelta(days=valid_days)
-                        if d < due:
-                            due, reason = d, f"{label}: valid_days_after_case {valid_days}"
+            for (type_id, role), limits in self.limits(facility_id).items():
+                if role in roles:
+                    found.setdefault(type_id, []).extend(limits)
+        return found
+
+    @staticmethod
+    def _due(cred: Credential, limits: Iterable[Limit]) -> tuple[date, str | None]:
+        due, reason = cred.expires, None
+        for max_age, valid_days, scope, label in limits:
+            if scope is not None and scope != cred.scope:
+                continue
+            if max_age is not None and cred.issued is not None:
+                d = add_months(cred.issued, max_age)
+                if d < due:
+                    due, reason = d, f"{label}: max_age_months {max_age}"
+            if valid_days:
+                d = cred.expires - timedelta(days=valid_days)
+                if d < due:
+                    due, reason = d, f"{label}: valid_days_after_case {valid_days}"
         return due, reason

@@ -11,17 +11,17 @@ from nervecenter.rules.clearance import Context, clear
 from nervecenter.rules.conflicts import find_conflicts
 from nervecenter.rules.due import DueDates
 from nervecenter.rules.explain import Explainer
-from nervecenter.rules.matching import CredentialIndex, Rulebook
+from nervecenter.rules.matching import CredentialIndex, Rulebook, Spans
 from nervecenter.rules.results import Clearance, Evaluation
 from nervecenter.rules.schedule import CaseSchedule, case_day
 
 
 def context(practice: Practice, snapshot: Snapshot) -> Context:
     """The indexes an evaluation looks things up in."""
-    return Context(practice=practice, people=snapshot.people,
-                   index=CredentialIndex(snapshot.credentials),
+    index = CredentialIndex(snapshot.credentials)
+    return Context(practice=practice, people=snapshot.people, index=index,
                    schedule=CaseSchedule(snapshot.cases), rulebook=Rulebook(practice),
-                   explain=Explainer(practice, snapshot.people))
+                   explain=Explainer(practice, snapshot.people), spans=Spans(index))
 
 
 def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | None = None,

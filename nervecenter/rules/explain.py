@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
 from nervecenter.core.dates import add_months
 from nervecenter.core.model import Credential, CredentialType, Practice, Requirement
@@ -40,6 +41,11 @@ class Explainer:
     def __init__(self, practice: Practice, people: dict):
         self.practice = practice
         self.people = people
+        # The same few phrases come up thousands of times in a large practice: remember them
+        # for the life of this evaluation.
+        self.credential = cache(self.credential)
+        self.place = cache(self.place)
+        self.consequence = cache(self.consequence)
 
     def person(self, person_id: str) -> str:
         p = self.people.get(person_id)

@@ -43,12 +43,46 @@ def failure(cred: Credential, req: Requirement, day: date, grace_days: int = 0) 
     return None
 
 
+def valid_span(cred: Credential, req: Requirement, grace_days: int = 0) -> tuple[date, date] | None:
+    """The case days on which `cred` satisfies `req`, as (first, last), or None for no day at all.
+
+    The same decision as `failure`, turned around so that it can be computed once per credential
+    and requirement and reused for every case day (backups ask it again and again).
+    """
+    if cred.status == "revoked":
+        return None
+    if req.issuers is not None and (cred.issuer or "").casefold() not in {
+            i.casefold() for i in req.issuers}:
+        return None
+    if req.verified and (cred.verified is None
+                         or (cred.issued is not None and cred.verified.on < cred.issued)):
+        return None
+    last = cred.expires + timedelta(days=grace_days) if req.accept_grace and grace_days else cred.expires
+    if req.valid_days_after_case:
+        last -= timedelta(days=req.valid_days_after_case)
+    if req.max_age_months is not None:
+        if cred.issued is None:
+            return None
+        last = min(last, add_months(cred.issued, req.max_age_months))
+    first = cred.issued or date.min
+    return (first, last) if first <= last else None
+
+
 def when_matches(req: Requirement, case: Case) -> bool:
     """True when every `when` condition holds: the case's field is one of the listed values
     (compared without regard to case, so `Spine` matches `spine`)."""
-    for name, accepted in req.when.items():
+    return _when_holds(_compile_when(req), case)
+
+
+def _compile_when(req: Requirement) -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((name, frozenset(str(a).casefold() for a in accepted))
+                 for name, accepted in req.when.items())
+
+
+def _when_holds(when: tuple[tuple[str, frozenset[str]], ...], case: Case) -> bool:
+    for name, accepted in when:
         value = case.value(name)
-        if value is None or str(value).casefold() not in {str(a).casefold() for a in accepted}:
+        if value is None or str(value).casefold() not in accepted:
             return False
     return True
 
@@ -79,9 +113,15 @@ class CredentialIndex:
 class Rule:
     """A requirement as it applies at one facility: scope keys resolved for each accepted type."""
 
+    n: int  # unique within a Rulebook, for caches
     req: Requirement
     keys: tuple[tuple[str, str | None], ...]  # (type, scope key) per accepted type; () for a rule kind
     scope_kinds: tuple[str, ...]  # person | state | facility, per accepted type
+    grace: tuple[int, ...]  # the type's grace_days, per accepted type
+    roles: frozenset[str]  # the case roles it applies to
+    when: tuple[tuple[str, frozenset[str]], ...]  # field -> accepted values, casefolded
+    plain: bool  # only "valid on the day": no age, validity after case, issuers or verification
+    same: int = 0  # equal for rules that accept the same credentials in the same way, anywhere
 
 
 class Rulebook:
@@ -90,6 +130,9 @@ class Rulebook:
     def __init__(self, practice: Practice):
         self.practice = practice
         self._rules: dict[str, tuple[Rule, ...]] = {}
+        self._split: dict[str, tuple[list[Rule], list[Rule]]] = {}
+        self._count = 0
+        self._same: dict[tuple, int] = {}
 
     def facility(self, facility_id: str, case_id: str = "") -> Facility:
         f = self.practice.facilities.get(facility_id)
@@ -109,6 +152,18 @@ class Rulebook:
             rules = self._rules[facility_id] = tuple(self._compile(r, f) for r in reqs)
         return rules
 
+    def for_case(self, case: Case) -> list[Rule]:
+        """The rules that apply to a case: its facility's, with `when` matched against it."""
+        split = self._split.get(case.facility)
+        if split is None:
+            rules = self.rules(case.facility, case.id)
+            split = self._split[case.facility] = ([r for r in rules if not r.req.when],
+                                                  [r for r in rules if r.req.when])
+        always, conditional = split
+        if not conditional:
+            return always
+        return always + [r for r in conditional if _when_holds(r.when, case)]
+
     def scope_kind(self, type_id: str) -> str:
         t = self.practice.credential_types.get(type_id)
         return t.scope if t else "person"
@@ -125,4 +180,42 @@ class Rulebook:
                 (req.facility or f.id) if kind == "facility" else None)
             keys.append((type_id, scope))
             kinds.append(kind)
-        return Rule(req, tuple(keys), tuple(kinds))
+        self._count += 1
+        roles = frozenset(r for r in ("technologist", "reader") if req.applies_to(r))
+        content = (tuple(keys), req.max_age_months, req.valid_days_after_case, req.issuers,
+                   req.accept_grace, req.verified)
+        same = self._same.setdefault(content, len(self._same) + 1)
+        return Rule(self._count, req, tuple(keys), tuple(kinds),
+                    tuple(self.grace_days(t) for t in req.types), roles, _compile_when(req),
+                    plain=(req.max_age_months is None and not req.valid_days_after_case
+                           and req.issuers is None and not req.verified and not req.accept_grace),
+                    same=same)
+
+
+class Spans:
+    """Whether a person meets a credential requirement on a day, from cached valid spans."""
+
+    def __init__(self, index: CredentialIndex):
+        self.index = index
+        self._cache: dict[tuple[str, int], tuple[tuple[date, date], ...]] = {}
+
+    def spans(self, person: str, rule: Rule) -> tuple[tuple[date, date], ...]:
+        """The spans of days on which the person meets a credential rule (any accepted type)."""
+        spans = self._cache.get((person, rule.same))
+        if spans is None:
+            found = []
+            get = self.index.by_key.get
+            for (type_id, scope), grace in zip(rule.keys, rule.grace):
+                cred = get((person, type_id, scope))
+                if cred is not None:
+                    span = valid_span(cred, rule.req, grace)
+                    if span is not None:
+                        found.append(span)
+            spans = self._cache[person, rule.same] = tuple(found)
+        return spans
+
+    def meets(self, person: str, rule: Rule, day: date) -> bool:
+        for first, last in self.spans(person, rule):
+            if first <= day <= last:
+                return True
+        return False

@@ -80,4 +80,13 @@ class CaseSchedule:
 
     def busy(self, person: str, case: Case) -> bool:
         """True when the person has another case overlapping `case`."""
-        return bool(self.overlapping(person, case))
+        theirs = self._cases.get(person)
+        if not theirs:
+            return False
+        start, end = case.start, case_end(case)
+        starts = self._starts[person]
+        for other in theirs[bisect_right(starts, start - self._longest[person]):
+                            bisect_left(starts, end)]:
+            if other.id != case.id and overlap(start, end, other.start, case_end(other)):
+                return True
+        return False
