@@ -317,7 +317,9 @@ class Bench:
         from nervecenter.core.outbox import deliver
         from nervecenter.core.workspace import open_store
 
-        planned = self.planned[:DELIVERIES]
+        # A small practice plans fewer than 1,000 alerts: repeat them under distinct keys.
+        planned = [a if i < len(self.planned) else replace(a, key=f"{a.key}#{i}")
+                   for i, a in zip(range(DELIVERIES), itertools.cycle(self.planned))]
         db = cfg / ".nervecenter" / "delivery.db"
         store = open_store(practice, f"sqlite:///{db}")
         ledger, channels = Ledger(store.engine), channels_mod.load(cfg)
