@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from nervecenter.core import roster
 from nervecenter.core.errors import ConfigError
@@ -87,17 +88,26 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
                 emails[r.data["email"]] = r.key
     if problems:
         raise ConfigError(problems)
-    changes = Changes()
     if not files:
+        return Changes()
+    for attempt in (1, 2):
+        changes = Changes()
+        try:
+            with store.engine.begin() as conn:
+                for f in files:
+                    _apply_file(conn, store, f, actor or f"import:{f.display}", changes)
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        except (IntegrityError, OperationalError) as e:
+            # Another process (the daemon, the web) imported the same rows a moment before us
+            # (or, on SQLite, wrote after our read began): our transaction is rolled back;
+            # compare again with what it wrote.
+            if attempt == 2 or (isinstance(e, OperationalError) and "locked" not in str(e)):
+                raise
+            continue
         return changes
-    try:
-        with store.engine.begin() as conn:
-            for f in files:
-                _apply_file(conn, store, f, actor or f"import:{f.display}", changes)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
     return changes
 
 
