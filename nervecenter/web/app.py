@@ -61,7 +61,7 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
 
     workspace = open_workspace(config_dir, database_url)
     app = FastAPI(title="NerveCenter", version="1", description=API_DESCRIPTION,
-                  docs_url="/api/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)
     app.state.workspace = workspace
     app.state.on = on
     app.state.users = Users(workspace.store.engine)
