@@ -12,7 +12,7 @@ ON = date(2026, 12, 1)
 def test_conflicts_and_the_people_caught_between():
     ochsner = facility(reqs=[
         req(credential="bls", max_age_months=12, issuers=["AHA"]),
-        req(any_of=["cnim", "d_abnm"]),
+        req(any_of=["cnim", "d_abnm"], role="any"),
         req(credential="state_license", role="reader", valid_days_after_case=30)])
     tulane = facility("tulane", "Tulane Medical Center", reqs=[
         req(credential="bls", enforcement="warn"),
@@ -69,3 +69,14 @@ def test_the_strictest_of_a_facilitys_own_rules_stands_for_it():
     ev = evaluate(p, snapshot([], []), ON)
     assert [(c.type, c.attribute, c.values) for c in ev.conflicts] == [
         ("bls", "max_age_months", {"ochsner": 12, "tulane": 24})]
+
+
+def test_only_people_of_a_role_the_rules_apply_to_are_affected():
+    # Both facilities ask BLS of technologists only; a reader's old card affects nobody.
+    p = practice(facility(reqs=[req(credential="bls", max_age_months=12)]),
+                 facility("tulane", "Tulane", reqs=[req(credential="bls")]))
+    people = [person("t-price", "Jordan Price"), person("r-adams", "Ravi Adams", "reader")]
+    creds = [cred("t-price", "bls", "2027-11-30", "2025-11-20"),
+             cred("r-adams", "bls", "2027-11-30", "2025-11-20")]
+    (conflict,) = evaluate(p, snapshot(people, creds), ON).conflicts
+    assert conflict.affected == ("t-price",)

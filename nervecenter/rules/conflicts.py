@@ -3,6 +3,7 @@ between them (meets the most lenient facility's version but not the strictest's,
 
 A facility's requirements for a type include its state's. Where a facility has several
 requirements for one type (say one per role), the strictest value of each attribute stands for it.
+Only people of a role those requirements apply to can be affected.
 """
 
 from __future__ import annotations
@@ -70,7 +71,12 @@ def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tu
             if len(distinct) < 2:
                 continue
             ordered = sorted(distinct.values(), key=lambda v: _leniency(attribute, v))
-            affected = _affected(ctx, on, type_id, attribute, ordered[0], ordered[-1], creds_by_type)
+            roles = {role for reqs in facilities.values() for r in reqs
+                     for role in ("technologist", "reader") if r.applies_to(role)}
+            affected = tuple(
+                p for p in _affected(ctx, on, type_id, attribute, ordered[0], ordered[-1],
+                                     creds_by_type)
+                if p not in ctx.people or ctx.people[p].role in roles)
             out.append(Conflict(type=type_id, attribute=attribute, values=values,
                                 affected=affected))
     return tuple(out)
