@@ -7,11 +7,14 @@ import os
 import uuid
 
 import pytest
+from sqlalchemy.pool import NullPool
 
 POSTGRES_ENV = "NERVECENTER_TEST_POSTGRES_URL"
 
 
-def _postgres_database():
+def _postgres_schema():
+    """A new schema on the test server, and a URL whose search_path is that schema: each test
+    gets empty tables without the cost of CREATE DATABASE."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -20,27 +23,28 @@ def _postgres_database():
         pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}, e.g. "
                     "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     name = f"nc_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    return admin, name, url
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={name}"})
+    return admin, name, url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    """A URL of an empty database, on each backend in turn."""
+    """A URL of an empty database, on each backend in turn (PostgreSQL: a schema of its own,
+    dropped after the test)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'state.db'}"
         return
     from sqlalchemy import text
 
-    admin, name, url = _postgres_database()
+    admin, name, url = _postgres_schema()
     try:
         yield url
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         admin.dispose()
 
 

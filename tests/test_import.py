@@ -100,7 +100,7 @@ def _sync(url, config_dir, barrier, tests_dir):
 def test_two_processes_syncing_at_once(store, practice, database_url):
     (practice.config_dir / "roster.csv").write_text(ROSTER)
     (practice.config_dir / "cases.csv").write_text(CASES)
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("fork")  # the child makes its own engine
     barrier = ctx.Barrier(2)
     procs = [ctx.Process(target=_sync, args=(database_url, practice.config_dir, barrier,
                                                         str(Path(__file__).parent)))
@@ -112,3 +112,14 @@ def test_two_processes_syncing_at_once(store, practice, database_url):
     assert [p.exitcode for p in procs] == [0, 0]
     assert len(store.snapshot(date(2026, 12, 1)).credentials) == 3
     assert len([e for e in store.audit_log() if e["action"] == "add"]) == 2 + 3 + 2
+
+
+def test_evaluate_twice_reuses_the_result_until_data_changes(store, practice):
+    roster = practice.config_dir / "roster.csv"
+    roster.write_text(ROSTER)
+    ws = workspace(store, practice, roster)
+    day = date(2026, 12, 1)
+    first = ws.evaluate(day)
+    assert ws.evaluate(day) is first
+    store.renew("t-price", "bls", expires=date(2029, 11, 30), actor="cli:dana")
+    assert ws.evaluate(day) is not first
