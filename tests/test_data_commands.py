@@ -177,9 +177,11 @@ def test_ce_hours_against_the_requirement(capsys, config):
     imported(capsys, config)
     code, out, _ = run(capsys, config, "ce", "t-price", "--on", "2026-12-01")
     assert code == 0
-    # CNIM: 50 h per 60 months; articles at most half (25 h): 6 + min(30, 25) = 31 counted
+    # CNIM issued 2023-06-01 expires 2028-12-31 (60 months, end of year): its cycle is the 60
+    # months ending then. 50 h required; articles at most half (25 h): 6 + min(30, 25) = 31
     assert out.splitlines() == [
-        "cnim: 31 of 50 h counted between 2021-12-02 and 2026-12-01 (36 h earned), 19 h to go",
+        ("cnim: 31 of 50 h counted for the cycle 2024-01-01 to 2028-12-31 (36 h earned by "
+         "2026-12-01), 19 h to go"),
         "  article: 30 h earned, at most 25 h count (50% of 50 h)"]
 
 

@@ -144,8 +144,8 @@ def renew(config_dir, person, type_id, scope, submitted, expires, issued, number
 @click.argument("person")
 @on_option
 def ce(config_dir, person, on):
-    """Continuing-education hours of PERSON per credential, within its CE period, against the
-    type's required hours and category limits."""
+    """Continuing-education hours of PERSON per credential in its current cycle (the CE period
+    ending on its expiry), against the type's required hours and category limits."""
     from nervecenter.core import reports as report
     from nervecenter.core.errors import NerveCenterError
 
@@ -160,8 +160,8 @@ def ce(config_dir, person, on):
         click.echo(f"{person} holds no credential with a continuing-education requirement")
         return
     for r in rows:
-        click.echo(f"{r['type']}: {r['counted']:g} of {r['required']:g} h counted between "
-                   f"{r['from']} and {r['to']} ({r['earned']:g} h earned)"
+        click.echo(f"{r['type']}: {r['counted']:g} of {r['required']:g} h counted for the cycle "
+                   f"{r['from']} to {r['to']} ({r['earned']:g} h earned by {day})"
                    + ("" if r["counted"] >= r["required"] else f", {r['missing']:g} h to go"))
         for note in r["notes"]:
             click.echo(f"  {note}")

@@ -210,19 +210,19 @@ at this facility up to that date.</p>
 
 
 def ce_rows(practice: Practice, snap: Snapshot, person: str, day: date) -> list[dict]:
-    """Per credential type the person holds that requires CE: hours in the period ending on
-    `day` (the last `period_months` months), counted after category limits (a limit is the
-    largest share of the required hours one category may contribute)."""
+    """Per credential the person holds whose type requires CE: the hours earned up to `day`
+    within the credential's current cycle (the `period_months` ending on its expiry), counted
+    after category limits (a limit is the largest share of the required hours one category
+    may contribute, e.g. ABRET's at most half from journal-article questions)."""
     rows = []
-    held = sorted({c.type for c in snap.credentials if c.person == person})
-    for type_id in held:
-        t = practice.credential_types.get(type_id)
+    for cred in sorted((c for c in snap.credentials if c.person == person), key=lambda c: c.id):
+        t = practice.credential_types.get(cred.type)
         if t is None or t.continuing_education is None:
             continue
         req = t.continuing_education
-        start = add_months(day, -req.period_months)
-        entries = [x for x in snap.ce if x.person == person and x.credential == type_id
-                   and start < x.date <= day]
+        start = add_months(cred.expires, -req.period_months)  # exclusive
+        entries = [x for x in snap.ce if x.person == person and x.credential == cred.type
+                   and start < x.date <= min(day, cred.expires)]
         by_category: dict[str, float] = {}
         for x in entries:
             by_category[x.category] = by_category.get(x.category, 0) + x.hours
@@ -235,9 +235,9 @@ def ce_rows(practice: Practice, snap: Snapshot, person: str, day: date) -> list[
                              f"({limit:.0%} of {req.hours:g} h)")
                 hours = cap
             counted += hours
-        earned = sum(by_category.values())
-        rows.append({"type": type_id, "required": req.hours, "earned": earned,
-                     "counted": counted, "missing": max(0.0, req.hours - counted),
+        rows.append({"type": cred.type, "credential": cred.id, "required": req.hours,
+                     "earned": sum(by_category.values()), "counted": counted,
+                     "missing": max(0.0, req.hours - counted),
                      "from": date.fromordinal(start.toordinal() + 1).isoformat(),
-                     "to": day.isoformat(), "notes": notes})
+                     "to": cred.expires.isoformat(), "notes": notes})
     return rows
