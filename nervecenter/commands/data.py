@@ -48,10 +48,10 @@ def export(config_dir, out, on):
     """Export people, credentials (the versions in force), CE entries and cases as CSV.
 
     credentials.csv has the one-row-per-credential layout `import` reads."""
-    from nervecenter.core import reports as report
+    from nervecenter.core.export import export_csv
 
     ws = _workspace(config_dir)
-    written = report.export_csv(ws.practice, ws.snapshot(ws.today(on)), Path(out))
+    written = export_csv(ws.practice, ws.snapshot(ws.today(on)), Path(out))
     for path, rows in written:
         click.echo(f"{path}: {rows} rows")
 
@@ -66,7 +66,7 @@ def export(config_dir, out, on):
 def audit(config_dir, facility, on, fmt, out):
     """The credentialing packet for a facility: every person who worked there up to the date,
     each credential required there and its status on that date, with documents."""
-    from nervecenter.core import reports as report
+    from nervecenter.core import audit as packet
     from nervecenter.core.errors import NerveCenterError
 
     ws = _workspace(config_dir)
@@ -78,9 +78,9 @@ def audit(config_dir, facility, on, fmt, out):
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise NerveCenterError(f"unknown facility {facility!r}{hint}")
     ws.sync_sources()
-    rows = report.audit_rows(ws.practice, ws.store, ws.snapshot(day), facility, day)
-    text = (report.audit_csv(rows) if fmt == "csv"
-            else report.audit_html(ws.practice, facility, day, rows))
+    rows = packet.audit_rows(ws.practice, ws.store, ws.snapshot(day), facility, day)
+    text = (packet.audit_csv(rows) if fmt == "csv"
+            else packet.audit_html(ws.practice, facility, day, rows))
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"{out}: {len(rows)} rows", err=True)
@@ -146,7 +146,7 @@ def renew(config_dir, person, type_id, scope, submitted, expires, issued, number
 def ce(config_dir, person, on):
     """Continuing-education hours of PERSON per credential in its current cycle (the CE period
     ending on its expiry), against the type's required hours and category limits."""
-    from nervecenter.core import reports as report
+    from nervecenter.core.ce import ce_rows
     from nervecenter.core.errors import NerveCenterError
 
     ws = _workspace(config_dir)
@@ -155,7 +155,7 @@ def ce(config_dir, person, on):
     snap = ws.snapshot(day)
     if person not in snap.people:
         raise NerveCenterError(f"no person {person!r}")
-    rows = report.ce_rows(ws.practice, snap, person, day)
+    rows = ce_rows(ws.practice, snap, person, day)
     if not rows:
         click.echo(f"{person} holds no credential with a continuing-education requirement")
         return

@@ -1,74 +1,13 @@
-"""What the data commands print: the CSV export, the facility audit packet, CE hours.
-
-All of it is computed from a Practice and a Snapshot (plus the store for document hashes);
-nothing here writes to the database.
-"""
+"""The auditor's packet for one facility on a date (`nervecenter audit`), as CSV or HTML."""
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from datetime import date
-from pathlib import Path
 
 from nervecenter.core.dates import add_months
+from nervecenter.core.export import _csv, _scope
 from nervecenter.core.model import Practice, Snapshot
-from nervecenter.core.roster import CASE_COLUMNS
-
-ROSTER_HEADER = ["person", "name", "role", "type", "state", "facility", "number", "issuer",
-                 "issued", "expires", "status", "verified_on", "verified_by", "verified_method",
-                 "documents", "version"]
-
-
-def _csv(header: list[str], rows) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def export_csv(practice: Practice, snap: Snapshot, out: Path) -> list[tuple[Path, int]]:
-    """people.csv, credentials.csv (the import layout), ce.csv and cases.csv in `out`."""
-    out.mkdir(parents=True, exist_ok=True)
-    people = sorted(snap.people.values(), key=lambda p: p.id)
-    files = {
-        "people.csv": (["id", "name", "role", "home_state", "email", "phone"],
-                       [[p.id, p.name, p.role, p.home_state or "", p.email or "", p.phone or ""]
-                        for p in people]),
-        "credentials.csv": (ROSTER_HEADER, [
-            [c.person, snap.people[c.person].name, snap.people[c.person].role, c.type,
-             c.scope if _scope(practice, c.type) == "state" else "",
-             c.scope if _scope(practice, c.type) == "facility" else "",
-             c.number or "", c.issuer or "", c.issued or "", c.expires, c.status,
-             c.verified.on if c.verified else "", c.verified.by if c.verified else "",
-             c.verified.method if c.verified else "", ";".join(c.documents), c.version]
-            for c in sorted(snap.credentials, key=lambda c: c.id)]),
-        "ce.csv": (["person", "credential", "date", "hours", "category", "provider"],
-                   [[e.person, e.credential, e.date, f"{e.hours:g}", e.category, e.provider]
-                    for e in sorted(snap.ce, key=lambda e: (e.person, e.date, e.credential))]),
-    }
-    extra = sorted({k for c in snap.cases for k in c.fields})
-    files["cases.csv"] = (list(CASE_COLUMNS) + extra, [
-        [c.id, c.facility, c.start.isoformat(timespec="minutes"),
-         c.end.isoformat(timespec="minutes") if c.end else "", c.procedure or "",
-         c.technologist or "", c.reader or ""] + [c.fields.get(k, "") for k in extra]
-        for c in sorted(snap.cases, key=lambda c: (c.start, c.id))])
-    written = []
-    for name, (header, rows) in files.items():
-        path = out / name
-        path.write_text(_csv(header, rows), encoding="utf-8")
-        written.append((path, len(rows)))
-    return written
-
-
-def _scope(practice: Practice, type_id: str) -> str:
-    t = practice.credential_types.get(type_id)
-    return t.scope if t else "person"
-
-
-# ---------------------------------------------------------------- audit packet
 
 AUDIT_HEADER = ["person", "name", "role", "cases", "last_case", "type", "scope", "requirement",
                 "status", "number", "issuer", "issued", "expires", "verified_on", "verified_by",
@@ -207,37 +146,3 @@ at this facility up to that date.</p>
 
 
 # ---------------------------------------------------------------- CE
-
-
-def ce_rows(practice: Practice, snap: Snapshot, person: str, day: date) -> list[dict]:
-    """Per credential the person holds whose type requires CE: the hours earned up to `day`
-    within the credential's current cycle (the `period_months` ending on its expiry), counted
-    after category limits (a limit is the largest share of the required hours one category
-    may contribute, e.g. ABRET's at most half from journal-article questions)."""
-    rows = []
-    for cred in sorted((c for c in snap.credentials if c.person == person), key=lambda c: c.id):
-        t = practice.credential_types.get(cred.type)
-        if t is None or t.continuing_education is None:
-            continue
-        req = t.continuing_education
-        start = add_months(cred.expires, -req.period_months)  # exclusive
-        entries = [x for x in snap.ce if x.person == person and x.credential == cred.type
-                   and start < x.date <= min(day, cred.expires)]
-        by_category: dict[str, float] = {}
-        for x in entries:
-            by_category[x.category] = by_category.get(x.category, 0) + x.hours
-        counted, notes = 0.0, []
-        for category, hours in sorted(by_category.items()):
-            limit = req.limits.get(category)
-            if limit is not None and hours > limit * req.hours:
-                cap = limit * req.hours
-                notes.append(f"{category}: {hours:g} h earned, at most {cap:g} h count "
-                             f"({limit:.0%} of {req.hours:g} h)")
-                hours = cap
-            counted += hours
-        rows.append({"type": cred.type, "credential": cred.id, "required": req.hours,
-                     "earned": sum(by_category.values()), "counted": counted,
-                     "missing": max(0.0, req.hours - counted),
-                     "from": date.fromordinal(start.toordinal() + 1).isoformat(),
-                     "to": cred.expires.isoformat(), "notes": notes})
-    return rows
