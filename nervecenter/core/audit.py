@@ -6,7 +6,7 @@ import html
 from datetime import date
 
 from nervecenter.core.dates import add_months
-from nervecenter.core.export import _csv, _scope
+from nervecenter.core.export import scope_of, to_csv
 from nervecenter.core.model import Practice, Snapshot
 
 AUDIT_HEADER = ["person", "name", "role", "cases", "last_case", "type", "scope", "requirement",
@@ -62,7 +62,7 @@ def audit_rows(practice: Practice, store, snap: Snapshot, facility_id: str, day:
                 types = [t for t in types if _cid(pid, t, practice, req, facility) in held] \
                     or ["/".join(types)]
             for type_id in types:
-                scope_kind = _scope(practice, type_id)
+                scope_kind = scope_of(practice, type_id)
                 scope = (req.state or facility.state) if scope_kind == "state" else \
                     (req.facility or facility_id) if scope_kind == "facility" else None
                 if (type_id, scope) in seen:
@@ -96,14 +96,14 @@ def _matches(req, case) -> bool:
 
 
 def _cid(pid, type_id, practice, req, facility) -> str:
-    kind = _scope(practice, type_id)
+    kind = scope_of(practice, type_id)
     scope = (req.state or facility.state) if kind == "state" else \
         (req.facility or facility.id) if kind == "facility" else None
     return f"{pid}:{type_id}:{scope}" if scope else f"{pid}:{type_id}"
 
 
 def audit_csv(rows: list[dict]) -> str:
-    return _csv(AUDIT_HEADER, [[r[k] for k in AUDIT_HEADER] for r in rows])
+    return to_csv(AUDIT_HEADER, [[r[k] for k in AUDIT_HEADER] for r in rows])
 
 
 def audit_html(practice: Practice, facility_id: str, day: date, rows: list[dict]) -> str:

@@ -15,7 +15,7 @@ ROSTER_HEADER = ["person", "name", "role", "type", "state", "facility", "number"
                  "documents", "version"]
 
 
-def _csv(header: list[str], rows) -> str:
+def to_csv(header: list[str], rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -32,8 +32,8 @@ def export_csv(practice: Practice, snap: Snapshot, out: Path) -> list[tuple[Path
                         for p in people]),
         "credentials.csv": (ROSTER_HEADER, [
             [c.person, snap.people[c.person].name, snap.people[c.person].role, c.type,
-             c.scope if _scope(practice, c.type) == "state" else "",
-             c.scope if _scope(practice, c.type) == "facility" else "",
+             c.scope if scope_of(practice, c.type) == "state" else "",
+             c.scope if scope_of(practice, c.type) == "facility" else "",
              c.number or "", c.issuer or "", c.issued or "", c.expires, c.status,
              c.verified.on if c.verified else "", c.verified.by if c.verified else "",
              c.verified.method if c.verified else "", ";".join(c.documents), c.version]
@@ -51,12 +51,12 @@ def export_csv(practice: Practice, snap: Snapshot, out: Path) -> list[tuple[Path
     written = []
     for name, (header, rows) in files.items():
         path = out / name
-        path.write_text(_csv(header, rows), encoding="utf-8")
+        path.write_text(to_csv(header, rows), encoding="utf-8")
         written.append((path, len(rows)))
     return written
 
 
-def _scope(practice: Practice, type_id: str) -> str:
+def scope_of(practice: Practice, type_id: str) -> str:
     t = practice.credential_types.get(type_id)
     return t.scope if t else "person"
 
