@@ -130,8 +130,13 @@ def loads(text: str, name: str) -> Any:
         else:
             what += "; check the indentation and quoting on this line or the one before"
         raise ConfigError([Problem(name, line, f"YAML syntax: {what}")]) from None
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1
+        raise ConfigError([Problem(name, line, f"character #x{e.character:04x} is not allowed in "
+                                   "YAML; remove it or save the file as plain text")]) from None
     except yaml.YAMLError as e:
-        raise ConfigError([Problem(name, 0, f"YAML syntax: {e}")])
+        what = " ".join(str(e).split())
+        raise ConfigError([Problem(name, 0, f"YAML syntax: {what}")]) from None
 
 
 def line_of(data: Any, path: Iterable[Any]) -> int:
