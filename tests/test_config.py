@@ -389,3 +389,9 @@ def test_empty_file_and_yml_extension(cfg):
         (str(e), 0, "the file is empty; see `nervecenter schema`"),
         (str(y), 0, "rename it to end in .yaml"),
     ]
+
+
+def test_a_control_character_is_named_at_its_line(cfg):
+    f = write(cfg / "states" / "LA.yaml", "state: LA\nrequirements:\n  - credential: \x1fbls\n")
+    assert only_problem(cfg) == (str(f), 3, ("character #x001f is not allowed in YAML; remove it "
+                                            "or save the file as plain text"))
