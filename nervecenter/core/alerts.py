@@ -17,11 +17,12 @@ clock, a database or a network, so any `--on` date plans reproducibly. SPEC.md s
 
 from __future__ import annotations
 
+import gc
 import hashlib
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property, partial
 from typing import Any
 
 from nervecenter.core import messages
@@ -44,16 +45,24 @@ class Target:
 
 @dataclass(frozen=True)
 class Alert:
+    """One alert. `content` is its Message, or a function composing it on first use (planning
+    decides cheaply; only alerts that are shown or written get their text composed)."""
+
     key: str
     kind: str
     recipients: tuple[str, ...]
     targets: tuple[Target, ...]
-    message: messages.Message
+    content: messages.Message | Callable[[], messages.Message] = field(repr=False,
+                                                                       compare=False)
     person: str | None = None
     credential: str | None = None
     version: int | None = None
     stage: int | None = None
     case: str | None = None
+
+    @cached_property
+    def message(self) -> messages.Message:
+        return self.content() if callable(self.content) else self.content
 
     def as_dict(self) -> dict[str, Any]:
         """SPEC.md section 11 keys, plus the case and the title."""
@@ -128,18 +137,21 @@ class Directory:
         self.practice = practice
         self.people = snapshot.people
         self.managers = {m.id: m for m in practice.managers}
+        self._channels: dict[str, tuple[Channel, ...]] = {}
 
     def name(self, rid: str) -> str:
         who = self.people.get(rid) or self.managers.get(rid)
         return who.name if who else rid
 
     def channels(self, rid: str) -> tuple[Channel, ...]:
-        found: list[Channel] = []
-        for who in (self.people.get(rid), self.managers.get(rid)):
-            for ch in (who.notify if who else ()):
-                if ch.url not in {c.url for c in found}:
-                    found.append(ch)
-        return tuple(found)
+        found = self._channels.get(rid)
+        if found is None:
+            urls: dict[str, Channel] = {}
+            for who in (self.people.get(rid), self.managers.get(rid)):
+                for ch in (who.notify if who else ()):
+                    urls.setdefault(ch.url, ch)
+            found = self._channels[rid] = tuple(urls.values())
+        return found
 
 
 def route(directory: Directory, recipients: Iterable[str], stage: int | None) -> tuple[Target, ...]:
@@ -159,8 +171,9 @@ def _unique(ids: Iterable[str | None]) -> tuple[str, ...]:
 
 def problems_hash(clearance: Clearance) -> str:
     """A short stable digest of a case's outcome and problem set (order does not matter)."""
-    items = sorted([p.person or "", p.role, p.type, p.reason, p.source] for p in clearance.problems)
-    raw = json.dumps([clearance.outcome, items], separators=(",", ":"))
+    items = sorted("\x1f".join((p.person or "", p.role, p.type, p.reason, p.source))
+                   for p in clearance.problems)
+    raw = "\x1e".join([clearance.outcome, *items])
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
@@ -179,11 +192,13 @@ class _Planner:
         self.cases = {c.id: c for c in snapshot.cases}
         self.ctx = messages.Context(practice, snapshot, self.directory.name, self.cases, self.today)
         self.alerts: list[Alert] = []
+        self.first_day = self.today
+        self.last_day = self.today + timedelta(days=self.policy.case_horizon_days)
 
     def add(self, key: str, kind: str, recipients: tuple[str, ...], stage: int | None,
-            message: messages.Message, **fields) -> None:
+            compose: Callable[[], messages.Message], **fields) -> None:
         self.alerts.append(Alert(key, kind, recipients, route(self.directory, recipients, stage),
-                                 message, stage=stage, **fields))
+                                 compose, stage=stage, **fields))
 
     # ------------------------------------------------------------------ credentials
 
@@ -215,7 +230,7 @@ class _Planner:
             recipients = _unique((c.person, *(self.manager_ids if escalate else ())))
         if self.silenced(d):
             return
-        self.add(key, "stage", recipients, stage, messages.credential_stage(self.ctx, d),
+        self.add(key, "stage", recipients, stage, partial(messages.credential_stage, self.ctx, d),
                  person=c.person, credential=c.id, version=c.version)
 
     def lapsed(self, d: DueDate) -> None:
@@ -229,7 +244,7 @@ class _Planner:
             return
         person = () if c.status == "renewal_submitted" else (c.person,)
         recipients = _unique((*person, *self.manager_ids))
-        self.add(key, "lapsed", recipients, 0, messages.credential_lapsed(self.ctx, d),
+        self.add(key, "lapsed", recipients, 0, partial(messages.credential_lapsed, self.ctx, d),
                  person=c.person, credential=c.id, version=c.version)
 
     def renewal_deadline(self, d: DueDate) -> None:
@@ -243,14 +258,13 @@ class _Planner:
         if key in self.history.keys or self.silenced(d):
             return
         self.add(key, "renewal_deadline", _unique((c.person, *self.manager_ids)), None,
-                 messages.renewal_deadline(self.ctx, d, lead),
+                 partial(messages.renewal_deadline, self.ctx, d, lead),
                  person=c.person, credential=c.id, version=c.version)
 
     # ------------------------------------------------------------------ cases
 
     def in_horizon(self, cl: Clearance) -> bool:
-        day = cl.case.start.date()
-        return self.today <= day <= self.today + timedelta(days=self.policy.case_horizon_days)
+        return self.first_day <= cl.case.start.date() <= self.last_day
 
     def case(self, cl: Clearance) -> None:
         c = cl.case
@@ -260,13 +274,13 @@ class _Planner:
                 key = f"case_cleared:{c.id}:{last.rsplit(':', 1)[-1]}"
                 if key not in self.history.keys:
                     self.add(key, "case_cleared", self.manager_ids, None,
-                             messages.case_cleared(self.ctx, cl), case=c.id)
+                             partial(messages.case_cleared, self.ctx, cl), case=c.id)
             return
         key = f"case:{c.id}:{problems_hash(cl)}"
         if key in self.history.keys:
             return
         recipients = _unique((*self.manager_ids, c.technologist, c.reader))
-        self.add(key, "case", recipients, None, messages.case_problems(self.ctx, cl), case=c.id)
+        self.add(key, "case", recipients, None, partial(messages.case_problems, self.ctx, cl), case=c.id)
 
     def case_assigned(self, cl: Clearance) -> None:
         c = cl.case
@@ -275,7 +289,7 @@ class _Planner:
             if key in self.history.keys or person not in self.snapshot.people:
                 continue
             self.add(key, "case_assigned", (person,), None,
-                     messages.case_assigned(self.ctx, cl, person), person=person, case=c.id)
+                     partial(messages.case_assigned, self.ctx, cl, person), person=person, case=c.id)
 
     # ------------------------------------------------------------------ digest
 
@@ -289,8 +303,8 @@ class _Planner:
             if key in self.history.keys:
                 continue
             self.add(key, "digest", (m.id,), None,
-                     messages.digest(self.ctx, m.id, due, open_cases, self.history.failed,
-                                     self.evaluation.conflicts))
+                     partial(messages.digest, self.ctx, m.id, due, open_cases,
+                             self.history.failed, self.evaluation.conflicts))
 
     def run(self, digest: bool) -> list[Alert]:
         for d in self.evaluation.due_dates:
@@ -307,7 +321,15 @@ class _Planner:
 def plan(practice: Practice, snapshot: Snapshot, evaluation: Evaluation, history: History,
          *, silences: Iterable[Silence] = (), digest: bool = False) -> list[Alert]:
     """The alerts due on `evaluation.as_of` that the ledger (`history`) does not hold yet."""
-    return _Planner(practice, snapshot, evaluation, history, silences).run(digest)
+    # Planning allocates many small objects next to a large live snapshot; without this the
+    # cyclic collector re-scans that snapshot again and again (it holds no cycles we make).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Planner(practice, snapshot, evaluation, history, silences).run(digest)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def delivery_failed(directory: Directory, *, delivery_id: int, alert_title: str, recipient: str,

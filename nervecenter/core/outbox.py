@@ -100,67 +100,78 @@ def deliver(ledger: Ledger, channels: Channels, practice: Practice, *,
 
 def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_of, out,
           should_stop) -> None:
+    """Keep `workers` messages in flight; one transaction marks each batch started, one records
+    each batch of results."""
     policy = practice.alerts
     running: dict[Future, _Group] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="deliver") as pool:
         while todo or running:
             if should_stop():
                 todo.clear()
-            while todo and len(running) < workers:
-                g = todo.pop(0)
-                _mark_in_flight(ledger, g, clock())
+            starting = [todo.pop(0) for _ in range(min(len(todo), workers - len(running)))]
+            if starting:
+                _mark_in_flight(ledger, starting, clock())
+            for g in starting:
                 msg = messages.group(g.msgs, name(g.recipient))
                 running[pool.submit(channels.send, g.url, msg.title, msg.text, msg.html)] = g
                 out.messages += 1
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
+            results = []
             for fut in done:
-                g = running.pop(fut)
                 error = fut.exception()
-                if error is None:
-                    _record_sent(ledger, g, clock())
+                text = None if error is None else (
+                    str(error) if isinstance(error, DeliveryError)
+                    else f"{type(error).__name__}: {error}")
+                results.append((running.pop(fut), text))
+            now = clock()
+            finals = _record(ledger, results, policy, now)
+            for g, text in results:
+                if text is None:
                     out.sent += len(g.ids)
                     continue
-                text = str(error) if isinstance(error, DeliveryError) else \
-                    f"{type(error).__name__}: {error}"
                 out.errors.append(text)
-                final = _record_failure(ledger, g, text, policy, clock())
-                if final:
+                if g in finals:
                     out.failed += len(g.ids)
                     _raise_delivery_failed(ledger, channels, practice, directory, g, text,
-                                           as_of or clock().date(), clock())
+                                           as_of or now.date(), now)
                 else:
                     out.retrying += len(g.ids)
 
 
-def _mark_in_flight(ledger: Ledger, g: _Group, now: datetime) -> None:
+def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime) -> None:
+    ids = [i for g in groups for i in g.ids]
     with ledger.engine.begin() as conn:
-        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(g.ids))
+        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(ids))
                      .values(sending_since=now, attempts=deliveries_t.c.attempts + 1))
-    g.attempts += 1
+    for g in groups:
+        g.attempts += 1
 
 
-def _record_sent(ledger: Ledger, g: _Group, now: datetime) -> None:
+def _record(ledger: Ledger, results: list[tuple[_Group, str | None]], policy: AlertPolicy,
+            now: datetime) -> list[_Group]:
+    """Record sent and failed attempts in one transaction; returns the groups that failed for
+    the last time."""
+    finals = []
     with ledger.engine.begin() as conn:
-        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(g.ids))
-                     .values(status="sent", sent_at=now, sending_since=None, last_error=None))
-
-
-def _record_failure(ledger: Ledger, g: _Group, error: str, policy: AlertPolicy,
-                    now: datetime) -> bool:
-    """Record a failed attempt; True when it was the last one."""
-    final = g.attempts >= policy.retry_attempts
-    values = {"sending_since": None, "last_error": error[:2000]}
-    if final:
-        values |= {"status": "failed", "next_attempt_at": now}
-    else:
-        values["next_attempt_at"] = now + backoff(policy, g.attempts)
-    with ledger.engine.begin() as conn:
-        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(g.ids)).values(**values))
-    log.warning("delivery to %s via %s failed (attempt %d of %d): %s", g.recipient, g.channel,
-                g.attempts, policy.retry_attempts, error)
-    return final
+        sent = [i for g, error in results if error is None for i in g.ids]
+        if sent:
+            conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(sent))
+                         .values(status="sent", sent_at=now, sending_since=None, last_error=None))
+        for g, error in results:
+            if error is None:
+                continue
+            values = {"sending_since": None, "last_error": error[:2000]}
+            if g.attempts >= policy.retry_attempts:
+                finals.append(g)
+                values |= {"status": "failed", "next_attempt_at": now}
+            else:
+                values["next_attempt_at"] = now + backoff(policy, g.attempts)
+            conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(g.ids)).values(**values))
+            log.warning("delivery to %s via %s failed (attempt %d of %d): %s", g.recipient,
+                        g.channel, g.attempts, policy.retry_attempts, error)
+    return finals
 
 
 def _raise_delivery_failed(ledger: Ledger, channels: Channels, practice: Practice,
