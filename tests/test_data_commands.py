@@ -234,3 +234,18 @@ def test_missing_documents_are_flagged(capsys, config):
     assert problems == [Path("docs/price-ochsner.pdf").as_posix() + ": document of "
                         "t-price:facility_privileges:ochsner-main is missing; restore the file "
                         "or record the credential again without it"]
+
+
+def test_renew_with_a_document_keeps_its_sha256(capsys, config, tmp_path, monkeypatch):
+    imported(capsys, config)
+    letter = config / "docs" / "bls-2026.pdf"
+    letter.write_bytes(b"new card")
+    monkeypatch.chdir(config / "docs")  # a path relative to where the command runs
+    code, out, err = run(capsys, config, "renew", "t-price", "bls", "--expires", "2028-06-30",
+                         "--document", "bls-2026.pdf")
+    assert (code, out) == (0, "t-price:bls: version 2, expires 2028-06-30\n"), err
+    from nervecenter.core.workspace import open_workspace
+
+    versions = open_workspace(config).store.versions("t-price:bls")
+    assert versions[-1]["documents"] == [{"path": "docs/bls-2026.pdf",
+                                          "sha256": hashlib.sha256(b"new card").hexdigest()}]

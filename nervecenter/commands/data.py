@@ -122,9 +122,8 @@ def renew(config_dir, person, type_id, scope, submitted, expires, issued, number
         raise NerveCenterError(f"{type_id} is per person: leave out --scope")
     if ctype.scope == "state":
         scope = scope.upper()
-    if document and not (ws.practice.config_dir / document).is_file() \
-            and not Path(document).is_file():
-        raise NerveCenterError(f"{document}: no such file")
+    if document:
+        document = _document_path(ws.practice.config_dir, document)
     if issued and expires and issued > expires:
         raise NerveCenterError(f"--issued {issued} is after --expires {expires}")
     ws.sync_sources()
@@ -137,6 +136,22 @@ def renew(config_dir, person, type_id, scope, submitted, expires, issued, number
     else:
         click.echo(f"{cred.id}: version {cred.version}, expires {cred.expires}"
                    + (f", issued {cred.issued}" if cred.issued else ""))
+
+
+def _document_path(config_dir: Path, document: str) -> str:
+    """The path to store: relative to the configuration directory when the file is inside it
+    (as people.yaml writes them), else absolute."""
+    from nervecenter.core.errors import NerveCenterError
+
+    if (config_dir / document).is_file() and not Path(document).is_absolute():
+        return document
+    path = Path(document).resolve()
+    if not path.is_file():
+        raise NerveCenterError(f"{document}: no such file")
+    try:
+        return path.relative_to(config_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 @click.command()
