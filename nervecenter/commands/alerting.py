@@ -40,6 +40,7 @@ def _csv(rows: list[dict], columns: list[str]) -> str:
 
 
 PLAN_COLUMNS = ["key", "kind", "person", "stage", "recipients", "title"]
+TABLE_COLUMNS = ["kind", "about", "stage", "recipients", "title"]  # keys: --format json/csv
 
 
 def _print_plan(as_of, alerts, fmt: str) -> None:
@@ -49,8 +50,10 @@ def _print_plan(as_of, alerts, fmt: str) -> None:
     elif fmt == "csv":
         click.echo(_csv(rows, PLAN_COLUMNS))
     else:
-        shown = [r | {"recipients": ", ".join(r["recipients"])} for r in rows]
-        click.echo(_table(shown, PLAN_COLUMNS))
+        shown = [r | {"recipients": ", ".join(r["recipients"]),
+                      "about": r["credential"] or (f"case {r['case']}" if r["case"] else "")}
+                 for r in rows]
+        click.echo(_table(shown, TABLE_COLUMNS))
 
 
 @click.command()
