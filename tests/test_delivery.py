@@ -177,12 +177,13 @@ def test_file_channel_appends_json_lines_relative_to_the_config_dir(ledger, tmp_
     assert sorted(json.loads(line)["title"] for line in lines) == ["One", "Two"]
 
 
-def test_an_unknown_url_fails_with_a_clear_masked_reason(ledger):
+def test_an_unknown_url_fails_at_once_with_a_clear_masked_reason(ledger):
     ch = channels_mod.load()
     ledger.enqueue([alert("k1", "t-x", ["nosuchservice://user:pw12345@host/x"])], ON,
                    ch.privacy, T0)
-    out = deliver(ledger, ch, practice(retry_attempts=1), now=T0)
-    assert out.failed == 1
+    out = deliver(ledger, ch, practice(retry_attempts=6), now=T0)
+    assert (out.failed, out.retrying) == (1, 0)  # retrying cannot help
     [row] = rows(ledger)
+    assert (row["status"], row["attempts"]) == ("failed", 1)
     assert "not a URL Apprise can send to" in row["last_error"]
     assert "pw12345" not in row["last_error"] + row["channel"]

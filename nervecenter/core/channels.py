@@ -23,7 +23,14 @@ from nervecenter.core.errors import NerveCenterError
 
 
 class DeliveryError(NerveCenterError):
-    """A channel did not accept a message; the text is safe to show (no secrets)."""
+    """A channel did not accept a message; the text is safe to show (no secrets).
+
+    `permanent` means retrying cannot help (a URL no channel understands): the outbox fails the
+    delivery at once instead of retrying it."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class ChannelKind:
@@ -77,7 +84,7 @@ class Channels:
         kind = self._by_scheme.get(scheme_of(url)) or self._fallback
         if kind is None:
             raise DeliveryError(f"no channel kind handles {scheme_of(url) or 'this'}:// URLs; "
-                                "install a channel plugin or use an Apprise URL")
+                                "install a channel plugin or use an Apprise URL", permanent=True)
         return kind
 
     def privacy(self, url: str) -> str:
@@ -99,7 +106,7 @@ class Channels:
         try:
             kind.send(kind.resolve(url, self.base_dir), title, body, html)
         except DeliveryError as e:
-            raise DeliveryError(scrub(str(e), url, masked)) from None
+            raise DeliveryError(scrub(str(e), url, masked), e.permanent) from None
         except Exception as e:  # noqa: BLE001 - a plugin's bug is this delivery's failure
             raise DeliveryError(scrub(f"{kind.id} channel {masked}: {type(e).__name__}: {e}",
                                       url, masked)) from None

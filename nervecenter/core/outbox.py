@@ -49,6 +49,7 @@ class _Group:
     msgs: list[messages.Message]
     kinds: list[str]
     titles: list[str]
+    permanent: bool = False  # the last error cannot be cured by retrying
 
 
 def backoff(policy: AlertPolicy, attempts: int) -> timedelta:
@@ -120,11 +121,13 @@ def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             results = []
             for fut in done:
-                error = fut.exception()
+                g, error = running.pop(fut), fut.exception()
                 text = None if error is None else (
                     str(error) if isinstance(error, DeliveryError)
                     else f"{type(error).__name__}: {error}")
-                results.append((running.pop(fut), text))
+                if getattr(error, "permanent", False):
+                    g.permanent = True
+                results.append((g, text))
             now = clock()
             finals = _record(ledger, results, policy, now)
             for g, text in results:
@@ -163,7 +166,7 @@ def _record(ledger: Ledger, results: list[tuple[_Group, str | None]], policy: Al
             if error is None:
                 continue
             values = {"sending_since": None, "last_error": error[:2000]}
-            if g.attempts >= policy.retry_attempts:
+            if g.attempts >= policy.retry_attempts or g.permanent:
                 finals.append(g)
                 values |= {"status": "failed", "next_attempt_at": now}
             else:

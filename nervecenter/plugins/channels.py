@@ -46,7 +46,7 @@ class AppriseChannel(ChannelKind):
     def send(self, url: str, title: str, body: str, html: str | None) -> None:
         service = self._service(url)
         if service is None:
-            raise DeliveryError(self.check(url))
+            raise DeliveryError(self.check(url), permanent=True)
         formats = service.notify_format
         first = formats[0] if isinstance(formats, tuple) else formats
         wants_html = html is not None and first == apprise.NotifyFormat.HTML
