@@ -4,9 +4,10 @@ requirement of the case and have no overlapping case, fewest cases that day firs
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
-from nervecenter.core.model import Case
+from nervecenter.core.model import Case, RuleKind
 from nervecenter.rules.clearance import Context, case_rules
 from nervecenter.rules.matching import Rule
 from nervecenter.rules.results import Problem
@@ -19,12 +20,24 @@ _ALWAYS: SpanList = ((date.min, date.max),)
 
 
 def _intersect(a: SpanList, b: SpanList) -> SpanList:
+    if not b or a is _ALWAYS:
+        return b
     if len(a) == 1 and len(b) == 1:  # the usual case
         (a0, a1), (b0, b1) = a[0], b[0]
         first, last = (max(b0, a0)), (min(b1, a1))
         return ((first, last),) if first <= last else ()
     return tuple((max(a0, b0), min(a1, b1)) for a0, a1 in a for b0, b1 in b
                  if max(a0, b0) <= min(a1, b1))
+
+
+@dataclass
+class _Plan:
+    """How to look for backups of one role for cases under one set of rules."""
+
+    credential_rules: list[Rule]
+    kinds: list[tuple[Rule, RuleKind | None]]
+    pool: list[str]  # candidates, by id
+    known: dict[str, SpanList]  # person -> days on which they meet every credential rule
 
 
 class Backups:
@@ -39,6 +52,7 @@ class Backups:
             self._by_role.setdefault(ctx.people[pid].role, []).append(pid)
         self._pools: dict[tuple, list[str]] = {}
         self._spans: dict[tuple, dict[str, SpanList]] = {}  # signature -> person -> days
+        self._plans: dict[tuple[int, str], _Plan] = {}
 
     def roles_needed(self, case: Case, problems: tuple[Problem, ...]) -> list[str]:
         roles = {p.role for p in problems}
@@ -51,24 +65,34 @@ class Backups:
         rules = case_rules(self.ctx, case)
         found: list[str] = []
         for role in self.roles_needed(case, problems):
-            found.extend(self._for_role(case, role, [r for r in rules if role in r.roles]))
+            found.extend(self._for_role(case, self._plan(rules, role)))
         return tuple(found)
 
-    def _for_role(self, case: Case, role: str, rules: list[Rule]) -> list[str]:
+    def _plan(self, rules: tuple[Rule, ...], role: str) -> _Plan:
+        # Rulebook.for_case hands out one tuple per set of rules, alive as long as the rulebook.
+        plan = self._plans.get((id(rules), role))
+        if plan is None:
+            mine = [r for r in rules if role in r.roles]
+            credential_rules = [r for r in mine if r.keys]
+            kinds = [(r, self.ctx.practice.rule_kinds.get(r.req.rule)) for r in mine if not r.keys]
+            signature = (role, tuple(r.n for r in credential_rules))
+            plan = self._plans[id(rules), role] = _Plan(
+                credential_rules, kinds, self._pool(signature, role, credential_rules),
+                self._spans.setdefault(signature, {}))
+        return plan
+
+    def _for_role(self, case: Case, plan: _Plan) -> list[str]:
         ctx = self.ctx
-        credential_rules = [r for r in rules if r.keys]
-        kinds = [(r, ctx.practice.rule_kinds.get(r.req.rule)) for r in rules if not r.keys]
-        signature = (role, tuple(r.n for r in credential_rules))
-        known = self._spans.setdefault(signature, {})
-        taken = {case.technologist, case.reader}
+        known = plan.known
+        taken = (case.technologist, case.reader)
         day = case_day(case)
         out: list[str] = []
-        for person in self._ordered(case, self._pool(signature, role, credential_rules)):
+        for person in self._ordered(day, plan.pool):
             if person in taken:
                 continue
             spans = known.get(person)
             if spans is None:
-                spans = known[person] = self._combined(credential_rules, person)
+                spans = known[person] = self._combined(plan.credential_rules, person)
             for first, last in spans:
                 if first <= day <= last:
                     break
@@ -77,7 +101,7 @@ class Backups:
             if ctx.schedule.busy(person, case):
                 continue
             if all(kind is not None and not kind.check(r.req, case, person, ctx.schedule)
-                   for r, kind in kinds):
+                   for r, kind in plan.kinds):
                 out.append(person)
                 if len(out) == MAX_BACKUPS:
                     break
@@ -110,9 +134,9 @@ class Backups:
             self._pools[signature] = pool
         return pool
 
-    def _ordered(self, case: Case, pool: list[str]) -> Iterator[str]:
+    def _ordered(self, day: date, pool: list[str]) -> Iterator[str]:
         """The pool with people free all day first (by id), then by cases that day and id."""
-        busy_today = self.ctx.schedule.people_on(case_day(case))
+        busy_today = self.ctx.schedule.people_on(day)
         for person in pool:
             if person not in busy_today:
                 yield person

@@ -35,7 +35,7 @@ def slots(case: Case) -> list[tuple[str, str]]:
     return out
 
 
-def case_rules(ctx: Context, case: Case) -> list[Rule]:
+def case_rules(ctx: Context, case: Case) -> tuple[Rule, ...]:
     """The requirements that apply to a case: its state's and its facility's, `when` matched."""
     return ctx.rulebook.for_case(case)
 

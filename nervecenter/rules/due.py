@@ -57,7 +57,7 @@ class DueDates:
         return found
 
     def compute(self, on: date, horizon_cases: list[Case],
-                problems: Iterable[Problem]) -> tuple[DueDate, ...]:
+                problems: list[tuple[str, Problem]]) -> tuple[DueDate, ...]:
         """A DueDate for every credential in the snapshot, by person, due date and id."""
         ctx = self.ctx
         facility_types = {t for t, ct in ctx.practice.credential_types.items()
@@ -77,10 +77,12 @@ class DueDates:
                 endangered[p.credential].append(case_id)
         stages = {t: sorted(ctx.practice.stages_for(t)) for t in ctx.practice.credential_types}
         default_stages = sorted(ctx.practice.alerts.stages)
+        troubled = {p.person for _, p in problems}
         out = []
-        for person, creds in ctx.index.by_person.items():
+        for person in sorted(ctx.index.by_person):
             limits = self._person_limits(person, works_at.get(person, ()))
-            for cred in creds:
+            mine = []
+            for cred in ctx.index.by_person[person]:
                 due, reason = self._due(cred, limits[cred.type]) if cred.type in limits else (
                     cred.expires, None)
                 days_left = (due - on).days
@@ -90,11 +92,11 @@ class DueDates:
                         if days_left <= s:
                             stage = s
                             break
-                cases = tuple(endangered.get(cred.id, ())) if endangered else ()
-                out.append(DueDate(credential=cred, due=due, due_reason=reason,
-                                   days_left=days_left, stage=stage, cases=cases))
-        out.sort(key=lambda d: (d.credential.person, d.due, d.credential.type,
-                                d.credential.scope or ""))
+                cases = tuple(endangered.get(cred.id, ())) if person in troubled else ()
+                mine.append(DueDate(credential=cred, due=due, due_reason=reason,
+                                    days_left=days_left, stage=stage, cases=cases))
+            mine.sort(key=lambda d: (d.due, d.credential.type, d.credential.scope or ""))
+            out += mine
         return tuple(out)
 
     def _person_limits(self, person_id: str, facilities) -> dict[str, list[Limit]]:

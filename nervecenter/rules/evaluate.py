@@ -3,6 +3,8 @@ knows comes in as arguments."""
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from nervecenter.core.model import Practice, Snapshot
@@ -24,6 +26,19 @@ def context(practice: Practice, snapshot: Snapshot) -> Context:
                    explain=Explainer(practice, snapshot.people), spans=Spans(index))
 
 
+@contextmanager
+def _collector_paused():
+    """An evaluation allocates hundreds of thousands of small objects and no reference cycles;
+    the cyclic garbage collector would only re-scan them (15% of the time at 5,000 people)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | None = None,
              end: date | None = None) -> Evaluation:
     """Evaluate a practice as of `on`.
@@ -32,6 +47,12 @@ def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | 
     inclusive, by default the horizon `on` .. `on + case_horizon_days`; a due date for every
     credential of the snapshot; the conflicts between facilities' requirements.
     """
+    with _collector_paused():
+        return _evaluate(practice, snapshot, on, start, end)
+
+
+def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | None,
+              end: date | None) -> Evaluation:
     ctx = context(practice, snapshot)
     horizon_end = on + timedelta(days=practice.alerts.case_horizon_days)
     start = on if start is None else start

@@ -130,7 +130,8 @@ class Rulebook:
     def __init__(self, practice: Practice):
         self.practice = practice
         self._rules: dict[str, tuple[Rule, ...]] = {}
-        self._split: dict[str, tuple[list[Rule], list[Rule]]] = {}
+        self._split: dict[str, tuple[tuple[Rule, ...], tuple[Rule, ...]]] = {}
+        self._matched: dict[tuple, tuple[Rule, ...]] = {}
         self._count = 0
         self._same: dict[tuple, int] = {}
 
@@ -152,17 +153,25 @@ class Rulebook:
             rules = self._rules[facility_id] = tuple(self._compile(r, f) for r in reqs)
         return rules
 
-    def for_case(self, case: Case) -> list[Rule]:
-        """The rules that apply to a case: its facility's, with `when` matched against it."""
+    def for_case(self, case: Case) -> tuple[Rule, ...]:
+        """The rules that apply to a case: its facility's, with `when` matched against it.
+
+        Cases alike get the very same tuple back, so callers may cache by its identity.
+        """
         split = self._split.get(case.facility)
         if split is None:
             rules = self.rules(case.facility, case.id)
-            split = self._split[case.facility] = ([r for r in rules if not r.req.when],
-                                                  [r for r in rules if r.req.when])
+            split = self._split[case.facility] = (tuple(r for r in rules if not r.req.when),
+                                                  tuple(r for r in rules if r.req.when))
         always, conditional = split
         if not conditional:
             return always
-        return always + [r for r in conditional if _when_holds(r.when, case)]
+        matched = tuple(_when_holds(r.when, case) for r in conditional)
+        found = self._matched.get((case.facility, matched))
+        if found is None:
+            found = self._matched[case.facility, matched] = always + tuple(
+                r for r, ok in zip(conditional, matched) if ok)
+        return found
 
     def scope_kind(self, type_id: str) -> str:
         t = self.practice.credential_types.get(type_id)

@@ -42,9 +42,16 @@ class CaseSchedule:
         by_person: dict[str, list[Case]] = defaultdict(list)
         self._by_day: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for case in cases:
-            for person in {case.technologist, case.reader} - {None}:
-                by_person[person].append(case)
-                self._by_day[case_day(case)][person] += 1
+            tech, reader = case.technologist, case.reader
+            if not tech and not reader:
+                continue
+            on_day = self._by_day[case.start.date()]
+            if tech:
+                by_person[tech].append(case)
+                on_day[tech] += 1
+            if reader and reader != tech:
+                by_person[reader].append(case)
+                on_day[reader] += 1
         self._cases: dict[str, list[Case]] = {}
         self._starts: dict[str, list[datetime]] = {}
         self._longest: dict[str, timedelta] = {}
