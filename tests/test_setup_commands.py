@@ -205,7 +205,7 @@ def test_schema_prints_every_schema_valid_and_described(run):
 def test_schema_of_one_file_offers_the_rule_kinds_keys(run):
     _code, out, _err = run("schema", "facility")
     schema = json.loads(out)
-    requirement = schema["$defs"]["requirement"]["properties"]
+    requirement = schema["properties"]["requirements"]["items"]["properties"]
     assert requirement["max"]["description"].startswith("(rule: concurrent_cases) ")
     assert requirement["max"]["minimum"] == 1
 

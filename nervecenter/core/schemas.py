@@ -85,7 +85,7 @@ REQUIREMENT = _d(
     {"type": "object", "properties": REQUIREMENT_PROPERTIES, "additionalProperties": False})
 
 _REQUIREMENTS = _d("The requirement rules, checked for every case here.",
-                   {"type": "array", "items": {"$ref": "#/$defs/requirement"}})
+                   {"type": "array", "items": REQUIREMENT})
 
 PRACTICE: dict[str, Any] = {
     "$schema": DIALECT, "$id": BASE + "practice.json", "title": "practice.yaml",
@@ -155,7 +155,6 @@ FACILITY: dict[str, Any] = {
                           {"enum": ["block", "warn"], "default": "block"}),
         "requirements": _REQUIREMENTS,
     },
-    "$defs": {"requirement": REQUIREMENT},
 }
 
 STATE: dict[str, Any] = {
@@ -166,7 +165,6 @@ STATE: dict[str, Any] = {
         "state": _d("Two-letter state code.", _STATE),
         "requirements": _REQUIREMENTS,
     },
-    "$defs": {"requirement": REQUIREMENT},
 }
 
 CREDENTIAL_TYPE: dict[str, Any] = {
@@ -295,7 +293,7 @@ def with_rule_kinds(schema: dict, rule_kinds: dict) -> dict:
     """`schema` (facility or state) whose requirements also offer the rule kinds' own keys, for
     editors; configuration loading checks each rule kind's keys against its own schema."""
     schema = copy.deepcopy(schema)
-    props = schema["$defs"]["requirement"]["properties"]
+    props = schema["properties"]["requirements"]["items"]["properties"]
     for kind in rule_kinds.values():
         for key, sub in kind.params_schema.get("properties", {}).items():
             props.setdefault(key, {**sub, "description": f"(rule: {kind.id}) "

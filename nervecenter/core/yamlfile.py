@@ -36,7 +36,7 @@ class LineList(list):
     lines: list
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
     pass
 
 
@@ -121,11 +121,13 @@ def loads(text: str, name: str) -> Any:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 0
-        what = e.problem or str(e)
+        lines = text.splitlines()
+        # libyaml marks the end of a truncated file one line past its last line
+        line = min(mark.line + 1, max(len(lines), 1)) if mark else 0
+        what = " ".join((e.problem or str(e)).split())
         if isinstance(e, yaml.constructor.ConstructorError):  # a bad value, not bad syntax
             raise ConfigError([Problem(name, line, what)]) from None
-        if "\\t" in what or "\t" in what:
+        if "tab" in what or (0 < line <= len(lines) and "\t" in lines[line - 1]):
             what += "; indent with spaces, not tabs"
         else:
             what += "; check the indentation and quoting on this line or the one before"
