@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import servers
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from nervecenter.core import channels as channels_mod
-from nervecenter.core import messages, migrations
+from nervecenter.core import db, messages, migrations
 from nervecenter.core.alerts import Alert, Directory, Target
 from nervecenter.core.ledger import Ledger, deliveries_t
 from nervecenter.core.model import AlertPolicy, Channel, Manager, Person, Practice, Snapshot
@@ -24,8 +24,9 @@ ON = date(2026, 12, 1)
 
 
 @pytest.fixture
-def ledger(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'state.db'}")
+def ledger(database_url):
+    """The ledger on a fresh database at the newest revision: SQLite, then PostgreSQL."""
+    engine = db.create(database_url)
     migrations.upgrade(engine)
     yield Ledger(engine)
     engine.dispose()
