@@ -12,6 +12,7 @@ import difflib
 import importlib
 import importlib.metadata
 import re
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,7 @@ class _Loaded:
 
 
 _loaded: _Loaded | None = None
+_lock = threading.RLock()  # the web server's threads may load plugins at the same moment
 
 
 def _where(exc: BaseException) -> str:
@@ -150,9 +152,10 @@ def _load() -> _Loaded:
 
 def _state() -> _Loaded:
     global _loaded
-    if _loaded is None:
-        _loaded = _load()
-    return _loaded
+    with _lock:
+        if _loaded is None:
+            _loaded = _load()
+        return _loaded
 
 
 def add_plugin(plugin: Any, name: str, version: str = "0") -> None:
@@ -184,6 +187,11 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
 def registry() -> Registry:
     """What every plugin registered; PluginError naming each plugin that failed and why."""
+    with _lock:
+        return _registry()
+
+
+def _registry() -> Registry:
     state = _state()
     if state.registry is not None:
         return state.registry
