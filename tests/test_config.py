@@ -395,3 +395,18 @@ def test_a_control_character_is_named_at_its_line(cfg):
     f = write(cfg / "states" / "LA.yaml", "state: LA\nrequirements:\n  - credential: \x1fbls\n")
     assert only_problem(cfg) == (str(f), 3, ("character #x001f is not allowed in YAML; remove it "
                                             "or save the file as plain text"))
+
+
+def test_when_values_are_compared_as_text(cfg):
+    write(cfg / "facilities" / "small.yaml",
+          MINIMAL_FACILITY + "    when: {age_group: [12, teen], side: left}\n"
+          "  - credential: pals\n    when: {age: true}\n")
+    _file, line, message = only_problem(cfg)
+    assert line == 8
+    assert message.startswith("requirements.1.when.age: True is not valid here; expected: a "
+                              "value, or a list of values")
+    text = (cfg / "facilities" / "small.yaml").read_text().replace("age: true", "age: '3'")
+    write(cfg / "facilities" / "small.yaml", text)
+    reqs = load_practice(cfg).facilities["small"].requirements
+    assert reqs[0].when == {"age_group": ("12", "teen"), "side": ("left",)}
+    assert reqs[1].when == {"age": ("3",)}

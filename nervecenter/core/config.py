@@ -274,7 +274,7 @@ def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], source:
                     ok = False
         if not ok:
             continue
-        when = {k: tuple(v) if isinstance(v, list) else (v,)
+        when = {str(k): tuple(str(x) for x in (v if isinstance(v, list) else [v]))
                 for k, v in (req.get("when") or {}).items()}
         out.append(Requirement(
             source=source, credential=req.get("credential"), any_of=tuple(req.get("any_of", ())),

@@ -59,9 +59,11 @@ REQUIREMENT_PROPERTIES: dict[str, Any] = {
                {"enum": ["technologist", "reader", "any"], "default": "technologist"}),
     "when": _d("Conditions on case fields (procedure, or any extra column of the schedule); "
                "a list means one of its values. The requirement applies only when all hold.",
-               {"type": "object", "additionalProperties": {
-                   "oneOf": [{"type": "string"},
-                             {"type": "array", "items": {"type": "string"}, "minItems": 1}]}}),
+               {"type": "object", "additionalProperties": _d(
+                   "a value, or a list of values (compared as text with the case's field)",
+                   {"oneOf": [{"type": ["string", "number"]},
+                              {"type": "array", "items": {"type": ["string", "number"]},
+                               "minItems": 1}]})}),
     "max_age_months": _d("The credential must have been issued at most this many months before "
                          "the case.", {"type": "integer", "minimum": 1}),
     "valid_days_after_case": _d("The credential must stay valid this many days after the case.",
