@@ -192,13 +192,16 @@ class _Planner:
         self.cases = {c.id: c for c in snapshot.cases}
         self.ctx = messages.Context(practice, snapshot, self.directory.name, self.cases, self.today)
         self.alerts: list[Alert] = []
+        self.routes: dict[tuple, tuple[Target, ...]] = {}  # (recipients, stage) -> targets
         self.first_day = self.today
         self.last_day = self.today + timedelta(days=self.policy.case_horizon_days)
 
     def add(self, key: str, kind: str, recipients: tuple[str, ...], stage: int | None,
             compose: Callable[[], messages.Message], **fields) -> None:
-        self.alerts.append(Alert(key, kind, recipients, route(self.directory, recipients, stage),
-                                 compose, stage=stage, **fields))
+        targets = self.routes.get((recipients, stage))
+        if targets is None:
+            targets = self.routes[(recipients, stage)] = route(self.directory, recipients, stage)
+        self.alerts.append(Alert(key, kind, recipients, targets, compose, stage=stage, **fields))
 
     # ------------------------------------------------------------------ credentials
 

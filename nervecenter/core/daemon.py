@@ -115,8 +115,8 @@ class Daemon:
                                 channels=channels_mod.load(self.ws.practice.config_dir),
                                 should_stop=self.stop_event.is_set)
             log.info("%s", result.line())
-        except NerveCenterError as e:
-            log.error("run failed: %s", e)
+        except Exception as e:  # noqa: BLE001 - the daemon outlives one bad run; next tick retries
+            log.error("run failed: %s", _first_line(e))
 
     def retry_due(self) -> None:
         try:
@@ -127,8 +127,8 @@ class Daemon:
             if out.messages:
                 log.info("retry: %d sent, %d to retry, %d failed", out.sent, out.retrying,
                          out.failed)
-        except NerveCenterError as e:
-            log.error("retry failed: %s", e)
+        except Exception as e:  # noqa: BLE001
+            log.error("retry failed: %s", _first_line(e))
 
     def serve(self) -> int:
         """Run until stopped. Returns the exit code."""
@@ -170,6 +170,14 @@ class Daemon:
                        *([due] if due else []))
             self.stop_event.wait(max(0.05, (wake - utcnow()).total_seconds()))
         return 0
+
+
+def _first_line(e: Exception) -> str:
+    """An error for the log: our own messages whole; others' first line only (SQLAlchemy puts
+    the statement's parameters, which may hold channel URLs, on the lines after it)."""
+    if isinstance(e, NerveCenterError):
+        return str(e)
+    return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
 
 
 def configure_logging(level: int = logging.INFO) -> None:
