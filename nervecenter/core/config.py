@@ -137,7 +137,7 @@ def plugin_credential_types() -> dict[str, CredentialType]:
 # ---------------------------------------------------------------- requirements
 
 
-def _split_params(req: Any, rule_kinds: dict[str, RuleKind]) -> tuple[Any, dict]:
+def _split_params(req: Any) -> tuple[Any, dict]:
     """A `rule:` requirement without its rule kind's own keys, and those keys."""
     if not isinstance(req, dict) or "rule" not in req:
         return req, {}
@@ -152,7 +152,7 @@ def _split_params(req: Any, rule_kinds: dict[str, RuleKind]) -> tuple[Any, dict]
     return common, params
 
 
-def _strip_params(data: Any, rule_kinds: dict[str, RuleKind]) -> tuple[Any, list[dict]]:
+def _strip_params(data: Any) -> tuple[Any, list[dict]]:
     """A facility/state file's data with rule-kind keys set aside (per requirement index)."""
     reqs = data.get("requirements") if isinstance(data, dict) else None
     if not isinstance(reqs, list):
@@ -161,7 +161,7 @@ def _strip_params(data: Any, rule_kinds: dict[str, RuleKind]) -> tuple[Any, list
     stripped.line, stripped.lines = reqs.line, list(reqs.lines)
     params = []
     for req in reqs:
-        common, own = _split_params(req, rule_kinds)
+        common, own = _split_params(req)
         stripped.append(common)
         params.append(own)
     copy = yamlfile.LineDict(data)
@@ -184,8 +184,10 @@ class _Loader:
     def problem(self, name: str, data: Any, path, message: str) -> None:
         self.problems.append(Problem(name, yamlfile.line_of(data, path), message))
 
-    def read(self, path: Path, schema: dict, rule_kinds=None) -> tuple[Any, str, list[dict]]:
-        """Load and validate one file; (None, name, []) when it has problems of its own."""
+    def read(self, path: Path, schema: dict, requirements: bool = False,
+             ) -> tuple[Any, str, list[dict]]:
+        """Load and validate one file; (None, name, []) when it has problems of its own.
+        With `requirements`, rule kinds' own keys are set aside (returned per requirement)."""
         name = self.name(path)
         try:
             data = yamlfile.load(path, name)
@@ -197,8 +199,8 @@ class _Loader:
             return None, name, []
         params: list[dict] = []
         checked = data
-        if rule_kinds is not None:
-            checked, params = _strip_params(data, rule_kinds)
+        if requirements:
+            checked, params = _strip_params(data)
         found = yamlfile.validate(checked, schema, name)
         self.problems.extend(found)
         return (None if found else data), name, params
@@ -366,7 +368,7 @@ def load_practice(config_dir: str | Path) -> Practice:
     facility_files = []
     facility_ids: dict[str, str] = {}
     for path in ld.files("facilities"):
-        data, name, params = ld.read(path, schemas.FACILITY, rule_kinds)
+        data, name, params = ld.read(path, schemas.FACILITY, requirements=True)
         if data is None:
             continue
         if data["id"] in facility_ids:
@@ -394,7 +396,7 @@ def load_practice(config_dir: str | Path) -> Practice:
     states: dict[str, StateRules] = {}
     state_files: dict[str, str] = {}
     for path in ld.files("states"):
-        data, name, params = ld.read(path, schemas.STATE, rule_kinds)
+        data, name, params = ld.read(path, schemas.STATE, requirements=True)
         if data is None:
             continue
         code = data["state"]
