@@ -410,3 +410,13 @@ def test_when_values_are_compared_as_text(cfg):
     reqs = load_practice(cfg).facilities["small"].requirements
     assert reqs[0].when == {"age_group": ("12", "teen"), "side": ("left",)}
     assert reqs[1].when == {"age": ("3",)}
+
+
+def test_a_misspelled_key_beside_a_rule_is_suggested_from_all_keys(cfg):
+    f = write(cfg / "facilities" / "small.yaml",
+              MINIMAL_FACILITY + "  - rule: concurrent_cases\n    rol: reader\n    max: 2\n")
+    assert only_problem(cfg) == (
+        str(f), 7, ("requirements.1: unknown key 'rol' (did you mean 'role'?); allowed keys with "
+                    "rule concurrent_cases: accept_grace, any_of, credential, enforcement, "
+                    "facility, issuers, max, max_age_months, role, rule, state, "
+                    "valid_days_after_case, verified, when"))

@@ -245,6 +245,15 @@ def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], source:
                            + _closest(req["rule"], rule_kinds, "rule kind")
                            + "; `nervecenter plugins` lists the rule kinds")
                 continue
+            own_keys = set(kind.params_schema.get("properties", {}))
+            allowed = sorted(own_keys | set(schemas.REQUIREMENT_PROPERTIES))
+            for key in [k for k in own if k not in own_keys]:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                ld.problem(name, data, (*at, key), f"requirements.{i}: unknown key {key!r}{hint};"
+                           f" allowed keys with rule {kind.id}: {', '.join(allowed)}")
+                del own[key]
+                ok = False
             for p in yamlfile.validate(own, kind.params_schema, name):
                 ld.problems.append(Problem(p.file, p.line,
                                            f"requirements.{i} (rule {kind.id}): {p.message}"))
