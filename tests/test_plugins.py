@@ -246,10 +246,18 @@ def test_a_third_party_package_adds_a_type_and_a_rule_kind(venv, tmp_path):
     row = next(p for p in report["plugins"] if p["name"] == "sleep_lab")
     assert (row["version"], row["package"]) == ("1.2.0", "nervecenter-sleep-lab")
     assert row["credential_types"] == ["rpsgt"] and row["rule_kinds"] == ["cases_per_day"]
+    assert row["commands"] == ["sleep-lab"]
     assert {"ionm", "facility-health"} <= {p["name"] for p in report["plugins"]}
 
     table = _nervecenter(venv, "plugins").stdout
     assert "sleep_lab 1.2.0 (package nervecenter-sleep-lab)" in table
+
+    # its command is part of the CLI
+    assert re.search(r"^  sleep-lab +What the sleep-lab plugin adds\.$",
+                     _nervecenter(venv, "--help").stdout, re.MULTILINE)
+    command = _nervecenter(venv, "sleep-lab")
+    assert (command.returncode, command.stdout) == (0, ("RPSGT: valid 60 months, renew 60 days "
+                                                       "ahead\n"))
 
     # a practice uses them with no change to NerveCenter
     cfg = tmp_path / "cfg"
