@@ -222,8 +222,11 @@ def _throwaway_venv(path: Path) -> Path:
 
 
 def _pip_install(python: Path, package: Path) -> None:
+    """Install a fixture package from a copy (a build writes build/ and egg-info beside it)."""
+    source = python.parent.parent.parent / "src" / package.name
+    shutil.copytree(package, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", str(package)],
+                    "--no-build-isolation", "--no-index", str(source)],
                    check=True, capture_output=True, text=True)
 
 
