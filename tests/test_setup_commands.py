@@ -234,3 +234,12 @@ def test_the_example_files_validate_against_the_printed_schemas(run):
         errors = [e.message for e in Draft202012Validator(schemas[schema]).iter_errors(data)
                   if e.validator not in ("type", "oneOf")]  # BaseLoader reads numbers as text
         assert errors == [], name
+
+
+def test_check_warns_about_a_requirement_no_one_of_its_role_can_meet(practice, run):
+    facility = practice / "facilities" / "tulane.yaml"
+    facility.write_text(facility.read_text() + "  - credential: d_abnm\n")
+    code, out, err = run("check", "--config", str(practice))
+    assert code == 0 and out.startswith("OK: ")
+    assert err == (f"warning: {facility}:14: no technologist can meet this requirement: d_abnm "
+                   "is held by reader only; change `role:` or the type's `holders:`\n")

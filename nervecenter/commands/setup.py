@@ -116,12 +116,14 @@ def _display(practice, shown: str, path: Path) -> str:
 def check(config_dir: str):
     """Validate the configuration, the plugins and the source files; every problem is printed
     as `file:line: message` (exit code 1), or a short summary when all is well."""
-    from nervecenter.core.config import load_practice
+    from nervecenter.core.config import load_practice, warnings
 
     practice = load_practice(config_dir)
     problems, counts = _source_problems(practice, config_dir)
     if problems:
         raise ConfigError(problems)
+    for warning in warnings(practice):
+        click.echo(f"warning: {warning}", err=True)
     plugins = {t.plugin for t in practice.credential_types.values()}
     reqs = sum(len(f.requirements) for f in practice.facilities.values()) + \
         sum(len(s.requirements) for s in practice.states.values())

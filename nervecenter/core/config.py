@@ -440,6 +440,23 @@ def load_practice(config_dir: str | Path) -> Practice:
         credential_types=types, facilities=facilities, states=states, rule_kinds=rule_kinds)
 
 
+def warnings(practice: Practice) -> list[Problem]:
+    """Rules that load but cannot be met: a requirement for types no one of its role may hold."""
+    found = []
+    rules = [*practice.states.values(), *practice.facilities.values()]
+    for req in (r for rule_set in rules for r in rule_set.requirements):
+        if req.role == "any" or not req.types:
+            continue
+        holders = {t: practice.credential_types[t].holders for t in req.types}
+        if all(req.role not in h for h in holders.values()):
+            names = " or ".join(req.types)
+            found.append(Problem(req.location.file, req.location.line,
+                                 f"no {req.role} can meet this requirement: {names} is held by "
+                                 f"{', '.join(sorted({r for h in holders.values() for r in h}))}"
+                                 f" only; change `role:` or the type's `holders:`"))
+    return found
+
+
 def _valid_cron(expr: str) -> bool:
     from croniter import croniter
 
