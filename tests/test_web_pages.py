@@ -115,10 +115,11 @@ def test_facility_page_lists_who_is_cleared_this_week(dana):
 
 
 def test_person_page_ce_progress(dana):
-    # CNIM: 50 h in 60 months, articles at most half (25 h): 6 h conference + 30 h articles
-    # earned, 6 + 25 = 31 h count, 19 h to go, 62 %.
+    # CNIM: 50 h in the 60 months of the cycle ending at its expiry 2028-12-31 (from
+    # 2024-01-01), articles at most half (25 h): 6 h conference + 30 h articles earned,
+    # 6 + 25 = 31 h count, 19 h to go, 62 %.
     ce = text_of(section(dana.get("/people/t-price").text, "Continuing education"))
-    assert "CNIM 31 of 36 earned 50 2021-12-02 – 2026-12-01" in ce
+    assert "CNIM 31 of 36 earned 50 2024-01-01 – 2028-12-31" in ce
     assert "62% · 19 h to go" in ce
     assert "article: 30 h earned, at most 25 h count" in ce
 

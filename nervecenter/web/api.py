@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from nervecenter.core.users import User
+from nervecenter.core import report
 from nervecenter.web import auth, records
 from nervecenter.web.pages import take_picture
 from nervecenter.web.picture import Picture
@@ -177,7 +177,7 @@ class Alerts(BaseModel):
 def status(pic: Pic,
            within: Annotated[int, Query(ge=0, le=3650, description="days ahead")] = 90,
            person: Annotated[str | None, Query(max_length=200)] = None):
-    return {"as_of": pic.day, "items": [d.as_dict() for d in pic.due(within, person)]}
+    return report.status_json(pic.visible(), within, person)
 
 
 @router.get("/cases", response_model=Cases, summary="Clearance of cases")
@@ -195,25 +195,13 @@ def cases(pic: Pic,
         clearances = evaluate(pic.practice, pic.snapshot, pic.day, start=start, end=end) \
             .clearances if start <= end else ()
         pic = Picture(pic.practice, pic.snapshot,
-                      replace(pic.evaluation, clearances=clearances), pic.user)
-    items = [c for c in pic.clearances()
-             if (case is None or c.case.id == case) and (outcome is None or c.outcome == outcome)]
-    if not pic.user.is_manager:
-        return {"as_of": pic.day, "cases": [_own(c.as_dict(), pic.user) for c in items]}
-    return {"as_of": pic.day, "cases": [c.as_dict() for c in items]}
-
-
-def _own(case: dict, user: User) -> dict:
-    """A person user sees their own problems on their cases, not others' or the backups."""
-    case["problems"] = [p for p in case["problems"] if p["person"] == user.person]
-    case["backups"] = []
-    return case
+                      replace(pic.evaluation, clearances=clearances), pic.user, pic.index)
+    return report.cases_json(pic.visible(), case=case, outcome=outcome)
 
 
 @router.get("/conflicts", response_model=Conflicts, summary="Differing facility requirements")
 def conflicts(pic: Pic, type: Annotated[str | None, Query(max_length=200)] = None):
-    return {"as_of": pic.day, "conflicts": [c.as_dict() for c in pic.conflicts()
-                                            if type is None or c.type == type]}
+    return report.conflicts_json(pic.visible(), type)
 
 
 @router.get("/people", response_model=People, summary="People and their credentials")

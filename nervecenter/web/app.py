@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -66,6 +67,8 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
     app.state.on = on
     app.state.users = Users(workspace.store.engine)
     app.state.data_dir = data_dir(workspace)
+    app.state.lock = threading.Lock()  # one re-import and evaluation at a time
+    app.state.evaluated = None  # ((day, data version), snapshot, evaluation, index)
     app.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.state.data_dir),
                        session_cookie=auth.SESSION_COOKIE, max_age=auth.SESSION_HOURS * 3600,
                        same_site="lax", https_only=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from datetime import timedelta
 from typing import Annotated
@@ -14,23 +13,28 @@ from nervecenter.core.model import Case, Requirement
 from nervecenter.core.users import User
 from nervecenter.web import auth, records
 from nervecenter.web.app import render
-from nervecenter.web.picture import Picture
+from nervecenter.web.picture import Index, Picture
 
 router = APIRouter(include_in_schema=False)
-_lock = threading.Lock()  # one re-import and evaluation at a time
 
 
 def take_picture(request: Request, user: User) -> Picture:
-    """Re-import the sources, take the snapshot and evaluate today (or the app's fixed day)."""
+    """Re-import changed sources, then the snapshot and evaluation of today (or the app's fixed
+    day) — reused while the day and the data (the store's data version) stay the same."""
     from nervecenter.rules import evaluate
 
-    ws = request.app.state.workspace
-    with _lock:
+    state = request.app.state
+    ws = state.workspace
+    with state.lock:
         ws.sync_sources()
-        day = ws.today(request.app.state.on)
-        snapshot = ws.snapshot(day)
-        evaluation = evaluate(ws.practice, snapshot, day)
-    return Picture(ws.practice, snapshot, evaluation, user)
+        day = ws.today(state.on)
+        key = (day, ws.store.data_version())
+        if state.evaluated is None or state.evaluated[0] != key:
+            snapshot = ws.snapshot(day)
+            evaluation = evaluate(ws.practice, snapshot, day)
+            state.evaluated = (key, snapshot, evaluation, Index.of(snapshot, evaluation))
+        _, snapshot, evaluation, index = state.evaluated
+    return Picture(ws.practice, snapshot, evaluation, user, index)
 
 
 def picture(request: Request, user: auth.CurrentUser) -> Picture:

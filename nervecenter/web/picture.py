@@ -7,7 +7,8 @@ their own credentials, their own cases and the alerts sent to them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from nervecenter.core.model import Case, Credential, Person, Practice, Snapshot
@@ -32,12 +33,42 @@ def stage_class(due: DueDate) -> str:
     return "later"
 
 
+@dataclass(frozen=True)
+class Index:
+    """Lookups by person and by credential, built once per evaluation (not per request)."""
+
+    credentials: dict[str, list[Credential]]  # person -> credentials, by type and scope
+    due: dict[str, list[DueDate]]  # person -> due dates
+    due_of: dict[str, DueDate]  # credential id -> its due date
+    cases: dict[str, list[Case]]  # person -> cases as technologist or reader, by start
+
+    @classmethod
+    def of(cls, snapshot: Snapshot, evaluation: Evaluation) -> Index:
+        credentials, due, cases = defaultdict(list), defaultdict(list), defaultdict(list)
+        for c in snapshot.credentials:
+            credentials[c.person].append(c)
+        for v in credentials.values():
+            v.sort(key=lambda c: (c.type, c.scope or ""))
+        for d in evaluation.due_dates:
+            due[d.credential.person].append(d)
+        for case in sorted(snapshot.cases, key=lambda c: c.start):
+            for pid in {case.technologist, case.reader} - {None}:
+                cases[pid].append(case)
+        return cls(dict(credentials), dict(due),
+                   {d.credential.id: d for d in evaluation.due_dates}, dict(cases))
+
+
 @dataclass
 class Picture:
     practice: Practice
     snapshot: Snapshot
     evaluation: Evaluation
     user: User
+    index: Index | None = None
+
+    def __post_init__(self):
+        if self.index is None:
+            self.index = Index.of(self.snapshot, self.evaluation)
 
     @property
     def day(self) -> date:
@@ -59,10 +90,13 @@ class Picture:
 
     def due(self, within: int | None = 90, person: str | None = None) -> list[DueDate]:
         """Due dates within `within` days (lapsed ones included), soonest first."""
-        items = [d for d in self.evaluation.due_dates
-                 if self.user.may_see(d.credential.person)
-                 and (person is None or d.credential.person == person)
-                 and (within is None or d.days_left <= within)]
+        if person is not None:
+            candidates = self.index.due.get(person, []) if self.user.may_see(person) else []
+        elif self.user.is_manager:
+            candidates = self.evaluation.due_dates
+        else:
+            candidates = self.index.due.get(self.user.person, [])
+        items = [d for d in candidates if within is None or d.days_left <= within]
         return sorted(items, key=lambda d: (d.due, d.credential.person, d.credential.id))
 
     def visible_case(self, case: Case) -> bool:
@@ -90,8 +124,7 @@ class Picture:
         return None
 
     def cases_of(self, person_id: str) -> list[Case]:
-        return sorted((c for c in self.snapshot.cases if person_id in (c.technologist, c.reader)),
-                      key=lambda c: c.start)
+        return list(self.index.cases.get(person_id, []))
 
     def conflicts(self) -> list[Conflict]:
         """All conflicts for a manager; a person sees the rules, and only themself as affected."""
@@ -102,12 +135,24 @@ class Picture:
                 for c in self.evaluation.conflicts]
 
     def credentials_of(self, person_id: str) -> list[Credential]:
-        return sorted((c for c in self.snapshot.credentials if c.person == person_id),
-                      key=lambda c: (c.type, c.scope or ""))
+        return list(self.index.credentials.get(person_id, []))
 
     def due_of(self, credential_id: str) -> DueDate | None:
-        return next((d for d in self.evaluation.due_dates if d.credential.id == credential_id),
-                    None)
+        return self.index.due_of.get(credential_id)
+
+    def visible(self) -> Evaluation:
+        """The evaluation cut down to what the user may see (for core/report.py's JSON): a
+        person user keeps their own due dates, their cases with only their own problems and no
+        backups, and the conflicts with only themself as affected."""
+        ev = self.evaluation
+        if self.user.is_manager:
+            return ev
+        me = self.user.person
+        return replace(
+            ev, due_dates=tuple(self.index.due.get(me, ())),
+            clearances=tuple(replace(c, problems=tuple(p for p in c.problems if p.person == me),
+                                     backups=()) for c in self.clearances()),
+            conflicts=tuple(self.conflicts()))
 
     # ------------------------------------------------------------ facilities
 

@@ -102,8 +102,8 @@ def history(ws, credential_ids) -> dict[str, list[dict]]:
 
 
 def ce_progress(pic, person_id: str) -> list[dict]:
-    """CE hours per credential within its period against its type's requirement (reports.py)."""
-    from nervecenter.core.reports import ce_rows
+    """CE hours per credential within its period against its type's requirement (core/ce.py)."""
+    from nervecenter.core.ce import ce_rows
 
     rows = ce_rows(pic.practice, pic.snapshot, person_id, pic.day)
     for r in rows:
