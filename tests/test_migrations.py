@@ -74,3 +74,27 @@ def test_tables_without_a_revision_are_not_touched(engine):
     PersonRow.__table__.create(engine)
     with pytest.raises(DatabaseError, match="no revision"):
         migrations.ensure_current(engine)
+
+
+def _open(url, barrier):
+    from nervecenter.core import db, migrations
+
+    engine = db.create(url)
+    barrier.wait()
+    migrations.ensure_current(engine)
+
+
+def test_two_processes_creating_the_same_new_database(database_url):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(2)
+    procs = [ctx.Process(target=_open, args=(database_url, barrier)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    engine = db.create(database_url)
+    assert migrations.current(engine) == migrations.head()
+    engine.dispose()

@@ -39,6 +39,17 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def begin_write(connection) -> None:
+    """Take SQLite's write lock now, at the start of a transaction that will write.
+
+    pysqlite begins a transaction only before INSERT/UPDATE/DELETE, so DDL would run outside
+    one, and a transaction that read before writing can fail when another process wrote in
+    between. BEGIN IMMEDIATE makes migrations atomic and writers queue (busy_timeout) instead.
+    PostgreSQL needs nothing: its transactions already cover DDL."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def describe(url: str) -> str:
     """Where a URL points, for messages: the host (and port) or the SQLite file; no password."""
     try:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from nervecenter.core import roster
+from nervecenter.core.db import begin_write
 from nervecenter.core.errors import ConfigError
 from nervecenter.core.model import Practice
 from nervecenter.core.store import Changes, Store, bulk_insert, utc_now
@@ -94,6 +95,7 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
         changes = Changes()
         try:
             with store.engine.begin() as conn:
+                begin_write(conn)
                 for f in files:
                     _apply_file(conn, store, f, actor or f"import:{f.display}", changes)
                 if dry_run:

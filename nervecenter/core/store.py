@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 
 from nervecenter.core import clock
+from nervecenter.core.db import begin_write
 from nervecenter.core.errors import NerveCenterError, Problem
 from nervecenter.core.model import (
     STATUSES,
@@ -458,6 +459,7 @@ class Store:
         `expires` adds a version (issued, number, document optional; other values carried over)."""
         cid = credential_id(person, type_id, scope)
         with self.engine.begin() as conn:
+            begin_write(conn)
             m = conn.execute(select(C).where(C.c.credential_id == cid)
                              .order_by(C.c.version.desc()).limit(1)).mappings().first()
             if m is None:

@@ -15,7 +15,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from nervecenter.core.db import begin_write
 from nervecenter.core.errors import DatabaseError
 
 HERE = Path(__file__).parent
@@ -47,7 +49,9 @@ def current(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to `revision` in one transaction (SQLite included: see db.begin_write)."""
     with engine.begin() as connection:
+        begin_write(connection)
         command.upgrade(_config(connection), revision)
 
 
@@ -61,7 +65,12 @@ def ensure_current(engine: Engine) -> None:
         if tables & {"people", "credentials", "cases"}:
             raise DatabaseError("the database has NerveCenter tables but no revision; "
                                 "it was not made by `nervecenter db upgrade` — use a new database")
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except (OperationalError, ProgrammingError, IntegrityError):
+            # another process (the daemon, the web) created it at the same moment
+            if current(engine) != head():
+                raise
         return
     if revision not in known():
         raise DatabaseError(f"the database is at revision {revision}, newer than this NerveCenter "
