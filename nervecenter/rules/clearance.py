@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Case, Practice, credential_id
 from nervecenter.rules.explain import Explainer
-from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, Spans, failure
+from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, failure
+from nervecenter.rules.plans import Plans
 from nervecenter.rules.results import Outcome, Problem
 from nervecenter.rules.schedule import CaseSchedule, case_day
 
@@ -22,7 +23,7 @@ class Context:
     schedule: CaseSchedule
     rulebook: Rulebook
     explain: Explainer
-    spans: Spans
+    plans: Plans
 
 
 def slots(case: Case) -> list[tuple[str, str]]:
@@ -90,30 +91,20 @@ def _check_rule_kind(ctx: Context, rule: Rule, case: Case, role: str, person: st
 
 
 def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
-    """The outcome of a case and its problems (SPEC.md section 6)."""
+    """The outcome of a case and its problems (SPEC.md section 6): the technologist's first,
+    each in the order the requirements are written (the state's, then the facility's)."""
     problems: list[Problem] = []
-    assigned = slots(case)
     day = case_day(case)
-    get = ctx.index.by_key.get
-    for rule in ctx.rulebook.for_case(case):
-        for role, person in assigned:
-            if role not in rule.roles:
-                continue
-            if rule.keys:  # the hot loop: stop at the first accepted credential that is good
-                for (type_id, scope), grace in zip(rule.keys, rule.grace):
-                    cred = get((person, type_id, scope))
-                    if cred is None:
-                        continue
-                    if rule.plain:  # `failure` inlined for the common requirement
-                        if cred.status != "revoked" and day <= cred.expires and (
-                                cred.issued is None or cred.issued <= day):
-                            break
-                    elif failure(cred, rule.req, day, grace) is None:
-                        break
-                else:
+    rules = ctx.rulebook.for_case(case)
+    for role, person in slots(case):
+        plan = ctx.plans.plan(rules, role)
+        if plan.credential_rules and not ctx.plans.qualified(plan, person, day):
+            meets = ctx.plans.spans.meets
+            for rule in plan.credential_rules:
+                if not meets(person, rule, day):
                     problems.extend(check(ctx, rule, case, role, person))
-            else:
-                problems.extend(_check_rule_kind(ctx, rule, case, role, person))
+        for rule, _ in plan.kinds:
+            problems.extend(_check_rule_kind(ctx, rule, case, role, person))
     if not case.technologist:
         outcome: Outcome = "unstaffed"
     elif any(p.enforcement == "block" for p in problems):

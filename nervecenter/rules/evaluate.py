@@ -14,6 +14,7 @@ from nervecenter.rules.conflicts import find_conflicts
 from nervecenter.rules.due import DueDates
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.matching import CredentialIndex, Rulebook, Spans
+from nervecenter.rules.plans import Plans
 from nervecenter.rules.results import Clearance, Evaluation
 from nervecenter.rules.schedule import CaseSchedule, case_day
 
@@ -23,7 +24,8 @@ def context(practice: Practice, snapshot: Snapshot) -> Context:
     index = CredentialIndex(snapshot.credentials)
     return Context(practice=practice, people=snapshot.people, index=index,
                    schedule=CaseSchedule(snapshot.cases), rulebook=Rulebook(practice),
-                   explain=Explainer(practice, snapshot.people), spans=Spans(index))
+                   explain=Explainer(practice, snapshot.people),
+                   plans=Plans(practice.rule_kinds, Spans(index)))
 
 
 @contextmanager

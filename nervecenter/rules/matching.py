@@ -94,6 +94,7 @@ class CredentialIndex:
         self.by_key: dict[tuple[str, str, str | None], Credential] = {}
         self.holders: dict[tuple[str, str | None], set[str]] = defaultdict(set)
         self.by_person: dict[str, list[Credential]] = defaultdict(list)
+        self.held: dict[str, dict[tuple[str, str | None], Credential]] = {}  # person -> (type, scope)
         for cred in credentials:
             key = (cred.person, cred.type, cred.scope)
             old = self.by_key.get(key)
@@ -102,6 +103,7 @@ class CredentialIndex:
             if old is not None:
                 self.by_person[cred.person].remove(old)
             self.by_key[key] = cred
+            self.held.setdefault(cred.person, {})[cred.type, cred.scope] = cred
             self.holders[cred.type, cred.scope].add(cred.person)
             self.by_person[cred.person].append(cred)
 
@@ -120,7 +122,6 @@ class Rule:
     grace: tuple[int, ...]  # the type's grace_days, per accepted type
     roles: frozenset[str]  # the case roles it applies to
     when: tuple[tuple[str, frozenset[str]], ...]  # field -> accepted values, casefolded
-    plain: bool  # only "valid on the day": no age, validity after case, issuers or verification
     same: int = 0  # equal for rules that accept the same credentials in the same way, anywhere
 
 
@@ -195,32 +196,46 @@ class Rulebook:
                    req.accept_grace, req.verified)
         same = self._same.setdefault(content, len(self._same) + 1)
         return Rule(self._count, req, tuple(keys), tuple(kinds),
-                    tuple(self.grace_days(t) for t in req.types), roles, _compile_when(req),
-                    plain=(req.max_age_months is None and not req.valid_days_after_case
-                           and req.issuers is None and not req.verified and not req.accept_grace),
-                    same=same)
+                    tuple(self.grace_days(t) for t in req.types), roles, _compile_when(req), same=same)
 
 
 class Spans:
-    """Whether a person meets a credential requirement on a day, from cached valid spans."""
+    """Whether a person meets a credential requirement on a day, from cached valid spans.
+
+    Cached per person, then per Rule.same: requirements written alike at many facilities (a plain
+    `credential: bls`) share one entry.
+    """
 
     def __init__(self, index: CredentialIndex):
         self.index = index
-        self._cache: dict[tuple[str, int], tuple[tuple[date, date], ...]] = {}
+        self._cache: dict[str, dict[int, tuple[tuple[date, date], ...]]] = {}
+
+    def of(self, person: str) -> dict[int, tuple[tuple[date, date], ...]]:
+        """The person's cache: Rule.same -> spans (fill it with `compute`)."""
+        mine = self._cache.get(person)
+        if mine is None:
+            mine = self._cache[person] = {}
+        return mine
+
+    def compute(self, person: str, rule: Rule) -> tuple[tuple[date, date], ...]:
+        held = self.index.held.get(person)
+        if not held:
+            return ()
+        found = []
+        for key, grace in zip(rule.keys, rule.grace):
+            cred = held.get(key)
+            if cred is not None:
+                span = valid_span(cred, rule.req, grace)
+                if span is not None:
+                    found.append(span)
+        return tuple(found)
 
     def spans(self, person: str, rule: Rule) -> tuple[tuple[date, date], ...]:
         """The spans of days on which the person meets a credential rule (any accepted type)."""
-        spans = self._cache.get((person, rule.same))
+        mine = self.of(person)
+        spans = mine.get(rule.same)
         if spans is None:
-            found = []
-            get = self.index.by_key.get
-            for (type_id, scope), grace in zip(rule.keys, rule.grace):
-                cred = get((person, type_id, scope))
-                if cred is not None:
-                    span = valid_span(cred, rule.req, grace)
-                    if span is not None:
-                        found.append(span)
-            spans = self._cache[person, rule.same] = tuple(found)
+            spans = mine[rule.same] = self.compute(person, rule)
         return spans
 
     def meets(self, person: str, rule: Rule, day: date) -> bool:

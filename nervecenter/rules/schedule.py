@@ -27,11 +27,6 @@ def case_day(case: Case) -> date:
     return case.start.date()
 
 
-def overlap(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
-    """True when two time spans share a moment; a case ending at 12:00 and one starting then do not."""
-    return a_start < b_end and b_start < a_end
-
-
 class CaseSchedule:
     """Every case of a snapshot, by person (technologist or reader) and by person and day.
 
@@ -54,12 +49,14 @@ class CaseSchedule:
                 on_day[reader] += 1
         self._cases: dict[str, list[Case]] = {}
         self._starts: dict[str, list[datetime]] = {}
+        self._ends: dict[str, list[datetime]] = {}
         self._longest: dict[str, timedelta] = {}
         for person, theirs in by_person.items():
             theirs.sort(key=lambda c: (c.start, c.id))
             self._cases[person] = theirs
             self._starts[person] = [c.start for c in theirs]
-            self._longest[person] = max(case_end(c) - c.start for c in theirs)
+            self._ends[person] = ends = [case_end(c) for c in theirs]
+            self._longest[person] = max(e - c.start for c, e in zip(theirs, ends))
 
     def cases_of(self, person: str) -> list[Case]:
         """The person's cases (as technologist or reader), by start."""
@@ -73,27 +70,26 @@ class CaseSchedule:
         """Everyone with a case on a day, with how many they have."""
         return self._by_day.get(day, {})
 
+    def _window(self, person: str, case: Case) -> range:
+        """Indexes of the person's cases that start before `case` ends and might still run."""
+        starts = self._starts[person]
+        return range(bisect_right(starts, case.start - self._longest[person]),
+                     bisect_left(starts, case_end(case)))
+
     def overlapping(self, person: str, case: Case) -> list[Case]:
         """The person's other cases that share a moment with `case`."""
         theirs = self._cases.get(person)
         if not theirs:
             return []
-        start, end = case.start, case_end(case)
-        starts = self._starts[person]
-        lo = bisect_right(starts, start - self._longest[person])
-        hi = bisect_left(starts, end)
-        return [c for c in theirs[lo:hi]
-                if c.id != case.id and overlap(start, end, c.start, case_end(c))]
+        ends = self._ends[person]
+        return [theirs[i] for i in self._window(person, case)
+                if ends[i] > case.start and theirs[i].id != case.id]
 
     def busy(self, person: str, case: Case) -> bool:
         """True when the person has another case overlapping `case`."""
         theirs = self._cases.get(person)
         if not theirs:
             return False
-        start, end = case.start, case_end(case)
-        starts = self._starts[person]
-        for other in theirs[bisect_right(starts, start - self._longest[person]):
-                            bisect_left(starts, end)]:
-            if other.id != case.id and overlap(start, end, other.start, case_end(other)):
-                return True
-        return False
+        ends = self._ends[person]
+        start = case.start
+        return any(ends[i] > start and theirs[i].id != case.id for i in self._window(person, case))

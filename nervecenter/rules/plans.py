@@ -1,0 +1,79 @@
+"""Which requirements of a case bind each role, and on which days a person meets them all.
+
+Cases at one facility (with the same `when` outcome) share a Plan per role. For each person
+the plan remembers the spans of days on which they meet every credential requirement, so a
+person's second case there, or a backup candidate's tenth, costs one lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from nervecenter.core.model import RuleKind
+from nervecenter.rules.matching import Rule, Spans
+
+SpanList = tuple[tuple[date, date], ...]
+ALWAYS: SpanList = ((date.min, date.max),)
+
+
+def intersect(a: SpanList, b: SpanList) -> SpanList:
+    """The days in both span lists."""
+    if not b or a is ALWAYS:
+        return b
+    if len(a) == 1 and len(b) == 1:  # the usual case
+        (a0, a1), (b0, b1) = a[0], b[0]
+        first, last = max(a0, b0), min(a1, b1)
+        return ((first, last),) if first <= last else ()
+    return tuple((max(a0, b0), min(a1, b1)) for a0, a1 in a for b0, b1 in b
+                 if max(a0, b0) <= min(a1, b1))
+
+
+@dataclass
+class Plan:
+    """The requirements one role must meet under one set of rules."""
+
+    credential_rules: tuple[Rule, ...]
+    kinds: tuple[tuple[Rule, RuleKind | None], ...]  # rule-kind requirements and their plugin
+    signature: tuple  # equal for plans with the same credential rules
+    known: dict[str, SpanList] = field(default_factory=dict)  # person -> days meeting them all
+
+
+class Plans:
+    def __init__(self, rule_kinds: dict[str, RuleKind], spans: Spans):
+        self.rule_kinds = rule_kinds
+        self.spans = spans
+        self._plans: dict[tuple[int, str], Plan] = {}
+        self._known: dict[tuple, dict[str, SpanList]] = {}
+
+    def plan(self, rules: tuple[Rule, ...], role: str) -> Plan:
+        """The plan of a role under a tuple of rules from Rulebook.for_case (which hands out one
+        tuple per set of rules, alive as long as the rulebook: its identity is a fair key)."""
+        plan = self._plans.get((id(rules), role))
+        if plan is None:
+            mine = [r for r in rules if role in r.roles]
+            credential_rules = tuple(r for r in mine if r.keys)
+            kinds = tuple((r, self.rule_kinds.get(r.req.rule)) for r in mine if not r.keys)
+            signature = (role, tuple(r.n for r in credential_rules))
+            plan = self._plans[id(rules), role] = Plan(
+                credential_rules, kinds, signature, self._known.setdefault(signature, {}))
+        return plan
+
+    def qualified(self, plan: Plan, person: str, day: date) -> bool:
+        """True when the person meets every credential requirement of the plan on the day."""
+        spans = plan.known.get(person)
+        if spans is None:
+            mine = self.spans.of(person)
+            spans = ALWAYS
+            for rule in plan.credential_rules:
+                found = mine.get(rule.same)
+                if found is None:
+                    found = mine[rule.same] = self.spans.compute(person, rule)
+                spans = intersect(spans, found)
+                if not spans:
+                    break
+            plan.known[person] = spans
+        for first, last in spans:
+            if first <= day <= last:
+                return True
+        return False
