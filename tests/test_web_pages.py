@@ -219,3 +219,20 @@ def test_alert_log_shows_delivery_status_with_secrets_masked(server, dana):
     mine = price.get("/api/alerts").json()["alerts"]
     assert {d["recipient"] for a in mine for d in a["deliveries"]} <= {"t-price"}
     assert "hookuser" not in price.get("/alerts").text
+
+
+def test_long_lists_are_cut_on_the_overview_and_filtered_on_cases(dana, monkeypatch):
+    from nervecenter.web import pages
+
+    monkeypatch.setattr(pages, "OVERVIEW_LIMIT", 1)
+    html = dana.get("/").text
+    due = section(html, "Due within 90 days")
+    assert len(re.findall(r"<tr>\s*<td><a href=\"/people/", due)) == 1
+    assert "… and 1 more people with credentials due" in text_of(due)
+    cases = section(html, "Cases not cleared")
+    assert re.findall(r"/cases/(C-\d)", cases) == ["C-1"]
+    assert "… and 1 more: see all cases not cleared" in text_of(cases)
+    assert re.findall(r"/cases/(C-\d)", dana.get("/cases?outcome=unstaffed").text) == ["C-3"]
+    assert re.findall(r"/cases/(C-\d)", dana.get("/cases?outcome=not-cleared").text) == \
+        ["C-1", "C-3"]
+    assert re.findall(r"/cases/(C-\d)", dana.get("/cases?facility=tulane").text) == ["C-2"]

@@ -16,6 +16,8 @@ from nervecenter.web.app import render
 from nervecenter.web.picture import Index, Picture
 
 router = APIRouter(include_in_schema=False)
+OVERVIEW_LIMIT = 100  # people and cases listed on the overview; the rest are a click away
+CASES_LIMIT = 1000
 
 
 def take_picture(request: Request, user: User) -> Picture:
@@ -97,10 +99,15 @@ def overview(request: Request, pic: Pic):
     for d in pic.due(90):
         by_person[d.credential.person].append(d)
     due_by_person = sorted(by_person.items(), key=lambda kv: (kv[1][0].due, pic.name(kv[0])))
+    not_cleared = pic.clearances(not_cleared=True)
     failed = records.failed_delivery_count(request.app.state.workspace)
     return render(request, "overview.html", pic=pic, user=pic.user, as_of=pic.day,
-                  counts=overview_counts(pic, failed), due_by_person=due_by_person,
-                  not_cleared=pic.clearances(not_cleared=True), conflicts=pic.conflicts())
+                  counts=overview_counts(pic, failed), limit=OVERVIEW_LIMIT,
+                  due_by_person=due_by_person[:OVERVIEW_LIMIT],
+                  more_people=max(0, len(due_by_person) - OVERVIEW_LIMIT),
+                  not_cleared=not_cleared[:OVERVIEW_LIMIT],
+                  more_cases=max(0, len(not_cleared) - OVERVIEW_LIMIT),
+                  conflicts=pic.conflicts())
 
 
 @router.get("/people")
@@ -113,9 +120,14 @@ def people(request: Request, pic: Pic):
 
 
 @router.get("/cases")
-def cases(request: Request, pic: Pic):
+def cases(request: Request, pic: Pic, outcome: str | None = None, facility: str | None = None):
+    """The cases of the horizon; `outcome=` (or `not-cleared`) and `facility=` narrow them."""
+    shown = [c for c in pic.clearances(not_cleared=outcome == "not-cleared")
+             if outcome in (None, "not-cleared", c.outcome)
+             and facility in (None, c.case.facility)]
     return render(request, "cases.html", pic=pic, user=pic.user, as_of=pic.day,
-                  clearances=pic.clearances())
+                  clearances=shown[:CASES_LIMIT], total=len(shown), limit=CASES_LIMIT,
+                  outcome=outcome)
 
 
 @router.get("/facilities")

@@ -8,7 +8,7 @@ their own credentials, their own cases and the alerts sent to them.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from nervecenter.core.model import Case, Credential, Person, Practice, Snapshot
@@ -41,6 +41,7 @@ class Index:
     due: dict[str, list[DueDate]]  # person -> due dates
     due_of: dict[str, DueDate]  # credential id -> its due date
     cases: dict[str, list[Case]]  # person -> cases as technologist or reader, by start
+    cleared: dict[str, list[str]] = field(default_factory=dict)  # facility -> ids (managers')
 
     @classmethod
     def of(cls, snapshot: Snapshot, evaluation: Evaluation) -> Index:
@@ -163,11 +164,14 @@ class Picture:
         day of the week (credentials only get worse in between, except a renewal that starts
         later, which then does not count); a person user is only tried themself.
         """
+        people = self.people()
+        if self.user.is_manager and facility_id in self.index.cleared:
+            cleared = set(self.index.cleared[facility_id])
+            return [(p, p.role) for p in people if p.id in cleared]
         from nervecenter.rules import evaluate
 
         facility = self.practice.facilities[facility_id]
         days = [self.day, self.day + timedelta(days=WEEK - 1)]
-        people = self.people()
         trial = []
         for p in people:
             for d in days:
@@ -182,7 +186,10 @@ class Picture:
         ev = evaluate(self.practice, snap, self.day, start=days[0], end=days[-1])
         failed = {c.case.id.split(":")[1] for c in ev.clearances
                   if any(pr.person not in (None, _NOBODY) for pr in c.problems)}
-        return [(p, p.role) for p in people if p.id not in failed]
+        result = [(p, p.role) for p in people if p.id not in failed]
+        if self.user.is_manager:
+            self.index.cleared[facility_id] = [p.id for p, _ in result]
+        return result
 
 
 _NOBODY = "\x00nobody"  # a technologist id no person has, so a trial case for a reader is staffed
