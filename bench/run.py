@@ -169,6 +169,7 @@ class Bench:
         self.skipped: dict[str, str] = {}
         self.cpu: dict[str, float] = {}  # CPU seconds of the timed figures
         self.as_of = date.fromisoformat(args.as_of)
+        self.load = os.getloadavg()  # other work on the machine shows in wall times
 
     def skip(self, name: str, reason: str):
         self.skipped[name] = reason
@@ -239,7 +240,8 @@ class Bench:
                 "figures": {k: round(v, 4) for k, v in self.figures.items()},
                 "cpu": {k: round(v, 4) for k, v in self.cpu.items()},
                 "skipped": self.skipped, "repeat": repeat, "as_of": self.as_of.isoformat(),
-                "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+                "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                            "load_average": [round(x, 1) for x in self.load + os.getloadavg()]}}
 
     def evaluate(self, practice, snapshot):
         from nervecenter.core import alerts
@@ -370,7 +372,9 @@ def table(result: dict) -> str:
     lines = [(f"NerveCenter benchmark: {s['people']:,} people ({s['technologists']:,} technologists, "
              f"{s['readers']:,} readers), {s['credentials']:,} credentials, {s['facilities']:,} "
              f"facilities, {s['cases']:,} cases; as of {result['as_of']}, median of "
-             f"{result['repeat']}, {result['machine']['cpus']} CPUs"), ""]
+             f"{result['repeat']}, {result['machine']['cpus']} CPUs, load average "
+             f"{result['machine']['load_average'][0]} at the start, "
+             f"{result['machine']['load_average'][3]} at the end"), ""]
     lines.append(f"{'step':<52} {'wall':>9} {'cpu':>9}  {'target*':>8}")
     for name, (label, target, unit) in TARGETS.items():
         if name in result["figures"]:
