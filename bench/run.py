@@ -369,12 +369,12 @@ def _fmt(value: float, unit: str) -> str:
 
 def table(result: dict) -> str:
     s = result["sizes"]
+    load = result["machine"].get("load_average") or ["?"] * 6
     lines = [(f"NerveCenter benchmark: {s['people']:,} people ({s['technologists']:,} technologists, "
              f"{s['readers']:,} readers), {s['credentials']:,} credentials, {s['facilities']:,} "
              f"facilities, {s['cases']:,} cases; as of {result['as_of']}, median of "
              f"{result['repeat']}, {result['machine']['cpus']} CPUs, load average "
-             f"{result['machine']['load_average'][0]} at the start, "
-             f"{result['machine']['load_average'][3]} at the end"), ""]
+             f"{load[0]} at the start, {load[3]} at the end"), ""]
     lines.append(f"{'step':<52} {'wall':>9} {'cpu':>9}  {'target*':>8}")
     for name, (label, target, unit) in TARGETS.items():
         if name in result["figures"]:
