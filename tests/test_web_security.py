@@ -276,3 +276,12 @@ def test_a_document_path_outside_the_practice_is_not_served(server, tmp_path):
     assert document_path(server.workspace, data_dir, "../" * 12 + str(outside)[1:]) is None
     assert document_path(server.workspace, data_dir, "people.yaml") == \
         (server.config_dir / "people.yaml").resolve()
+
+
+def test_a_person_sees_on_their_case_only_their_own_requirements_results(server):
+    # C-1: Mallory (technologist) and Robin Adams (reader), both with problems.
+    adams = server.login("adams")
+    html = adams.get("/cases/C-1").text
+    assert "Robin Adams&#39;s Louisiana state licence expires on 2026-12-20" in html
+    assert "Mallory&#39;s BLS" not in html and "not checked: another person&#39;s" in html
+    assert "Backups" not in html

@@ -180,17 +180,17 @@ def case(request: Request, case_id: str, pic: Pic):
     facility = pic.practice.facilities.get(c.facility)
     rows = []
     for r in requirements_of(pic, c):
-        who = c.technologist if r.role == "technologist" else c.reader if r.role == "reader" \
-            else None
+        # A problem belongs to the requirement with its source, type (or rule) and role.
         problems = [p for p in clearance.problems
-                    if p.source == r.source and p.role in (r.role, "technologist", "reader")
-                    and p.type in (r.types or (r.rule,)) and (r.role == "any" or p.role == r.role)]
-        if r.role != "any" and who is None:
-            met, why = None, f"no {r.role} assigned"
-        else:
-            met, why = not problems, ""
-        if not pic.user.is_manager:
+                    if p.source == r.source and p.type in (r.types or (r.rule,))
+                    and (r.role == "any" or p.role == r.role)]
+        assigned = {"technologist": c.technologist, "reader": c.reader}.get(r.role, True)
+        met, why = (None, f"no {r.role} assigned") if not assigned else (not problems, "")
+        if not pic.user.is_manager and assigned not in (True, pic.user.person):
+            met, why, problems = None, "another person's", []
+        elif not pic.user.is_manager:
             problems = [p for p in problems if p.person == pic.user.person]
+            met = met if met is None else not problems
         rows.append({"text": describe(pic, r), "source": r.source, "who": _who(pic, c, r),
                      "met": met, "why": why, "problems": problems})
     return render(request, "case.html", pic=pic, user=pic.user, as_of=pic.day, case=c,
