@@ -236,3 +236,20 @@ def test_long_lists_are_cut_on_the_overview_and_filtered_on_cases(dana, monkeypa
     assert re.findall(r"/cases/(C-\d)", dana.get("/cases?outcome=not-cleared").text) == \
         ["C-1", "C-3"]
     assert re.findall(r"/cases/(C-\d)", dana.get("/cases?facility=tulane").text) == ["C-2"]
+
+
+def test_a_renewal_clears_the_case_on_sqlite_and_postgresql(tmp_path, database_url):
+    # Example practice, C-1001: Dr Adams's LA licence (to 2026-12-20) must last until 2027-01-02.
+    server = web_kit.start(web_kit.example_practice(tmp_path), {"dana": ("manager", None)},
+                           database_url=database_url)
+    try:
+        dana = server.login("dana")
+        case = "/api/cases?case=C-1001"
+        assert dana.get(case).json()["cases"][0]["outcome"] == "blocked"
+        token = web_kit.csrf_of(dana.get("/people/r-adams").text)
+        r = dana.post("/people/r-adams/credentials/r-adams:state_license:LA/renew",
+                      data={"csrf_token": token, "expires": "2027-01-02", "issued": "2026-11-25"})
+        assert r.status_code == 303
+        assert dana.get(case).json()["cases"][0]["outcome"] == "cleared"
+    finally:
+        server.stop()

@@ -126,13 +126,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(config_dir: Path, users: dict[str, tuple[str, str | None]], on: date = DAY) -> Server:
+def start(config_dir: Path, users: dict[str, tuple[str, str | None]], on: date = DAY,
+          database_url: str | None = None) -> Server:
     """uvicorn in a thread on 127.0.0.1:<free port>; `users` maps name -> (role, person)."""
     import uvicorn
 
     from nervecenter.web.app import create_app
 
-    app = create_app(config_dir, on=on)
+    app = create_app(config_dir, on=on, database_url=database_url)
     app.state.workspace.sync_sources()
     for name, (role, person) in users.items():
         app.state.users.add(name, role, PASSWORD, person=person)
