@@ -148,3 +148,34 @@ def test_serve_runs_the_dashboard(tmp_path):
     assert f"NerveCenter for Small Practice on http://127.0.0.1:{port}/" in err
     assert "GET /calendar/practice.ics?token=**** HTTP/1.1\" 401" in out  # the access log
     assert "guessed-secret" not in out + err
+
+
+def test_users_password_and_remove(tmp_path):
+    config = str(web_kit.small_practice(tmp_path))
+    run(["users", "add", "dana", "--role", "manager", "--config", config], "correct horse battery\n")
+    r = run(["users", "password", "dana", "--config", config], "a brand new phrase\n")
+    assert (r.exit_code, r.output) == (0, "Password of dana changed.\n")
+
+    from nervecenter.core.workspace import open_workspace
+
+    accounts = Users(open_workspace(config).store.engine)
+    assert accounts.authenticate("dana", "correct horse battery") is None
+    assert accounts.authenticate("dana", "a brand new phrase").name == "dana"
+    token = accounts.new_token("dana")
+    r = run(["users", "remove", "dana", "--config", config])
+    assert (r.exit_code, r.output) == (0, "Removed dana.\n")
+    assert accounts.by_token(token) is None and accounts.all() == []
+    r = run(["users", "remove", "dana", "--config", config])
+    assert r.exit_code == 1 and "no user dana" in str(r.exception)
+
+
+def test_a_removed_user_is_logged_out_at_once(tmp_path):
+    server = web_kit.start(web_kit.small_practice(tmp_path), {"dana": ("manager", None),
+                                                              "eve": ("manager", None)})
+    try:
+        eve = server.login("eve")
+        assert eve.get("/").status_code == 200
+        server.app.state.users.remove("eve")
+        assert eve.get("/").status_code == 303
+    finally:
+        server.stop()

@@ -90,6 +90,28 @@ def token(config_dir, name):
     click.echo(accounts.new_token(name))
 
 
+@users.command("password")
+@config_option
+@click.argument("name")
+def password(config_dir, name):
+    """Set a new password for NAME (read from standard input or prompted)."""
+    _, accounts = _users(config_dir)
+    if accounts.get(name) is None:
+        raise NerveCenterError(f"no user {name}; `nervecenter users list` shows them")
+    accounts.set_password(name, _read_password(name))
+    click.echo(f"Password of {name} changed.")
+
+
+@users.command("remove")
+@config_option
+@click.argument("name")
+def remove(config_dir, name):
+    """Remove user NAME (their sessions, token and calendar links stop working)."""
+    _, accounts = _users(config_dir)
+    accounts.remove(name)
+    click.echo(f"Removed {name}.")
+
+
 @users.command("list")
 @config_option
 def list_(config_dir):

@@ -102,6 +102,24 @@ class Users:
             raise NerveCenterError(f"user {name} exists already; choose another name") from None
         return User(name=name, role=role, person=person)
 
+    def set_password(self, name: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise NerveCenterError(f"user {name}: the password is too short; "
+                                   f"use at least {MIN_PASSWORD} characters")
+        with Session(self.engine) as s, s.begin():
+            row = s.get(UserRow, name)
+            if row is None:
+                raise NerveCenterError(f"no user {name}; add one with `nervecenter users add`")
+            row.password_hash = _hasher.hash(password)
+
+    def remove(self, name: str) -> None:
+        """Remove a user: their sessions, API token and calendar links stop working at once."""
+        with Session(self.engine) as s, s.begin():
+            row = s.get(UserRow, name)
+            if row is None:
+                raise NerveCenterError(f"no user {name}; `nervecenter users list` shows them")
+            s.delete(row)
+
     def get(self, name: str) -> User | None:
         with Session(self.engine) as s:
             row = s.get(UserRow, name)
