@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 from nervecenter.core import dates, yamlfile
 from nervecenter.core.errors import ConfigError, Problem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
+from nervecenter.core.states import STATE_NAMES
 
 ROSTER_COLUMNS = ("person", "name", "role", "type", "state", "facility", "number", "issuer",
                   "issued", "expires", "status", "home_state", "email", "phone", "verified_on",
@@ -178,6 +180,10 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
             rows.problem(line, "state", f"is empty; {type_id} is per state: give the state code")
             ok = False
         scope = state.upper() if state else None
+        if scope and scope not in STATE_NAMES:
+            rows.problem(line, "state", f"{state!r} is not a US state code; use two letters "
+                         f"like LA{_closest(scope, STATE_NAMES)}")
+            ok = False
     elif ctype.scope == "facility":
         if not facility:
             rows.problem(line, "facility", f"is empty; {type_id} is per facility: give its id")
@@ -505,8 +511,12 @@ def _read_csv(path: Path, rows: _Rows) -> None:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as e:
         return rows.problem(0, None, f"not UTF-8 (byte {e.start}); save the file as UTF-8 CSV")
-    reader = csv.reader(text.splitlines())
-    lines = list(reader)
+    # Only CR/LF end a row (newline=""): str.splitlines() would also split at form feeds,
+    # U+2028 and other separators that may sit inside a name, and at newlines inside quotes.
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as e:
+        return rows.problem(0, None, f"not a CSV file ({e}); save it as CSV UTF-8")
     if not lines:
         return rows.problem(0, None, "is empty; the first row names the columns")
     body = ((i + 2, cells) for i, cells in enumerate(lines[1:]))
