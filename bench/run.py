@@ -189,7 +189,8 @@ class Bench:
         else:
             self.sizes = json.loads((out / "sizes.json").read_text())
         (out / "sizes.json").write_text(json.dumps(self.sizes))
-        shutil.rmtree(out / ".nervecenter", ignore_errors=True)
+        if not self.args.reuse_db:
+            shutil.rmtree(out / ".nervecenter", ignore_errors=True)
         return out
 
     def run(self) -> dict:
@@ -207,8 +208,11 @@ class Bench:
         # Imports run in a child process each, so that their memory is theirs, not the
         # evaluation's. The first goes into the practice's own database, as `import` or
         # `sources:` would, so that the command line runs below find it imported and unchanged.
-        self.figures["import_rss_mb"] = self.import_child("import_sqlite", cfg, None,
-                                                          practice.sources)
+        if self.args.reuse_db and (cfg / ".nervecenter" / "state.db").exists():
+            self.skip("import_sqlite", "--reuse-db: the practice's database was imported before")
+        else:
+            self.figures["import_rss_mb"] = self.import_child("import_sqlite", cfg, None,
+                                                              practice.sources)
         store = open_store(practice)
         self.time("sync_unchanged", lambda: import_files(
             store, practice, practice.sources, skip_unchanged_files=True, base=cfg), repeat)
@@ -434,6 +438,8 @@ def main(argv=None) -> int:
     parser.add_argument("--as-of", default=generate.AS_OF.isoformat())
     parser.add_argument("--dir", help="write (or reuse) the practice here instead of a temp dir")
     parser.add_argument("--keep", action="store_true", help="keep the temporary practice")
+    parser.add_argument("--reuse-db", action="store_true",
+                        help="with --dir: keep the database a previous run imported (no import)")
     parser.add_argument("--no-csv", action="store_true",
                         help="skip the credentials.csv import (slow at 50,000 people)")
     parser.add_argument("--import-only", action="store_true", help=argparse.SUPPRESS)
