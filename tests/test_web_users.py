@@ -169,13 +169,16 @@ def test_users_password_and_remove(tmp_path):
     assert r.exit_code == 1 and "no user dana" in str(r.exception)
 
 
-def test_a_removed_user_is_logged_out_at_once(tmp_path):
+def test_a_removed_user_or_a_changed_password_ends_sessions_at_once(tmp_path):
     server = web_kit.start(web_kit.small_practice(tmp_path), {"dana": ("manager", None),
                                                               "eve": ("manager", None)})
     try:
-        eve = server.login("eve")
-        assert eve.get("/").status_code == 200
+        eve, dana = server.login("eve"), server.login("dana")
+        assert eve.get("/").status_code == 200 and dana.get("/").status_code == 200
         server.app.state.users.remove("eve")
         assert eve.get("/").status_code == 303
+        server.app.state.users.set_password("dana", "a brand new phrase")
+        assert dana.get("/").status_code == 303
+        assert server.login("dana", "a brand new phrase").get("/").status_code == 200
     finally:
         server.stop()

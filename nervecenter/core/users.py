@@ -55,6 +55,7 @@ class User:
     name: str
     role: str  # manager | person
     person: str | None = None  # the person id a `person` user is bound to
+    stamp: str = ""  # changes with the password: sessions made before a change end with it
 
     @property
     def is_manager(self) -> bool:
@@ -66,7 +67,8 @@ class User:
 
 
 def _user(row: UserRow) -> User:
-    return User(name=row.name, role=row.role, person=row.person)
+    return User(name=row.name, role=row.role, person=row.person,
+                stamp=_digest(row.password_hash)[:16])
 
 
 def _digest(token: str) -> str:
@@ -139,9 +141,12 @@ class Users:
                 return None
             if row is None:
                 return None
+            user = _user(row)
             if _hasher.check_needs_rehash(row.password_hash):
+                # a stronger hash of the same password: keep the sessions it has
                 row.password_hash = _hasher.hash(password)
-            return _user(row)
+                user = _user(row)
+            return user
 
     def new_token(self, name: str) -> str:
         """A fresh API token for `name` (replacing the old one); only its hash is kept."""

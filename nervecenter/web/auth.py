@@ -64,6 +64,7 @@ def login(request: Request, user: User) -> None:
     """Start a fresh session (a new CSRF token, nothing kept from before: no fixation)."""
     request.session.clear()
     request.session["user"] = user.name
+    request.session["stamp"] = user.stamp
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
@@ -84,7 +85,10 @@ def optional_user(request: Request) -> User | None:
     if token is not None:
         return users.by_token(token)
     name = request.session.get("user")
-    return users.get(name) if isinstance(name, str) else None
+    user = users.get(name) if isinstance(name, str) else None
+    if user is None or request.session.get("stamp") != user.stamp:
+        return None  # removed, or the password changed since this session began
+    return user
 
 
 def current_user(request: Request) -> User:
