@@ -507,10 +507,7 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
 
 
 def _read_csv(path: Path, rows: _Rows) -> None:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        return rows.problem(0, None, f"not UTF-8 (byte {e.start}); save the file as UTF-8 CSV")
+    text = yamlfile.decode(path.read_bytes(), rows.name)
     # Only CR/LF end a row (newline=""): str.splitlines() would also split at form feeds,
     # U+2028 and other separators that may sit inside a name, and at newlines inside quotes.
     try:

@@ -108,12 +108,23 @@ def load(path: Path, display: str | None = None) -> Any:
     """Parse one YAML file safely; raise ConfigError naming file and line on any problem."""
     name = display or str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ConfigError([Problem(name, 0, f"not UTF-8 (byte {e.start}); save the file as UTF-8")])
+        data = path.read_bytes()
     except OSError as e:
         raise ConfigError([Problem(name, 0, f"cannot read: {e.strerror}")])
-    return loads(text, name)
+    return loads(decode(data, name), name)
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text (a BOM is dropped); ConfigError naming the line of the first byte that is not,
+    or that the whole file is UTF-16."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ConfigError([Problem(name, 0, "is UTF-16; save the file as UTF-8")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise ConfigError([Problem(name, line, f"not UTF-8: byte 0x{data[e.start]:02x} (Latin-1 or "
+                                   "Windows-1252?); save the file as UTF-8")]) from None
 
 
 def loads(text: str, name: str) -> Any:
@@ -126,6 +137,8 @@ def loads(text: str, name: str) -> Any:
         line = min(mark.line + 1, max(len(lines), 1)) if mark else 0
         what = " ".join((e.problem or str(e)).split())
         if isinstance(e, yaml.constructor.ConstructorError):  # a bad value, not bad syntax
+            if "could not determine a constructor" in what:
+                what += "; only plain YAML is read: remove the tag"
             raise ConfigError([Problem(name, line, what)]) from None
         if "tab" in what or (0 < line <= len(lines) and "\t" in lines[line - 1]):
             what += "; indent with spaces, not tabs"
