@@ -48,9 +48,10 @@ def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[
         return _check_rule_kind(ctx, rule, case, role, person)
     day = case_day(case)
     best = None
-    get = ctx.index.by_key.get
-    for n, ((type_id, scope), kind, grace) in enumerate(zip(rule.keys, rule.scope_kinds, rule.grace)):
-        cred = get((person, type_id, scope))
+    held = ctx.index.held.get(person, {})
+    for n, (key, kind, grace) in enumerate(zip(rule.keys, rule.scope_kinds, rule.grace)):
+        type_id, scope = key
+        cred = held.get(key)
         reason = "missing" if cred is None else failure(cred, req, day, grace)
         if reason is None:
             return []
@@ -98,10 +99,16 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
     rules = ctx.rulebook.for_case(case)
     for role, person in slots(case):
         plan = ctx.plans.plan(rules, role)
-        if plan.credential_rules and not ctx.plans.qualified(plan, person, day):
-            meets = ctx.plans.spans.meets
+        if plan.credential_rules and not ctx.plans.known_qualified(plan, person, day):
+            mine = ctx.plans.spans.of(person)
             for rule in plan.credential_rules:
-                if not meets(person, rule, day):
+                spans = mine.get(rule.same)
+                if spans is None:
+                    spans = mine[rule.same] = ctx.plans.spans.compute(person, rule)
+                for first, last in spans:
+                    if first <= day <= last:
+                        break
+                else:
                     problems.extend(check(ctx, rule, case, role, person))
         for rule, _ in plan.kinds:
             problems.extend(_check_rule_kind(ctx, rule, case, role, person))

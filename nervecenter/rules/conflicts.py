@@ -56,7 +56,7 @@ def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tu
             for type_id in rule.req.types:
                 by_type.setdefault(type_id, {}).setdefault(facility_id, []).append(rule.req)
     creds_by_type: dict[str, list[Credential]] = {}
-    for cred in ctx.index.by_key.values():
+    for cred in ctx.index.all():
         creds_by_type.setdefault(cred.type, []).append(cred)
     out = []
     for type_id in sorted(by_type):
@@ -93,8 +93,8 @@ def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any,
                        for c in person_creds)
         holders = {c.person for t in lenient for c in creds_by_type.get(t, ())}
         return tuple(sorted(p for p in holders
-                            if meets(ctx.index.by_person[p], lenient)
-                            and not meets(ctx.index.by_person[p], strict)))
+                            if meets(ctx.index.of(p), lenient)
+                            and not meets(ctx.index.of(p), strict)))
     if attribute == "enforcement":  # whoever fails the plain requirement is warned at one, blocked at the other
         return tuple(sorted({c.person for c in creds_by_type.get(type_id, ())
                              if failure(c, base, on, grace(type_id)) is not None}))

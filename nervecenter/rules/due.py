@@ -63,10 +63,11 @@ class DueDates:
         facility_types = {t for t, ct in ctx.practice.credential_types.items()
                           if ct.scope == "facility"}
         works_at: dict[str, set[str]] = defaultdict(set)
-        for (person, type_id, scope), cred in ctx.index.by_key.items():
-            if type_id in facility_types and cred.status != "revoked" \
-                    and scope in ctx.practice.facilities:
-                works_at[person].add(scope)
+        for person, held in ctx.index.held.items():
+            for (type_id, scope), cred in held.items():
+                if type_id in facility_types and cred.status != "revoked" \
+                        and scope in ctx.practice.facilities:
+                    works_at[person].add(scope)
         for case in horizon_cases:
             for person in (case.technologist, case.reader):
                 if person:
@@ -79,10 +80,10 @@ class DueDates:
         default_stages = sorted(ctx.practice.alerts.stages)
         troubled = {p.person for _, p in problems}
         out = []
-        for person in sorted(ctx.index.by_person):
+        for person in sorted(ctx.index.held):
             limits = self._person_limits(person, works_at.get(person, ()))
             mine = []
-            for cred in ctx.index.by_person[person]:
+            for cred in ctx.index.held[person].values():
                 due, reason = self._due(cred, limits[cred.type]) if cred.type in limits else (
                     cred.expires, None)
                 days_left = (due - on).days

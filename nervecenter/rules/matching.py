@@ -7,7 +7,7 @@ facility's requirements (its state's and its own) with their scope keys resolved
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -88,27 +88,33 @@ def _when_holds(when: tuple[tuple[str, frozenset[str]], ...], case: Case) -> boo
 
 
 class CredentialIndex:
-    """The snapshot's credentials by (person, type, scope key), and who holds what."""
+    """The snapshot's credentials by person and (type, scope key), and who holds what."""
 
     def __init__(self, credentials: Iterable[Credential]):
-        self.by_key: dict[tuple[str, str, str | None], Credential] = {}
-        self.holders: dict[tuple[str, str | None], set[str]] = defaultdict(set)
-        self.by_person: dict[str, list[Credential]] = defaultdict(list)
         self.held: dict[str, dict[tuple[str, str | None], Credential]] = {}  # person -> (type, scope)
+        self.holders: dict[tuple[str, str | None], set[str]] = defaultdict(set)
         for cred in credentials:
-            key = (cred.person, cred.type, cred.scope)
-            old = self.by_key.get(key)
+            mine = self.held.get(cred.person)
+            if mine is None:
+                mine = self.held[cred.person] = {}
+            key = (cred.type, cred.scope)
+            old = mine.get(key)
             if old is not None and (old.version, old.expires) > (cred.version, cred.expires):
                 continue  # a snapshot should hold one version per credential; keep the newest
-            if old is not None:
-                self.by_person[cred.person].remove(old)
-            self.by_key[key] = cred
-            self.held.setdefault(cred.person, {})[cred.type, cred.scope] = cred
-            self.holders[cred.type, cred.scope].add(cred.person)
-            self.by_person[cred.person].append(cred)
+            mine[key] = cred
+            self.holders[key].add(cred.person)
 
     def get(self, person: str, type_id: str, scope: str | None) -> Credential | None:
-        return self.by_key.get((person, type_id, scope))
+        mine = self.held.get(person)
+        return mine.get((type_id, scope)) if mine else None
+
+    def of(self, person: str) -> list[Credential]:
+        """The person's credentials."""
+        return list(self.held.get(person, {}).values())
+
+    def all(self) -> Iterator[Credential]:
+        for mine in self.held.values():
+            yield from mine.values()
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,7 @@ class Rulebook:
     def __init__(self, practice: Practice):
         self.practice = practice
         self._rules: dict[str, tuple[Rule, ...]] = {}
-        self._split: dict[str, tuple[tuple[Rule, ...], tuple[Rule, ...]]] = {}
+        self._split: dict[str, tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[str, ...]]] = {}
         self._matched: dict[tuple, tuple[Rule, ...]] = {}
         self._count = 0
         self._same: dict[tuple, int] = {}
@@ -162,16 +168,18 @@ class Rulebook:
         split = self._split.get(case.facility)
         if split is None:
             rules = self.rules(case.facility, case.id)
-            split = self._split[case.facility] = (tuple(r for r in rules if not r.req.when),
-                                                  tuple(r for r in rules if r.req.when))
-        always, conditional = split
+            conditional = tuple(r for r in rules if r.req.when)
+            fields = tuple(sorted({name for r in conditional for name, _ in r.when}))
+            split = self._split[case.facility] = (
+                tuple(r for r in rules if not r.req.when), conditional, fields)
+        always, conditional, fields = split
         if not conditional:
             return always
-        matched = tuple(_when_holds(r.when, case) for r in conditional)
-        found = self._matched.get((case.facility, matched))
+        values = tuple(case.value(name) for name in fields)
+        found = self._matched.get((case.facility, values))
         if found is None:
-            found = self._matched[case.facility, matched] = always + tuple(
-                r for r, ok in zip(conditional, matched) if ok)
+            found = self._matched[case.facility, values] = always + tuple(
+                r for r in conditional if _when_holds(r.when, case))
         return found
 
     def scope_kind(self, type_id: str) -> str:

@@ -59,6 +59,15 @@ class Plans:
                 credential_rules, kinds, signature, self._known.setdefault(signature, {}))
         return plan
 
+    def known_qualified(self, plan: Plan, person: str, day: date) -> bool:
+        """True when the plan already knows the person meets it all on the day (no work)."""
+        spans = plan.known.get(person)
+        if spans:
+            for first, last in spans:
+                if first <= day <= last:
+                    return True
+        return False
+
     def qualified(self, plan: Plan, person: str, day: date) -> bool:
         """True when the person meets every credential requirement of the plan on the day."""
         spans = plan.known.get(person)
