@@ -67,6 +67,7 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
     app.state.on = on
     app.state.users = Users(workspace.store.engine)
     app.state.data_dir = data_dir(workspace)
+    app.state.login_throttle = auth.LoginThrottle()
     app.state.lock = threading.Lock()  # one re-import and evaluation at a time
     app.state.evaluated = None  # ((day, data version), snapshot, evaluation, index)
     app.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.state.data_dir),

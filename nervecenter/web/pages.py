@@ -59,10 +59,19 @@ def login(request: Request, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "/"):
     auth.check_csrf(request, csrf_token)
+    throttle = request.app.state.login_throttle
+    key = (request.client.host if request.client else "", username.lower())
+    wait = throttle.wait(key)
+    if wait:
+        return render(request, "login.html", status_code=429, next=auth.safe_next(next),
+                      error=f"Too many failed logins; try again in {(wait + 59) // 60} min.",
+                      user=None)
     user = request.app.state.users.authenticate(username, password)
     if user is None:
+        throttle.failed(key)
         return render(request, "login.html", status_code=401, next=auth.safe_next(next),
                       error="Wrong user name or password.", user=None)
+    throttle.succeeded(key)
     auth.login(request, user)
     home = "/" if user.is_manager else f"/people/{user.person}"
     target = auth.safe_next(next)
