@@ -182,3 +182,18 @@ def test_a_removed_user_or_a_changed_password_ends_sessions_at_once(tmp_path):
         assert server.login("dana", "a brand new phrase").get("/").status_code == 200
     finally:
         server.stop()
+
+
+def test_revision_0003_creates_the_users_table_the_model_describes(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from nervecenter.core import db, migrations
+    from nervecenter.core.db import Base
+
+    engine = db.create(database_url)
+    migrations.upgrade(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert [d for d in diff if "users" in repr(d)] == []
