@@ -75,12 +75,54 @@ class _Rows:
         self.batch.problems.append(Problem(self.name, line, f"{column}: {message}" if column else message))
 
     def add(self, kind: str, key: str, data: dict, line: int) -> None:
+        if not self.fits(kind, data, line):
+            return
         first = self.seen.get((kind, key))
         if first is not None:
             self.problem(line, None, f"duplicate {kind} {key} (first on row {first}); keep one")
             return
         self.seen[(kind, key)] = line
         self.batch.records.append(Record(kind, key, data, self.name, line))
+
+
+    def fits(self, kind: str, data: dict, line: int) -> bool:
+        """Whether every text value fits its database column and holds no NUL character
+        (PostgreSQL refuses both; SQLite would store them, so both are checked here)."""
+        ok = True
+        values = dict(data)
+        for part, value in (data.get("verified") or {}).items():
+            values[f"verified_{part}"] = value
+        for column, limit in _column_limits()[kind].items():
+            value = values.get(column)
+            if not isinstance(value, str):
+                continue
+            shown = column.replace("verified_", "verified.") if kind == "credential" else column
+            if "\x00" in value:
+                self.problem(line, shown, "contains a NUL character; remove it")
+                ok = False
+            elif limit and len(value) > limit:
+                self.problem(line, shown, f"is {len(value)} characters long; at most {limit} fit")
+                ok = False
+        return ok
+
+
+def _column_limits() -> dict[str, dict[str, int | None]]:
+    """kind -> column -> its length limit (None: unlimited text), from the tables."""
+    global _LIMITS
+    if _LIMITS is None:
+        from sqlalchemy import String
+
+        from nervecenter.core import tables
+
+        _LIMITS = {kind: {c.name: c.type.length for c in table.__table__.columns
+                          if isinstance(c.type, String)}
+                   for kind, table in (("person", tables.PersonRow),
+                                       ("credential", tables.CredentialRow),
+                                       ("ce", tables.CEEntryRow), ("case", tables.CaseRow))}
+    return _LIMITS
+
+
+_LIMITS: dict | None = None
 
 
 # ---------------------------------------------------------------- values
