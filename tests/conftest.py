@@ -110,3 +110,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_configure(config):
+    # tests/hardening_kit.py reads this at import: more generated inputs and kills with --slow
+    if config.getoption("--slow", default=False):
+        os.environ["NERVECENTER_TEST_SLOW"] = "1"
