@@ -431,7 +431,7 @@ def test_xlsx_formulas_serials_and_date_cells(tmp_path):
     _xlsx_with_cached_formula(config / "roster.xlsx")
     db = fresh_database(config)
     before = db_digest(db)
-    code, out, err = run_cli("import", "--config", ".", "roster.xlsx", cwd=config)
+    code, _out, err = run_cli("import", "--config", ".", "roster.xlsx", cwd=config)
     # the formula nobody calculated has no value: row 4 is refused, nothing is written
     assert code == 1
     assert err.splitlines() == [("roster.xlsx:4: expires: is empty; give the expiry date (or the "
