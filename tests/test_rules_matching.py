@@ -50,3 +50,11 @@ def test_span_of_a_plain_credential_runs_from_issue_to_expiry():
     assert valid_span(cred, Requirement(source="facility:x", credential="bls",
                                         valid_days_after_case=10)) == (
         date(2025, 11, 20), date(2027, 11, 30) - timedelta(days=10))
+
+
+def test_an_expiry_at_the_end_of_the_calendar_does_not_overflow():
+    cred = Credential(person="p", type="cnim", expires=date.max, issued=date(2025, 1, 1))
+    req = Requirement(source="facility:x", credential="cnim", accept_grace=True,
+                      valid_days_after_case=30)
+    assert failure(cred, req, date(2026, 12, 3), 31) is None
+    assert valid_span(cred, req, 31) == (date(2025, 1, 1), date.max - timedelta(days=30))

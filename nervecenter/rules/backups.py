@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from nervecenter.core.model import Case
-from nervecenter.rules.clearance import Context, case_rules
+from nervecenter.rules.clearance import Context
 from nervecenter.rules.plans import Plan
 from nervecenter.rules.results import Problem
 from nervecenter.rules.schedule import case_day
@@ -34,7 +34,7 @@ class Backups:
 
     def find(self, case: Case, problems: tuple[Problem, ...]) -> tuple[str, ...]:
         """Up to MAX_BACKUPS people for each role that has a problem (technologists first)."""
-        rules = case_rules(self.ctx, case)
+        rules = self.ctx.rulebook.for_case(case)
         found: list[str] = []
         for role in self.roles_needed(case, problems):
             found.extend(self._for_role(case, self.ctx.plans.plan(rules, role)))

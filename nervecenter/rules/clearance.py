@@ -36,11 +36,6 @@ def slots(case: Case) -> list[tuple[str, str]]:
     return out
 
 
-def case_rules(ctx: Context, case: Case) -> tuple[Rule, ...]:
-    """The requirements that apply to a case: its state's and its facility's, `when` matched."""
-    return ctx.rulebook.for_case(case)
-
-
 def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[Problem]:
     """The problems of one person (in one role) with one requirement of one case."""
     req = rule.req

@@ -16,6 +16,14 @@ from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Case, Credential, Facility, Practice, Requirement
 
 
+def _plus(day: date, days: int) -> date:
+    """`day` + `days`, held within the calendar (an expiry written as 9999-12-31 stays valid)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def failure(cred: Credential, req: Requirement, day: date, grace_days: int = 0) -> str | None:
     """The reason `cred` does not satisfy `req` for a case on `day`, or None when it does.
 
@@ -26,10 +34,10 @@ def failure(cred: Credential, req: Requirement, day: date, grace_days: int = 0) 
         return "revoked"
     if cred.issued is not None and cred.issued > day:
         return "not_yet_valid"
-    last = cred.expires + timedelta(days=grace_days) if req.accept_grace and grace_days else cred.expires
+    last = _plus(cred.expires, grace_days) if req.accept_grace and grace_days else cred.expires
     if day > last:
         return "expired"
-    if req.valid_days_after_case and day + timedelta(days=req.valid_days_after_case) > last:
+    if req.valid_days_after_case and _plus(day, req.valid_days_after_case) > last:
         return "expires_too_soon"
     if req.max_age_months is not None and (
             cred.issued is None or day > add_months(cred.issued, req.max_age_months)):
@@ -57,21 +65,15 @@ def valid_span(cred: Credential, req: Requirement, grace_days: int = 0) -> tuple
     if req.verified and (cred.verified is None
                          or (cred.issued is not None and cred.verified.on < cred.issued)):
         return None
-    last = cred.expires + timedelta(days=grace_days) if req.accept_grace and grace_days else cred.expires
+    last = _plus(cred.expires, grace_days) if req.accept_grace and grace_days else cred.expires
     if req.valid_days_after_case:
-        last -= timedelta(days=req.valid_days_after_case)
+        last = _plus(last, -req.valid_days_after_case)
     if req.max_age_months is not None:
         if cred.issued is None:
             return None
         last = min(last, add_months(cred.issued, req.max_age_months))
     first = cred.issued or date.min
     return (first, last) if first <= last else None
-
-
-def when_matches(req: Requirement, case: Case) -> bool:
-    """True when every `when` condition holds: the case's field is one of the listed values
-    (compared without regard to case, so `Spine` matches `spine`)."""
-    return _when_holds(_compile_when(req), case)
 
 
 def _compile_when(req: Requirement) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -103,10 +105,6 @@ class CredentialIndex:
                 continue  # a snapshot should hold one version per credential; keep the newest
             mine[key] = cred
             self.holders[key].add(cred.person)
-
-    def get(self, person: str, type_id: str, scope: str | None) -> Credential | None:
-        mine = self.held.get(person)
-        return mine.get((type_id, scope)) if mine else None
 
     def of(self, person: str) -> list[Credential]:
         """The person's credentials."""
@@ -208,7 +206,7 @@ class Rulebook:
 
 
 class Spans:
-    """Whether a person meets a credential requirement on a day, from cached valid spans.
+    """The days on which a person meets a credential requirement, cached.
 
     Cached per person, then per Rule.same: requirements written alike at many facilities (a plain
     `credential: bls`) share one entry.
@@ -245,9 +243,3 @@ class Spans:
         if spans is None:
             spans = mine[rule.same] = self.compute(person, rule)
         return spans
-
-    def meets(self, person: str, rule: Rule, day: date) -> bool:
-        for first, last in self.spans(person, rule):
-            if first <= day <= last:
-                return True
-        return False
