@@ -32,7 +32,7 @@ def requirements(draw):
                        accept_grace=draw(st.booleans()), verified=draw(st.booleans()))
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(credentials(), requirements(), days, st.sampled_from([0, 31]))
 def test_span_and_failure_agree(cred, req, day, grace):
     span = valid_span(cred, req, grace)
