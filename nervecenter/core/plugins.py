@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import importlib
 import importlib.metadata
+import os
 import re
 import threading
 import traceback
@@ -36,6 +37,13 @@ DEFAULT_PLUGINS = [
 ]
 
 ENTRY_POINT_GROUP = "nervecenter"
+# Plugin names (comma- or space-separated) that are not loaded at all, built-in or installed:
+# a broken or unwanted plugin is switched off without uninstalling it.
+DISABLE_ENV = "NERVECENTER_DISABLE_PLUGINS"
+
+
+def disabled_plugins() -> set[str]:
+    return {n for n in os.environ.get(DISABLE_ENV, "").replace(",", " ").split() if n}
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,7 @@ def _load() -> _Loaded:
             return
         plugins[info.name] = info
 
+    off = disabled_plugins()
     for dotted in DEFAULT_PLUGINS:
         try:
             module = importlib.import_module(dotted)
@@ -129,9 +138,13 @@ def _load() -> _Loaded:
             failures.append(f"{_where(e)}built-in plugin {dotted} failed to load: {_reason(e)}")
             continue
         name = getattr(module, "PLUGIN_NAME", dotted.rsplit(".", 1)[-1])
+        if name in off:
+            continue
         add(module, PluginInfo(name, __version__, dotted), f"built-in plugin {dotted}")
 
     for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if ep.name in off:  # not even imported: its code does not run
+            continue
         dist = ep.dist.name if ep.dist else None
         version = ep.dist.version if ep.dist else "?"
         who = f"plugin {ep.name!r} (package {dist or '?'} {version})"
