@@ -178,6 +178,10 @@ def test_a_manager_silences_a_credentials_alerts(server, dana):
     assert (s.credential, s.until.isoformat(), s.reason, s.by) == \
         ("t-mallory:cnim", "2027-01-15", "renewal in the mail", "web:dana")
     assert "t-mallory:cnim" in section(dana.get("/alerts").text, "Silences")
+    [entry] = server.workspace.store.audit_log(entity="silence")
+    assert (entry["actor"], entry["key"], entry["action"], entry["after"]) == \
+        ("web:dana", "t-mallory:cnim", "add",
+         {"credential": "t-mallory:cnim", "until": "2027-01-15", "reason": "renewal in the mail"})
 
 
 def test_calendar_feed_of_the_practice(server, dana):

@@ -296,6 +296,14 @@ class Store:
             out.append({"path": p, "sha256": sha256_of(full)})
         return out
 
+    def audit(self, actor: str, entity: str, key: str, action: str, before=None,
+              after=None) -> None:
+        """Append one entry for a change made elsewhere (e.g. a silence set in the web)."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(A), [{"at": utc_now(), "actor": actor, "entity": entity,
+                                      "key": key, "action": action, "before": before,
+                                      "after": after}])
+
     def _audit(self, rows: list, actor: str, entity: str, key: str, action: str, before, after):
         rows.append({"at": utc_now(), "actor": actor, "entity": entity, "key": key,
                      "action": action, "before": before, "after": after})

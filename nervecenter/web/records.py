@@ -179,3 +179,6 @@ def silence(ws, user: User, credential_id: str, until: date, reason: str) -> Non
 
     Ledger(ws.store.engine).add_silence(Silence(until, credential=credential_id, reason=reason,
                                                 by=actor(user)))
+    ws.store.audit(actor(user), "silence", credential_id, "add",
+                   after={"credential": credential_id, "until": until.isoformat(),
+                          "reason": reason})
