@@ -92,14 +92,15 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
     problems: list[Problem] = []
     day = case_day(case)
     rules = ctx.rulebook.for_case(case)
+    plans, spans_of, compute = ctx.plans, ctx.plans.spans.of, ctx.plans.spans.compute
     for role, person in slots(case):
-        plan = ctx.plans.plan(rules, role)
-        if plan.credential_rules and not ctx.plans.known_qualified(plan, person, day):
-            mine = ctx.plans.spans.of(person)
+        plan = plans.plan(rules, role)
+        if plan.credential_rules and not plans.known_qualified(plan, person, day):
+            mine = spans_of(person)
             for rule in plan.credential_rules:
                 spans = mine.get(rule.same)
                 if spans is None:
-                    spans = mine[rule.same] = ctx.plans.spans.compute(person, rule)
+                    spans = mine[rule.same] = compute(person, rule)
                 for first, last in spans:
                     if first <= day <= last:
                         break

@@ -79,16 +79,19 @@ class DueDates:
         stages = {t: sorted(ctx.practice.stages_for(t)) for t in ctx.practice.credential_types}
         default_stages = sorted(ctx.practice.alerts.stages)
         troubled = {p.person for _, p in problems}
+        today = on.toordinal()
         out = []
         for person in sorted(ctx.index.held):
             limits = self._person_limits(person, works_at.get(person, ()))
             mine = []
             for cred in ctx.index.held[person].values():
-                due, reason = self._due(cred, limits[cred.type]) if cred.type in limits else (
-                    cred.expires, None)
-                days_left = (due - on).days
-                stage = 0 if days_left <= 0 else None
-                if stage is None:
+                found = limits.get(cred.type)
+                due, reason = self._due(cred, found) if found else (cred.expires, None)
+                days_left = due.toordinal() - today
+                if days_left <= 0:
+                    stage = 0
+                else:
+                    stage = None
                     for s in stages.get(cred.type, default_stages):
                         if days_left <= s:
                             stage = s
