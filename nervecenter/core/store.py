@@ -150,6 +150,27 @@ def _fast_credential(row) -> Credential:
     return obj
 
 
+def _masked_notify(data):
+    """A person's values with each `notify` URL in its privacy form (secrets as ****)."""
+    if not isinstance(data, dict) or not data.get("notify"):
+        return data
+    from nervecenter.core import plugins
+    from nervecenter.core.channels import Channels, scheme_of
+
+    try:
+        privacy = Channels(plugins.registry().channels.values()).privacy
+    except Exception:  # noqa: BLE001 - a broken plugin must not put a secret in the log
+        def privacy(url):
+            return f"{scheme_of(url) or '?'}://****"
+    shown = []
+    for n in data["notify"]:
+        if isinstance(n, dict):
+            shown.append({**n, "url": privacy(str(n.get("url")))})
+        else:
+            shown.append(privacy(str(n)))
+    return {**data, "notify": shown}
+
+
 def _person(m) -> Person:
     return Person(id=m["id"], name=m["name"], role=m["role"], home_state=m["home_state"],
                   email=m["email"], phone=m["phone"],
@@ -305,6 +326,8 @@ class Store:
                                       "after": after}])
 
     def _audit(self, rows: list, actor: str, entity: str, key: str, action: str, before, after):
+        if entity == "person":  # the log is for display: channel URLs in their privacy form
+            before, after = _masked_notify(before), _masked_notify(after)
         rows.append({"at": utc_now(), "actor": actor, "entity": entity, "key": key,
                      "action": action, "before": before, "after": after})
 
