@@ -89,22 +89,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
+# Runs a command and writes [wall s, CPU s, peak RSS MB] of it to a file. A child's peak RSS
+# counts what it inherited at fork (Linux keeps the high-water mark across exec), so the command
+# is started from this small launcher, not from the benchmark's large process.
+LAUNCHER = """import json, resource, subprocess, sys, time
+t = time.perf_counter()
+code = subprocess.run(sys.argv[2:]).returncode
+wall = time.perf_counter() - t
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as fh:
+    json.dump([wall, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024], fh)
+sys.exit(code)
+"""
+
+
 def run_command(argv: list[str], env: dict) -> tuple[float, float, float, bytes]:
-    """(wall seconds, CPU seconds, peak RSS MB, stdout) of one subprocess, from wait4."""
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, env=env)
-        out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        proc.stdout.close()
+    """(wall seconds, CPU seconds, peak RSS MB, stdout) of one command."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as figures:
+        proc = subprocess.run([sys.executable, "-c", LAUNCHER, figures.name, *argv],
+                              stdout=subprocess.PIPE, stderr=err, env=env, check=False)
         if proc.returncode != 0:
             err.seek(0)
             lines = err.read().decode(errors="replace").strip().splitlines()
             raise RuntimeError(f"{' '.join(argv[:2])} exited {proc.returncode}: "
                                f"{lines[-1] if lines else ''}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+        wall, cpu, rss = json.load(figures)
+    return wall, cpu, rss, proc.stdout
 
 
 def hyperfine(argv: list[str], env: dict, runs: int) -> tuple[float, float, float, bytes]:
