@@ -8,8 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import servers
 
 from nervecenter.cli import main
+
+http_server = servers.http_server  # pytest fixture
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 
@@ -148,3 +151,17 @@ def test_silence_errors_are_one_line(practice, nc):
     assert code == 1 and "is before today (2026-12-01)" in err
     code, _, err = nc("alerts", "silence", "--config", str(practice), "--until", "2026-12-10")
     assert code == 2 and "--person, --type and/or --credential" in err
+
+
+def test_run_without_once_stays_until_its_retries_are_done(tmp_path, nc, http_server):
+    from test_daemon import write_practice
+
+    write_practice(tmp_path, http_server)
+    text = (tmp_path / "practice.yaml").read_text()
+    (tmp_path / "practice.yaml").write_text(text + "alerts: {retry_backoff_seconds: 1}\n")
+    http_server.script("/p1", [500, 500])  # two failures: retried after 1 s, then 2 s
+    code, out, err = nc("run", "--config", str(tmp_path))
+    assert code == 0, err
+    assert "2 to retry" in out  # p1's stage alert and renewal deadline: one message, two rows
+    assert out.strip().splitlines()[-1] == "retry: 2 sent, 0 to retry, 0 failed"
+    assert [len(http_server.to(f"/p{i}")) for i in range(3)] == [1, 3, 1]
