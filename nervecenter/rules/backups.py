@@ -42,14 +42,24 @@ class Backups:
 
     def _for_role(self, case: Case, plan: Plan) -> list[str]:
         ctx = self.ctx
-        qualified = ctx.plans.qualified
+        known, qualified, busy = plan.known, ctx.plans.qualified, ctx.schedule.busy
         taken = (case.technologist, case.reader)
         day = case_day(case)
         out: list[str] = []
         for person in self._ordered(day, self._pool(plan)):
-            if person in taken or not qualified(plan, person, day):
+            if person in taken:
                 continue
-            if ctx.schedule.busy(person, case):
+            spans = known.get(person)
+            if spans is None:  # first look at this person under this plan
+                if not qualified(plan, person, day):
+                    continue
+            else:
+                for first, last in spans:
+                    if first <= day <= last:
+                        break
+                else:
+                    continue
+            if busy(person, case):
                 continue
             if all(kind is not None and not kind.check(r.req, case, person, ctx.schedule)
                    for r, kind in plan.kinds):
