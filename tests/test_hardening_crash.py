@@ -1,0 +1,108 @@
+"""The daemon SIGKILLed at seeded random moments while it delivers to a real SMTP server and a slow,
+sometimes failing webhook, restarted each time: at the end every planned alert reached every
+channel (none lost) and no alert arrived twice more often than there were kills.
+
+The single-kill case, two daemons on one database (SQLite and PostgreSQL) and the standby
+take-over are in test_daemon.py; this suite repeats the kill (5 times by default, 30 with --slow).
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import sqlite3
+import time
+from collections import Counter
+
+import pytest
+import servers
+from hardening_kit import examples
+from test_daemon import PEOPLE, start, statuses, wait_for, write_practice
+
+smtp_server, http_server = servers.smtp_server, servers.http_server
+KILLS = examples(5, 30)
+FIGURES: dict[str, int] = {}
+
+
+def _titles(db) -> dict[str, set[str]]:
+    """Planned (recipient -> alert titles) from the ledger."""
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute("SELECT d.recipient, d.url, a.title FROM deliveries d "
+                           "JOIN alerts a ON a.key = d.alert_key").fetchall()
+    finally:
+        con.close()
+    out: dict[tuple[str, str], set[str]] = {}
+    for recipient, url, title in rows:
+        out.setdefault((recipient, url.split("://")[0]), set()).add(title)
+    return out
+
+
+def test_daemon_killed_at_random_moments_loses_nothing(tmp_path, http_server, smtp_server):
+    write_practice(tmp_path, http_server)
+    p = tmp_path / "practice.yaml"
+    mail = smtp_server.url("dana@example.org")
+    p.write_text(p.read_text()
+                 .replace(f'notify: ["{http_server.url("/dana")}"]',
+                          f'notify: ["{http_server.url("/dana")}", "{mail}"]')
+                 .replace("managers:", "alerts: {retry_backoff_seconds: 1}\nmanagers:"))
+    http_server.delay = 0.15  # a slow webhook: kills land while messages are in flight
+    http_server.script("/p1", [500, 500, 503])  # and a failing one, retried
+    db = tmp_path / ".nervecenter" / "state.db"
+    log = tmp_path / "daemon.log"
+    rng = random.Random(8)
+    survived = 0
+    for _ in range(KILLS):
+        proc = start(tmp_path, log, "--workers", "1")
+        try:
+            time.sleep(rng.uniform(0.3, 3.0))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            survived += 1
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    final = start(tmp_path, log, "--workers", "1")
+    try:
+        wait_for(lambda: (rows := statuses(db)) and all(s == "sent" for _, s, _ in rows),
+                 timeout=120, what="every delivery sent")
+        final.send_signal(signal.SIGTERM)
+        assert final.wait(15) == 0
+    finally:
+        if final.poll() is None:
+            final.kill()
+    planned = _titles(db)
+    assert len(planned) == PEOPLE + 2  # each person's webhook, the manager's webhook and mail
+    # channel -> titles received, and messages that repeated a title already received there
+    received: dict[tuple[str, str], Counter] = {}
+    repeated = 0
+    refused = {"/p1": 3}  # the scripted 500, 500, 503: failed attempts, not deliveries
+    texts = []
+    for r in http_server.requests:
+        if refused.get(r.path):
+            refused[r.path] -= 1
+            continue
+        texts.append(((r.path.strip("/"), "json"),
+                      f"{r.body.get('title', '')}\n{r.body.get('message', '')}"))
+    for m in smtp_server.messages:
+        body = m.get_body(("plain",))
+        texts.append((("dana", "mailto"), f"{m['subject']}\n{body.get_content() if body else ''}"))
+    for channel, text in texts:
+        c = received.setdefault(channel, Counter())
+        titles = [t for t in planned.get(channel, ()) if t in text]
+        repeated += any(c[t] for t in titles)
+        c.update(titles)
+    lost = [(k, t) for k, titles in planned.items() for t in titles
+            if received.get(k, Counter())[t] == 0]
+    duplicates = repeated  # messages, as a kill can interrupt at most one (--workers 1)
+    FIGURES.update(kills=survived, alerts=sum(len(t) for t in planned.values()), lost=len(lost),
+                   duplicates=duplicates)
+    print(f"\ncrash figures: {FIGURES}")
+    assert lost == []
+    assert duplicates <= survived
+    assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.skipif(KILLS < 30, reason="the long run is part of --slow")
+def test_the_long_run_was_long():
+    assert KILLS == 30
