@@ -96,18 +96,21 @@ class Daemon:
 
     # ------------------------------------------------------------------ work
 
-    def reload_if_changed(self) -> None:
+    def reload_if_changed(self) -> bool:
+        """Reload a changed configuration; True when a new one is in force."""
         current = fingerprint(self.config_dir)
         if current == self.fingerprint:
-            return
+            return False
         self.fingerprint = current
         try:
             ws = self._open(self.config_dir, self.database_url)
         except NerveCenterError as e:
             log.error("configuration changed but is invalid; keeping the previous one:\n%s", e)
-            return
+            return False
+        self.ws.store.engine.dispose()
         self.ws = ws
         log.info("configuration reloaded from %s", self.config_dir)
+        return True
 
     def run_once(self, digest: bool | None = None) -> None:
         try:
@@ -153,8 +156,11 @@ class Daemon:
                 log.error("lost the database lock (connection gone); stopping so a standby "
                           "can take over")
                 return 1
-            self.reload_if_changed()
             now = utcnow()
+            if self.reload_if_changed():  # the schedule or time zone may have changed
+                sched = self.ws.practice.schedule
+                next_eval = cron.next_tick(sched.evaluate, self.tz(), now)
+                next_digest = cron.next_tick(sched.digest, self.tz(), now)
             if now >= next_eval or now >= next_digest:
                 self.run_once(digest=True if now >= next_digest else None)
                 now = utcnow()
