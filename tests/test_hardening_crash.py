@@ -106,3 +106,49 @@ def test_daemon_killed_at_random_moments_loses_nothing(tmp_path, http_server, sm
 @pytest.mark.skipif(KILLS < 30, reason="the long run is part of --slow")
 def test_the_long_run_was_long():
     assert KILLS == 30
+
+
+def _counts(db) -> tuple[int, ...]:
+    con = sqlite3.connect(db, timeout=30)
+    try:
+        return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                     for t in ("people", "credentials", "audit_log", "import_files"))
+    finally:
+        con.close()
+
+
+def test_import_killed_mid_file_leaves_the_database_as_before_or_as_after(tmp_path):
+    """SIGKILL at seeded moments during `import` of a large roster: each time the database
+    holds nothing of it or all of it (counts of people, credentials, audit entries, files)."""
+    import shutil
+
+    from hardening_kit import copy_example, fresh_database, run_process
+    from test_hardening_input import _big_roster, _without_sources
+
+    template = _without_sources(copy_example(tmp_path / "template"))
+    rows = _big_roster(template / "big.csv", 1_500_000, bad_at_end=False)
+    fresh_database(template)
+    full = tmp_path / "full"
+    shutil.copytree(template, full)
+    started = time.monotonic()
+    assert run_process("import", "--config", ".", "big.csv", cwd=full).returncode == 0
+    duration = time.monotonic() - started
+    before, after = _counts(template / ".nervecenter" / "state.db"), \
+        _counts(full / ".nervecenter" / "state.db")
+    assert before[:2] == (0, 0) and after[1] == rows
+    rng = random.Random(11)
+    outcomes = Counter()
+    for i in range(examples(4, 20)):
+        work = tmp_path / f"kill{i}"
+        shutil.copytree(template, work)
+        proc = __import__("subprocess").Popen(
+            [str(__import__("hardening_kit").NERVECENTER), "import", "--config", ".", "big.csv"],
+            cwd=work)
+        time.sleep(rng.uniform(0.1, duration))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        got = _counts(work / ".nervecenter" / "state.db")
+        assert got in (before, after), got
+        outcomes["before" if got == before else "after"] += 1
+    FIGURES["import_kills"] = sum(outcomes.values())
+    print(f"\nimport kills: {dict(outcomes)}")
