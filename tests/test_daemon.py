@@ -259,3 +259,21 @@ def test_postgresql_standby_takes_over_when_the_active_daemon_dies(postgres_url,
     # Nothing was sent twice: the takeover found every alert already in the ledger.
     for path in ["/dana", *(f"/p{i}" for i in range(PEOPLE))]:
         assert len(http_server.to(path)) == 1, path
+
+
+def test_the_daemon_retries_between_runs(practice_dir, http_server, tmp_path):
+    text = (practice_dir / "practice.yaml").read_text()
+    (practice_dir / "practice.yaml").write_text(text + "alerts: {retry_backoff_seconds: 1}\n")
+    http_server.script("/p3", [500])
+    log = tmp_path / "daemon.log"
+    daemon = start(practice_dir, log)
+    try:
+        wait_for(lambda: "retry: 2 sent, 0 to retry, 0 failed" in log.read_text(),
+                 what="the retry between runs")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(15) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert len(http_server.to("/p3")) == 2
+    assert log.read_text().count("run as of") == 1  # the retry needed no new evaluation
