@@ -98,7 +98,17 @@ def test_run_delivers_to_the_file_channel_once_and_a_week_later_only_the_crossed
     assert any("BLS Provider" in x["body"] for x in lines(practice, "marcus"))
 
 
-def test_dry_run_and_plan_write_nothing(practice, nc):
+def test_dry_run_writes_nothing_and_plan_shows_what_a_run_would_send(practice, nc):
+    from nervecenter.core.workspace import open_workspace
+
+    # A fresh practice: the dry run imports nothing, so it plans nothing and says why.
+    code, out, err = nc("run", "--once", "--dry-run", "--config", str(practice), "--on",
+                        "2026-12-01", "--format", "json")
+    assert code == 0 and json.loads(out)["alerts"] == []
+    assert "source changes not imported yet (a run imports them first)" in err
+    assert "nothing written or sent" in err
+    assert open_workspace(practice).store.data_version() == 0  # no import, no audit entry
+    # `alerts plan` re-imports the sources (as `status` does) and writes no alert.
     code, out, err = nc("alerts", "plan", "--config", str(practice), "--on", "2026-12-01",
                         "--format", "json")
     assert code == 0, err
@@ -106,9 +116,10 @@ def test_dry_run_and_plan_write_nothing(practice, nc):
     assert planned["as_of"] == "2026-12-01"
     assert set(planned["alerts"][0]) >= {"key", "kind", "person", "credential", "stage",
                                          "recipients"}
-    code, out, _ = nc("run", "--once", "--dry-run", "--config", str(practice), "--on",
-                      "2026-12-01", "--format", "json")
+    code, out, err = nc("run", "--once", "--dry-run", "--config", str(practice), "--on",
+                        "2026-12-01", "--format", "json")
     assert code == 0 and json.loads(out)["alerts"] == planned["alerts"]
+    assert "not imported yet" not in err
     assert not (practice / ".nervecenter" / "outbox").exists()
     code, out, _ = nc("alerts", "log", "--config", str(practice), "--format", "json")
     assert json.loads(out) == {"alerts": []}

@@ -61,7 +61,8 @@ def _print_plan(as_of, alerts, fmt: str) -> None:
 @on_option
 @click.option("--once", is_flag=True,
               help="One pass: deliver what is due now and exit; retries wait for the next run.")
-@click.option("--dry-run", is_flag=True, help="Plan and print; send and write nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Plan and print from the database as it is; write and send nothing.")
 @format_option
 def run(config_dir, on, once, dry_run, fmt):
     """Import sources, evaluate, plan and deliver alerts, retry failed deliveries.
@@ -78,7 +79,7 @@ def run(config_dir, on, once, dry_run, fmt):
     if dry_run:
         result = runner.run(ws, on=on, dry_run=True)
         _print_plan(result.as_of, result.alerts, fmt)
-        click.echo(f"{result.line()}; no alert written, nothing sent", err=fmt != "table")
+        click.echo(f"{result.line()}; nothing written or sent", err=fmt != "table")
         return
     lock = dblock.acquire_now(ws.store.engine, "run")
     try:

@@ -29,6 +29,7 @@ class RunResult:
     enqueued: tuple[int, int] = (0, 0)  # (alerts, deliveries) written
     outcome: Outcome = field(default_factory=Outcome)
     seconds: float = 0.0
+    pending_sources: int = 0  # dry run: source rows changed since their last import
 
     def counts(self) -> dict[str, int]:
         return {"planned": len(self.alerts), "deliveries": self.enqueued[1],
@@ -38,10 +39,12 @@ class RunResult:
     def line(self) -> str:
         c = self.counts()
         what = "dry run" if self.dry_run else "run"
+        note = (f"; {self.pending_sources} source changes not imported yet (a run imports them "
+                "first)" if self.pending_sources else "")
         return (f"{what} as of {self.as_of.isoformat()}: {c['planned']} alerts planned, "
                 f"{c['deliveries']} deliveries queued, {c['sent']} sent in {c['messages']} "
                 f"messages, {c['retrying']} to retry, {c['failed']} failed"
-                + (", digest" if self.digest else "") + f" ({self.seconds:.1f} s)")
+                + (", digest" if self.digest else "") + f" ({self.seconds:.1f} s)" + note)
 
 
 def digest_due(practice, day: date, now: datetime) -> bool:
@@ -53,6 +56,17 @@ def digest_due(practice, day: date, now: datetime) -> bool:
     if tick.date() != day:
         return False
     return tick <= now if now.astimezone(tz).date() == day else True
+
+
+def pending_source_changes(ws) -> int:
+    """How many rows of the practice's `sources:` changed since they were imported (nothing is
+    written)."""
+    from nervecenter.core.importer import import_files
+
+    if not ws.practice.sources:
+        return 0
+    return import_files(ws.store, ws.practice, ws.practice.sources, dry_run=True,
+                        skip_unchanged_files=True, base=ws.practice.config_dir).total
 
 
 def evaluate(ws, day: date, sync: bool = True):
@@ -81,13 +95,16 @@ def plan(ws, day: date, *, now: datetime | None = None, digest: bool | None = No
 def run(ws, *, on: date | None = None, now: datetime | None = None, dry_run: bool = False,
         digest: bool | None = None, channels=None, workers: int = WORKERS,
         should_stop=None) -> RunResult:
-    """One run. `dry_run` plans and writes no alert, sends nothing (sources are re-imported,
-    as for `status`). `now` fixes the clock for the outbox (tests)."""
+    """One run. `dry_run` writes nothing at all (no re-import, no alert) and sends nothing;
+    `result.pending_sources` then counts the source changes a real run would import first.
+    `now` fixes the clock for the outbox (tests)."""
     started = time.monotonic()
     day = ws.today(on)
     fixed_now = now
-    snapshot, alerts, digest = plan(ws, day, now=now, digest=digest)
+    snapshot, alerts, digest = plan(ws, day, now=now, digest=digest, sync=not dry_run)
     result = RunResult(day, alerts, digest, dry_run)
+    if dry_run:
+        result.pending_sources = pending_source_changes(ws)
     if not dry_run:
         channels = channels or channels_mod.load(ws.practice.config_dir)
         ledger = Ledger(ws.store.engine)
