@@ -85,7 +85,7 @@ class DeliveryRow(Base):
     recipient: Mapped[str] = mapped_column(String(100), index=True)
     url: Mapped[str] = mapped_column(Text)  # as configured: to send only, never to show
     channel: Mapped[str] = mapped_column(Text)  # privacy form, for display
-    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | sent | failed | dropped
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

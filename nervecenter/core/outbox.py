@@ -112,6 +112,7 @@ def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_
             starting = [todo.pop(0) for _ in range(min(len(todo), workers - len(running)))]
             if starting:
                 _mark_in_flight(ledger, starting, clock())
+                starting = [g for g in starting if g.ids]
             for g in starting:
                 msg = messages.group(g.msgs, name(g.recipient))
                 running[pool.submit(channels.send, g.url, msg.title, msg.text, msg.html)] = g
@@ -144,12 +145,48 @@ def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_
 
 
 def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime) -> None:
+    """Mark the groups' rows in flight, in the transaction that drops superseded rows (which
+    then leave their groups), so a renewal committed before it is never followed by an alert
+    for the old version."""
     ids = [i for g in groups for i in g.ids]
     with ledger.engine.begin() as conn:
-        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(ids))
-                     .values(sending_since=now, attempts=deliveries_t.c.attempts + 1))
+        dropped = _drop_superseded(conn, ids)
+        keep = [i for i in ids if i not in dropped]
+        if keep:
+            conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(keep))
+                         .values(sending_since=now, attempts=deliveries_t.c.attempts + 1))
     for g in groups:
+        if dropped:
+            rows = [n for n, i in enumerate(g.ids) if i not in dropped]
+            g.ids, g.msgs = [g.ids[n] for n in rows], [g.msgs[n] for n in rows]
+            g.kinds, g.titles = [g.kinds[n] for n in rows], [g.titles[n] for n in rows]
         g.attempts += 1
+
+
+def _drop_superseded(conn, ids: list[int]) -> set[int]:
+    """Of these deliveries, those about a credential version that a renewal (a newer version
+    with another expiry) replaced: marked `dropped`, never sent (SPEC 7: the old version's
+    pending alerts are dropped)."""
+    from sqlalchemy import and_
+
+    from nervecenter.core.tables import CredentialRow
+
+    old, new = CredentialRow.__table__.alias("old"), CredentialRow.__table__.alias("new")
+    found = set(conn.execute(
+        select(deliveries_t.c.id).distinct()
+        .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
+        .join(old, and_(old.c.credential_id == alerts_t.c.credential,
+                        old.c.version == alerts_t.c.version))
+        .join(new, and_(new.c.credential_id == old.c.credential_id,
+                        new.c.version > old.c.version, new.c.expires != old.c.expires))
+        .where(deliveries_t.c.id.in_(ids))).scalars())
+    if found:
+        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(found))
+                     .values(status="dropped", sending_since=None,
+                             last_error="dropped: the credential was renewed before it was sent"))
+        log.info("dropped %d deliveries about credential versions a renewal replaced",
+                 len(found))
+    return found
 
 
 def _record(ledger: Ledger, results: list[tuple[_Group, str | None]], policy: AlertPolicy,
