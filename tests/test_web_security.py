@@ -317,3 +317,19 @@ def test_a_person_sees_on_their_case_only_their_own_requirements_results(server)
     assert "Robin Adams&#39;s Louisiana state licence expires on 2026-12-20" in html
     assert "Mallory&#39;s BLS" not in html and "not checked: another person&#39;s" in html
     assert "Backups" not in html
+
+
+def test_an_unexpected_error_is_a_plain_500_without_a_traceback(server, monkeypatch, caplog):
+    from nervecenter.web import records
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals /etc/nervecenter")
+
+    monkeypatch.setattr(records, "alert_log", broken)
+    dana = server.login("dana")
+    for path in ["/alerts", "/api/alerts"]:
+        r = dana.get(path)
+        assert r.status_code == 500
+        assert "log has the details" in r.text
+        assert "Traceback" not in r.text and "secret internals" not in r.text
+    assert "secret internals" in caplog.text  # but it is in the log

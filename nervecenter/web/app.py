@@ -99,7 +99,12 @@ SECURITY_HEADERS = {
 
 
 async def _security_headers(request: Request, call_next):
-    response = await call_next(request)
+    try:
+        response = await call_next(request)
+    except Exception as exc:  # a bug: logged in full, shown as one line, the server keeps going
+        logging.getLogger("nervecenter.web").error(
+            "%s %s failed", request.method, request.url.path, exc_info=exc)
+        response = _crashed(request)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if not request.url.path.startswith("/static/"):
@@ -186,6 +191,16 @@ def _error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
         return _error(request, 422, "Not done", f"The form is not complete: {fields}")
+
+
+def _crashed(request: Request):
+    message = "This request failed; the server's log has the details."
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=500)
+    return request.app.state.templates.TemplateResponse(
+        request, "error.html", {"user": None, "csrf": "", "flashes": [], "as_of": None,
+                                "heading": "Something went wrong", "message": message},
+        status_code=500)
 
 
 def _error(request: Request, status: int, heading: str, message: str, headers=None):
