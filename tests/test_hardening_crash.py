@@ -152,3 +152,48 @@ def test_import_killed_mid_file_leaves_the_database_as_before_or_as_after(tmp_pa
         outcomes["before" if got == before else "after"] += 1
     FIGURES["import_kills"] = sum(outcomes.values())
     print(f"\nimport kills: {dict(outcomes)}")
+
+
+def test_a_renewal_drops_the_old_versions_pending_alerts_and_is_not_reverted(tmp_path,
+                                                                            http_server):
+    """p0's webhook fails the first time; the CLI records p0's renewal; the retry must not send
+    the old version's alert, and the re-import of the unchanged roster must not undo it."""
+    from hardening_kit import run_cli
+
+    write_practice(tmp_path, http_server)
+    p = tmp_path / "practice.yaml"
+    p.write_text(p.read_text().replace("managers:", "alerts: {retry_backoff_seconds: 1}\n"
+                                       "managers:"))
+    http_server.script("/p0", [500])
+    assert run_cli("run", "--config", ".", "--once", cwd=tmp_path)[0] == 0
+    assert len(http_server.to("/p0")) == 1  # the failed attempt
+    code, _, err = run_cli("renew", "--config", ".", "p0", "bls", "--expires", "2029-01-31",
+                           cwd=tmp_path)
+    assert code == 0, err
+    time.sleep(1.2)  # the retry is due
+    assert run_cli("run", "--config", ".", "--once", cwd=tmp_path)[0] == 0
+    assert len(http_server.to("/p0")) == 1, "an alert for the renewed version was sent"
+    con = sqlite3.connect(tmp_path / ".nervecenter" / "state.db")
+    try:
+        rows = con.execute("SELECT d.status FROM deliveries d JOIN alerts a "
+                           "ON a.key = d.alert_key WHERE d.recipient = 'p0'").fetchall()
+        expires = con.execute("SELECT expires FROM credentials WHERE credential_id = 'p0:bls' "
+                              "ORDER BY version DESC").fetchone()[0]
+    finally:
+        con.close()
+    assert rows and {r[0] for r in rows} == {"dropped"}
+    assert expires == "2029-01-31"
+    code, out, _ = run_cli("alerts", "log", "--config", ".", "--status", "dropped", cwd=tmp_path)
+    assert code == 0 and "p0" in out
+    import web_kit
+
+    server = web_kit.start(tmp_path, {"dana": ("manager", None)}, on=None)
+    try:
+        api = server.client(headers={
+            "Authorization": f"Bearer {server.app.state.users.new_token('dana')}"})
+        r = api.get("/api/alerts", params={"status": "dropped"})
+        assert r.status_code == 200 and '"dropped"' in r.text
+        assert server.login("dana").get("/alerts").status_code == 200
+        api.close()
+    finally:
+        server.stop()

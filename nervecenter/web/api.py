@@ -145,7 +145,7 @@ class FacilityDetail(BaseModel):
 class Delivery(BaseModel):
     recipient: str
     channel: str = Field(description="the channel URL in Apprise's privacy form (secrets masked)")
-    status: Literal["pending", "sent", "failed"]
+    status: Literal["pending", "sent", "failed", "dropped"]
     attempts: int
     last_error: str | None
     next_attempt_at: str | None
@@ -234,7 +234,7 @@ def people(pic: Pic):
 
 @router.get("/alerts", response_model=Alerts, summary="The alert log with delivery status")
 def alerts(request: Request, pic: Pic,
-           status: Literal["pending", "sent", "failed"] | None = None):
+           status: Literal["pending", "sent", "failed", "dropped"] | None = None):
     person = None if pic.user.is_manager else pic.user.person
     rows = records.alert_log(request.app.state.workspace, person=person)
     return _json({"as_of": pic.day, "alerts": [
