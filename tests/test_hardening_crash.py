@@ -45,7 +45,10 @@ def test_daemon_killed_at_random_moments_loses_nothing(tmp_path, http_server, sm
     p.write_text(p.read_text()
                  .replace(f'notify: ["{http_server.url("/dana")}"]',
                           f'notify: ["{http_server.url("/dana")}", "{mail}"]')
-                 .replace("managers:", "alerts: {retry_backoff_seconds: 1}\nmanagers:"))
+                 # a kill while a message is in flight counts as an attempt (a message that
+                 # crashes the daemon is given up at last): allow more attempts than kills
+                 .replace("managers:", f"alerts: {{retry_backoff_seconds: 1, retry_attempts: "
+                          f"{KILLS + 10}}}\nmanagers:"))
     http_server.delay = 0.15  # a slow webhook: kills land while messages are in flight
     http_server.script("/p1", [500, 500, 503])  # and a failing one, retried
     db = tmp_path / ".nervecenter" / "state.db"
@@ -62,8 +65,11 @@ def test_daemon_killed_at_random_moments_loses_nothing(tmp_path, http_server, sm
         finally:
             if proc.poll() is None:
                 proc.kill()
+    runs = log.read_text().count("run as of") if log.exists() else 0
     final = start(tmp_path, log, "--workers", "1")
     try:
+        wait_for(lambda: log.read_text().count("run as of") > runs, timeout=60,
+                 what="the last daemon's first run")
         wait_for(lambda: (rows := statuses(db)) and all(s == "sent" for _, s, _ in rows),
                  timeout=120, what="every delivery sent")
         final.send_signal(signal.SIGTERM)
@@ -197,3 +203,60 @@ def test_a_renewal_drops_the_old_versions_pending_alerts_and_is_not_reverted(tmp
         api.close()
     finally:
         server.stop()
+
+
+def test_renew_from_the_cli_while_the_daemon_plans_and_sends(tmp_path, http_server):
+    """150 people due in 5 days, a slow webhook, one worker; `renew` of the last person runs
+    while the daemon works. Afterwards the renewal stands (the daemon's re-import of the
+    unchanged roster did not revert it) and at most the one message already in flight when
+    the renewal committed reached that person."""
+    import subprocess
+
+    from hardening_kit import NERVECENTER
+
+    from nervecenter.core import clock
+
+    write_practice(tmp_path, http_server)
+    expires = (clock.today("America/Chicago") + __import__("datetime").timedelta(days=5))
+    people = ["people:"] + [f"""\
+  - id: q{i}
+    name: Person Q{i}
+    role: technologist
+    notify: ["{http_server.url(f'/q{i}')}"]
+    credentials:
+      - {{type: bls, issuer: AHA, expires: {expires.isoformat()}}}""" for i in range(150)]
+    (tmp_path / "people.yaml").write_text("\n".join(people) + "\n")
+    http_server.delay = 0.02
+    db = tmp_path / ".nervecenter" / "state.db"
+    log = tmp_path / "daemon.log"
+    daemon = start(tmp_path, log, "--workers", "1")
+    try:
+        wait_for(lambda: len(http_server.requests) >= 5, timeout=60, what="deliveries to start")
+        done = subprocess.run([str(NERVECENTER), "renew", "--config", str(tmp_path), "q149",
+                               "bls", "--expires", "2029-01-31"], capture_output=True,
+                              text=True, timeout=60, check=False)
+        committed = time.monotonic()
+        assert done.returncode == 0, done.stderr
+        wait_for(lambda: (rows := statuses(db)) and all(s in ("sent", "dropped")
+                                                        for _, s, _ in rows),
+                 timeout=120, what="every delivery sent or dropped")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(15) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    after = [r for r in http_server.to("/q149") if r.time > committed]
+    assert len(after) <= 1
+    con = sqlite3.connect(db)
+    try:
+        latest = con.execute("SELECT expires FROM credentials WHERE credential_id = 'q149:bls' "
+                             "ORDER BY version DESC").fetchone()[0]
+        dropped = con.execute("SELECT count(*) FROM deliveries WHERE status = 'dropped'"
+                              ).fetchone()[0]
+    finally:
+        con.close()
+    assert latest == "2029-01-31"
+    FIGURES["renewal_race"] = len(after)
+    print(f"\nrenewal during delivery: {len(after)} message(s) after the commit, "
+          f"{dropped} deliveries dropped")
+    assert "Traceback" not in log.read_text()
