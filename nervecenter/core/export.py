@@ -19,8 +19,18 @@ def to_csv(header: list[str], rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([[inert(v) for v in row] for row in rows])
     return out.getvalue()
+
+
+def inert(value):
+    """A cell a spreadsheet will not run as a formula: text starting with = @ tab CR, or + -
+    not followed by a digit, gets a leading ' (which `import` removes again)."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in "=@\t\r" or (value[0] in "+-" and not value[1:2].isdigit()):
+        return "'" + value
+    return value
 
 def export_csv(practice: Practice, snap: Snapshot, out: Path) -> list[tuple[Path, int]]:
     """people.csv, credentials.csv (the import layout), ce.csv and cases.csv in `out`."""

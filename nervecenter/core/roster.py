@@ -134,6 +134,9 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
+    if text[:1] == "'" and text[1:2] and (text[1] in "=@" or (text[1] in "+-" and not
+                                                              text[2:3].isdigit())):
+        text = text[1:]  # the quote `export` puts before formula-like text
     return text or None
 
 
