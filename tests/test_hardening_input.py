@@ -549,3 +549,38 @@ def test_too_long_and_nul_values_are_row_problems(tmp_path, database_url):
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM people")).scalar() == 0
     engine.dispose()
+
+
+def test_exported_csv_does_not_run_formulas_and_round_trips(tmp_path):
+    """Text a person wrote that a spreadsheet would run (=HYPERLINK..., @SUM..., -cmd...) is
+    exported with a leading quote; importing the export gives back the same values."""
+    config = _without_sources(copy_example(tmp_path / "practice"))
+    (config / "r.csv").write_text(
+        "person,name,role,type,number,issuer,expires,phone\n"
+        't-eq,"=HYPERLINK(""http://evil.example"",""click"")",technologist,bls,@SUM(1+1),'
+        "-cmd|' /C calc'!A0,2027-01-31,+15045550100\n", encoding="utf-8")
+    assert run_cli("import", "--config", ".", "r.csv", cwd=config)[0] == 0
+    code, _, err = run_cli("export", "--config", ".", "--out", "out", cwd=config)
+    assert code == 0, err
+    rows = list(csv.DictReader((config / "out" / "credentials.csv").open(encoding="utf-8")))
+    assert rows[0]["name"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert rows[0]["number"] == "'@SUM(1+1)"
+    assert rows[0]["issuer"] == "'-cmd|' /C calc'!A0"
+    people = list(csv.DictReader((config / "out" / "people.csv").open(encoding="utf-8")))
+    assert people[0]["phone"] == "+15045550100"  # a number, left alone
+    code, out, _ = run_cli("audit", "--config", ".", "--facility", "ochsner-main", cwd=config)
+    assert code == 0 and "\n=" not in out and ",=" not in out
+    # the export imported into a new practice gives the same values
+    other = _without_sources(copy_example(tmp_path / "other"))
+    shutil.copy(config / "out" / "credentials.csv", other / "credentials.csv")
+    code, _, err = run_cli("import", "--config", ".", "credentials.csv", cwd=other)
+    assert code == 0, err
+    import sqlite3
+
+    for root in (config, other):
+        conn = sqlite3.connect(root / ".nervecenter" / "state.db")
+        got = conn.execute("SELECT p.name, c.number, c.issuer FROM people p JOIN credentials c "
+                           "ON c.person = p.id").fetchall()
+        conn.close()
+        assert got == [('=HYPERLINK("http://evil.example","click")', "@SUM(1+1)",
+                        "-cmd|' /C calc'!A0")]
