@@ -407,20 +407,24 @@ def table(result: dict) -> str:
 
 
 def growth(results: list[dict]) -> str:
-    """Each figure at each size, and the cost of 10x the data (target: at most 12x)."""
+    """A Markdown table: each figure at each size (wall, CPU in parentheses), and what 10x the
+    data cost, on CPU time (steadier than wall time on a shared machine; target at most 12x)."""
     sizes = [r["people"] for r in results]
-    head = f"{'step':<44}" + "".join(f"{n:>12,}" for n in sizes)
-    head += "".join(f"{f'x{b // a}':>9}" for a, b in itertools.pairwise(sizes))
-    lines = [head]
+    head = ["figure", *(f"{n:,} people" for n in sizes),
+            *(f"x{b // a} data: CPU x" for a, b in itertools.pairwise(sizes))]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, (label, _target, unit) in TARGETS.items():
-        values = [r["figures"].get(name) for r in results]
-        if all(v is None for v in values):
+        walls = [r["figures"].get(name) for r in results]
+        if all(v is None for v in walls):
             continue
-        row = f"{label[:43]:<44}" + "".join(
-            f"{_fmt(v, unit) if v is not None else '-':>12}" for v in values)
-        for a, b in itertools.pairwise(values):
-            row += f"{(b / a if a and b else 0):>8.1f}x" if a and b else f"{'-':>9}"
-        lines.append(row)
+        cpus = [r.get("cpu", {}).get(name) for r in results]
+        cells = [label]
+        for wall, cpu in zip(walls, cpus):
+            text = _fmt(wall, unit) if wall is not None else "-"
+            cells.append(text + (f" ({_fmt(cpu, unit)})" if cpu is not None else ""))
+        basis = [c if c is not None else w for c, w in zip(cpus, walls)]
+        cells += [f"{b / a:.1f}" if a and b else "-" for a, b in itertools.pairwise(basis)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -455,9 +459,18 @@ def main(argv=None) -> int:
     parser.add_argument("--import-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--report", nargs="+", metavar="JSON",
+                        help="print the growth table of results saved with --json")
     args = parser.parse_args(argv)
     if args.import_only:
         return import_only(args)
+    if args.report:
+        results = []
+        for path in args.report:
+            data = json.loads(Path(path).read_text())
+            results += data if isinstance(data, list) else [data]
+        print(growth(sorted(results, key=lambda r: r["people"])))
+        return 0
     sizes = args.people or [5000]
     if len(sizes) > 1:
         # one process per size, so that each peak RSS is its own
