@@ -19,7 +19,8 @@ CHECKED = {"authorisation": 0}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    config = web_kit.small_practice(tmp_path_factory.mktemp("matrix"))
+    # in a folder of its own, so that the path traversal test can look at every file near it
+    config = web_kit.small_practice(tmp_path_factory.mktemp("matrix") / "practice")
     people = config / "people.yaml"
     people.write_text(people.read_text().replace(
         "{type: bls, issuer: AHA, issued: 2025-11-20, expires: 2027-11-30}",
