@@ -123,22 +123,39 @@ def _counts(db) -> tuple[int, ...]:
         con.close()
 
 
-def test_import_killed_mid_file_leaves_the_database_as_before_or_as_after(tmp_path):
-    """SIGKILL at seeded moments during `import` of a large roster: each time the database
-    holds nothing of it or all of it (counts of people, credentials, audit entries, files)."""
-    import shutil
+def _writing_started(wal, proc, initial: int) -> bool:
+    """The import's transaction has begun writing (its WAL grew), or the process ended."""
+    return proc.poll() is not None or (wal.exists() and wal.stat().st_size > initial + 65536)
 
-    from hardening_kit import copy_example, fresh_database, run_process
+
+def test_import_killed_mid_file_leaves_the_database_as_before_or_as_after(tmp_path):
+    """SIGKILL during `import` of a large roster, at seeded moments inside its write phase
+    (after its transaction began writing): each time the database holds nothing of it or all
+    of it (counts of people, credentials, audit entries, files)."""
+    import shutil
+    import subprocess
+
+    from hardening_kit import NERVECENTER, copy_example, fresh_database
     from test_hardening_input import _big_roster, _without_sources
 
     template = _without_sources(copy_example(tmp_path / "template"))
     rows = _big_roster(template / "big.csv", 1_500_000, bad_at_end=False)
     fresh_database(template)
+    command = [str(NERVECENTER), "import", "--config", ".", "big.csv"]
+
+    def begin(work):
+        wal = work / ".nervecenter" / "state.db-wal"
+        initial = wal.stat().st_size if wal.exists() else 0
+        proc = subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL)
+        wait_for(lambda: _writing_started(wal, proc, initial), timeout=300, what="writing")
+        return proc
+
     full = tmp_path / "full"
     shutil.copytree(template, full)
-    started = time.monotonic()
-    assert run_process("import", "--config", ".", "big.csv", cwd=full).returncode == 0
-    duration = time.monotonic() - started
+    proc = begin(full)
+    writing = time.monotonic()
+    assert proc.wait(300) == 0
+    write_seconds = time.monotonic() - writing
     before, after = _counts(template / ".nervecenter" / "state.db"), \
         _counts(full / ".nervecenter" / "state.db")
     assert before[:2] == (0, 0) and after[1] == rows
@@ -147,17 +164,16 @@ def test_import_killed_mid_file_leaves_the_database_as_before_or_as_after(tmp_pa
     for i in range(examples(4, 20)):
         work = tmp_path / f"kill{i}"
         shutil.copytree(template, work)
-        proc = __import__("subprocess").Popen(
-            [str(__import__("hardening_kit").NERVECENTER), "import", "--config", ".", "big.csv"],
-            cwd=work)
-        time.sleep(rng.uniform(0.1, duration))
+        proc = begin(work)
+        time.sleep(rng.uniform(0, write_seconds))
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         got = _counts(work / ".nervecenter" / "state.db")
         assert got in (before, after), got
         outcomes["before" if got == before else "after"] += 1
+        shutil.rmtree(work)
     FIGURES["import_kills"] = sum(outcomes.values())
-    print(f"\nimport kills: {dict(outcomes)}")
+    print(f"\nimport kills in the write phase ({write_seconds:.2f} s): {dict(outcomes)}")
 
 
 def test_a_renewal_drops_the_old_versions_pending_alerts_and_is_not_reverted(tmp_path,
