@@ -509,6 +509,12 @@ def _read_table(header: list[Any], body, rows: _Rows) -> bool:
         values = {n: cells[i] if i < len(cells) else None for i, n in enumerate(names) if n}
         if all(_text(x) is None for x in values.values()):
             continue
+        uncalculated = [(n, x) for n, x in values.items() if isinstance(x, Uncalculated)]
+        for n, x in uncalculated:
+            rows.problem(line, n, f"{x} is a formula without a saved value; open the file in "
+                         "Excel or LibreOffice and save it, or type the value")
+        if uncalculated:
+            continue
         if kind == "case":
             extra = {n: x for n, x in values.items() if n not in CASE_COLUMNS}
             _case(rows, line, values, extra)
@@ -582,10 +588,15 @@ def _read_xlsx(path: Path, rows: _Rows) -> None:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as e:
         return rows.problem(0, None, f"not an Excel workbook ({type(e).__name__}: {e})")
+    formulas = None
+    if _has_uncalculated_formulas(path):
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         found, seen = False, []
         for sheet in book.worksheets:
             it = sheet.iter_rows(values_only=True)
+            if formulas is not None:
+                it = _with_formulas(it, formulas[sheet.title].iter_rows(values_only=True))
             header, header_row = None, 0
             for n, cells in enumerate(it, start=1):
                 if any(_text(c) for c in cells):
@@ -604,6 +615,36 @@ def _read_xlsx(path: Path, rows: _Rows) -> None:
                          + ("; ".join(seen) or "none with data"))
     finally:
         book.close()
+        if formulas is not None:
+            formulas.close()
+
+
+class Uncalculated(str):
+    """A cell holding a formula whose value was never saved (a workbook written by a program,
+    not by Excel or LibreOffice): its text is the formula."""
+
+
+_NO_VALUE = re.compile(rb"<f[^>]*>[^<]*</f>(?:<v\s*/>|<v></v>)?</c>")
+
+
+def _has_uncalculated_formulas(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(_NO_VALUE.search(z.read(n)) for n in z.namelist()
+                       if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+
+
+def _with_formulas(values, formulas):
+    """Rows of values, where an empty cell whose formula twin holds `=...` is Uncalculated."""
+    from itertools import zip_longest
+
+    for row, twin in zip_longest(values, formulas, fillvalue=()):
+        yield tuple(Uncalculated(f) if v is None and isinstance(f, str) and f.startswith("=")
+                    else v for v, f in zip_longest(row, twin))
 
 
 # ---------------------------------------------------------------- iCalendar
