@@ -434,8 +434,9 @@ def test_xlsx_formulas_serials_and_date_cells(tmp_path):
     code, _out, err = run_cli("import", "--config", ".", "roster.xlsx", cwd=config)
     # the formula nobody calculated has no value: row 4 is refused, nothing is written
     assert code == 1
-    assert err.splitlines() == [("roster.xlsx:4: expires: is empty; give the expiry date (or the "
-                                 "issue date when the type has a validity)")]
+    assert err.splitlines() == [("roster.xlsx:4: expires: =DATE(2027,2,28) is a formula without a "
+                                 "saved value; open the file in Excel or LibreOffice and save it, "
+                                 "or type the value")]
     assert db_digest(db) == before
     # without the uncalculated row (cut from the XML: openpyxl would drop the cached value)
     import sqlite3
