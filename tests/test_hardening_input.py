@@ -585,3 +585,56 @@ def test_exported_csv_does_not_run_formulas_and_round_trips(tmp_path):
         conn.close()
         assert got == [('=HYPERLINK("http://evil.example","click")', "@SUM(1+1)",
                         "-cmd|' /C calc'!A0")]
+
+
+# ---------------------------------------------------------------- any cell, any column
+
+cells = st.one_of(
+    st.text(max_size=25), st.sampled_from([
+        "", "t-price", "r-adams", "ochsner-main", "tulane", "bls", "cnim", "state_license",
+        "facility_privileges", "LA", "technologist", "reader", "2026-12-03T08:00",
+        "2026-12-03T25:00", "2026-12-03T08:00+14:00", "2026-12-03T08:00-99:00", "12/3/2026 8:00",
+        "46000.5", "99999999", "-1", "1e308", "nan", "2026-02-30", "0001-01-01T00:00",
+        "9999-12-31T23:59", "renewal_submitted", "revoked", "=1+1", "'=1", "\u2028", "\x0c"]))
+
+
+@pytest.fixture(scope="module")
+def people_template(tmp_path_factory, roster_template):
+    """The roster template with the example's people (t-price, r-adams...) imported."""
+    config = tmp_path_factory.mktemp("people") / "practice"
+    shutil.copytree(roster_template, config)
+    assert run_cli("import", "--config", ".", "people.yaml", cwd=config)[0] == 0
+    return config
+
+
+@fuzz(30, 300)
+@given(kind=st.sampled_from(["roster", "cases", "ce"]), data=st.data())
+def test_any_cell_in_any_known_column_imports_or_names_its_row(people_template, kind, data):
+    """Columns of a roster, a schedule or a CE sheet, cells of anything: exit 0, or exit 1 with
+    `file:row: ...` lines for rows that exist, and nothing written."""
+    from nervecenter.core.roster import CASE_COLUMNS, CE_COLUMNS, ROSTER_COLUMNS
+
+    known = {"roster": ROSTER_COLUMNS, "cases": CASE_COLUMNS, "ce": CE_COLUMNS}[kind]
+    required = {"roster": ["person", "type"], "cases": ["id", "facility", "start"],
+                "ce": ["person", "credential", "date", "hours"]}[kind]
+    header = required + data.draw(st.lists(st.sampled_from(
+        [c for c in known if c not in required]), unique=True, max_size=6), label="columns")
+    body = data.draw(st.lists(st.lists(cells, min_size=len(header), max_size=len(header)),
+                              min_size=1, max_size=6), label="rows")
+    TRIED["roster"] += 1
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "practice"
+        shutil.copytree(people_template, config)
+        db = config / ".nervecenter" / "state.db"
+        before = db_digest(db)
+        with (config / "sheet.csv").open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *body])
+        code, out, err = run_cli("import", "--config", ".", "sheet.csv", cwd=config)
+        assert code in (0, 1), err
+        if code == 1:
+            for m in problems(err):
+                assert m["file"] == "sheet.csv"
+                assert 0 <= int(m["line"] or 0) <= len(body) + 1, m.group(0)
+            assert db_digest(db) == before
+        else:
+            TRIED["any-cell-imported"] = TRIED.get("any-cell-imported", 0) + 1
