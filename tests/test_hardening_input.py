@@ -629,7 +629,7 @@ def test_any_cell_in_any_known_column_imports_or_names_its_row(people_template, 
         before = db_digest(db)
         with (config / "sheet.csv").open("w", newline="", encoding="utf-8") as f:
             csv.writer(f).writerows([header, *body])
-        code, out, err = run_cli("import", "--config", ".", "sheet.csv", cwd=config)
+        code, _out, err = run_cli("import", "--config", ".", "sheet.csv", cwd=config)
         assert code in (0, 1), err
         if code == 1:
             for m in problems(err):
