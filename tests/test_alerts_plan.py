@@ -169,6 +169,16 @@ def test_a_lapse_first_seen_after_downtime_is_reported_at_once():
     assert "lapsed 3 days ago" in a.message.title
 
 
+def test_a_credential_past_a_facilitys_due_date_is_past_due_not_lapsed():
+    licence = Credential("r-adams", "state_license", date(2026, 12, 20), scope="LA")
+    on = date(2026, 11, 27)  # Ochsner wants 30 days of validity after a case: due 2026-11-20
+    [a] = run(on, due(licence, on, date(2026, 11, 20), "ochsner-main: valid_days_after_case 30"))
+    assert a.kind == "lapsed"
+    assert a.message.title == "Rae Adams: State licence (LA) is past due since 2026-11-20 (7 days ago)"
+    assert "it expires on 2026-12-20" in a.message.text
+    assert "Ochsner Medical Center requires it to stay valid 30 days after each case" in a.message.text
+
+
 def test_per_channel_stage_filters():
     on30, on7 = date(2026, 12, 1), date(2026, 12, 24)
     [a30] = [a for a in run(on30, due(BLS, on30)) if a.kind == "stage"]

@@ -161,11 +161,16 @@ def credential_lapsed(ctx: Context, d) -> Message:
     c = d.credential
     who, what = ctx.name(c.person), credential_label(ctx, c)
     ago = -d.days_left
-    title = f"{who}: {what} lapsed {_days(ago)} ago ({d.due.isoformat()})"
-    blocks: list[Block] = [
-        (f"{who}'s {what} lapsed: it was good through {d.due.isoformat()}, {_days(ago)} ago. "
-        "Cases that require it are blocked until it is renewed."),
-        why_due(ctx, c, d.due, d.due_reason)]
+    if d.due < c.expires:  # a facility's rule made it due before it expires: not lapsed itself
+        title = f"{who}: {what} is past due since {d.due.isoformat()} ({_days(ago)} ago)"
+        first = (f"{who}'s {what} is past its due date of {d.due.isoformat()}, {_days(ago)} ago; "
+                 f"it expires on {c.expires.isoformat()}, but the facility below no longer "
+                 "accepts it. Cases there that require it are blocked until it is renewed.")
+    else:
+        title = f"{who}: {what} lapsed {_days(ago)} ago ({d.due.isoformat()})"
+        first = (f"{who}'s {what} lapsed: it was good through {d.due.isoformat()}, {_days(ago)} "
+                 "ago. Cases that require it are blocked until it is renewed.")
+    blocks: list[Block] = [first, why_due(ctx, c, d.due, d.due_reason)]
     blocks += _endangered(ctx, d.cases)
     blocks += _what_to_do(ctx, c)
     blocks.append(f"This reminder repeats every "

@@ -6,10 +6,11 @@ What changes every day (people, credentials, CE entries, cases) is a `Snapshot`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 Role = Literal["technologist", "reader"]
 Scope = Literal["person", "state", "facility"]
