@@ -113,6 +113,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
+    # Property tests draw the same examples on every run, so the suite passes or fails the same
+    # way on a laptop and in CI; --slow explores new random examples (and more of them).
+    from hypothesis import settings
+
+    settings.register_profile("repeatable", derandomize=True, database=None)
+    settings.register_profile("explore")
+    slow = config.getoption("--slow", default=False)
+    settings.load_profile("explore" if slow else "repeatable")
     # tests/hardening_kit.py reads this at import: more generated inputs and kills with --slow
-    if config.getoption("--slow", default=False):
+    if slow:
         os.environ["NERVECENTER_TEST_SLOW"] = "1"

@@ -172,6 +172,21 @@ def test_textually_broken_configurations_load_or_name_file_and_line(example_temp
         _check_output(config, code, err)
 
 
+def test_a_line_separator_inside_a_value_stays_on_its_problems_line(example_template, tmp_path):
+    """Found by the test above: U+2028 inside a date split the message into two lines."""
+    config = tmp_path / "practice"
+    shutil.copytree(example_template, config)
+    people = config / "people.yaml"
+    text = people.read_text(encoding="utf-8")
+    people.write_text(text.replace("issued: 2025-07-14", "issued: 2\u2028025-07-14", 1),
+                      encoding="utf-8")
+    code, _out, err = run_cli("check", "--config", ".", cwd=config)
+    assert code == 1
+    [line] = err.splitlines()
+    assert line.endswith("issued: 2\\u2028025-07-14 is not a date; write YYYY-MM-DD"), line
+    _check_output(config, code, err)
+
+
 # ---------------------------------------------------------------- spreadsheets, with an oracle
 
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel's serial 1 is 1900-01-01 (and it counts 1900-02-29)

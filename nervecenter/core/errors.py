@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Characters str.splitlines() breaks on: a value quoted in a message must not split its line.
+_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode() for c in
+                "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -20,7 +24,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+        text = f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+        return text.translate(_LINE_BREAKS)
 
 
 class NerveCenterError(Exception):
