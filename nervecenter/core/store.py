@@ -341,33 +341,8 @@ class Store:
         for r in records:
             by_kind.setdefault(r.kind, []).append(r)
 
-        people = by_kind.get("person", [])
-        if people:
-            current = {m["id"]: {f: m[f] for f in PERSON_FIELDS}
-                       for m in conn.execute(select(P).where(
-                           P.c.id.in_([r.key for r in people]))).mappings()} \
-                if len(people) < 500 else \
-                {m["id"]: {f: m[f] for f in PERSON_FIELDS} for m in conn.execute(select(P)).mappings()}
-            new, changed = [], []
-            for r in people:
-                before = current.get(r.key)
-                if before is None:
-                    new.append(r.data)
-                    self._audit(audit, actor, "person", r.key, "add", None, r.data)
-                    changes.count("person", "added")
-                elif before != r.data:
-                    changed.append({**r.data, "_id": r.key})
-                    self._audit(audit, actor, "person", r.key, "change", before, r.data)
-                    changes.count("person", "changed")
-                    changes.lines.append(f"person {r.key}: changed")
-                else:
-                    changes.count("person", "unchanged")
-            if new:
-                bulk_insert(conn, P, new)
-            if changed:
-                conn.execute(update(P).where(P.c.id == bindparam("_id")),
-                             [{k: v for k, v in d.items() if k != "id"} for d in changed])
-
+        self._upsert_by_id(conn, P, PERSON_FIELDS, "person", by_kind.get("person", []), actor,
+                           changes, audit)
         creds = by_kind.get("credential", [])
         if creds:
             self._apply_credentials(conn, creds, actor, changes, audit, today, now)
@@ -397,29 +372,8 @@ class Store:
             if new:
                 conn.execute(insert(E), new)
 
-        cases = by_kind.get("case", [])
-        if cases:
-            current = {m["id"]: {f: m[f] for f in CASE_FIELDS}
-                       for m in conn.execute(select(K)).mappings()}
-            new, changed = [], []
-            for r in cases:
-                before = current.get(r.key)
-                if before is None:
-                    new.append(r.data)
-                    self._audit(audit, actor, "case", r.key, "add", None, r.data)
-                    changes.count("case", "added")
-                elif before != r.data:
-                    changed.append({**r.data, "_id": r.key})
-                    self._audit(audit, actor, "case", r.key, "change", before, r.data)
-                    changes.count("case", "changed")
-                    changes.lines.append(f"case {r.key}: changed")
-                else:
-                    changes.count("case", "unchanged")
-            if new:
-                bulk_insert(conn, K, new)
-            if changed:
-                conn.execute(update(K).where(K.c.id == bindparam("_id")),
-                             [{k: v for k, v in d.items() if k != "id"} for d in changed])
+        self._upsert_by_id(conn, K, CASE_FIELDS, "case", by_kind.get("case", []), actor,
+                           changes, audit)
         for cid in remove_cases:
             before = conn.execute(select(K).where(K.c.id == cid)).mappings().first()
             if before is not None:
@@ -430,6 +384,34 @@ class Store:
                 changes.lines.append(f"case {cid}: removed (no longer in its source)")
         if audit:
             bulk_insert(conn, A, audit)
+
+    def _upsert_by_id(self, conn, table, fields, kind, records, actor, changes, audit) -> None:
+        """Insert new and update changed rows of a table keyed by `id` (people, cases)."""
+        if not records:
+            return
+        query = select(table)
+        if len(records) < 500:  # a few rows: look up just those; many: one scan is cheaper
+            query = query.where(table.c.id.in_([r.key for r in records]))
+        current = {m["id"]: {f: m[f] for f in fields} for m in conn.execute(query).mappings()}
+        new, changed = [], []
+        for r in records:
+            before = current.get(r.key)
+            if before is None:
+                new.append(r.data)
+                self._audit(audit, actor, kind, r.key, "add", None, r.data)
+                changes.count(kind, "added")
+            elif before != r.data:
+                changed.append({**r.data, "_id": r.key})
+                self._audit(audit, actor, kind, r.key, "change", before, r.data)
+                changes.count(kind, "changed")
+                changes.lines.append(f"{kind} {r.key}: changed")
+            else:
+                changes.count(kind, "unchanged")
+        if new:
+            bulk_insert(conn, table, new)
+        if changed:
+            conn.execute(update(table).where(table.c.id == bindparam("_id")),
+                         [{k: v for k, v in d.items() if k != "id"} for d in changed])
 
     def _apply_credentials(self, conn, creds, actor, changes, audit, today, now):
         latest: dict[str, dict] = {}
