@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
-
-import apprise
 
 from nervecenter.core.channels import ChannelKind, DeliveryError
 from nervecenter.core.hookspecs import hookimpl
@@ -27,10 +26,16 @@ class AppriseChannel(ChannelKind):
     id = "apprise"
     schemes = ("*",)
 
-    def __init__(self):
-        self.asset = apprise.AppriseAsset(async_mode=False, default_service_retry=0)
+    @functools.cached_property
+    def asset(self):
+        # Imported on first use: Apprise takes longer to import than `nervecenter --help` may.
+        import apprise
+
+        return apprise.AppriseAsset(async_mode=False, default_service_retry=0)
 
     def _service(self, url: str):
+        import apprise
+
         return apprise.Apprise.instantiate(url, asset=self.asset)
 
     def check(self, url: str) -> str | None:
@@ -44,6 +49,8 @@ class AppriseChannel(ChannelKind):
         return service.url(privacy=True) if service else f"{url.split('://')[0]}://****"
 
     def send(self, url: str, title: str, body: str, html: str | None) -> None:
+        import apprise
+
         service = self._service(url)
         if service is None:
             raise DeliveryError(self.check(url), permanent=True)
