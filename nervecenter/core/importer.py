@@ -76,6 +76,8 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
                                  .values(mtime_ns=stat.st_mtime_ns, size=stat.st_size))
             continue
         files.append(_File(p, str(p.resolve()), display, stat, digest))
+    if not files and not problems:
+        return Changes()  # all unchanged: the sync before every evaluation stays a few stat()s
     people = store.people_roles()
     emails = store.people_emails()
     # Roster files first, so that cases may name people added in the same import.
