@@ -79,7 +79,11 @@ def _check_rule_kind(ctx: Context, rule: Rule, case: Case, role: str, person: st
         raise NerveCenterError(
             f"{req.location or req.source}: rule kind {req.rule!r} is not registered by any "
             f"plugin; install the plugin that provides it or remove the rule")
-    found = kind.check(req, case, person, ctx.schedule) or ()
+    return _rule_problems(ctx, rule, role, person, kind.check(req, case, person, ctx.schedule) or ())
+
+
+def _rule_problems(ctx: Context, rule: Rule, role: str, person: str, found) -> list[Problem]:
+    req = rule.req
     return [Problem(person=person, role=role, type=req.rule, reason=reason, source=req.source,
                     detail=ctx.explain.rule_problem(person, clause, req),
                     enforcement=req.enforcement)
@@ -90,12 +94,16 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
     """The outcome of a case and its problems (SPEC.md section 6): the technologist's first,
     each in the order the requirements are written (the state's, then the facility's)."""
     problems: list[Problem] = []
-    day = case_day(case)
+    day = case.start.date()  # case_day
     rules = ctx.rulebook.for_case(case)
-    plans, spans_of, compute = ctx.plans, ctx.plans.spans.of, ctx.plans.spans.compute
-    for role, person in slots(case):
+    plans = ctx.plans
+    known_of = plans.known_qualified
+    spans_of, compute = plans.spans.of, plans.spans.compute
+    for role, person in (("technologist", case.technologist), ("reader", case.reader)):
+        if not person:
+            continue
         plan = plans.plan(rules, role)
-        if plan.credential_rules and not plans.known_qualified(plan, person, day):
+        if plan.credential_rules and not known_of(plan, person, day):
             mine = spans_of(person)
             for rule in plan.credential_rules:
                 spans = mine.get(rule.same)
@@ -106,8 +114,13 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
                         break
                 else:
                     problems.extend(check(ctx, rule, case, role, person))
-        for rule, _ in plan.kinds:
-            problems.extend(_check_rule_kind(ctx, rule, case, role, person))
+        for rule, kind in plan.kinds:
+            if kind is None:
+                problems.extend(_check_rule_kind(ctx, rule, case, role, person))
+            else:
+                found = kind.check(rule.req, case, person, ctx.schedule)
+                if found:
+                    problems.extend(_rule_problems(ctx, rule, role, person, found))
     if not case.technologist:
         outcome: Outcome = "unstaffed"
     elif any(p.enforcement == "block" for p in problems):

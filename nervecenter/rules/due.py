@@ -28,6 +28,20 @@ def stage_for(days_left: int, stages: Iterable[int]) -> int | None:
     return next((s for s in sorted(stages) if days_left <= s), None)
 
 
+def _first_three(item: tuple) -> tuple:
+    return item[:3]
+
+
+def _make_due_date(credential: Credential, due: date, due_reason: str | None, days_left: int,
+                   stage: int | None, cases: tuple[str, ...]) -> DueDate:
+    """DueDate(...) without the frozen dataclass's per-field object.__setattr__ (one per
+    credential: 61,000 at 5,000 people); the same object."""
+    obj = object.__new__(DueDate)
+    obj.__dict__.update(credential=credential, due=due, due_reason=due_reason,
+                        days_left=days_left, stage=stage, cases=cases)
+    return obj
+
+
 def _label(source: str) -> str:
     kind, _, key = source.partition(":")
     return key if kind == "facility" else f"state {key}"
@@ -80,27 +94,38 @@ class DueDates:
         default_stages = sorted(ctx.practice.alerts.stages)
         troubled = {p.person for _, p in problems}
         today = on.toordinal()
+        stage_of: dict[tuple[str, int], int | None] = {}  # (type, days left) -> stage
+        due_date = _make_due_date
         out = []
         for person in sorted(ctx.index.held):
             limits = self._person_limits(person, works_at.get(person, ()))
+            dues = endangered if person in troubled else {}
             mine = []
             for cred in ctx.index.held[person].values():
                 found = limits.get(cred.type)
                 due, reason = self._due(cred, found) if found else (cred.expires, None)
                 days_left = due.toordinal() - today
-                if days_left <= 0:
-                    stage = 0
+                key = (cred.type, days_left)
+                if key in stage_of:
+                    stage = stage_of[key]
+                elif days_left <= 0:
+                    stage = stage_of[key] = 0
                 else:
                     stage = None
                     for s in stages.get(cred.type, default_stages):
                         if days_left <= s:
                             stage = s
                             break
-                cases = tuple(endangered.get(cred.id, ())) if person in troubled else ()
-                mine.append(DueDate(credential=cred, due=due, due_reason=reason,
-                                    days_left=days_left, stage=stage, cases=cases))
-            mine.sort(key=lambda d: (d.due, d.credential.type, d.credential.scope or ""))
-            out += mine
+                    stage_of[key] = stage
+                cases = ()
+                if dues:
+                    cid = cred.id
+                    if cid in dues:
+                        cases = tuple(dues[cid])
+                mine.append((due, cred.type, cred.scope or "",
+                             due_date(cred, due, reason, days_left, stage, cases)))
+            mine.sort(key=_first_three)
+            out += [m[3] for m in mine]
         return tuple(out)
 
     def _person_limits(self, person_id: str, facilities) -> dict[str, list[Limit]]:

@@ -70,26 +70,31 @@ class CaseSchedule:
         """Everyone with a case on a day, with how many they have."""
         return self._by_day.get(day, {})
 
-    def _window(self, person: str, case: Case) -> range:
-        """Indexes of the person's cases that start before `case` ends and might still run."""
-        starts = self._starts[person]
-        return range(bisect_right(starts, case.start - self._longest[person]),
-                     bisect_left(starts, case_end(case)))
-
     def overlapping(self, person: str, case: Case) -> list[Case]:
         """The person's other cases that share a moment with `case`."""
         theirs = self._cases.get(person)
         if not theirs:
             return []
-        ends = self._ends[person]
-        return [theirs[i] for i in self._window(person, case)
-                if ends[i] > case.start and theirs[i].id != case.id]
+        starts, ends = self._starts[person], self._ends[person]
+        start, case_id = case.start, case.id
+        out = []
+        for i in range(bisect_right(starts, start - self._longest[person]),
+                       bisect_left(starts, case_end(case))):
+            if ends[i] > start:
+                other = theirs[i]
+                if other.id != case_id:
+                    out.append(other)
+        return out
 
     def busy(self, person: str, case: Case) -> bool:
         """True when the person has another case overlapping `case`."""
         theirs = self._cases.get(person)
         if not theirs:
             return False
-        ends = self._ends[person]
-        start = case.start
-        return any(ends[i] > start and theirs[i].id != case.id for i in self._window(person, case))
+        starts, ends = self._starts[person], self._ends[person]
+        start, case_id = case.start, case.id
+        for i in range(bisect_right(starts, start - self._longest[person]),
+                       bisect_left(starts, case_end(case))):
+            if ends[i] > start and theirs[i].id != case_id:
+                return True
+        return False
