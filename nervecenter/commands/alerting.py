@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 import json
 import sys
 
@@ -20,23 +18,16 @@ def _workspace(config_dir):
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
-    if not rows:
-        return "(none)"
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    return "\n".join(lines)
+    from nervecenter.core.report import table_text
+
+    return "\n".join(table_text(columns, [[r.get(c) for c in columns] for r in rows])) \
+        if rows else "(none)"
 
 
 def _csv(rows: list[dict], columns: list[str]) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow([";".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
-                    for v in (r.get(c) for c in columns)])
-    return out.getvalue().rstrip("\n")
+    from nervecenter.core.report import csv_text
+
+    return csv_text(columns, rows)
 
 
 PLAN_COLUMNS = ["key", "kind", "person", "stage", "recipients", "title"]

@@ -11,6 +11,7 @@ import click
 
 from nervecenter.commands.options import config_option
 from nervecenter.core.errors import ConfigError, Problem
+from nervecenter.core.report import table_text
 
 # Written by runs against the example itself; never copied by `init`.
 _SKIP = {".nervecenter", "__pycache__"}
@@ -165,12 +166,6 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _table(rows: list[list[str]], header: list[str]) -> list[str]:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return [fmt.format(*header).rstrip()] + [fmt.format(*map(str, r)).rstrip() for r in rows]
-
-
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="Output format.")
@@ -196,8 +191,8 @@ def plugins(fmt: str):
              t["expiry"] + (f", grace {t['grace_days']} d" if t["grace_days"] else ""),
              f"{t['renewal_lead_days']} d" if t["renewal_lead_days"] else ""]
             for t in report["credential_types"]]
-    lines += ["  " + r for r in _table(rows, ["id", "name", "scope", "validity", "expiry",
-                                              "lead"])]
+    lines += ["  " + r for r in table_text(["id", "name", "scope", "validity", "expiry",
+                                              "lead"], rows)]
     if report["rule_kinds"]:
         lines += ["", "Rule kinds"]
         lines += [f"  {k['id']} ({k['plugin']}): {k['description']}" for k in report["rule_kinds"]]

@@ -82,7 +82,7 @@ def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int =
         return to_json(status_json(ev, within, person))
     items = due_items(ev, within, person)
     if fmt == "csv":
-        return _csv(["person", "name", "credential", "type", "scope", "expires", "due",
+        return csv_text(["person", "name", "credential", "type", "scope", "expires", "due",
                      "due_reason", "days_left", "stage", "status", "cases"],
                     [{**d.as_dict(), "name": _name(ev, d.credential.person),
                       "cases": " ".join(d.cases)} for d in items])
@@ -131,7 +131,7 @@ def render_cases(ev: Evaluation, practice: Practice, fmt: str, *, color: bool = 
             base["backups"] = " ".join(c.backups)
             for p in c.problems or [None]:
                 rows.append({**base, **(p.as_dict() if p else {})})
-        return _csv(["id", "facility", "start", "end", "procedure", "technologist", "reader",
+        return csv_text(["id", "facility", "start", "end", "procedure", "technologist", "reader",
                      "outcome", "person", "role", "type", "reason", "source", "detail", "backups"],
                     rows)
     counts = Counter(c.outcome for c in chosen)
@@ -170,7 +170,7 @@ def render_conflicts(ev: Evaluation, practice: Practice, fmt: str, *,
         return to_json(conflicts_json(ev, type_id))
     chosen = conflicts(ev, type_id)
     if fmt == "csv":
-        return _csv(["type", "attribute", "facility", "value", "affected"],
+        return csv_text(["type", "attribute", "facility", "value", "affected"],
                     [{"type": c.type, "attribute": c.attribute, "facility": f,
                       "value": _value(v, csv_form=True), "affected": " ".join(c.affected)}
                      for c in chosen for f, v in c.values.items()])
@@ -254,10 +254,27 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
+def csv_text(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    """CSV of the given columns (None as empty, lists space-separated, no formulas to run)."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for row in rows:
-        w.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+        w.writerow({k: _cell(row.get(k)) for k in columns})
     return buf.getvalue().rstrip("\n")
+
+
+def _cell(v: Any):
+    from nervecenter.core.export import inert
+
+    if v is None:
+        return ""
+    return inert(" ".join(map(str, v)) if isinstance(v, list | tuple) else v)
+
+
+def table_text(columns: list[str], rows: list[list[Any]]) -> list[str]:
+    """Plain aligned columns, a header line first (None as empty)."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    return ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
+            for row in [columns, *cells]]
