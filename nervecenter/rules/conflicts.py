@@ -58,6 +58,7 @@ def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tu
     creds_by_type: dict[str, list[Credential]] = {}
     for cred in ctx.index.all():
         creds_by_type.setdefault(cred.type, []).append(cred)
+    passing: dict[str, list[Credential]] = {}  # type -> its credentials meeting the plain requirement
     out = []
     for type_id in sorted(by_type):
         if type_filter and type_id != type_filter:
@@ -75,7 +76,7 @@ def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tu
                      for role in ("technologist", "reader") if r.applies_to(role)}
             affected = tuple(
                 p for p in _affected(ctx, on, type_id, attribute, ordered[0], ordered[-1],
-                                     creds_by_type)
+                                     creds_by_type, passing)
                 if p not in ctx.people or ctx.people[p].role in roles)
             out.append(Conflict(type=type_id, attribute=attribute, values=values,
                                 affected=affected))
@@ -83,27 +84,44 @@ def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tu
 
 
 def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any, lenient: Any,
-              creds_by_type: dict[str, list[Credential]]) -> tuple[str, ...]:
+              creds_by_type: dict[str, list[Credential]],
+              passing: dict[str, list[Credential]]) -> tuple[str, ...]:
     """People whose credential meets the lenient version on `on` but not the strict one."""
     base = Requirement(source="", credential=type_id)
     grace = ctx.rulebook.grace_days
+
+    def meeting_plain(t: str) -> list[Credential]:
+        """The credentials of type t meeting the plain requirement (cached per evaluation)."""
+        good = passing.get(t)
+        if good is None:
+            days = grace(t)
+            good = passing[t] = [c for c in creds_by_type.get(t, ())
+                                 if failure(c, base, on, days) is None]
+        return good
+
     if attribute == "any_of":
-        def meets(person_creds: list[Credential], accepted: list[str]) -> bool:
-            return any(c.type in accepted and failure(c, base, on, grace(c.type)) is None
-                       for c in person_creds)
+        def meeting(accepted: list[str]) -> set[str]:
+            return {c.person for t in accepted for c in meeting_plain(t)}
         holders = {c.person for t in lenient for c in creds_by_type.get(t, ())}
-        return tuple(sorted(p for p in holders
-                            if meets(ctx.index.of(p), lenient)
-                            and not meets(ctx.index.of(p), strict)))
+        lenient_ok, strict_ok = meeting(lenient), meeting(strict)
+        return tuple(sorted(p for p in holders if p in lenient_ok and p not in strict_ok))
+    days = grace(type_id)
+    creds = creds_by_type.get(type_id, ())
+    # Every other attribute only adds conditions to the plain requirement, so a credential
+    # failing it fails every version.
+    good = meeting_plain(type_id)
     if attribute == "enforcement":  # whoever fails the plain requirement is warned at one, blocked at the other
-        return tuple(sorted({c.person for c in creds_by_type.get(type_id, ())
-                             if failure(c, base, on, grace(type_id)) is not None}))
+        kept = {id(c) for c in good}
+        return tuple(sorted({c.person for c in creds if id(c) not in kept}))
     key = {"max_age_months": "max_age_months", "valid_days_after_case": "valid_days_after_case",
            "issuers": "issuers"}[attribute]
     default = 0 if attribute == "valid_days_after_case" else None
     as_value = (lambda v: tuple(v)) if attribute == "issuers" else (lambda v: v)
     strict_req = replace(base, **{key: default if strict is None else as_value(strict)})
-    lenient_req = replace(base, **{key: default if lenient is None else as_value(lenient)})
-    return tuple(sorted({c.person for c in creds_by_type.get(type_id, ())
-                         if failure(c, lenient_req, on, grace(type_id)) is None
-                         and failure(c, strict_req, on, grace(type_id)) is not None}))
+    if lenient is None:  # the lenient version is the plain requirement
+        meet_lenient = good
+    else:
+        lenient_req = replace(base, **{key: as_value(lenient)})
+        meet_lenient = [c for c in good if failure(c, lenient_req, on, days) is None]
+    return tuple(sorted({c.person for c in meet_lenient
+                         if failure(c, strict_req, on, days) is not None}))
