@@ -13,7 +13,7 @@ REASONS = ("missing", "expired", "not_yet_valid", "too_old", "expires_too_soon",
            "wrong_issuer", "unverified", "limit_exceeded")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One unmet requirement of one case."""
 
@@ -31,7 +31,7 @@ class Problem:
                 "reason": self.reason, "source": self.source, "detail": self.detail}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Clearance:
     case: Case
     outcome: Outcome
@@ -47,7 +47,7 @@ class Clearance:
                 "backups": list(self.backups)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueDate:
     """When a credential is due for the places its holder works, and how urgent that is."""
 
