@@ -43,6 +43,7 @@ class Backups:
     def _for_role(self, case: Case, plan: Plan) -> list[str]:
         ctx = self.ctx
         known, qualified, busy = plan.known, ctx.plans.qualified, ctx.schedule.busy
+        kinds, schedule = plan.kinds, ctx.schedule
         taken = (case.technologist, case.reader)
         day = case_day(case)
         out: list[str] = []
@@ -61,8 +62,8 @@ class Backups:
                     continue
             if busy(person, case):
                 continue
-            if all(kind is not None and not kind.check(r.req, case, person, ctx.schedule)
-                   for r, kind in plan.kinds):
+            if not kinds or all(kind is not None and not kind.check(r.req, case, person, schedule)
+                                for r, kind in kinds):
                 out.append(person)
                 if len(out) == MAX_BACKUPS:
                     break
