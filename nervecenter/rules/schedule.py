@@ -7,6 +7,7 @@ bisection.
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,6 +23,10 @@ def case_end(case: Case) -> datetime:
     return case.end if case.end is not None and case.end > case.start else case.start + DEFAULT_DURATION
 
 
+def _start_and_id(case: Case) -> tuple[datetime, str]:
+    return case.start, case.id
+
+
 def case_day(case: Case) -> date:
     """The date of a case, in its facility's time zone (the one its start is written in)."""
     return case.start.date()
@@ -34,7 +39,7 @@ class CaseSchedule:
     """
 
     def __init__(self, cases: Iterable[Case]):
-        by_person: dict[str, list[Case]] = defaultdict(list)
+        cases = list(cases)
         self._by_day: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for case in cases:
             tech, reader = case.technologist, case.reader
@@ -42,21 +47,25 @@ class CaseSchedule:
                 continue
             on_day = self._by_day[case.start.date()]
             if tech:
-                by_person[tech].append(case)
                 on_day[tech] += 1
             if reader and reader != tech:
-                by_person[reader].append(case)
                 on_day[reader] += 1
-        self._cases: dict[str, list[Case]] = {}
+        # Sorted once, so that each person's list comes out in order.
+        by_person: dict[str, list[Case]] = defaultdict(list)
+        for case in sorted(cases, key=_start_and_id):
+            tech, reader = case.technologist, case.reader
+            if tech:
+                by_person[tech].append(case)
+            if reader and reader != tech:
+                by_person[reader].append(case)
+        self._cases: dict[str, list[Case]] = dict(by_person)
         self._starts: dict[str, list[datetime]] = {}
         self._ends: dict[str, list[datetime]] = {}
         self._longest: dict[str, timedelta] = {}
         for person, theirs in by_person.items():
-            theirs.sort(key=lambda c: (c.start, c.id))
-            self._cases[person] = theirs
-            self._starts[person] = [c.start for c in theirs]
+            self._starts[person] = starts = [c.start for c in theirs]
             self._ends[person] = ends = [case_end(c) for c in theirs]
-            self._longest[person] = max(e - c.start for c, e in zip(theirs, ends))
+            self._longest[person] = max(map(operator.sub, ends, starts))
 
     def cases_of(self, person: str) -> list[Case]:
         """The person's cases (as technologist or reader), by start."""
