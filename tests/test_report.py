@@ -120,7 +120,7 @@ def test_tables_are_plain_text_within_100_columns_without_colour():
     assert "  backups: Lan Nguyen (t-nguyen)" in cases
     assert "  no technologist assigned" in cases
     status = report.render_status(ev, p, "table", within=30)
-    assert "  2026-12-15     14  30      BLS Provider" in status
+    assert "  2026-12-15     14  30        BLS Provider" in status
     assert "because of ochsner: max_age_months 12; endangers C-2" in " ".join(status.split())
 
 

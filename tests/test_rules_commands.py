@@ -129,6 +129,9 @@ def test_status(practice_dir):
             for i in doc["items"]] == [
         ("r-adams:state_license:LA", "2026-11-20", "ochsner-main: valid_days_after_case 30", -11, 0),
         ("t-price:bls", "2026-12-15", "ochsner-main: max_age_months 12", 14, 30)]
+    table = run(practice_dir, "status", "--within", "30")
+    # The licence itself runs to 2026-12-20: past Ochsner's due date, not lapsed.
+    assert "  2026-11-20    -11  past due  Louisiana state licence" in table
     rows = list(csv.DictReader(io.StringIO(run(practice_dir, "status", "--format", "csv",
                                                "--person", "t-price"))))
     assert [(r["credential"], r["due"]) for r in rows] == [("t-price:bls", "2026-12-15")]

@@ -98,14 +98,14 @@ def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int =
         if c.person != current:
             current = c.person
             lines += ["", f"{_name(ev, c.person)} ({c.person})",
-                      "  DUE          LEFT  STAGE   CREDENTIAL"]
+                      "  DUE          LEFT  STAGE     CREDENTIAL"]
         kind = practice.credential_types[c.type].scope if c.type in practice.credential_types \
             else "person"
-        stage = f"{_stage(d):<6}"
+        stage = f"{_stage(d):<8}"
         if color and _stage_color(d):
             stage = click.style(stage, fg=_stage_color(d), bold=True)
         lines.append(f"  {d.due}  {d.days_left:>5}  {stage}  "
-                     f"{_fit(ex.credential(c.type, kind, c.scope), WIDTH - 31)}")
+                     f"{_fit(ex.credential(c.type, kind, c.scope), WIDTH - 33)}")
         note = []
         if d.due_reason:
             note.append(f"due before its expiry on {c.expires}, because of {d.due_reason}")
@@ -114,8 +114,8 @@ def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int =
         if d.cases:
             note.append(f"endangers {', '.join(d.cases)}")
         if note:
-            lines += textwrap.wrap("; ".join(note), WIDTH, initial_indent=" " * 31,
-                                   subsequent_indent=" " * 31)
+            lines += textwrap.wrap("; ".join(note), WIDTH, initial_indent=" " * 33,
+                                   subsequent_indent=" " * 33)
     return "\n".join(lines)
 
 
@@ -221,8 +221,8 @@ def _count(n: int, word: str) -> str:
 
 
 def _stage(d: DueDate) -> str:
-    if d.days_left < 0:
-        return "lapsed"
+    if d.days_left < 0:  # past a facility's earlier due date, the credential itself still valid
+        return "past due" if d.due < d.credential.expires else "lapsed"
     return "-" if d.stage is None else str(d.stage)
 
 
