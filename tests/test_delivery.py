@@ -188,3 +188,20 @@ def test_an_unknown_url_fails_at_once_with_a_clear_masked_reason(ledger):
     assert (row["status"], row["attempts"]) == ("failed", 1)
     assert "not a URL Apprise can send to" in row["last_error"]
     assert "pw12345" not in row["last_error"] + row["channel"]
+
+
+def test_a_channel_plugin_without_a_privacy_form_shows_no_secret():
+    from nervecenter.core.channels import ChannelKind, Channels, DeliveryError
+
+    class Pager(ChannelKind):  # a third party's channel that did not write privacy()
+        id, schemes = "pager", ("pager",)
+
+        def send(self, url, title, body, html):
+            raise RuntimeError(f"refused {url}")
+
+    url = "pager://ops:S3CRET@pager.example.org/page?token=T0KEN99"
+    channels = Channels([Pager()])
+    assert channels.privacy(url) == "pager://ops:****@pager.example.org/page?token=****"
+    with pytest.raises(DeliveryError) as failed:
+        channels.send(url, "title", "body", None)
+    assert "S3CRET" not in str(failed.value) and "T0KEN99" not in str(failed.value)

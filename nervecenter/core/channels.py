@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from nervecenter.core.errors import NerveCenterError
 
@@ -43,13 +44,25 @@ class ChannelKind:
         raise NotImplementedError
 
     def privacy(self, url: str) -> str:
-        return url
+        """The URL as it may be shown: by default its password and query values masked."""
+        return mask_url(url)
 
     def resolve(self, url: str, base_dir: Path) -> str:
         return url
 
     def check(self, url: str) -> str | None:
         return None
+
+
+def mask_url(url: str) -> str:
+    """`scheme://user:****@host/path?key=****`: what a channel without a privacy form shows."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, host = netloc.rsplit("@", 1)
+        netloc = (user.split(":", 1)[0] + ":****" if ":" in user else "****") + "@" + host
+    query = "&".join(f"{k}=****" for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def scheme_of(url: str) -> str:
