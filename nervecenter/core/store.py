@@ -268,17 +268,21 @@ class Store:
 
     def history(self, cid: str) -> list[Credential]:
         """Every version of one credential (`person:type[:scope]`), oldest first."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(C).where(C.c.credential_id == cid)
-                                .order_by(C.c.version)).mappings()
-            return [_credential(m) for m in rows]
+        return [_credential(m) for m in self.versions(cid)]
 
     def versions(self, cid: str) -> list[dict]:
-        """Every version as stored, with valid_from, recorded_at and recorded_by."""
+        """Every version as stored, with valid_from, recorded_at and recorded_by, oldest first."""
+        return self.versions_of([cid]).get(cid, [])
+
+    def versions_of(self, cids) -> dict[str, list[dict]]:
+        """`versions` of several credentials in one query, by credential id."""
+        out: dict[str, list[dict]] = {}
         with self.engine.connect() as conn:
-            rows = conn.execute(select(C).where(C.c.credential_id == cid)
-                                .order_by(C.c.version)).mappings()
-            return [dict(m) for m in rows]
+            rows = conn.execute(select(C).where(C.c.credential_id.in_(list(cids)))
+                                .order_by(C.c.credential_id, C.c.version)).mappings()
+            for m in rows:
+                out.setdefault(m["credential_id"], []).append(dict(m))
+        return out
 
     def people_roles(self) -> dict[str, str]:
         with self.engine.connect() as conn:

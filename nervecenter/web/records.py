@@ -92,13 +92,12 @@ def document_path(ws, data_dir: Path, recorded: str) -> Path | None:
 
 def history(ws, credential_ids) -> dict[str, list[dict]]:
     """Every recorded version of each credential, newest first, with when it was recorded."""
-    out = {}
-    for cid in credential_ids:
-        out[cid] = [{"version": v["version"], "number": v["number"], "issued": v["issued"],
-                     "expires": v["expires"], "status": v["status"],
-                     "recorded": f"{v['recorded_at'][:10]} by {v['recorded_by']}"}
-                    for v in reversed(ws.store.versions(cid))]
-    return out
+    versions = ws.store.versions_of(credential_ids)
+    return {cid: [{"version": v["version"], "number": v["number"], "issued": v["issued"],
+                   "expires": v["expires"], "status": v["status"],
+                   "recorded": f"{v['recorded_at'][:10]} by {v['recorded_by']}"}
+                  for v in reversed(versions.get(cid, []))]
+            for cid in credential_ids}
 
 
 def ce_progress(pic, person_id: str) -> list[dict]:
