@@ -168,35 +168,11 @@ class Picture:
         if self.user.is_manager and facility_id in self.index.cleared:
             cleared = set(self.index.cleared[facility_id])
             return [(p, p.role) for p in people if p.id in cleared]
-        from nervecenter.rules import evaluate
+        from nervecenter.rules.eligibility import cleared_at
 
-        facility = self.practice.facilities[facility_id]
         days = [self.day, self.day + timedelta(days=WEEK - 1)]
-        trial = []
-        for p in people:
-            for d in days:
-                start = _at_noon(d, facility.timezone)
-                if p.role == "technologist":
-                    trial.append(Case(f"trial:{p.id}:{d}", facility_id, start, technologist=p.id))
-                else:
-                    trial.append(Case(f"trial:{p.id}:{d}", facility_id, start,
-                                      technologist=_NOBODY, reader=p.id))
-        snap = Snapshot(self.snapshot.people, self.snapshot.credentials, self.snapshot.ce,
-                        tuple(trial))
-        ev = evaluate(self.practice, snap, self.day, start=days[0], end=days[-1])
-        failed = {c.case.id.split(":")[1] for c in ev.clearances
-                  if any(pr.person not in (None, _NOBODY) for pr in c.problems)}
-        result = [(p, p.role) for p in people if p.id not in failed]
+        cleared = cleared_at(self.practice, self.snapshot, facility_id, days, people, self.day)
+        result = [(p, p.role) for p in people if p.id in cleared]
         if self.user.is_manager:
             self.index.cleared[facility_id] = [p.id for p, _ in result]
         return result
-
-
-_NOBODY = "\x00nobody"  # a technologist id no person has, so a trial case for a reader is staffed
-
-
-def _at_noon(day: date, tz: str):
-    from datetime import datetime, time
-    from zoneinfo import ZoneInfo
-
-    return datetime.combine(day, time(12, 0), ZoneInfo(tz))
