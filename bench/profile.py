@@ -28,10 +28,10 @@ def main(argv=None) -> int:
 
     from pyinstrument import Profiler
 
-    from nervecenter.core import alerts
+    from nervecenter.alerts import planning as alerts
     from nervecenter.core.config import load_practice
-    from nervecenter.core.workspace import open_store
     from nervecenter.rules import evaluate
+    from nervecenter.service.workspace import open_store
 
     on = date.fromisoformat(args.as_of)
     practice = load_practice(args.dir)

@@ -212,8 +212,8 @@ class Bench:
         os.environ.pop("NERVECENTER_DATABASE_URL", None)
         practice = self.time("config_load", lambda: load_practice(cfg), repeat)
 
-        from nervecenter.core.importer import import_files
-        from nervecenter.core.workspace import open_store
+        from nervecenter.data.importer import import_files
+        from nervecenter.service.workspace import open_store
 
         # Imports run in a child process each, so that their memory is theirs, not the
         # evaluation's. The first goes into the practice's own database, as `import` or
@@ -258,7 +258,7 @@ class Bench:
                             "load_average": [round(x, 1) for x in self.load + os.getloadavg()]}}
 
     def evaluate(self, practice, snapshot):
-        from nervecenter.core import alerts
+        from nervecenter.alerts import planning as alerts
         from nervecenter.rules import evaluate
 
         repeat = self.args.repeat
@@ -305,7 +305,7 @@ class Bench:
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
 
-        from nervecenter.core.workspace import open_store
+        from nervecenter.service.workspace import open_store
 
         name = f"nc_bench_{uuid.uuid4().hex[:10]}"
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -327,11 +327,11 @@ class Bench:
         to the outbox and delivered through the real channel plugins (Apprise json://)."""
         from dataclasses import replace
 
+        from nervecenter.alerts.ledger import Ledger
+        from nervecenter.alerts.outbox import deliver
+        from nervecenter.alerts.planning import Target
         from nervecenter.core import channels as channels_mod
-        from nervecenter.core.alerts import Target
-        from nervecenter.core.ledger import Ledger
-        from nervecenter.core.outbox import deliver
-        from nervecenter.core.workspace import open_store
+        from nervecenter.service.workspace import open_store
 
         # A small practice plans fewer than 1,000 alerts: repeat them under distinct keys.
         planned = [a if i < len(self.planned) else replace(a, key=f"{a.key}#{i}")
@@ -431,8 +431,8 @@ def growth(results: list[dict]) -> str:
 def import_only(args) -> int:
     """The child of Bench.import_child: import files into a database, print the seconds."""
     from nervecenter.core.config import load_practice
-    from nervecenter.core.importer import import_files
-    from nervecenter.core.workspace import open_store
+    from nervecenter.data.importer import import_files
+    from nervecenter.service.workspace import open_store
 
     practice = load_practice(args.dir)
     store = open_store(practice, args.url)

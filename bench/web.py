@@ -55,7 +55,7 @@ def main(argv=None):
 
     r, wall, cpu = timed(client, "/api/status", headers["manager"])
     print(f"{'cold: sync, snapshot, evaluation':44} {wall:6.2f} s wall {cpu:6.2f} s CPU")
-    case = app.state.evaluated[2].clearances[0].case.id
+    case = app.state.workspace.evaluate(app.state.on).clearances[0].case.id
     facility = min(app.state.workspace.practice.facilities)
     paths = ["/", "/people", f"/people/{person}", "/cases", f"/cases/{case}",
              f"/facilities/{facility}", "/alerts", "/api/status", "/api/cases", "/api/conflicts",

@@ -87,8 +87,8 @@ def practice(tmp_path):
 @pytest.fixture
 def store(database_url, practice):
     """A Store on a new database at the newest revision."""
-    from nervecenter.core import db, migrations
-    from nervecenter.core.store import Store
+    from nervecenter.store import db, migrations
+    from nervecenter.store.store import Store
 
     engine = db.create(database_url)
     migrations.ensure_current(engine)

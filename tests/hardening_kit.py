@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 SLOW = os.environ.get("NERVECENTER_TEST_SLOW") == "1"
-EXAMPLE = Path(__file__).resolve().parent.parent / "nervecenter" / "example"
+EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 NERVECENTER = Path(sys.executable).parent / "nervecenter"
 
 # `file:line: message` (line >= 1) or `file: message` (the whole file)
@@ -103,7 +103,7 @@ def file_digest(*paths: Path) -> str:
 
 def fresh_database(config_dir: Path) -> Path:
     """Create the practice's SQLite database at the newest revision and close it."""
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
 
     saved = os.environ.pop("NERVECENTER_DATABASE_URL", None)
     try:

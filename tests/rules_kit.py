@@ -7,6 +7,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from nervecenter.plugins.rule_kinds.concurrency import CONCURRENT_CASES
+
 from nervecenter.core.model import (
     AlertPolicy,
     Case,
@@ -20,7 +22,6 @@ from nervecenter.core.model import (
     StateRules,
     Verification,
 )
-from nervecenter.plugins.concurrency import CONCURRENT_CASES
 
 CHICAGO = ZoneInfo("America/Chicago")
 

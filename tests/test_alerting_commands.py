@@ -73,7 +73,7 @@ def test_run_delivers_to_the_file_channel_once_and_a_week_later_only_the_crossed
 
     # A week later: exactly the credentials whose stage changed in between (per the rules
     # engine's due dates of both days), and t-price's BLS reaches stage 7 (7 days left).
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
 
     ws = open_workspace(practice)
 
@@ -99,7 +99,7 @@ def test_run_delivers_to_the_file_channel_once_and_a_week_later_only_the_crossed
 
 
 def test_dry_run_writes_nothing_and_plan_shows_what_a_run_would_send(practice, nc):
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
 
     # A fresh practice: the dry run imports nothing, so it plans nothing and says why.
     code, out, err = nc("run", "--once", "--dry-run", "--config", str(practice), "--on",

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from nervecenter.core.alerts import History, Silence, plan
+from nervecenter.alerts.planning import History, Silence, plan
 from nervecenter.core.model import (
     AlertPolicy,
     Case,
@@ -300,7 +300,7 @@ def test_messages_say_who_what_when_why_which_cases_and_what_to_do():
 def test_digest_once_per_manager_per_date_with_its_four_sections():
     case = _case(datetime(2026, 12, 3, 8, 0, tzinfo=CHI))
     on = date(2026, 12, 7)
-    from nervecenter.core.alerts import FailedDelivery
+    from nervecenter.alerts.planning import FailedDelivery
 
     history = History(failed=(FailedDelivery("credential:x", "t-price", "json://127.0.0.1/sms",
                                              "HTTP 500"),))

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import nervecenter
 from nervecenter.core import yamlfile
 from nervecenter.core.config import DEFAULT_DATABASE, load_practice
 from nervecenter.core.errors import ConfigError
 from nervecenter.core.model import AlertPolicy, Channel, Schedule
 
-EXAMPLE = Path(nervecenter.__file__).parent / "example"
+EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ import pytest
 import servers
 
 from nervecenter.core import clock
-from nervecenter.core.cron import next_tick
 from nervecenter.core.model import Practice, Schedule
-from nervecenter.core.runner import digest_due
+from nervecenter.service.cron import next_tick
+from nervecenter.service.runner import digest_due
 
 http_server = servers.http_server  # pytest fixture
 CHI = ZoneInfo("America/Chicago")

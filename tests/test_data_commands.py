@@ -186,7 +186,7 @@ def test_ce_hours_against_the_requirement(capsys, config):
 
 
 def test_db_upgrade_and_older_revision(capsys, config):
-    from nervecenter.core import db, migrations
+    from nervecenter.store import db, migrations
 
     code, out, _ = run(capsys, config, "db", "upgrade")
     assert out.endswith(f"revision (new) -> {migrations.head()}\n")
@@ -223,8 +223,8 @@ def test_unreachable_database_is_one_line(config):
 
 
 def test_missing_documents_are_flagged(capsys, config):
-    from nervecenter.core.store import missing_documents
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
+    from nervecenter.store.store import missing_documents
 
     imported(capsys, config)
     store = open_workspace(config).store
@@ -244,7 +244,7 @@ def test_renew_with_a_document_keeps_its_sha256(capsys, config, tmp_path, monkey
     code, out, err = run(capsys, config, "renew", "t-price", "bls", "--expires", "2028-06-30",
                          "--document", "bls-2026.pdf")
     assert (code, out) == (0, "t-price:bls: version 2, expires 2028-06-30\n"), err
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
 
     versions = open_workspace(config).store.versions("t-price:bls")
     assert versions[-1]["documents"] == [{"path": "docs/bls-2026.pdf",

@@ -11,12 +11,13 @@ import pytest
 import servers
 from sqlalchemy import select
 
+from nervecenter.alerts import messages
+from nervecenter.alerts.ledger import Ledger, deliveries_t
+from nervecenter.alerts.outbox import deliver
+from nervecenter.alerts.planning import Alert, Directory, Target
 from nervecenter.core import channels as channels_mod
-from nervecenter.core import db, messages, migrations
-from nervecenter.core.alerts import Alert, Directory, Target
-from nervecenter.core.ledger import Ledger, deliveries_t
 from nervecenter.core.model import AlertPolicy, Channel, Manager, Person, Practice, Snapshot
-from nervecenter.core.outbox import deliver
+from nervecenter.store import db, migrations
 
 smtp_server, http_server = servers.smtp_server, servers.http_server  # pytest fixtures
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

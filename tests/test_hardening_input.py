@@ -627,7 +627,7 @@ def people_template(tmp_path_factory, roster_template):
 def test_any_cell_in_any_known_column_imports_or_names_its_row(people_template, kind, data):
     """Columns of a roster, a schedule or a CE sheet, cells of anything: exit 0, or exit 1 with
     `file:row: ...` lines for rows that exist, and nothing written."""
-    from nervecenter.core.roster import CASE_COLUMNS, CE_COLUMNS, ROSTER_COLUMNS
+    from nervecenter.data.roster import CASE_COLUMNS, CE_COLUMNS, ROSTER_COLUMNS
 
     known = {"roster": ROSTER_COLUMNS, "cases": CASE_COLUMNS, "ce": CE_COLUMNS}[kind]
     required = {"roster": ["person", "type"], "cases": ["id", "facility", "start"],

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import openpyxl
 
-from nervecenter.core.importer import import_files
-from nervecenter.core.workspace import Workspace
+from nervecenter.data.importer import import_files
+from nervecenter.service.workspace import Workspace
 
 ROSTER = ("person,name,role,type,state,facility,issued,expires\n"
           "t-price,Jordan Price,technologist,bls,,,2025-11-20,2027-11-30\n"
@@ -87,8 +87,8 @@ def _sync(url, config_dir, barrier, tests_dir):
     sys.path.insert(0, tests_dir)
     from conftest import make_practice
 
-    from nervecenter.core import db
-    from nervecenter.core.store import Store
+    from nervecenter.store import db
+    from nervecenter.store.store import Store
 
     practice = make_practice(config_dir)
     store = Store(db.create(url), practice.config_dir, practice.timezone)

@@ -10,12 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, select, text
 
-from nervecenter.core import db, migrations
 from nervecenter.core.errors import DatabaseError
-from nervecenter.core.tables import PersonRow
+from nervecenter.store import db, migrations
+from nervecenter.store.tables import PersonRow
 
 # every module that declares tables on db.Base
-for name in ("nervecenter.core.tables", "nervecenter.core.ledger", "nervecenter.core.users"):
+for name in ("nervecenter.store.tables", "nervecenter.alerts.ledger", "nervecenter.store.users"):
     try:
         importlib.import_module(name)
     except ImportError:
@@ -77,7 +77,7 @@ def test_tables_without_a_revision_are_not_touched(engine):
 
 
 def _open(url, barrier):
-    from nervecenter.core import db, migrations
+    from nervecenter.store import db, migrations
 
     engine = db.create(url)
     barrier.wait()

@@ -24,7 +24,7 @@ from nervecenter.core.model import RuleKind
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-EXAMPLE = Path(nervecenter.__file__).parent / "example"
+EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 HOOKS = [name for name, f in inspect.getmembers(hookspecs, inspect.isfunction)
          if hasattr(f, "nervecenter_spec")]
 
@@ -300,8 +300,9 @@ def test_a_package_whose_entry_point_raises_is_named_with_its_file_and_line(tmp_
 def test_the_built_in_types_and_example_ship_in_the_wheel(tmp_path):
     """`pip install .` (not editable) must carry the YAML plugins and the example practice."""
     src = tmp_path / "src"
-    shutil.copytree(ROOT / "nervecenter", src / "nervecenter",
-                    ignore=shutil.ignore_patterns("__pycache__", ".nervecenter"))
+    for folder in ("nervecenter", "plugins", "config"):
+        shutil.copytree(ROOT / folder, src / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", ".nervecenter"))
     shutil.copy(ROOT / "pyproject.toml", src)
     readme = ROOT / "README.md"
     (src / "README.md").write_text(readme.read_text() if readme.exists() else "NerveCenter\n")
@@ -310,10 +311,11 @@ def test_the_built_in_types_and_example_ship_in_the_wheel(tmp_path):
                    check=True, capture_output=True, text=True)
     (wheel,) = (tmp_path / "dist").glob("nervecenter-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    types = {n for n in names if n.startswith("nervecenter/plugins/credential_types/")}
+    types = {n for n in names if n.startswith("nervecenter/plugins/credential_types/")
+             and n.endswith(".yaml")}
     assert len(types) == 15
     assert "nervecenter/plugins/credential_types/ionm/cnim.yaml" in types
-    assert "nervecenter/plugins/credential_types/facility-health/tb_screening.yaml" in types
+    assert "nervecenter/plugins/credential_types/facility_health/tb_screening.yaml" in types
     for name in ("practice.yaml", "people.yaml", "cases.csv", "facilities/ochsner-main.yaml",
                  "facilities/tulane.yaml", "facilities/memorial-hermann-tmc.yaml",
                  "states/LA.yaml", "docs/okafor-tulane-reappointment.pdf"):

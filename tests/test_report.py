@@ -7,7 +7,7 @@ from datetime import date
 
 from rules_kit import case, cred, facility, person, practice, req, snapshot
 
-from nervecenter.core import report
+from nervecenter.data import report
 from nervecenter.rules import evaluate
 
 ON = date(2026, 12, 1)

@@ -8,8 +8,8 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from nervecenter.core import roster
-from nervecenter.core.roster import parse_date
+from nervecenter.data import roster
+from nervecenter.data.roster import parse_date
 
 
 @pytest.mark.parametrize("value, expected", [

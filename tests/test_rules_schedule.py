@@ -1,11 +1,11 @@
 """What depends on the whole schedule: the concurrent_cases rule kind and backups."""
 
+import importlib.metadata
 from datetime import date
 
+from nervecenter.plugins.rule_kinds import concurrency
 from rules_kit import case, cred, facility, person, practice, req, snapshot
 
-from nervecenter.core.plugins import DEFAULT_PLUGINS
-from nervecenter.plugins import concurrency
 from nervecenter.rules import evaluate
 
 ON = date(2026, 12, 1)
@@ -60,7 +60,9 @@ def test_concurrent_cases_applies_only_to_its_role():
 
 
 def test_concurrency_is_a_built_in_plugin():
-    assert "nervecenter.plugins.concurrency" in DEFAULT_PLUGINS
+    (ep,) = [e for e in importlib.metadata.entry_points(group="nervecenter")
+             if e.name == "concurrency"]
+    assert ep.value == "nervecenter.plugins.rule_kinds.concurrency"
     registered = []
     concurrency.register_rule_kinds(registered.append)
     (kind,) = registered

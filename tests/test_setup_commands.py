@@ -220,10 +220,9 @@ def test_schema_of_an_unknown_name(run):
 def test_the_example_files_validate_against_the_printed_schemas(run):
     import yaml
 
-    import nervecenter
 
     schemas = json.loads(run("schema")[1])
-    example = Path(nervecenter.__file__).parent / "example"
+    example = Path(__file__).resolve().parent.parent / "config" / "example"
     pairs = [("practice.yaml", "practice"), ("people.yaml", "people"),
              ("states/LA.yaml", "state")] + [
         (f"facilities/{p.name}", "facility") for p in (example / "facilities").glob("*.yaml")]

@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from nervecenter.core import db
 from nervecenter.core.errors import ConfigError, DatabaseError
-from nervecenter.core.importer import import_files
-from nervecenter.core.tables import AuditRow, CredentialRow
+from nervecenter.data.importer import import_files
+from nervecenter.store import db
+from nervecenter.store.tables import AuditRow, CredentialRow
 
 PEOPLE = """people:
   - id: t-price

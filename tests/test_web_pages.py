@@ -164,7 +164,7 @@ def test_a_renewal_must_move_the_expiry_forward(server, dana):
 
 
 def test_a_manager_silences_a_credentials_alerts(server, dana):
-    from nervecenter.core.ledger import Ledger
+    from nervecenter.alerts.ledger import Ledger
 
     token = web_kit.csrf_of(dana.get("/people/t-mallory").text)
     r = dana.post("/silences", data={"csrf_token": token, "credential": "t-mallory:cnim",
@@ -201,7 +201,7 @@ def test_calendar_feed_of_the_practice(server, dana):
 
 
 def test_alert_log_shows_delivery_status_with_secrets_masked(server, dana):
-    from nervecenter.core import runner
+    from nervecenter.service import runner
 
     result = runner.run(server.workspace, on=web_kit.DAY)
     assert result.outcome.failed > 0  # Mallory's webhook: nothing listens on 127.0.0.1:9

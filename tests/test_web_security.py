@@ -213,7 +213,7 @@ def test_a_person_cannot_change_another_persons_records(server):
         r = price.post(path, data={"csrf_token": token, **data})
         assert r.status_code == 404, path
     assert versions(server, adams_licence) == before
-    from nervecenter.core.ledger import Ledger
+    from nervecenter.alerts.ledger import Ledger
 
     assert Ledger(server.workspace.store.engine).silences() == []
 

@@ -18,14 +18,14 @@ from sqlalchemy import select
 
 from nervecenter.cli import cli
 from nervecenter.core.errors import NerveCenterError
-from nervecenter.core.users import UserRow, Users
+from nervecenter.store.users import UserRow, Users
 
 NERVECENTER = str(Path(sys.executable).parent / "nervecenter")  # the installed command
 
 
 @pytest.fixture
 def users(database_url):
-    from nervecenter.core import db, migrations
+    from nervecenter.store import db, migrations
 
     engine = db.create(database_url)
     migrations.upgrade(engine)
@@ -102,7 +102,7 @@ def test_users_add_token_list(tmp_path):
     assert run(["users", "list", "--config", config]).output == \
         "dana\tmanager\t\nprice\tperson\tt-price\n"
 
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
 
     assert Users(open_workspace(config).store.engine).by_token(token).name == "price"
 
@@ -156,7 +156,7 @@ def test_users_password_and_remove(tmp_path):
     r = run(["users", "password", "dana", "--config", config], "a brand new phrase\n")
     assert (r.exit_code, r.output) == (0, "Password of dana changed.\n")
 
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
 
     accounts = Users(open_workspace(config).store.engine)
     assert accounts.authenticate("dana", "correct horse battery") is None
@@ -188,8 +188,8 @@ def test_revision_0003_creates_the_users_table_the_model_describes(database_url)
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from nervecenter.core import db, migrations
-    from nervecenter.core.db import Base
+    from nervecenter.store import db, migrations
+    from nervecenter.store.db import Base
 
     engine = db.create(database_url)
     migrations.upgrade(engine)

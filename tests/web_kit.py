@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "nervecenter" / "example"
+EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 DAY = date(2026, 12, 1)  # "today" for every web test: the example practice is set in December 2026
 PASSWORD = "correct horse battery"
 

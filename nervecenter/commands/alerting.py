@@ -12,20 +12,20 @@ from nervecenter.commands.options import config_option, date_option, format_opti
 
 
 def _workspace(config_dir):
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
 
     return open_workspace(config_dir)
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
-    from nervecenter.core.report import table_text
+    from nervecenter.data.report import table_text
 
     return "\n".join(table_text(columns, [[r.get(c) for c in columns] for r in rows])) \
         if rows else "(none)"
 
 
 def _csv(rows: list[dict], columns: list[str]) -> str:
-    from nervecenter.core.report import csv_text
+    from nervecenter.data.report import csv_text
 
     return csv_text(columns, rows)
 
@@ -61,9 +61,10 @@ def run(config_dir, on, once, dry_run, fmt):
     Without --once it stays until this run's retries are sent or have failed for good."""
     import time
 
-    from nervecenter.core import dblock, runner
-    from nervecenter.core.daemon import configure_logging
-    from nervecenter.core.ledger import utcnow
+    from nervecenter.alerts.ledger import utcnow
+    from nervecenter.service import runner
+    from nervecenter.service.daemon import configure_logging
+    from nervecenter.store import lock as dblock
 
     configure_logging()
     ws = _workspace(config_dir)
@@ -102,7 +103,7 @@ def alerts():
               help="Include the managers' digest (default: when schedule.digest ticks that day).")
 def plan_(config_dir, on, fmt, digest):
     """What would be sent now (no alert is written, nothing is sent)."""
-    from nervecenter.core import runner
+    from nervecenter.service import runner
 
     ws = _workspace(config_dir)
     day = ws.today(on)
@@ -125,7 +126,7 @@ LOG_COLUMNS = ["planned_at", "kind", "key", "recipient", "channel", "status", "a
 @click.option("--limit", type=int, default=200, show_default=True)
 def log_(config_dir, fmt, person, kind, status, since, limit):
     """What was sent, to whom, on which channel, and how it went (secrets masked)."""
-    from nervecenter.core.ledger import Ledger
+    from nervecenter.alerts.ledger import Ledger
 
     ws = _workspace(config_dir)
     entries = Ledger(ws.store.engine).log(person=person, kind=kind, status=status, since=since,
@@ -155,9 +156,8 @@ def log_(config_dir, fmt, person, kind, status, since, limit):
 @click.option("--list", "list_", is_flag=True, help="List the silences in force instead.")
 def silence(config_dir, on, person, type_, credential, until, reason, by, list_):
     """Silence a person's, a type's or a credential's alerts until a date."""
-    from nervecenter.core.alerts import Silence
-    from nervecenter.core.errors import NerveCenterError
-    from nervecenter.core.ledger import Ledger
+    from nervecenter.alerts.ledger import Ledger
+    from nervecenter.service import actions
 
     ws = _workspace(config_dir)
     ledger = Ledger(ws.store.engine)
@@ -172,17 +172,9 @@ def silence(config_dir, on, person, type_, credential, until, reason, by, list_)
         raise click.UsageError("name what to silence: --person, --type and/or --credential")
     if until is None:
         raise click.UsageError("give --until YYYY-MM-DD (the last silenced day)")
-    if until < day:
-        raise NerveCenterError(f"--until {until.isoformat()} is before today "
-                               f"({day.isoformat()}); give a date from today on")
-    snapshot = ws.snapshot(day)
-    if person and person not in snapshot.people:
-        raise NerveCenterError(f"--person {person}: no such person; see `nervecenter status`")
-    if type_ and type_ not in ws.practice.credential_types:
-        raise NerveCenterError(f"--type {type_}: no such credential type; see "
-                               "`nervecenter plugins`")
     who = by or _user()
-    ledger.add_silence(Silence(until, person, type_, credential, reason, who))
+    actions.silence(ws, f"cli:{who}", until=until, person=person, type_id=type_,
+                    credential=credential, reason=reason, on=on)
     what = ", ".join(f"{k} {v}" for k, v in (("person", person), ("type", type_),
                                              ("credential", credential)) if v)
     click.echo(f"silenced {what} through {until.isoformat()} (by {who})")
@@ -205,7 +197,7 @@ def _user() -> str:
               help="Deliveries sent at the same time.")
 def daemon(config_dir, poll_seconds, standby_poll_seconds, workers):
     """Run on schedule: evaluations, digests, retries. Stops cleanly on SIGTERM/SIGINT."""
-    from nervecenter.core.daemon import main
+    from nervecenter.service.daemon import main
 
     sys.exit(main(config_dir, poll_seconds=poll_seconds,
                   standby_poll_seconds=standby_poll_seconds, workers=workers))

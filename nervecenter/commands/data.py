@@ -12,7 +12,7 @@ from nervecenter.commands.options import config_option, date_option, on_option
 
 
 def _workspace(config_dir):
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
 
     return open_workspace(config_dir)
 
@@ -32,7 +32,7 @@ def import_(config_dir, files, dry_run):
     """Import people, credentials, CE entries and cases from YAML, CSV, XLSX or ICS files.
 
     Every row of every file is checked first; one bad row and nothing is written."""
-    from nervecenter.core.importer import import_files, report
+    from nervecenter.data.importer import import_files, report
 
     ws = _workspace(config_dir)
     changes = import_files(ws.store, ws.practice, [Path(f) for f in files], dry_run=dry_run)
@@ -48,7 +48,7 @@ def export(config_dir, out, on):
     """Export people, credentials (the versions in force), CE entries and cases as CSV.
 
     credentials.csv has the one-row-per-credential layout `import` reads."""
-    from nervecenter.core.export import export_csv
+    from nervecenter.data.export import export_csv
 
     ws = _workspace(config_dir)
     written = export_csv(ws.practice, ws.snapshot(ws.today(on)), Path(out))
@@ -66,8 +66,8 @@ def export(config_dir, out, on):
 def audit(config_dir, facility, on, fmt, out):
     """The credentialing packet for a facility: every person who worked there up to the date,
     each credential required there and its status on that date, with documents."""
-    from nervecenter.core import audit as packet
     from nervecenter.core.errors import NerveCenterError
+    from nervecenter.data import audit as packet
 
     ws = _workspace(config_dir)
     day = ws.today(on)
@@ -101,57 +101,24 @@ def audit(config_dir, facility, on, fmt, out):
               help="A document (path relative to the configuration directory); its SHA-256 is kept.")
 def renew(config_dir, person, type_id, scope, submitted, expires, issued, number, document):
     """Record a renewal: --submitted, or a new --expires (the old version stays as history)."""
-    from nervecenter.core.errors import NerveCenterError
+    from nervecenter.service import actions
 
     if submitted == (expires is not None):
         raise click.UsageError("give either --submitted or --expires DATE")
     if submitted and (issued or number or document):
         raise click.UsageError("--issued, --number and --document go with --expires")
     ws = _workspace(config_dir)
-    ctype = ws.practice.credential_types.get(type_id)
-    if ctype is None:
-        import difflib
-
-        close = difflib.get_close_matches(type_id, list(ws.practice.credential_types), n=1)
-        raise NerveCenterError(f"unknown credential type {type_id!r}"
-                               + (f" (did you mean {close[0]!r}?)" if close else ""))
-    if ctype.scope != "person" and not scope:
-        raise NerveCenterError(f"{type_id} is per {ctype.scope}: give --scope "
-                               f"{'STATE' if ctype.scope == 'state' else 'FACILITY'}")
-    if ctype.scope == "person" and scope:
-        raise NerveCenterError(f"{type_id} is per person: leave out --scope")
-    if ctype.scope == "state":
-        scope = scope.upper()
-    if document:
-        document = _document_path(ws.practice.config_dir, document)
-    if issued and expires and issued > expires:
-        raise NerveCenterError(f"--issued {issued} is after --expires {expires}")
-    ws.sync_sources()
-    cred = ws.store.renew(person, type_id, scope, submitted=submitted, expires=expires,
-                          issued=issued, number=number, document=document,
-                          actor=f"cli:{_user()}")
+    actor = f"cli:{_user()}"
     if submitted:
+        cred = actions.renewal_submitted(ws, actor, person, type_id, scope)
         click.echo(f"{cred.id}: renewal submitted (version {cred.version}, "
                    f"expires {cred.expires})")
-    else:
-        click.echo(f"{cred.id}: version {cred.version}, expires {cred.expires}"
-                   + (f", issued {cred.issued}" if cred.issued else ""))
-
-
-def _document_path(config_dir: Path, document: str) -> str:
-    """The path to store: relative to the configuration directory when the file is inside it
-    (as people.yaml writes them), else absolute."""
-    from nervecenter.core.errors import NerveCenterError
-
-    if (config_dir / document).is_file() and not Path(document).is_absolute():
-        return document
-    path = Path(document).resolve()
-    if not path.is_file():
-        raise NerveCenterError(f"{document}: no such file")
-    try:
-        return path.relative_to(config_dir.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+        return
+    cred = actions.renew(ws, actor, person, type_id, scope, expires=expires, issued=issued,
+                         number=number,
+                         document=actions.local_document(ws, document) if document else None)
+    click.echo(f"{cred.id}: version {cred.version}, expires {cred.expires}"
+               + (f", issued {cred.issued}" if cred.issued else ""))
 
 
 @click.command()
@@ -161,8 +128,8 @@ def _document_path(config_dir: Path, document: str) -> str:
 def ce(config_dir, person, on):
     """Continuing-education hours of PERSON per credential in its current cycle (the CE period
     ending on its expiry), against the type's required hours and category limits."""
-    from nervecenter.core.ce import ce_rows
     from nervecenter.core.errors import NerveCenterError
+    from nervecenter.rules.ce import ce_rows
 
     ws = _workspace(config_dir)
     ws.sync_sources()
@@ -191,13 +158,12 @@ def db():
 @config_option
 def upgrade(config_dir):
     """Bring the database to the newest revision (creates it when new)."""
-    from nervecenter.core import db as dbmod
-    from nervecenter.core import migrations
     from nervecenter.core.config import load_practice
-    from nervecenter.core.workspace import _make_sqlite_dir
+    from nervecenter.store import db as dbmod
+    from nervecenter.store import migrations
 
     practice = load_practice(config_dir)
-    _make_sqlite_dir(practice.database)
+    dbmod.make_sqlite_dir(practice.database)
     engine = dbmod.create(practice.database)
     before = migrations.current(engine)
     migrations.upgrade(engine)

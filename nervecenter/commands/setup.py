@@ -11,7 +11,7 @@ import click
 
 from nervecenter.commands.options import config_option
 from nervecenter.core.errors import ConfigError, Problem
-from nervecenter.core.report import table_text
+from nervecenter.data.report import table_text
 
 # Written by runs against the example itself; never copied by `init`.
 _SKIP = {".nervecenter", "__pycache__"}
@@ -20,6 +20,8 @@ _SKIP = {".nervecenter", "__pycache__"}
 def _example_files():
     """(relative path, resource) of every file of the packaged example practice."""
     root = importlib.resources.files("nervecenter") / "example"
+    if not root.is_dir():  # an editable install: the checkout's config/example
+        root = Path(__file__).resolve().parents[2] / "config" / "example"
     stack = [(root, Path())]
     while stack:
         folder, rel = stack.pop()
@@ -55,7 +57,8 @@ def init(directory: Path, force: bool):
 def _source_problems(practice, shown: str) -> tuple[list[Problem], dict[str, int]]:
     """Problems of the practice's source files (people.yaml, cases.csv...), read the way an
     import reads them; counts of what they hold."""
-    from nervecenter.core import channels, roster
+    from nervecenter.core import channels
+    from nervecenter.data import roster
 
     kinds = channels.load(practice.config_dir)
     problems: list[Problem] = _manager_channel_problems(practice, shown, kinds)

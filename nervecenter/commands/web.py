@@ -40,8 +40,8 @@ def users():
 
 
 def _users(config_dir):
-    from nervecenter.core.users import Users
-    from nervecenter.core.workspace import open_workspace
+    from nervecenter.service.workspace import open_workspace
+    from nervecenter.store.users import Users
 
     ws = open_workspace(config_dir)
     return ws, Users(ws.store.engine)

@@ -1,7 +1,8 @@
 """The plugin manager: NerveCenter's own features and third-party packages, through the same hooks.
 
-Built-in plugins are the modules in DEFAULT_PLUGINS; third-party packages declare an entry point
-in the group `nervecenter`. Both are loaded once, on first use. What the plugins register is
+Built-in plugins (the top-level `plugins/` folder, installed as `nervecenter.plugins`) and
+third-party packages alike declare an entry point in the group `nervecenter`; all are loaded once,
+on first use. What the plugins register is
 collected into a `Registry`, each item remembering the plugin that added it.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import importlib
 import importlib.metadata
 import os
 import re
@@ -26,15 +26,6 @@ from nervecenter import __version__
 from nervecenter.core import hookspecs
 from nervecenter.core.errors import PluginError
 from nervecenter.core.model import RuleKind
-
-# Modules registered as plugins before any entry point; a module may set PLUGIN_NAME,
-# otherwise its last dotted part names it.
-DEFAULT_PLUGINS = [
-    "nervecenter.plugins.ionm",
-    "nervecenter.plugins.facility_health",
-    "nervecenter.plugins.channels",
-    "nervecenter.plugins.concurrency",
-]
 
 ENTRY_POINT_GROUP = "nervecenter"
 # Plugin names (comma- or space-separated) that are not loaded at all, built-in or installed:
@@ -131,26 +122,17 @@ def _load() -> _Loaded:
         plugins[info.name] = info
 
     off = disabled_plugins()
-    for dotted in DEFAULT_PLUGINS:
-        try:
-            module = importlib.import_module(dotted)
-        except Exception as e:  # noqa: BLE001 - any failure is reported with the plugin's name
-            failures.append(f"{_where(e)}built-in plugin {dotted} failed to load: {_reason(e)}")
-            continue
-        name = getattr(module, "PLUGIN_NAME", dotted.rsplit(".", 1)[-1])
-        if name in off:
-            continue
-        add(module, PluginInfo(name, __version__, dotted), f"built-in plugin {dotted}")
-
     for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         if ep.name in off:  # not even imported: its code does not run
             continue
         dist = ep.dist.name if ep.dist else None
         version = ep.dist.version if ep.dist else "?"
+        if dist == "nervecenter":  # a built-in: no package of its own
+            dist, version = None, __version__
         who = f"plugin {ep.name!r} (package {dist or '?'} {version})"
         try:
             module = ep.load()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - any failure is reported with the plugin's name
             failures.append(f"{_where(e)}{who} failed to load: {_reason(e)}; fix it or "
                             f"`pip uninstall {dist or ep.name}`")
             continue

@@ -15,6 +15,7 @@ Each (reason, clause) is a problem: `reason` one of results.REASONS (usually `li
 """
 
 from nervecenter.rules.evaluate import evaluate
+from nervecenter.rules.results import Evaluation
 from nervecenter.rules.schedule import CaseSchedule, case_end
 
-__all__ = ["CaseSchedule", "case_end", "evaluate"]
+__all__ = ["CaseSchedule", "Evaluation", "case_end", "evaluate"]

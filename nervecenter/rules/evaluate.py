@@ -42,19 +42,20 @@ def _collector_paused():
 
 
 def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | None = None,
-             end: date | None = None) -> Evaluation:
+             end: date | None = None, due: bool = True, conflicts: bool = True) -> Evaluation:
     """Evaluate a practice as of `on`.
 
     Clearances (with problems and backups) for the cases starting from `start` to `end`
-    inclusive, by default the horizon `on` .. `on + case_horizon_days`; a due date for every
-    credential of the snapshot; the conflicts between facilities' requirements.
+    inclusive, by default the horizon `on` .. `on + case_horizon_days`; with `due`, a due date
+    for every credential of the snapshot; with `conflicts`, the conflicts between facilities'
+    requirements. What is not asked for is left empty and not computed.
     """
     with _collector_paused():
-        return _evaluate(practice, snapshot, on, start, end)
+        return _evaluate(practice, snapshot, on, start, end, due, conflicts)
 
 
 def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | None,
-              end: date | None) -> Evaluation:
+              end: date | None, due: bool, conflicts: bool) -> Evaluation:
     ctx = context(practice, snapshot)
     horizon_end = on + timedelta(days=practice.alerts.case_horizon_days)
     start = on if start is None else start
@@ -65,9 +66,9 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | No
         day = case_day(case)
         if start <= day <= end:
             in_window.append(case)
-        if on <= day <= horizon_end:
+        if due and on <= day <= horizon_end:
             in_horizon.append(case)
-        if start <= day <= end or on <= day <= horizon_end:
+        if start <= day <= end or (due and on <= day <= horizon_end):
             verdicts[case.id] = clear(ctx, case)
     backups = Backups(ctx)
     clearances = []
@@ -76,6 +77,7 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | No
         found = backups.find(case, problems) if outcome != "cleared" else ()
         clearances.append(Clearance(case=case, outcome=outcome, problems=problems, backups=found))
     horizon_problems = [(c.id, p) for c in in_horizon for p in verdicts[c.id][1]]
-    due_dates = DueDates(ctx).compute(on, in_horizon, horizon_problems)
+    due_dates = DueDates(ctx).compute(on, in_horizon, horizon_problems) if due else ()
     return Evaluation(as_of=on, clearances=tuple(clearances), due_dates=due_dates,
-                      conflicts=find_conflicts(ctx, on), people=dict(snapshot.people))
+                      conflicts=find_conflicts(ctx, on) if conflicts else (),
+                      people=dict(snapshot.people))

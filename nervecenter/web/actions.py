@@ -1,7 +1,7 @@
 """Form actions: renewal submitted, record a renewal (with a document), silence alerts.
 
-Every action checks the CSRF token, that the user may change that person's records, and goes
-through the Store or the ledger so that it is in the audit log as `web:<user>`.
+Every action checks the CSRF token and that the user may change that person's records, then calls
+the one implementation the CLI shares (nervecenter.service.actions), as `web:<user>`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,18 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from nervecenter.core.errors import NerveCenterError
-from nervecenter.core.users import User
-from nervecenter.web import auth, records
-from nervecenter.web.app import flash
-from nervecenter.web.pages import take_picture
+from nervecenter.service import actions
+from nervecenter.store.users import User
+from nervecenter.web import auth
+from nervecenter.web.picture import take_picture
+from nervecenter.web.templating import flash
 
 router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form(max_length=500)]
+
+
+def _actor(user: User) -> str:
+    return f"web:{user.name}"
 
 
 def _date(value: str, field: str) -> date:
@@ -45,7 +50,8 @@ def submitted(request: Request, person_id: str, credential_id: str, user: auth.C
               csrf_token: Field = ""):
     auth.check_csrf(request, csrf_token)
     _, credential = _own_credential(request, user, person_id, credential_id)
-    records.mark_submitted(request.app.state.workspace, user, credential)
+    actions.renewal_submitted(request.app.state.workspace, _actor(user), credential.person,
+                              credential.type, credential.scope)
     flash(request, f"Renewal of {credential.id} recorded as submitted.")
     return RedirectResponse(f"/people/{person_id}#{credential_id}", status_code=303)
 
@@ -58,18 +64,13 @@ def renew(request: Request, person_id: str, credential_id: str, user: auth.Curre
     _, credential = _own_credential(request, user, person_id, credential_id)
     new_expiry = _date(expires, "new expiry")
     new_issued = _date(issued, "issued") if issued.strip() else None
-    if new_expiry <= credential.expires:
-        raise NerveCenterError(f"the new expiry {new_expiry} is not after the current one "
-                               f"({credential.expires}); enter the date on the renewed credential")
-    if new_issued and new_issued > new_expiry:
-        raise NerveCenterError(f"issued {new_issued} is after the new expiry {new_expiry}")
+    ws = request.app.state.workspace
     path = None
     if document is not None and document.filename:
-        data = document.file.read(records.MAX_DOCUMENT_BYTES + 1)
-        path, _ = records.save_document(request.app.state.data_dir, person_id,
-                                             document.filename, data)
-    records.record_renewal(request.app.state.workspace, user, credential, expires=new_expiry,
-                           issued=new_issued, number=number.strip(), document=path)
+        data = document.file.read(actions.MAX_DOCUMENT_BYTES + 1)
+        path = actions.upload(ws, person_id, document.filename, data)
+    actions.renew(ws, _actor(user), credential.person, credential.type, credential.scope,
+                  expires=new_expiry, issued=new_issued, number=number.strip(), document=path)
     flash(request, f"Renewal of {credential.id} recorded: expires {new_expiry}.")
     return RedirectResponse(f"/people/{person_id}#{credential_id}", status_code=303)
 
@@ -80,11 +81,7 @@ def silence(request: Request, user: auth.Manager, csrf_token: Field = "",
             back: Field = "/alerts"):
     auth.check_csrf(request, csrf_token)
     day = _date(until, "until")
-    pic = take_picture(request, user)
-    if not any(c.id == credential for c in pic.snapshot.credentials):
-        raise NerveCenterError(f"no credential {credential!r}")
-    if day <= pic.day:
-        raise NerveCenterError(f"until {day} is not after today ({pic.day})")
-    records.silence(request.app.state.workspace, user, credential, day, reason.strip())
+    actions.silence(request.app.state.workspace, _actor(user), until=day,
+                    credential=credential.strip(), reason=reason, on=request.app.state.on)
     flash(request, f"Alerts for {credential} silenced until {day}.")
     return RedirectResponse(auth.safe_next(back), status_code=303)

@@ -10,10 +10,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from nervecenter.core import report
+from nervecenter.data import report
 from nervecenter.web import auth, records
-from nervecenter.web.pages import take_picture
-from nervecenter.web.picture import Picture
+from nervecenter.web.picture import Picture, take_picture
 
 router = APIRouter(prefix="/api", tags=["api"],
                    responses={401: {"description": "No or unknown bearer token"}})
@@ -204,13 +203,12 @@ def cases(pic: Pic,
           case: Annotated[str | None, Query(max_length=200)] = None,
           outcome: Literal["cleared", "warning", "blocked", "unstaffed"] | None = None):
     if from_ is not None or to is not None:
-        from nervecenter.rules import evaluate
-
         start = from_ or pic.day
         end = to or pic.day + timedelta(days=pic.practice.alerts.case_horizon_days)
-        clearances = evaluate(pic.practice, pic.snapshot, pic.day, start=start, end=end) \
-            .clearances if start <= end else ()
-        pic = Picture(pic.practice, pic.snapshot,
+        clearances = pic.workspace.evaluate(pic.day, start=start, end=end, due=False,
+                                            conflicts=False, sync=False).clearances \
+            if start <= end else ()
+        pic = Picture(pic.workspace, pic.snapshot,
                       replace(pic.evaluation, clearances=clearances), pic.user, pic.index)
     return _json(report.cases_json(pic.visible(), case=case, outcome=outcome))
 

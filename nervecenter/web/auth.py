@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from nervecenter.core.users import User, Users
+from nervecenter.store.users import User, Users
 
 SESSION_COOKIE = "nervecenter_session"
 SESSION_HOURS = 12

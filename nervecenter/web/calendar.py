@@ -14,11 +14,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from icalendar import Calendar, Event
 
-from nervecenter.core.users import User
+from nervecenter.store.users import User
 from nervecenter.web import auth
-from nervecenter.web.app import render
-from nervecenter.web.pages import take_picture
-from nervecenter.web.picture import Picture
+from nervecenter.web.picture import Picture, take_picture
+from nervecenter.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str | None, Query(max_length=200)]

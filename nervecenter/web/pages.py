@@ -6,44 +6,19 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
 from nervecenter.core.model import Case, Requirement
-from nervecenter.core.users import User
 from nervecenter.web import auth, records
-from nervecenter.web.app import render
-from nervecenter.web.picture import Index, Picture
+from nervecenter.web.picture import Pic, Picture
+from nervecenter.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 OVERVIEW_LIMIT = 100  # people and cases listed on the overview; the rest are a click away
 CASES_LIMIT = 1000
 
 
-def take_picture(request: Request, user: User) -> Picture:
-    """Re-import changed sources, then the snapshot and evaluation of today (or the app's fixed
-    day) — reused while the day and the data (the store's data version) stay the same."""
-    from nervecenter.rules import evaluate
-
-    state = request.app.state
-    ws = state.workspace
-    with state.lock:
-        ws.sync_sources()
-        day = ws.today(state.on)
-        key = (day, ws.store.data_version())
-        if state.evaluated is None or state.evaluated[0] != key:
-            snapshot = ws.snapshot(day)
-            evaluation = evaluate(ws.practice, snapshot, day)
-            state.evaluated = (key, snapshot, evaluation, Index.of(snapshot, evaluation))
-        _, snapshot, evaluation, index = state.evaluated
-    return Picture(ws.practice, snapshot, evaluation, user, index)
-
-
-def picture(request: Request, user: auth.CurrentUser) -> Picture:
-    return take_picture(request, user)
-
-
-Pic = Annotated[Picture, Depends(picture)]
 
 
 # ---------------------------------------------------------------- login

@@ -10,10 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from nervecenter.core.model import Case, Credential, Person, Practice, Snapshot
-from nervecenter.core.users import User
+from nervecenter.rules.eligibility import cleared_at
 from nervecenter.rules.results import Clearance, Conflict, DueDate, Evaluation
+from nervecenter.service.workspace import Workspace
+from nervecenter.store.users import User
+from nervecenter.web import auth
 
 WEEK = 7
 
@@ -61,11 +67,15 @@ class Index:
 
 @dataclass
 class Picture:
-    practice: Practice
+    workspace: Workspace
     snapshot: Snapshot
     evaluation: Evaluation
     user: User
     index: Index | None = None
+
+    @property
+    def practice(self) -> Practice:
+        return self.workspace.practice
 
     def __post_init__(self):
         if self.index is None:
@@ -112,10 +122,8 @@ class Picture:
         for c in self.evaluation.clearances:
             if c.case.id == case.id:
                 return c
-        from nervecenter.rules import evaluate
-
-        day = case.start.date()
-        ev = evaluate(self.practice, self.snapshot, self.day, start=day, end=day)
+        ev = self.workspace.evaluate(self.day, case=case.id, due=False, conflicts=False,
+                                     sync=False)
         return next(c for c in ev.clearances if c.case.id == case.id)
 
     def case(self, case_id: str) -> Case | None:
@@ -168,11 +176,29 @@ class Picture:
         if self.user.is_manager and facility_id in self.index.cleared:
             cleared = set(self.index.cleared[facility_id])
             return [(p, p.role) for p in people if p.id in cleared]
-        from nervecenter.rules.eligibility import cleared_at
-
         days = [self.day, self.day + timedelta(days=WEEK - 1)]
         cleared = cleared_at(self.practice, self.snapshot, facility_id, days, people, self.day)
         result = [(p, p.role) for p in people if p.id in cleared]
         if self.user.is_manager:
             self.index.cleared[facility_id] = [p.id for p, _ in result]
         return result
+
+
+def take_picture(request: Request, user: User) -> Picture:
+    """Re-import changed sources, then the workspace's evaluation of today (or the app's fixed
+    day); the per-person index is rebuilt only when that evaluation changed."""
+    state = request.app.state
+    ws = state.workspace
+    evaluation = ws.evaluate(state.on)
+    indexed = state.indexed
+    if indexed is None or indexed[0] is not evaluation:
+        snapshot = ws.snapshot(evaluation.as_of)
+        indexed = state.indexed = (evaluation, snapshot, Index.of(snapshot, evaluation))
+    return Picture(ws, indexed[1], evaluation, user, indexed[2])
+
+
+def picture(request: Request, user: auth.CurrentUser) -> Picture:
+    return take_picture(request, user)
+
+
+Pic = Annotated[Picture, Depends(picture)]

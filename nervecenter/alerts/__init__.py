@@ -1,0 +1,1 @@
+"""Alerting: planning (pure), the messages, the ledger of what was sent, the outbox and delivery."""

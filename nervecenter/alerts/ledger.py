@@ -1,0 +1,231 @@
+"""The alert ledger: what was planned (alerts), where each went and how (deliveries), silences.
+
+    alerts      one row per alert key, with its message; never changed once written
+    deliveries  one row per (alert key, recipient, channel URL): pending -> sent | failed,
+                attempts, next_attempt_at, sending_since (in flight), last_error (masked)
+    silences    no credential alerts for a person / type / credential through a date
+
+`deliveries.url` is the channel URL as configured, used only to send; everything shown (the
+`channel` column, errors, `alerts log`, the web) is Apprise's privacy form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nervecenter.alerts.planning import Alert, FailedDelivery, History, Silence
+from nervecenter.store.db import Base
+
+FAILED_IN_DIGEST_DAYS = 8  # a digest lists deliveries that failed for good this recently
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored as naive UTC, so SQL comparisons work on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    person: Mapped[str | None] = mapped_column(String(100), index=True)
+    credential: Mapped[str | None] = mapped_column(String(250), index=True)
+    version: Mapped[int | None] = mapped_column(Integer)
+    stage: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recipients: Mapped[list] = mapped_column(JSON)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+
+
+class DeliveryRow(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("alert_key", "recipient", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_key: Mapped[str] = mapped_column(ForeignKey("alerts.key"), index=True)
+    recipient: Mapped[str] = mapped_column(String(100), index=True)
+    url: Mapped[str] = mapped_column(Text)  # as configured: to send only, never to show
+    channel: Mapped[str] = mapped_column(Text)  # privacy form, for display
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | sent | failed | dropped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SilenceRow(Base):
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person: Mapped[str | None] = mapped_column(String(100))
+    type: Mapped[str | None] = mapped_column(String(100))
+    credential: Mapped[str | None] = mapped_column(String(250))
+    until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+alerts_t, deliveries_t, silences_t = AlertRow.__table__, DeliveryRow.__table__, SilenceRow.__table__
+
+
+class Ledger:
+    """Reading and writing the ledger tables of one database."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    # ------------------------------------------------------------------ planning's view
+
+    def history(self, now: datetime | None = None) -> History:
+        now = now or utcnow()
+        h = History()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(alerts_t.c.key, alerts_t.c.kind, alerts_t.c.credential,
+                                       alerts_t.c.version, alerts_t.c.stage, alerts_t.c.case_id)
+                                .order_by(alerts_t.c.id))
+            for key, kind, credential, version, stage, case_id in rows:
+                h.record(key, kind, credential, version, stage, case_id)
+            since = now - timedelta(days=FAILED_IN_DIGEST_DAYS)
+            failed = conn.execute(
+                select(deliveries_t.c.alert_key, deliveries_t.c.recipient, deliveries_t.c.channel,
+                       deliveries_t.c.last_error)
+                .where(deliveries_t.c.status == "failed", deliveries_t.c.next_attempt_at >= since)
+                .order_by(deliveries_t.c.id))
+            h.failed = tuple(FailedDelivery(k, r, c, e or "") for k, r, c, e in failed)
+        return h
+
+    def silences(self, on: date | None = None) -> list[Silence]:
+        """Silences in force on `on` (all of them when None)."""
+        q = select(silences_t).order_by(silences_t.c.id)
+        if on is not None:
+            q = q.where(silences_t.c.until >= on)
+        with self.engine.connect() as conn:
+            return [Silence(r.until, r.person, r.type, r.credential, r.reason, r.by)
+                    for r in conn.execute(q)]
+
+    def add_silence(self, silence: Silence, now: datetime | None = None) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(silences_t.insert().values(
+                person=silence.person, type=silence.type, credential=silence.credential,
+                until=silence.until, reason=silence.reason, by=silence.by,
+                created_at=now or utcnow()))
+            return result.inserted_primary_key[0]
+
+    # ------------------------------------------------------------------ the outbox
+
+    def enqueue(self, alerts: Iterable[Alert], as_of: date, privacy,
+                now: datetime | None = None) -> tuple[int, int]:
+        """Write new alerts and one pending delivery per target, in one transaction, before
+        anything is sent. Keys already in the ledger are skipped. Returns (alerts, deliveries)."""
+        now = now or utcnow()
+        alerts = list(alerts)
+        if not alerts:
+            return 0, 0
+        with self.engine.begin() as conn:
+            existing = set(conn.execute(select(alerts_t.c.key).where(
+                alerts_t.c.key.in_([a.key for a in alerts]))).scalars()) if len(alerts) < 500 \
+                else set(conn.execute(select(alerts_t.c.key)).scalars())
+            new = [a for a in alerts if a.key not in existing]
+            if not new:
+                return 0, 0
+            conn.execute(alerts_t.insert(), [{
+                "key": a.key, "kind": a.kind, "person": a.person, "credential": a.credential,
+                "version": a.version, "stage": a.stage, "case_id": a.case, "as_of": as_of,
+                "planned_at": now, "recipients": list(a.recipients), "title": a.message.title,
+                "text": a.message.text, "html": a.message.html} for a in new])
+            rows = [{"alert_key": a.key, "recipient": t.recipient, "url": t.url,
+                     "channel": privacy(t.url), "status": "pending", "attempts": 0,
+                     "next_attempt_at": now} for a in new for t in dict.fromkeys(a.targets)]
+            if rows:
+                conn.execute(deliveries_t.insert(), rows)
+        return len(new), len(rows)
+
+    # ------------------------------------------------------------------ reading it back
+
+    def log(self, *, person: str | None = None, kind: str | None = None,
+            status: str | None = None, since: date | None = None,
+            limit: int | None = 200) -> list[dict]:
+        """Alerts, newest first, each with its deliveries (privacy-form channels only)."""
+        q = select(alerts_t).order_by(alerts_t.c.id.desc())
+        if kind:
+            q = q.where(alerts_t.c.kind == kind)
+        if since:
+            q = q.where(alerts_t.c.as_of >= since)
+        if limit and not person and not status:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            alerts = [a for a in conn.execute(q)
+                      if not person or a.person == person or person in a.recipients]
+            keys = [a.key for a in alerts]
+            deliveries: dict[str, list] = {}
+            if keys:
+                for d in conn.execute(select(deliveries_t).where(deliveries_t.c.alert_key.in_(keys))
+                                      .order_by(deliveries_t.c.id)):
+                    deliveries.setdefault(d.alert_key, []).append(d)
+        out = []
+        for a in alerts:
+            ds = [{"recipient": d.recipient, "channel": d.channel, "status": d.status,
+                   "attempts": d.attempts, "last_error": d.last_error,
+                   "next_attempt_at": _iso(d.next_attempt_at) if d.status == "pending" else None,
+                   "sent_at": _iso(d.sent_at)} for d in deliveries.get(a.key, [])]
+            if status and not any(d["status"] == status for d in ds):
+                continue
+            if limit and len(out) >= limit:
+                break
+            out.append({"key": a.key, "kind": a.kind, "person": a.person,
+                        "credential": a.credential, "stage": a.stage, "case": a.case_id,
+                        "as_of": a.as_of.isoformat(), "planned_at": _iso(a.planned_at),
+                        "recipients": list(a.recipients), "title": a.title, "deliveries": ds})
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """Deliveries by status (pending, sent, failed)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(deliveries_t.c.status, func.count())
+                                .group_by(deliveries_t.c.status))
+            return {"pending": 0, "sent": 0, "failed": 0} | dict(rows.all())
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None

@@ -1,0 +1,229 @@
+"""Delivery: send the due rows of the outbox through their channels and record how it went.
+
+Pending deliveries due now are grouped per (recipient, channel URL), so a person with several
+alerts gets one message per channel. A small thread pool sends (`workers` at a time, never a
+thread per alert); only the main thread touches the database. Before a group is handed to a
+channel its rows are marked in flight (`sending_since`, attempts + 1) and committed; the result
+is committed as soon as it comes back. A crash therefore loses nothing: rows not confirmed are
+sent by the next run, and only the groups in flight at the crash (at most `workers`) can be sent
+twice. A failure is retried after `retry_backoff_seconds`, doubling, until `retry_attempts`;
+then the row is `failed` and the managers get a `delivery_failed` alert.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from nervecenter.alerts import messages, planning
+from nervecenter.alerts.ledger import Ledger, alerts_t, deliveries_t, utcnow
+from nervecenter.core.channels import Channels, DeliveryError
+from nervecenter.core.model import AlertPolicy, Practice
+
+log = logging.getLogger("nervecenter.outbox")
+WORKERS = 4
+
+
+@dataclass
+class Outcome:
+    sent: int = 0  # delivery rows confirmed
+    retrying: int = 0  # rows that failed and will be tried again
+    failed: int = 0  # rows that failed for good
+    messages: int = 0  # messages handed to channels
+    errors: list[str] = field(default_factory=list)  # masked, one per failed message
+
+
+@dataclass
+class _Group:
+    recipient: str
+    url: str
+    channel: str  # privacy form
+    ids: list[int]
+    attempts: int
+    msgs: list[messages.Message]
+    kinds: list[str]
+    titles: list[str]
+    permanent: bool = False  # the last error cannot be cured by retrying
+
+
+def backoff(policy: AlertPolicy, attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: base, doubling."""
+    return timedelta(seconds=policy.retry_backoff_seconds * 2 ** max(0, attempts - 1))
+
+
+def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
+    """Pending rows due at `now` (including rows left in flight by a crash), grouped."""
+    q = (select(deliveries_t.c.id, deliveries_t.c.recipient, deliveries_t.c.url,
+                deliveries_t.c.channel, deliveries_t.c.attempts, alerts_t.c.kind, alerts_t.c.title, alerts_t.c.text,
+                alerts_t.c.html)
+         .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
+         .where(deliveries_t.c.status == "pending", deliveries_t.c.next_attempt_at <= now)
+         .order_by(deliveries_t.c.id))
+    groups: dict[tuple[str, str], _Group] = {}
+    with ledger.engine.connect() as conn:
+        for rid, recipient, url, channel, attempts, kind, title, text, html in conn.execute(q):
+            g = groups.get((recipient, url))
+            if g is None:
+                g = groups[(recipient, url)] = _Group(recipient, url, channel, [], 0, [], [], [])
+            g.ids.append(rid)
+            g.attempts = max(g.attempts, attempts)
+            g.msgs.append(messages.Message(title, text, html))
+            g.kinds.append(kind)
+            g.titles.append(title)
+    return list(groups.values())
+
+
+def deliver(ledger: Ledger, channels: Channels, practice: Practice, *,
+            directory: planning.Directory | None = None, now: datetime | None = None,
+            as_of: date | None = None, workers: int = WORKERS,
+            should_stop: Callable[[], bool] | None = None) -> Outcome:
+    """Send every due delivery once; record each result. `now` fixes the clock (tests);
+    `should_stop` (a stop signal) ends the run after the messages in flight."""
+    fixed_now = now
+    clock = (lambda: fixed_now) if fixed_now else utcnow
+    name = directory.name if directory else (lambda rid: rid)
+    out = Outcome()
+    # A second pass sends the delivery_failed notices the first pass raised.
+    for _ in range(2):
+        todo = due_groups(ledger, clock())
+        if not todo:
+            break
+        _send(ledger, channels, practice, directory, todo, clock, name, workers, as_of, out,
+              should_stop or (lambda: False))
+    return out
+
+
+def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_of, out,
+          should_stop) -> None:
+    """Keep `workers` messages in flight; one transaction marks each batch started, one records
+    each batch of results."""
+    policy = practice.alerts
+    running: dict[Future, _Group] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="deliver") as pool:
+        while todo or running:
+            if should_stop():
+                todo.clear()
+            starting = [todo.pop(0) for _ in range(min(len(todo), workers - len(running)))]
+            if starting:
+                _mark_in_flight(ledger, starting, clock())
+                starting = [g for g in starting if g.ids]
+            for g in starting:
+                msg = messages.group(g.msgs, name(g.recipient))
+                running[pool.submit(channels.send, g.url, msg.title, msg.text, msg.html)] = g
+                out.messages += 1
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            results = []
+            for fut in done:
+                g, error = running.pop(fut), fut.exception()
+                text = None if error is None else (
+                    str(error) if isinstance(error, DeliveryError)
+                    else f"{type(error).__name__}: {error}")
+                if getattr(error, "permanent", False):
+                    g.permanent = True
+                results.append((g, text))
+            now = clock()
+            finals = _record(ledger, results, policy, now)
+            for g, text in results:
+                if text is None:
+                    out.sent += len(g.ids)
+                    continue
+                out.errors.append(text)
+                if g in finals:
+                    out.failed += len(g.ids)
+                    _raise_delivery_failed(ledger, channels, practice, directory, g, text,
+                                           as_of or now.date(), now)
+                else:
+                    out.retrying += len(g.ids)
+
+
+def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime) -> None:
+    """Mark the groups' rows in flight, in the transaction that drops superseded rows (which
+    then leave their groups), so a renewal committed before it is never followed by an alert
+    for the old version."""
+    ids = [i for g in groups for i in g.ids]
+    with ledger.engine.begin() as conn:
+        dropped = _drop_superseded(conn, ids)
+        keep = [i for i in ids if i not in dropped]
+        if keep:
+            conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(keep))
+                         .values(sending_since=now, attempts=deliveries_t.c.attempts + 1))
+    for g in groups:
+        if dropped:
+            rows = [n for n, i in enumerate(g.ids) if i not in dropped]
+            g.ids, g.msgs = [g.ids[n] for n in rows], [g.msgs[n] for n in rows]
+            g.kinds, g.titles = [g.kinds[n] for n in rows], [g.titles[n] for n in rows]
+        g.attempts += 1
+
+
+def _drop_superseded(conn, ids: list[int]) -> set[int]:
+    """Of these deliveries, those about a credential version that a renewal (a newer version
+    with another expiry) replaced: marked `dropped`, never sent (SPEC 7: the old version's
+    pending alerts are dropped)."""
+    from sqlalchemy import and_
+
+    from nervecenter.store.tables import CredentialRow
+
+    old, new = CredentialRow.__table__.alias("old"), CredentialRow.__table__.alias("new")
+    found = set(conn.execute(
+        select(deliveries_t.c.id).distinct()
+        .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
+        .join(old, and_(old.c.credential_id == alerts_t.c.credential,
+                        old.c.version == alerts_t.c.version))
+        .join(new, and_(new.c.credential_id == old.c.credential_id,
+                        new.c.version > old.c.version, new.c.expires != old.c.expires))
+        .where(deliveries_t.c.id.in_(ids))).scalars())
+    if found:
+        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(found))
+                     .values(status="dropped", sending_since=None,
+                             last_error="dropped: the credential was renewed before it was sent"))
+        log.info("dropped %d deliveries about credential versions a renewal replaced",
+                 len(found))
+    return found
+
+
+def _record(ledger: Ledger, results: list[tuple[_Group, str | None]], policy: AlertPolicy,
+            now: datetime) -> list[_Group]:
+    """Record sent and failed attempts in one transaction; returns the groups that failed for
+    the last time."""
+    finals = []
+    with ledger.engine.begin() as conn:
+        sent = [i for g, error in results if error is None for i in g.ids]
+        if sent:
+            conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(sent))
+                         .values(status="sent", sent_at=now, sending_since=None, last_error=None))
+        for g, error in results:
+            if error is None:
+                continue
+            values = {"sending_since": None, "last_error": error[:2000]}
+            if g.attempts >= policy.retry_attempts or g.permanent:
+                finals.append(g)
+                values |= {"status": "failed", "next_attempt_at": now}
+            else:
+                values["next_attempt_at"] = now + backoff(policy, g.attempts)
+            conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(g.ids)).values(**values))
+            log.warning("delivery to %s via %s failed (attempt %d of %d): %s", g.recipient,
+                        g.channel, g.attempts, policy.retry_attempts, error)
+    return finals
+
+
+def _raise_delivery_failed(ledger: Ledger, channels: Channels, practice: Practice,
+                           directory: planning.Directory | None, g: _Group, error: str,
+                           as_of: date, now: datetime) -> None:
+    """The managers hear about a delivery that failed for good (not about failed notices of
+    failure, and never on the channel that failed)."""
+    if directory is None:
+        return
+    for rid, kind, title in zip(g.ids, g.kinds, g.titles):
+        if kind == "delivery_failed":
+            continue
+        alert = planning.delivery_failed(directory, delivery_id=rid, alert_title=title,
+                                         recipient=g.recipient, channel=g.channel, error=error,
+                                         attempts=g.attempts, exclude_url=g.url)
+        ledger.enqueue([alert], as_of, channels.privacy, now)

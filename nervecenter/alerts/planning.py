@@ -1,0 +1,345 @@
+"""Alert planning: which alerts are due now, to whom, with what message. Pure, like the rules.
+
+    plan(practice, snapshot, evaluation, history, silences=..., digest=...) -> [Alert]
+
+`history` is what the ledger already holds (core/ledger.py loads it); planning never reads a
+clock, a database or a network, so any `--on` date plans reproducibly. SPEC.md section 7:
+
+- `stage`: the credential's current stage, once per (credential version, stage). Only the
+  current stage is ever planned, so after downtime only the most urgent crossed stage is sent.
+- `lapsed`: after the due date, one reminder per `expired_repeat_days` period (period 0 is
+  covered by the stage-0 alert when that went out on the due date).
+- `renewal_deadline`: once per version when days_left <= the type's renewal_lead_days.
+- `case` once per distinct problem set, `case_cleared` once when such a case clears,
+  `case_assigned` once per (person, case, start), `digest` once per manager per digest date.
+- `delivery_failed` is raised by the outbox (core/outbox.py) through `delivery_failed()`.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property, partial
+from typing import Any
+
+from nervecenter.alerts import messages
+from nervecenter.core.model import Channel, Practice, Snapshot
+from nervecenter.rules.results import Clearance, DueDate, Evaluation
+
+KINDS = ("stage", "lapsed", "renewal_deadline", "case", "case_cleared", "case_assigned",
+         "digest", "delivery_failed")
+CREDENTIAL_KINDS = ("stage", "lapsed", "renewal_deadline")
+DIGEST_DAYS = 90  # the digest lists credentials due within this many days
+
+
+@dataclass(frozen=True)
+class Target:
+    """One (recipient, channel) an alert goes to: a delivery row in the outbox."""
+
+    recipient: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert. `content` is its Message, or a function composing it on first use (planning
+    decides cheaply; only alerts that are shown or written get their text composed)."""
+
+    key: str
+    kind: str
+    recipients: tuple[str, ...]
+    targets: tuple[Target, ...]
+    content: messages.Message | Callable[[], messages.Message] = field(repr=False,
+                                                                       compare=False)
+    person: str | None = None
+    credential: str | None = None
+    version: int | None = None
+    stage: int | None = None
+    case: str | None = None
+
+    @cached_property
+    def message(self) -> messages.Message:
+        return self.content() if callable(self.content) else self.content
+
+    def as_dict(self) -> dict[str, Any]:
+        """SPEC.md section 11 keys, plus the case and the title."""
+        return {"key": self.key, "kind": self.kind, "person": self.person,
+                "credential": self.credential, "stage": self.stage,
+                "recipients": list(self.recipients), "case": self.case,
+                "title": self.message.title}
+
+
+@dataclass(frozen=True)
+class Silence:
+    """No credential alerts for what it names (None = any) through `until` (inclusive)."""
+
+    until: date
+    person: str | None = None
+    type: str | None = None
+    credential: str | None = None
+    reason: str = ""
+    by: str = ""
+
+    def covers(self, person: str, type_id: str, credential: str, on: date) -> bool:
+        return (on <= self.until
+                and self.person in (None, person)
+                and self.type in (None, type_id)
+                and self.credential in (None, credential))
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """A delivery that failed for good, for the digest."""
+
+    alert: str
+    recipient: str
+    channel: str  # privacy form
+    error: str
+
+
+@dataclass
+class History:
+    """What the ledger already holds, as planning needs it."""
+
+    keys: set[str] = field(default_factory=set)
+    # (credential id, version, stage) of stage alerts; stage -1 marks a renewal_deadline alert
+    stages_sent: set[tuple[str, int, int]] = field(default_factory=set)
+    last_case_key: dict[str, str] = field(default_factory=dict)  # case id -> latest `case` key
+    failed: tuple[FailedDelivery, ...] = ()
+
+    def record(self, key: str, kind: str, credential: str | None = None,
+               version: int | None = None, stage: int | None = None,
+               case: str | None = None) -> None:
+        """Note one alert of the ledger (in the order they were planned)."""
+        self.keys.add(key)
+        if kind == "stage" and credential is not None:
+            self.stages_sent.add((credential, version or 1, stage))
+        elif kind == "renewal_deadline" and credential is not None:
+            self.stages_sent.add((credential, version or 1, RENEWAL_MARK))
+        elif kind == "case" and case is not None:
+            self.last_case_key[case] = key
+
+    def add(self, alert: Alert) -> None:
+        self.record(alert.key, alert.kind, alert.credential, alert.version, alert.stage,
+                    alert.case)
+
+
+RENEWAL_MARK = -1
+
+
+class Directory:
+    """Names and channels of every recipient: people from the snapshot, managers from config."""
+
+    def __init__(self, practice: Practice, snapshot: Snapshot):
+        self.practice = practice
+        self.people = snapshot.people
+        self.managers = {m.id: m for m in practice.managers}
+        self._channels: dict[str, tuple[Channel, ...]] = {}
+
+    def name(self, rid: str) -> str:
+        who = self.people.get(rid) or self.managers.get(rid)
+        return who.name if who else rid
+
+    def channels(self, rid: str) -> tuple[Channel, ...]:
+        found = self._channels.get(rid)
+        if found is None:
+            urls: dict[str, Channel] = {}
+            for who in (self.people.get(rid), self.managers.get(rid)):
+                for ch in (who.notify if who else ()):
+                    urls.setdefault(ch.url, ch)
+            found = self._channels[rid] = tuple(urls.values())
+        return found
+
+
+def route(directory: Directory, recipients: Iterable[str], stage: int | None) -> tuple[Target, ...]:
+    """Each recipient's channels that take this alert: a channel with a `stages` filter takes
+    only alerts of those stages (a lapse counts as stage 0), nothing else."""
+    targets = []
+    for rid in recipients:
+        for ch in directory.channels(rid):
+            if ch.stages is None or (stage is not None and stage in ch.stages):
+                targets.append(Target(rid, ch.url))
+    return tuple(targets)
+
+
+def _unique(ids: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in ids if i))
+
+
+def problems_hash(clearance: Clearance) -> str:
+    """A short stable digest of a case's outcome and problem set (order does not matter)."""
+    items = sorted("\x1f".join((p.person or "", p.role, p.type, p.reason, p.source))
+                   for p in clearance.problems)
+    raw = "\x1e".join([clearance.outcome, *items])
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+class _Planner:
+    def __init__(self, practice: Practice, snapshot: Snapshot, evaluation: Evaluation,
+                 history: History, silences: Iterable[Silence]):
+        self.practice = practice
+        self.policy = practice.alerts
+        self.snapshot = snapshot
+        self.today = evaluation.as_of
+        self.evaluation = evaluation
+        self.history = history
+        self.silences = [s for s in silences if s.until >= self.today]
+        self.directory = Directory(practice, snapshot)
+        self.manager_ids = tuple(m.id for m in practice.managers)
+        self.cases = {c.id: c for c in snapshot.cases}
+        self.ctx = messages.Context(practice, snapshot, self.directory.name, self.cases, self.today)
+        self.alerts: list[Alert] = []
+        self.routes: dict[tuple, tuple[Target, ...]] = {}  # (recipients, stage) -> targets
+        self.first_day = self.today
+        self.last_day = self.today + timedelta(days=self.policy.case_horizon_days)
+
+    def add(self, key: str, kind: str, recipients: tuple[str, ...], stage: int | None,
+            compose: Callable[[], messages.Message], **fields) -> None:
+        targets = self.routes.get((recipients, stage))
+        if targets is None:
+            targets = self.routes[(recipients, stage)] = route(self.directory, recipients, stage)
+        self.alerts.append(Alert(key, kind, recipients, targets, compose, stage=stage, **fields))
+
+    # ------------------------------------------------------------------ credentials
+
+    def silenced(self, d: DueDate) -> bool:
+        c = d.credential
+        return any(s.covers(c.person, c.type, c.id, self.today) for s in self.silences)
+
+    def credential(self, d: DueDate) -> None:
+        c = d.credential
+        if c.status == "revoked":
+            return
+        if d.days_left < 0:
+            self.lapsed(d)
+        elif d.stage is not None:
+            self.stage(d)
+        self.renewal_deadline(d)
+
+    def stage(self, d: DueDate) -> None:
+        c, stage = d.credential, d.stage
+        key = f"credential:{c.id}:{d.due.isoformat()}:{stage}"
+        if key in self.history.keys or (c.id, c.version, stage) in self.history.stages_sent:
+            return
+        escalate = stage <= self.policy.escalate_at
+        if c.status == "renewal_submitted":
+            if not escalate:
+                return
+            recipients = self.manager_ids
+        else:
+            recipients = _unique((c.person, *(self.manager_ids if escalate else ())))
+        if self.silenced(d):
+            return
+        self.add(key, "stage", recipients, stage, partial(messages.credential_stage, self.ctx, d),
+                 person=c.person, credential=c.id, version=c.version)
+
+    def lapsed(self, d: DueDate) -> None:
+        c = d.credential
+        days = -d.days_left
+        period = days // max(1, self.policy.expired_repeat_days)
+        if period == 0 and (c.id, c.version, 0) in self.history.stages_sent:
+            return  # the stage-0 alert on the due date covers the first period
+        key = f"lapsed:{c.id}:{d.due.isoformat()}:{period}"
+        if key in self.history.keys or self.silenced(d):
+            return
+        person = () if c.status == "renewal_submitted" else (c.person,)
+        recipients = _unique((*person, *self.manager_ids))
+        self.add(key, "lapsed", recipients, 0, partial(messages.credential_lapsed, self.ctx, d),
+                 person=c.person, credential=c.id, version=c.version)
+
+    def renewal_deadline(self, d: DueDate) -> None:
+        c = d.credential
+        ctype = self.practice.credential_types.get(c.type)
+        lead = ctype.renewal_lead_days if ctype else 0
+        if (not lead or d.days_left <= 0 or d.days_left > lead or c.status != "active"
+                or (c.id, c.version, RENEWAL_MARK) in self.history.stages_sent):
+            return
+        key = f"renewal:{c.id}:{d.due.isoformat()}"
+        if key in self.history.keys or self.silenced(d):
+            return
+        self.add(key, "renewal_deadline", _unique((c.person, *self.manager_ids)), None,
+                 partial(messages.renewal_deadline, self.ctx, d, lead),
+                 person=c.person, credential=c.id, version=c.version)
+
+    # ------------------------------------------------------------------ cases
+
+    def in_horizon(self, cl: Clearance) -> bool:
+        return self.first_day <= cl.case.start.date() <= self.last_day
+
+    def case(self, cl: Clearance) -> None:
+        c = cl.case
+        if cl.outcome == "cleared":
+            last = self.history.last_case_key.get(c.id)
+            if last:
+                key = f"case_cleared:{c.id}:{last.rsplit(':', 1)[-1]}"
+                if key not in self.history.keys:
+                    self.add(key, "case_cleared", self.manager_ids, None,
+                             partial(messages.case_cleared, self.ctx, cl), case=c.id)
+            return
+        key = f"case:{c.id}:{problems_hash(cl)}"
+        if key in self.history.keys:
+            return
+        recipients = _unique((*self.manager_ids, c.technologist, c.reader))
+        self.add(key, "case", recipients, None, partial(messages.case_problems, self.ctx, cl), case=c.id)
+
+    def case_assigned(self, cl: Clearance) -> None:
+        c = cl.case
+        for person in _unique((c.technologist, c.reader)):
+            key = f"case_assigned:{c.id}:{person}:{c.start.isoformat()}"
+            if key in self.history.keys or person not in self.snapshot.people:
+                continue
+            self.add(key, "case_assigned", (person,), None,
+                     partial(messages.case_assigned, self.ctx, cl, person), person=person, case=c.id)
+
+    # ------------------------------------------------------------------ digest
+
+    def digests(self) -> None:
+        due = [d for d in self.evaluation.due_dates
+               if d.days_left <= DIGEST_DAYS and d.credential.status != "revoked"]
+        open_cases = [cl for cl in self.evaluation.clearances
+                      if cl.outcome != "cleared" and self.in_horizon(cl)]
+        for m in self.practice.managers:
+            key = f"digest:{m.id}:{self.today.isoformat()}"
+            if key in self.history.keys:
+                continue
+            self.add(key, "digest", (m.id,), None,
+                     partial(messages.digest, self.ctx, m.id, due, open_cases,
+                             self.history.failed, self.evaluation.conflicts))
+
+    def run(self, digest: bool) -> list[Alert]:
+        for d in self.evaluation.due_dates:
+            self.credential(d)
+        for cl in self.evaluation.clearances:
+            if self.in_horizon(cl):
+                self.case(cl)
+                self.case_assigned(cl)
+        if digest:
+            self.digests()
+        return self.alerts
+
+
+def plan(practice: Practice, snapshot: Snapshot, evaluation: Evaluation, history: History,
+         *, silences: Iterable[Silence] = (), digest: bool = False) -> list[Alert]:
+    """The alerts due on `evaluation.as_of` that the ledger (`history`) does not hold yet."""
+    # Planning allocates many small objects next to a large live snapshot; without this the
+    # cyclic collector re-scans that snapshot again and again (it holds no cycles we make).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Planner(practice, snapshot, evaluation, history, silences).run(digest)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def delivery_failed(directory: Directory, *, delivery_id: int, alert_title: str, recipient: str,
+                    channel: str, error: str, attempts: int, exclude_url: str) -> Alert:
+    """The alert to the managers about a delivery that failed for good (never to the failed
+    channel itself)."""
+    managers = tuple(m.id for m in directory.practice.managers)
+    targets = tuple(t for t in route(directory, managers, None) if t.url != exclude_url)
+    msg = messages.delivery_failed(alert_title, directory.name(recipient), channel, error, attempts)
+    return Alert(f"delivery_failed:{delivery_id}", "delivery_failed", managers, targets, msg)

@@ -1,0 +1,182 @@
+"""Importing files: validate every row of every file, then write all of it in one transaction.
+
+Each file remembers, per row key, the hash of the row it last gave (table import_rows). A row
+whose hash is unchanged is left alone — so a renewal recorded through the CLI or the web is not
+reverted by the same old spreadsheet row — and a row edited in the file since wins. A case that
+disappears from the file that gave it is removed (cancelled); people and credentials are never
+removed by an import. `sync` (practice `sources:`) also skips a file whose size, mtime and
+SHA-256 are what they were at its last import, without parsing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from nervecenter.core.errors import ConfigError
+from nervecenter.core.model import Practice
+from nervecenter.data import roster
+from nervecenter.store.db import begin_write
+from nervecenter.store.store import Changes, Store, bulk_insert, utc_now
+from nervecenter.store.tables import ImportFileRow, ImportRowState
+
+F, R = ImportFileRow.__table__, ImportRowState.__table__
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+@dataclass
+class _File:
+    path: Path
+    source: str  # absolute path, the key of import state
+    display: str
+    stat: os.stat_result
+    sha256: str
+    batch: roster.Batch | None = None
+
+
+def _display(path: Path, base: Path | None) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve())) if base else str(path)
+    except ValueError:
+        return str(path)
+
+
+def import_files(store: Store, practice: Practice, paths, *, actor: str | None = None,
+                 dry_run: bool = False, skip_unchanged_files: bool = False,
+                 base: Path | None = None) -> Changes:
+    """Import `paths`; raise ConfigError listing every bad row of every file (nothing written)."""
+    files, problems = [], []
+    with store.engine.connect() as conn:
+        known = {m["source"]: m for m in conn.execute(select(F)).mappings()}
+    for p in map(Path, paths):
+        display = _display(p, base)
+        try:
+            stat = p.stat()
+        except OSError:
+            problems.append(roster.Problem(display, 0, "no such file; check the path"))
+            continue
+        before = known.get(str(p.resolve()))
+        if (skip_unchanged_files and before is not None and before["size"] == stat.st_size
+                and before["mtime_ns"] == stat.st_mtime_ns):
+            continue
+        data = p.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if skip_unchanged_files and before is not None and before["sha256"] == digest:
+            if not dry_run:  # touched, not changed: remember the new mtime to stay cheap
+                with store.engine.begin() as conn:
+                    conn.execute(update(F).where(F.c.source == before["source"])
+                                 .values(mtime_ns=stat.st_mtime_ns, size=stat.st_size))
+            continue
+        files.append(_File(p, str(p.resolve()), display, stat, digest))
+    if not files and not problems:
+        return Changes()  # all unchanged: the sync before every evaluation stays a few stat()s
+    people = store.people_roles()
+    emails = store.people_emails()
+    # Roster files first, so that cases may name people added in the same import.
+    files.sort(key=lambda f: f.path.suffix.lower() == ".ics")
+    for f in files:
+        f.batch = roster.read(f.path, practice, people, f.display, emails)
+        problems.extend(f.batch.problems)
+        people.update(f.batch.people)
+        for r in f.batch.of("person"):
+            if r.data["email"]:
+                emails[r.data["email"]] = r.key
+    if problems:
+        raise ConfigError(problems)
+    if not files:
+        return Changes()
+    for attempt in (1, 2):
+        changes = Changes()
+        try:
+            with store.engine.begin() as conn:
+                begin_write(conn)
+                for f in files:
+                    _apply_file(conn, store, f, actor or f"import:{f.display}", changes)
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        except (IntegrityError, OperationalError) as e:
+            # Another process (the daemon, the web) imported the same rows a moment before us
+            # (or, on SQLite, wrote after our read began): our transaction is rolled back;
+            # compare again with what it wrote.
+            if attempt == 2 or (isinstance(e, OperationalError) and "locked" not in str(e)):
+                raise
+            continue
+        return changes
+    return changes
+
+
+def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes) -> None:
+    state = dict(conn.execute(select(R.c.key, R.c.hash).where(R.c.source == f.source)).all())
+    todo, new_state, changed_state = [], [], []
+    keys = set()
+    for r in f.batch.records:
+        key = f"{r.kind}:{r.key}"
+        keys.add(key)
+        h = r.hash
+        old = state.get(key)
+        if old == h:
+            changes.count(r.kind, "unchanged")
+            continue
+        todo.append(r)
+        (new_state if old is None else changed_state).append({"source": f.source, "key": key,
+                                                              "hash": h, "_key": key})
+    # Order matters: people before their credentials, CE entries and cases.
+    order = {"person": 0, "credential": 1, "ce": 2, "case": 3}
+    todo.sort(key=lambda r: order[r.kind])
+    gone = [k for k in state if k not in keys]
+    removed_cases = [k.split(":", 1)[1] for k in gone if k.startswith("case:")]
+    store.apply(conn, todo, actor, changes, remove_cases=removed_cases)
+    if new_state:
+        bulk_insert(conn, R, [{k: v for k, v in s.items() if k != "_key"} for s in new_state])
+    if changed_state:
+        conn.execute(update(R).where(R.c.source == f.source, R.c.key == _bind("_key"))
+                     .values(hash=_bind("hash")),
+                     [{"_key": s["_key"], "hash": s["hash"]} for s in changed_state])
+    if gone:
+        conn.execute(delete(R).where(R.c.source == f.source, R.c.key.in_(gone)))
+    values = {"mtime_ns": f.stat.st_mtime_ns, "size": f.stat.st_size, "sha256": f.sha256,
+              "imported_at": utc_now()}
+    if conn.execute(select(F.c.source).where(F.c.source == f.source)).first():
+        conn.execute(update(F).where(F.c.source == f.source).values(**values))
+    else:
+        conn.execute(insert(F).values(source=f.source, **values))
+
+
+def _bind(name: str):
+    from sqlalchemy import bindparam
+
+    return bindparam(name)
+
+
+def report(changes: Changes, dry_run: bool) -> str:
+    """Lines for the `import` command: what was (or would be) added, changed, left alone."""
+    verb = "would be" if dry_run else "were"
+    lines = []
+    for kind in ("person", "credential", "ce", "case"):
+        c = changes.counts.get(kind)
+        if not c:
+            continue
+        label = {"person": "people", "credential": "credentials", "ce": "CE entries",
+                 "case": "cases"}[kind]
+        parts = [f"{c['added']} added", f"{c['changed']} changed", f"{c['unchanged']} unchanged"]
+        if c["removed"]:
+            parts.append(f"{c['removed']} removed")
+        lines.append(f"{label}: {', '.join(parts)}")
+    lines.extend(changes.lines[:50])
+    if len(changes.lines) > 50:
+        lines.append(f"... and {len(changes.lines) - 50} more changes")
+    if not lines:
+        lines.append("nothing to import: every file is unchanged")
+    elif dry_run:
+        lines.append(f"dry run: nothing was written ({changes.total} changes {verb} made)")
+    return "\n".join(lines)

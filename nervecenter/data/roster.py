@@ -1,0 +1,691 @@
+"""Reading people, credentials, CE entries and cases from the files practices keep.
+
+    people.yaml / cases.yaml          SPEC.md section 4 (`people:` and/or `cases:`)
+    *.csv / *.xlsx                    one row per credential (SPEC.md section 9), or cases, or CE
+    *.ics                             cases from a calendar
+
+`read(path, practice, people)` returns a `Batch` of records — plain JSON-able dicts with the
+model's field names — each with the line (or row) it came from, plus every problem found. Nothing
+is raised for bad rows: the importer collects the problems of all files and writes nothing if any.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from nervecenter.core import dates, yamlfile
+from nervecenter.core.errors import ConfigError, Problem
+from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
+from nervecenter.core.states import STATE_NAMES
+from nervecenter.store.records import Record
+
+ROSTER_COLUMNS = ("person", "name", "role", "type", "state", "facility", "number", "issuer",
+                  "issued", "expires", "status", "home_state", "email", "phone", "verified_on",
+                  "verified_by", "verified_method", "documents")
+CASE_COLUMNS = ("id", "facility", "start", "end", "procedure", "technologist", "reader")
+CE_COLUMNS = ("person", "credential", "date", "hours", "category", "provider")
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 1900-02-29
+
+
+@dataclass
+class Batch:
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    people: dict[str, str] = field(default_factory=dict)  # every person id known -> role
+
+    def of(self, kind: str) -> list[Record]:
+        return [r for r in self.records if r.kind == kind]
+
+
+class _Rows:
+    """Collects records and `file:row: column: problem` lines for one file."""
+
+    def __init__(self, name: str, practice: Practice, people: dict[str, str]):
+        self.name, self.practice, self.batch = name, practice, Batch()
+        self.people = dict(people)  # id -> role, known so far (database + this file)
+        self.seen: dict[tuple[str, str], int] = {}
+        self.emails: dict[str, str] = {}  # e-mail -> person id, for .ics attendees
+
+    def problem(self, line: int, column: str | None, message: str) -> None:
+        self.batch.problems.append(Problem(self.name, line, f"{column}: {message}" if column else message))
+
+    def add(self, kind: str, key: str, data: dict, line: int) -> None:
+        if not self.fits(kind, data, line):
+            return
+        first = self.seen.get((kind, key))
+        if first is not None:
+            self.problem(line, None, f"duplicate {kind} {key} (first on row {first}); keep one")
+            return
+        self.seen[(kind, key)] = line
+        self.batch.records.append(Record(kind, key, data, self.name, line))
+
+
+    def fits(self, kind: str, data: dict, line: int) -> bool:
+        """Whether every text value fits its database column and holds no NUL character
+        (PostgreSQL refuses both; SQLite would store them, so both are checked here)."""
+        ok = True
+        values = dict(data)
+        for part, value in (data.get("verified") or {}).items():
+            values[f"verified_{part}"] = value
+        for column, limit in _column_limits()[kind].items():
+            value = values.get(column)
+            if not isinstance(value, str):
+                continue
+            shown = column.replace("verified_", "verified.") if kind == "credential" else column
+            if "\x00" in value:
+                self.problem(line, shown, "contains a NUL character; remove it")
+                ok = False
+            elif limit and len(value) > limit:
+                self.problem(line, shown, f"is {len(value)} characters long; at most {limit} fit")
+                ok = False
+        return ok
+
+
+def _column_limits() -> dict[str, dict[str, int | None]]:
+    """kind -> column -> its length limit (None: unlimited text), from the tables."""
+    global _LIMITS
+    if _LIMITS is None:
+        from sqlalchemy import String
+
+        from nervecenter.store import tables
+
+        _LIMITS = {kind: {c.name: c.type.length for c in table.__table__.columns
+                          if isinstance(c.type, String)}
+                   for kind, table in (("person", tables.PersonRow),
+                                       ("credential", tables.CredentialRow),
+                                       ("ce", tables.CEEntryRow), ("case", tables.CaseRow))}
+    return _LIMITS
+
+
+_LIMITS: dict | None = None
+
+
+# ---------------------------------------------------------------- values
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if text[:1] == "'" and text[1:2] and (text[1] in "=@" or (text[1] in "+-" and not
+                                                              text[2:3].isdigit())):
+        text = text[1:]  # the quote `export` puts before formula-like text
+    return text or None
+
+
+def parse_date(value: Any) -> date:
+    """A date from ISO text, US MM/DD/YYYY, an Excel serial number or a date/datetime cell."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _excel(value)
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        y, m, d = map(int, text.split("-"))
+        return _checked(y, m, d, text)
+    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+        m, d, y = map(int, text.split("/"))
+        return _checked(y, m, d, text)
+    if re.fullmatch(r"\d{5}(\.0+)?", text):
+        return _excel(float(text))
+    raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD or MM/DD/YYYY")
+
+
+def _checked(y: int, m: int, d: int, text: str) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError as e:
+        raise ValueError(f"{text!r} is not a date ({e}); use YYYY-MM-DD or MM/DD/YYYY") from None
+
+
+def _excel(serial: float) -> date:
+    if not 1 <= serial < 2958466:
+        raise ValueError(f"{serial!r} is not an Excel date; use YYYY-MM-DD")
+    return EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def parse_moment(value: Any, tz: str) -> datetime:
+    """An aware datetime; text without an offset (and naive cells) is local time in `tz`."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        moment = datetime.combine(_excel(value), time()) + timedelta(days=value % 1)
+        moment = moment.replace(microsecond=0)
+    else:
+        text = str(value).strip()
+        us = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})", text)
+        try:
+            if us:
+                m, d, y, hh, mm = map(int, us.groups())
+                moment = datetime(y, m, d, hh, mm)
+            else:
+                moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date and time; use YYYY-MM-DDTHH:MM "
+                             "(local to the facility) or add an offset like -06:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment
+
+
+def _closest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ---------------------------------------------------------------- records from values
+
+
+def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) -> None:
+    """Validate one credential's values (keys as in people.yaml) and add it as a record."""
+    practice = rows.practice
+    type_id = _text(v.get("type"))
+    if not type_id:
+        return rows.problem(line, "type", "is empty; name a credential type")
+    ctype = practice.credential_types.get(type_id)
+    if ctype is None:
+        return rows.problem(line, "type", f"unknown credential type {type_id!r}"
+                            f"{_closest(type_id, practice.credential_types)}")
+    scope = None
+    ok = True
+    state, facility = _text(v.get("state")), _text(v.get("facility"))
+    if ctype.scope == "state":
+        if not state:
+            rows.problem(line, "state", f"is empty; {type_id} is per state: give the state code")
+            ok = False
+        scope = state.upper() if state else None
+        if scope and scope not in STATE_NAMES:
+            rows.problem(line, "state", f"{state!r} is not a US state code; use two letters "
+                         f"like LA{_closest(scope, STATE_NAMES)}")
+            ok = False
+    elif ctype.scope == "facility":
+        if not facility:
+            rows.problem(line, "facility", f"is empty; {type_id} is per facility: give its id")
+            ok = False
+        elif facility not in practice.facilities:
+            rows.problem(line, "facility", f"unknown facility {facility!r}"
+                         f"{_closest(facility, practice.facilities)}")
+            ok = False
+        scope = facility
+    values: dict[str, Any] = {}
+    for column in ("issued", "expires"):
+        raw = v.get(column)
+        if _text(raw) is None and not isinstance(raw, date):
+            values[column] = None
+            continue
+        try:
+            values[column] = parse_date(raw)
+        except ValueError as e:
+            rows.problem(line, column, str(e))
+            ok = False
+    if ok and values["expires"] is None:
+        if values["issued"] is None:
+            rows.problem(line, "expires", "is empty; give the expiry date (or the issue date "
+                         "when the type has a validity)")
+            ok = False
+        elif not ctype.validity_months:
+            rows.problem(line, "expires", f"is empty and {type_id} has no validity_months to "
+                         "derive it from; give the expiry date")
+            ok = False
+        else:
+            values["expires"] = dates.derive_expiry(values["issued"], ctype.validity_months,
+                                                    ctype.expiry)
+    status = _text(v.get("status")) or "active"
+    if status not in STATUSES:
+        rows.problem(line, "status", f"{status!r} is not one of {', '.join(STATUSES)}")
+        ok = False
+    verified = None
+    raw_verified = v.get("verified")
+    if isinstance(raw_verified, dict) and raw_verified:
+        # YAML 1.1 reads an unquoted `on:` key as the boolean True
+        on = raw_verified.get("on", raw_verified.get(True))
+        try:
+            verified = {"on": parse_date(on).isoformat(),
+                        "by": _text(raw_verified.get("by")) or "",
+                        "method": _text(raw_verified.get("method")) or ""}
+        except ValueError as e:
+            rows.problem(line, "verified.on", str(e))
+            ok = False
+    documents = v.get("documents") or []
+    if isinstance(documents, str):
+        documents = [d.strip() for d in documents.split(";") if d.strip()]
+    if not ok:
+        return
+    data = {"person": person, "type": type_id, "scope": scope,
+            "number": _text(v.get("number")), "issuer": _text(v.get("issuer")),
+            "issued": values["issued"].isoformat() if values["issued"] else None,
+            "expires": values["expires"].isoformat(), "status": status, "verified": verified,
+            "documents": [str(d) for d in documents]}
+    rows.add("credential", credential_id(person, type_id, scope), data, line)
+
+
+def _person(rows: _Rows, line: int, v: dict, columns: dict[str, str] | None = None) -> str | None:
+    """Validate a person's own values and add the record; returns the id (None when unusable)."""
+    col = columns or {}
+    pid = _text(v.get("id"))
+    if not pid:
+        rows.problem(line, col.get("id", "id"), "is empty; give the person's id")
+        return None
+    name, role = _text(v.get("name")), _text(v.get("role"))
+    if not name:
+        rows.problem(line, "name", "is empty; give the person's name")
+        return None
+    if role not in ROLES:
+        rows.problem(line, "role", f"{role!r} is not one of {', '.join(ROLES)}" if role
+                     else f"is empty; use one of {', '.join(ROLES)}")
+        return None
+    notify = []
+    for entry in v.get("notify") or []:
+        if isinstance(entry, dict):
+            stages = entry.get("stages")
+            notify.append({"url": str(entry.get("url")),
+                           "stages": list(stages) if stages is not None else None})
+        else:
+            notify.append({"url": str(entry), "stages": None})
+    data = {"id": pid, "name": name, "role": role, "home_state": _text(v.get("home_state")),
+            "email": _text(v.get("email")), "phone": _text(v.get("phone")), "notify": notify}
+    rows.add("person", pid, data, line)
+    rows.people[pid] = role
+    return pid
+
+
+def _ce(rows: _Rows, line: int, person: str, v: dict) -> None:
+    ok = True
+    credential = _text(v.get("credential"))
+    if not credential:
+        rows.problem(line, "credential", "is empty; name the credential type the hours count toward")
+        ok = False
+    elif credential not in rows.practice.credential_types:
+        rows.problem(line, "credential", f"unknown credential type {credential!r}"
+                     f"{_closest(credential, rows.practice.credential_types)}")
+        ok = False
+    try:
+        day = parse_date(v.get("date")) if v.get("date") not in (None, "") else None
+        if day is None:
+            rows.problem(line, "date", "is empty; give the date of the activity")
+            ok = False
+    except ValueError as e:
+        rows.problem(line, "date", str(e))
+        ok = False
+    try:
+        hours = float(v.get("hours"))
+        if hours <= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        rows.problem(line, "hours", f"{v.get('hours')!r} is not a positive number of hours")
+        ok = False
+    if not ok:
+        return
+    data = {"person": person, "credential": credential, "date": day.isoformat(), "hours": hours,
+            "category": _text(v.get("category")) or "", "provider": _text(v.get("provider")) or ""}
+    key = ":".join([person, credential, day.isoformat(), data["category"], data["provider"]])
+    rows.add("ce", key, data, line)
+
+
+def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
+    practice, ok = rows.practice, True
+    cid, facility_id = _text(v.get("id")), _text(v.get("facility"))
+    if not cid:
+        rows.problem(line, "id", "is empty; give the case id")
+        ok = False
+    facility = practice.facilities.get(facility_id or "")
+    if not facility_id:
+        rows.problem(line, "facility", "is empty; give the facility id")
+        ok = False
+    elif facility is None:
+        rows.problem(line, "facility", f"unknown facility {facility_id!r}"
+                     f"{_closest(facility_id, practice.facilities)}")
+        ok = False
+    tz = facility.timezone if facility else practice.timezone
+    moments = {}
+    for column in ("start", "end"):
+        raw = v.get(column)
+        if _text(raw) is None and not isinstance(raw, (date, datetime)):
+            if column == "start":
+                rows.problem(line, "start", "is empty; give the start as YYYY-MM-DDTHH:MM")
+                ok = False
+            moments[column] = None
+            continue
+        try:
+            moments[column] = parse_moment(raw, tz)
+        except ValueError as e:
+            rows.problem(line, column, str(e))
+            ok = False
+    if ok and moments["end"] is not None and moments["end"] <= moments["start"]:
+        rows.problem(line, "end", f"{moments['end'].isoformat()} is not after the start")
+        ok = False
+    people = {}
+    for role in ROLES:
+        pid = _text(v.get(role))
+        people[role] = pid
+        if pid is None:
+            continue
+        if pid not in rows.people:
+            rows.problem(line, role, f"unknown person {pid!r}{_closest(pid, rows.people)}; "
+                         "import the roster first or fix the id")
+            ok = False
+        elif rows.people[pid] != role:
+            rows.problem(line, role, f"{pid} is a {rows.people[pid]}, not a {role}")
+            ok = False
+    if not ok:
+        return
+    data = {"id": cid, "facility": facility_id, "start": moments["start"].isoformat(),
+            "end": moments["end"].isoformat() if moments["end"] else None,
+            "procedure": _text(v.get("procedure")), "technologist": people["technologist"],
+            "reader": people["reader"],
+            "fields": {k: _text(x) or "" for k, x in sorted(extra.items())}}
+    rows.add("case", cid, data, line)
+
+
+# ---------------------------------------------------------------- YAML
+
+
+def _read_yaml(path: Path, rows: _Rows) -> None:
+    data = yamlfile.load(path, rows.name)
+    if not isinstance(data, dict) or not ({"people", "cases"} & set(data)):
+        return rows.problem(0, None, "expected a mapping with `people:` and/or `cases:`")
+    unknown = set(data) - {"people", "cases"}
+    for key in sorted(unknown):
+        rows.problem(yamlfile.line_of(data, [key]), None,
+                     f"unknown key {key!r}{_closest(key, ['people', 'cases'])}; "
+                     "allowed keys: cases, people")
+    if "people" in data:
+        schema_problems = _people_schema_problems(data, rows.name)
+        if schema_problems:
+            rows.batch.problems.extend(schema_problems)
+            for p in data["people"] if isinstance(data["people"], list) else []:
+                if isinstance(p, dict) and p.get("id") and p.get("role") in ROLES:
+                    rows.people[str(p["id"])] = p["role"]  # spare cases.csv a cascade of errors
+            return
+        for i, p in enumerate(data["people"] or []):
+            line = yamlfile.line_of(data, ["people", i])
+            pid = _person(rows, line, p)
+            if pid is None:
+                continue
+            for j, c in enumerate(p.get("credentials") or []):
+                _credential(rows, yamlfile.line_of(data, ["people", i, "credentials", j]),
+                            pid, p.get("role"), c)
+            for j, e in enumerate(p.get("ce") or []):
+                _ce(rows, yamlfile.line_of(data, ["people", i, "ce", j]), pid, e)
+    for i, c in enumerate(data.get("cases") or []):
+        line = yamlfile.line_of(data, ["cases", i])
+        if not isinstance(c, dict):
+            rows.problem(line, None, "a case is a mapping with id, facility, start, ...")
+            continue
+        extra = dict(c.get("fields") or {})
+        extra.update({k: x for k, x in c.items() if k not in CASE_COLUMNS and k != "fields"})
+        _case(rows, line, c, extra)
+
+
+def _people_schema_problems(data: dict, name: str) -> list[Problem]:
+    """people.yaml against the foundation's JSON Schema when present, else a structural check."""
+    try:
+        from nervecenter.core import schemas
+
+        schema = getattr(schemas, "PEOPLE", None)
+    except ImportError:
+        schema = None
+    if schema is not None:
+        people_only = {k: v for k, v in data.items() if k == "people"}
+        return yamlfile.validate(people_only, schema, name)
+    problems = []
+    if not isinstance(data["people"], list):
+        return [Problem(name, yamlfile.line_of(data, ["people"]), "people: must be a list")]
+    for i, p in enumerate(data["people"]):
+        line = yamlfile.line_of(data, ["people", i])
+        if not isinstance(p, dict):
+            problems.append(Problem(name, line, f"people.{i}: must be a mapping"))
+            continue
+        for key in ("credentials", "ce", "notify"):
+            if key in p and not isinstance(p[key], list):
+                problems.append(Problem(name, yamlfile.line_of(data, ["people", i, key]),
+                                        f"people.{i}.{key}: must be a list"))
+        for j, c in enumerate(p.get("credentials") or []):
+            if not isinstance(c, dict):
+                problems.append(Problem(name, yamlfile.line_of(data, ["people", i, "credentials", j]),
+                                        f"people.{i}.credentials.{j}: must be a mapping"))
+    return problems
+
+
+# ---------------------------------------------------------------- tables (CSV, XLSX)
+
+
+def _read_table(header: list[Any], body, rows: _Rows) -> bool:
+    """Rows of one sheet; False when its header is not one NerveCenter knows."""
+    names = [(_text(h) or "").lower().replace(" ", "_") for h in header]
+    present = set(names)
+    if "start" in present:
+        kind, known = "case", CASE_COLUMNS
+    elif "hours" in present:
+        kind, known = "ce", CE_COLUMNS
+    elif "person" in present:
+        kind, known = "roster", ROSTER_COLUMNS
+    else:
+        return False
+    required = {"case": ("id", "facility", "start"), "ce": ("person", "credential", "date"),
+                "roster": ("person", "type")}[kind]
+    missing = [c for c in required if c not in present]
+    if missing:
+        rows.problem(1, None, f"missing column(s) {', '.join(missing)}; the header has "
+                     f"{', '.join(n for n in names if n)}")
+        return True
+    if kind != "case":
+        for n in names:
+            if n and n not in known and difflib.get_close_matches(n, known, n=1, cutoff=0.8):
+                rows.problem(1, n, f"unknown column{_closest(n, known)}")
+    first_person: dict[str, tuple[int, dict]] = {}
+    for line, cells in body:
+        values = {n: cells[i] if i < len(cells) else None for i, n in enumerate(names) if n}
+        if all(_text(x) is None for x in values.values()):
+            continue
+        uncalculated = [(n, x) for n, x in values.items() if isinstance(x, Uncalculated)]
+        for n, x in uncalculated:
+            rows.problem(line, n, f"{x} is a formula without a saved value; open the file in "
+                         "Excel or LibreOffice and save it, or type the value")
+        if uncalculated:
+            continue
+        if kind == "case":
+            extra = {n: x for n, x in values.items() if n not in CASE_COLUMNS}
+            _case(rows, line, values, extra)
+        elif kind == "ce":
+            pid = _text(values.get("person"))
+            if not pid:
+                rows.problem(line, "person", "is empty; give the person's id")
+            elif pid not in rows.people:
+                rows.problem(line, "person", f"unknown person {pid!r}{_closest(pid, rows.people)}")
+            else:
+                _ce(rows, line, pid, values)
+        else:
+            _roster_row(rows, line, values, first_person)
+    return True
+
+
+def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int, dict]]) -> None:
+    pid = _text(values.get("person"))
+    if not pid:
+        return rows.problem(line, "person", "is empty; give the person's id")
+    own = {"id": pid, **{k: values.get(k) for k in ("name", "role", "home_state", "email", "phone")}}
+    if pid not in first:
+        first[pid] = (line, own)
+        if _person(rows, line, own, {"id": "person"}) is None:
+            return
+    else:
+        line0, seen = first[pid]
+        for key in ("name", "role", "home_state", "email", "phone"):
+            a, b = _text(seen.get(key)), _text(own.get(key))
+            if b is not None and a != b:
+                rows.problem(line, key, f"{b!r} differs from {a!r} on row {line0} for {pid}")
+    if pid not in rows.people:
+        return
+    if _text(values.get("type")) is None:
+        return  # a row for the person alone
+    verified = None
+    if _text(values.get("verified_on")):
+        verified = {"on": values.get("verified_on"), "by": values.get("verified_by"),
+                    "method": values.get("verified_method")}
+    _credential(rows, line, pid, rows.people[pid], {**values, "verified": verified})
+
+
+def _read_csv(path: Path, rows: _Rows) -> None:
+    text = yamlfile.decode(path.read_bytes(), rows.name)
+    # Only CR/LF end a row (newline=""): str.splitlines() would also split at form feeds,
+    # U+2028 and other separators that may sit inside a name, and at newlines inside quotes.
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as e:
+        return rows.problem(0, None, f"not a CSV file ({e}); save it as CSV UTF-8")
+    if not lines:
+        return rows.problem(0, None, "is empty; the first row names the columns")
+    body = ((i + 2, cells) for i, cells in enumerate(lines[1:]))
+    if not _read_table(lines[0], body, rows):
+        rows.problem(1, None, _unknown_header(lines[0]))
+
+
+def _unknown_header(header) -> str:
+    return (f"columns {', '.join(str(h) for h in header if h)} are not a roster (person, name, "
+            "role, type, state, facility, number, issuer, issued, expires, status), cases (id, "
+            "facility, start, end, ...) or CE (person, credential, date, hours)")
+
+
+def _read_xlsx(path: Path, rows: _Rows) -> None:
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as e:
+        return rows.problem(0, None, f"not an Excel workbook ({type(e).__name__}: {e})")
+    formulas = None
+    if _has_uncalculated_formulas(path):
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        found, seen = False, []
+        for sheet in book.worksheets:
+            it = sheet.iter_rows(values_only=True)
+            if formulas is not None:
+                it = _with_formulas(it, formulas[sheet.title].iter_rows(values_only=True))
+            header, header_row = None, 0
+            for n, cells in enumerate(it, start=1):
+                if any(_text(c) for c in cells):
+                    header, header_row = list(cells), n
+                    break
+            if header is None:
+                continue
+            body = ((header_row + i + 1, list(cells)) for i, cells in enumerate(it))
+            if _read_table(header, body, rows):
+                found = True
+            else:
+                seen.append(f"{sheet.title!r} ({', '.join(str(h) for h in header if h)})")
+        if not found:
+            rows.problem(0, None, "no sheet has NerveCenter's columns: a roster needs person, type, "
+                         "expires...; cases need id, facility, start. Sheets: "
+                         + ("; ".join(seen) or "none with data"))
+    finally:
+        book.close()
+        if formulas is not None:
+            formulas.close()
+
+
+class Uncalculated(str):
+    """A cell holding a formula whose value was never saved (a workbook written by a program,
+    not by Excel or LibreOffice): its text is the formula."""
+
+
+_NO_VALUE = re.compile(rb"<f[^>]*>[^<]*</f>(?:<v\s*/>|<v></v>)?</c>")
+
+
+def _has_uncalculated_formulas(path: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(_NO_VALUE.search(z.read(n)) for n in z.namelist()
+                       if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return False
+
+
+def _with_formulas(values, formulas):
+    """Rows of values, where an empty cell whose formula twin holds `=...` is Uncalculated."""
+    from itertools import zip_longest
+
+    for row, twin in zip_longest(values, formulas, fillvalue=()):
+        yield tuple(Uncalculated(f) if v is None and isinstance(f, str) and f.startswith("=")
+                    else v for v, f in zip_longest(row, twin))
+
+
+# ---------------------------------------------------------------- iCalendar
+
+
+def _read_ics(path: Path, rows: _Rows) -> None:
+    """Cases from VEVENTs: UID = case id, LOCATION = facility id (or name), SUMMARY = procedure,
+    X-NERVECENTER-TECHNOLOGIST / X-NERVECENTER-READER = person ids (else ATTENDEEs by e-mail)."""
+    import icalendar
+
+    try:
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+    except (ValueError, IndexError) as e:
+        return rows.problem(0, None, f"not an iCalendar file ({e})")
+    by_name = {f.name.lower(): f.id for f in rows.practice.facilities.values()}
+    for n, event in enumerate(calendar.walk("VEVENT"), start=1):
+        location = str(event.get("LOCATION", "")).strip()
+        facility = by_name.get(location.lower(), location)
+        values = {"id": str(event.get("UID", "")).strip(), "facility": facility,
+                  "start": event.decoded("DTSTART") if event.get("DTSTART") else None,
+                  "end": event.decoded("DTEND") if event.get("DTEND") else None,
+                  "procedure": str(event.get("SUMMARY", "")).strip() or None}
+        for role in ROLES:
+            values[role] = str(event.get(f"X-NERVECENTER-{role.upper()}", "")).strip() or None
+        attendees = event.get("ATTENDEE") or []
+        for attendee in attendees if isinstance(attendees, list) else [attendees]:
+            email = str(attendee).lower().removeprefix("mailto:")
+            pid = rows.emails.get(email)
+            if pid and values.get(rows.people[pid]) is None:
+                values[rows.people[pid]] = pid
+        _case(rows, n, values, {})
+
+
+# ---------------------------------------------------------------- entry point
+
+READERS = {".yaml": _read_yaml, ".yml": _read_yaml, ".csv": _read_csv, ".xlsx": _read_xlsx,
+           ".ics": _read_ics}
+
+
+def read(path: Path, practice: Practice, people: dict[str, str], display: str | None = None,
+         emails: dict[str, str] | None = None) -> Batch:
+    """Every record and problem of one file. `people` maps known person ids to roles (the
+    database's and earlier files'); `emails` maps e-mail addresses to ids (for .ics attendees).
+    Rows are numbered as the user sees them: YAML lines, CSV lines, sheet rows, ICS events."""
+    name = display or str(path)
+    rows = _Rows(name, practice, people)
+    rows.emails = {k.lower(): v for k, v in (emails or {}).items()}
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        rows.problem(0, None, f"cannot import {path.suffix or 'a file without extension'}; "
+                     "use .yaml, .csv, .xlsx or .ics")
+        return rows.batch
+    if not path.is_file():
+        rows.problem(0, None, "no such file")
+        return rows.batch
+    try:
+        reader(path, rows)
+    except ConfigError as e:
+        rows.batch.problems.extend(e.problems)
+    rows.batch.people = rows.people
+    return rows.batch

@@ -1,0 +1,182 @@
+"""What people do to the records, one implementation each, shared by the CLI and the web: the
+same validation, the same audit entry (as `actor`, e.g. `cli:dana` or `web:dana`) and the same
+error text.
+
+    renewal_submitted(ws, actor, person, type_id, scope)
+    renew(ws, actor, person, type_id, scope, expires=..., issued=..., number=..., document=...)
+    upload(ws, person, filename, data) -> document path      (then `renew(..., document=path)`)
+    local_document(ws, path) -> document path                 (a file already on disk)
+    silence(ws, actor, until=..., person=..., type_id=..., credential=..., reason=...)
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from datetime import date
+from pathlib import Path
+
+from nervecenter.alerts.ledger import Ledger
+from nervecenter.alerts.planning import Silence
+from nervecenter.core.errors import NerveCenterError
+from nervecenter.core.model import Credential, credential_id
+from nervecenter.service.workspace import Workspace
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+# file name ending -> how such a file starts: what an upload must really be, not just be named
+DOCUMENT_TYPES = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+
+
+def _scope(ws: Workspace, type_id: str, scope: str | None) -> str | None:
+    """The scope a credential of the type needs (upper-cased for a state), or an error."""
+    ctype = ws.practice.credential_types.get(type_id)
+    if ctype is None:
+        close = difflib.get_close_matches(type_id, list(ws.practice.credential_types), n=1)
+        raise NerveCenterError(f"unknown credential type {type_id!r}"
+                               + (f" (did you mean {close[0]!r}?)" if close else ""))
+    if ctype.scope != "person" and not scope:
+        raise NerveCenterError(f"{type_id} is per {ctype.scope}: give the "
+                               f"{'state' if ctype.scope == 'state' else 'facility'} (--scope)")
+    if ctype.scope == "person" and scope:
+        raise NerveCenterError(f"{type_id} is per person: leave out the scope")
+    return scope.upper() if ctype.scope == "state" else scope or None
+
+
+def _current(ws: Workspace, cid: str) -> Credential | None:
+    history = ws.store.history(cid)
+    return history[-1] if history else None
+
+
+def renewal_submitted(ws: Workspace, actor: str, person: str, type_id: str,
+                      scope: str | None = None) -> Credential:
+    """Mark the current version of a credential `renewal_submitted`."""
+    scope = _scope(ws, type_id, scope)
+    ws.sync_sources()
+    return ws.store.renew(person, type_id, scope, submitted=True, actor=actor)
+
+
+def renew(ws: Workspace, actor: str, person: str, type_id: str, scope: str | None = None, *,
+          expires: date, issued: date | None = None, number: str | None = None,
+          document: str | None = None) -> Credential:
+    """Record a renewed credential as a new version (the old one stays as history).
+
+    The new expiry must be after the current one, and the issue date must not be after it. Where
+    the current version has an issue date, the renewed one needs its own: rules such as
+    max_age_months read it, and a renewal without one would block every case."""
+    scope = _scope(ws, type_id, scope)
+    ws.sync_sources()
+    current = _current(ws, credential_id(person, type_id, scope))
+    if issued and issued > expires:
+        raise NerveCenterError(f"the issue date {issued} is after the new expiry {expires}")
+    if current is not None:
+        if expires <= current.expires:
+            raise NerveCenterError(f"the new expiry {expires} is not after the current one "
+                                   f"({current.expires}); enter the date on the renewed "
+                                   "credential")
+        if current.issued and issued is None:
+            raise NerveCenterError(f"give the issue date of the renewed {type_id} (the current "
+                                   f"one was issued {current.issued})")
+    return ws.store.renew(person, type_id, scope, expires=expires, issued=issued,
+                          number=number or None, document=document, actor=actor)
+
+
+# ---------------------------------------------------------------- documents
+
+
+def safe_filename(name: str) -> str:
+    """The last part of a file's name, reduced to letters, digits, `.`, `_` and `-`."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._-")[:80] or "document"
+    ext = re.sub(r"[^A-Za-z0-9]+", "", ext).lower()[:10]
+    return f"{stem}.{ext}" if ext else stem
+
+
+def check_document(filename: str, data: bytes) -> str:
+    """The sanitised name of an acceptable upload, or a NerveCenterError saying what to send."""
+    name = safe_filename(filename)
+    ext = Path(name).suffix.lower()
+    if ext not in DOCUMENT_TYPES:
+        raise NerveCenterError(f"{filename!r}: documents must be PDF, PNG or JPEG files "
+                               f"({', '.join(DOCUMENT_TYPES)})")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise NerveCenterError(f"{filename!r} is {len(data) // (1024 * 1024)} MB; "
+                               f"the limit is {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
+    if not data:
+        raise NerveCenterError(f"{filename!r} is empty")
+    if not any(data.startswith(magic) for magic in DOCUMENT_TYPES[ext]):
+        raise NerveCenterError(f"{filename!r} is not a {ext[1:].upper()} file")
+    return name
+
+
+def upload(ws: Workspace, person: str, filename: str, data: bytes) -> str:
+    """Store an uploaded document under <data dir>/documents/<person>/ and return the path to
+    record. The name starts with the first 12 hex digits of its SHA-256, so two uploads never
+    collide and the same file uploaded twice is stored once."""
+    name = check_document(filename, data)
+    digest = hashlib.sha256(data).hexdigest()
+    folder = ws.data_dir / "documents" / safe_filename(person)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest[:12]}-{name}"
+    if not path.exists():
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return _recorded(ws, path)
+
+
+def local_document(ws: Workspace, document: str) -> str:
+    """The path to record for a file already on disk: relative to the configuration directory
+    when it is inside it (as people.yaml writes them), else absolute."""
+    config_dir = Path(ws.practice.config_dir)
+    if not Path(document).is_absolute() and (config_dir / document).is_file():
+        return document
+    path = Path(document).resolve()
+    if not path.is_file():
+        raise NerveCenterError(f"{document}: no such file")
+    return _recorded(ws, path)
+
+
+def _recorded(ws: Workspace, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path(ws.practice.config_dir).resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+# ---------------------------------------------------------------- silences
+
+
+def silence(ws: Workspace, actor: str, *, until: date, person: str | None = None,
+            type_id: str | None = None, credential: str | None = None, reason: str = "",
+            on: date | None = None) -> Silence:
+    """Silence the alerts of a person, a type and/or one credential through `until` (inclusive)."""
+    if not (person or type_id or credential):
+        raise NerveCenterError("name what to silence: a person, a credential type or a credential")
+    day = ws.today(on)
+    if until < day:
+        raise NerveCenterError(f"until {until.isoformat()} is before today ({day.isoformat()}); "
+                               "give a date from today on")
+    snapshot = ws.snapshot(day)
+    if person and person not in snapshot.people:
+        raise NerveCenterError(f"no person {person!r}; `nervecenter status` lists them")
+    if type_id and type_id not in ws.practice.credential_types:
+        raise NerveCenterError(f"no credential type {type_id!r}; `nervecenter plugins` lists them")
+    if credential and not any(c.id == credential for c in snapshot.credentials):
+        raise NerveCenterError(f"no credential {credential!r} (written person:type or "
+                               "person:type:scope, e.g. t-price:bls)")
+    entry = Silence(until, person, type_id, credential, reason.strip(), actor)
+    Ledger(ws.store.engine).add_silence(entry)
+    key = credential or ":".join(x for x in (person, type_id) if x)
+    ws.store.audit(actor, "silence", key, "add",
+                   after={"person": person, "type": type_id, "credential": credential,
+                          "until": until.isoformat(), "reason": entry.reason})
+    return entry

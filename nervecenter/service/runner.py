@@ -1,0 +1,119 @@
+"""One run: re-import sources, evaluate, plan, write the outbox, deliver. Returns counts.
+
+    result = run(ws, on=None, dry_run=False)      # what `nervecenter run --once` does
+    print(result.line())                           # one line with the counts
+
+The CLI, the daemon and the web (a manual "run now") share this.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from nervecenter.alerts import planning
+from nervecenter.alerts.ledger import Ledger, utcnow
+from nervecenter.alerts.outbox import WORKERS, Outcome, deliver
+from nervecenter.core import channels as channels_mod
+from nervecenter.service import cron
+
+
+@dataclass
+class RunResult:
+    as_of: date
+    alerts: list[planning.Alert]  # planned now (new to the ledger)
+    digest: bool
+    dry_run: bool = False
+    enqueued: tuple[int, int] = (0, 0)  # (alerts, deliveries) written
+    outcome: Outcome = field(default_factory=Outcome)
+    seconds: float = 0.0
+    pending_sources: int = 0  # dry run: source rows changed since their last import
+
+    def counts(self) -> dict[str, int]:
+        return {"planned": len(self.alerts), "deliveries": self.enqueued[1],
+                "sent": self.outcome.sent, "retrying": self.outcome.retrying,
+                "failed": self.outcome.failed, "messages": self.outcome.messages}
+
+    def line(self) -> str:
+        c = self.counts()
+        what = "dry run" if self.dry_run else "run"
+        note = (f"; {self.pending_sources} source changes not imported yet (a run imports them "
+                "first)" if self.pending_sources else "")
+        return (f"{what} as of {self.as_of.isoformat()}: {c['planned']} alerts planned, "
+                f"{c['deliveries']} deliveries queued, {c['sent']} sent in {c['messages']} "
+                f"messages, {c['retrying']} to retry, {c['failed']} failed"
+                + (", digest" if self.digest else "") + f" ({self.seconds:.1f} s)" + note)
+
+
+def digest_due(practice, day: date, now: datetime) -> bool:
+    """Whether `schedule.digest` has a tick on `day` (practice time zone) that is not in the
+    future: any tick that day for a past or future `--on` date."""
+    tz = ZoneInfo(practice.timezone)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz) - timedelta(seconds=1)
+    tick = cron.next_tick(practice.schedule.digest, tz, start)
+    if tick.date() != day:
+        return False
+    return tick <= now if now.astimezone(tz).date() == day else True
+
+
+
+
+def plan(ws, day: date, *, now: datetime | None = None, digest: bool | None = None,
+         sync: bool = True):
+    """Plan without writing: (snapshot, alerts, digest?)."""
+    now = now or utcnow()
+    ledger = Ledger(ws.store.engine)
+    evaluation = ws.evaluate(day, sync=sync)
+    snapshot = ws.snapshot(day)
+    if digest is None:
+        digest = digest_due(ws.practice, day, now)
+    alerts = planning.plan(ws.practice, snapshot, evaluation, ledger.history(now),
+                           silences=ledger.silences(day), digest=digest)
+    return snapshot, alerts, digest
+
+
+def run(ws, *, on: date | None = None, now: datetime | None = None, dry_run: bool = False,
+        digest: bool | None = None, channels=None, workers: int = WORKERS,
+        should_stop=None) -> RunResult:
+    """One run. `dry_run` writes nothing at all (no re-import, no alert) and sends nothing;
+    `result.pending_sources` then counts the source changes a real run would import first.
+    `now` fixes the clock for the outbox (tests)."""
+    started = time.monotonic()
+    day = ws.today(on)
+    fixed_now = now
+    snapshot, alerts, digest = plan(ws, day, now=now, digest=digest, sync=not dry_run)
+    result = RunResult(day, alerts, digest, dry_run)
+    if dry_run:
+        result.pending_sources = ws.pending_source_changes()
+    if not dry_run:
+        channels = channels or channels_mod.load(ws.practice.config_dir)
+        ledger = Ledger(ws.store.engine)
+        result.enqueued = ledger.enqueue(alerts, day, channels.privacy, fixed_now or utcnow())
+        result.outcome = deliver(ledger, channels, ws.practice,
+                                 directory=planning.Directory(ws.practice, snapshot),
+                                 now=fixed_now, as_of=day, workers=workers,
+                                 should_stop=should_stop)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def retry(ws, *, directory: planning.Directory | None = None, channels=None,
+          now: datetime | None = None, workers: int = WORKERS, should_stop=None) -> Outcome:
+    """Deliver what is due in the outbox (retries, leftovers of a crash) without evaluating."""
+    channels = channels or channels_mod.load(ws.practice.config_dir)
+    return deliver(Ledger(ws.store.engine), channels, ws.practice, directory=directory, now=now,
+                   workers=workers, should_stop=should_stop)
+
+
+def next_retry(ws) -> datetime | None:
+    """When the next pending delivery is due, or None."""
+    from sqlalchemy import select
+
+    from nervecenter.alerts.ledger import deliveries_t
+
+    with ws.store.engine.connect() as conn:
+        return conn.execute(select(deliveries_t.c.next_attempt_at)
+                            .where(deliveries_t.c.status == "pending")
+                            .order_by(deliveries_t.c.next_attempt_at).limit(1)).scalar()

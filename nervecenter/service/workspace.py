@@ -1,0 +1,133 @@
+"""A practice opened for work: its configuration, its database, and the one evaluation.
+
+Every surface (the commands, the runner and the daemon, the web, the auditor's packet) asks its
+questions here:
+
+    ws = open_workspace(config_dir)          # load + validate config, open (create) the database
+    ev = ws.evaluate()                       # re-import sources, snapshot, evaluate today
+    ev = ws.evaluate(on, start=d, end=d, due=False, conflicts=False)   # only what is asked
+    ev = ws.evaluate(on, case="C-1001")      # the clearance of one case, on its own day
+    snap = ws.snapshot(on)                   # what the evaluation of `on` read
+
+Results are cached in one place, here, while the day and the data (the store's data version)
+stay the same.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from nervecenter.core import clock
+from nervecenter.core.config import load_practice
+from nervecenter.core.errors import NerveCenterError
+from nervecenter.core.model import Practice, Snapshot
+from nervecenter.data.importer import import_files
+from nervecenter.rules import Evaluation, evaluate
+from nervecenter.rules.schedule import case_day
+from nervecenter.store import db, migrations
+from nervecenter.store.store import Store
+
+
+@dataclass
+class Workspace:
+    practice: Practice
+    store: Store
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _version: object = field(default=None, repr=False)  # the data version the cache holds
+    _snapshots: dict = field(default_factory=dict, repr=False)  # day -> Snapshot
+    _evaluations: dict = field(default_factory=dict, repr=False)  # question -> Evaluation
+
+    @property
+    def data_dir(self) -> Path:
+        """Where files beside the database live: uploaded documents, the web's session key."""
+        url = make_url(self.practice.database)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).resolve().parent
+        return Path(self.practice.config_dir) / ".nervecenter"
+
+    def today(self, on: date | None = None) -> date:
+        return clock.today(self.practice.timezone, on)
+
+    def sync_sources(self):
+        """Re-import the practice's `sources:`, applying only rows changed since the last import.
+
+        A file whose size, mtime and SHA-256 are unchanged is skipped without parsing it."""
+        if not self.practice.sources:
+            return None
+        return import_files(self.store, self.practice, self.practice.sources,
+                            skip_unchanged_files=True, base=self.practice.config_dir)
+
+    def pending_source_changes(self) -> int:
+        """How many rows of `sources:` changed since they were imported (nothing is written)."""
+        if not self.practice.sources:
+            return 0
+        return import_files(self.store, self.practice, self.practice.sources, dry_run=True,
+                            skip_unchanged_files=True, base=self.practice.config_dir).total
+
+    def _current(self) -> None:
+        """Forget cached results once people, credentials, CE or cases changed: every such
+        change appends to the audit log, so its newest id is the data version."""
+        version = self.store.data_version()
+        if version != self._version:
+            self._version, self._snapshots, self._evaluations = version, {}, {}
+
+    def snapshot(self, on: date | None = None, *, sync: bool = False) -> Snapshot:
+        """People, the credential versions in force on `on`, CE entries and cases."""
+        with self._lock:
+            if sync:
+                self.sync_sources()
+            day = self.today(on)
+            self._current()
+            if day not in self._snapshots:
+                if len(self._snapshots) > 8:  # the audit asks for many days; keep a few
+                    self._snapshots.clear()
+                self._snapshots[day] = self.store.snapshot(day)
+            return self._snapshots[day]
+
+    def evaluate(self, on: date | None = None, *, start: date | None = None,
+                 end: date | None = None, case: str | None = None, due: bool = True,
+                 conflicts: bool = True, sync: bool = True) -> Evaluation:
+        """The evaluation of `on` (default today): clearance of the cases from `start` to `end`
+        (default the case horizon), or of the one `case` on its own day; due dates and conflicts
+        unless switched off. Re-imports `sources:` first unless `sync` is off."""
+        with self._lock:
+            if sync:
+                self.sync_sources()
+            day = self.today(on)
+            snapshot = self.snapshot(day)
+            if case is not None:
+                found = next((c for c in snapshot.cases if c.id == case), None)
+                if found is None:
+                    raise NerveCenterError(f"no case {case!r} in the schedule; "
+                                           "`nervecenter cases` lists the upcoming ones")
+                start = end = case_day(found)
+            question = (day, start, end, due, conflicts)
+            if question not in self._evaluations:
+                if len(self._evaluations) > 8:
+                    self._evaluations.clear()
+                self._evaluations[question] = evaluate(
+                    self.practice, snapshot, day, start=start, end=end, due=due,
+                    conflicts=conflicts)
+            return self._evaluations[question]
+
+
+def open_workspace(config_dir: str | Path, database_url: str | None = None) -> Workspace:
+    """Load and validate the configuration and open its database (created on first use)."""
+    practice = load_practice(config_dir)
+    return Workspace(practice=practice, store=open_store(practice, database_url))
+
+
+def open_store(practice: Practice, database_url: str | None = None) -> Store:
+    """The practice's Store: connects (DatabaseError naming the host), creates a new database at
+    the newest revision, refuses one at an older revision (`nervecenter db upgrade`)."""
+    url = database_url or practice.database
+    db.make_sqlite_dir(url)
+    engine = db.create(url)
+    migrations.ensure_current(engine)
+    return Store(engine, practice.config_dir, practice.timezone,
+                 {f.id: f.timezone for f in practice.facilities.values()})

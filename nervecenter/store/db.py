@@ -1,0 +1,97 @@
+"""The database: one declarative `Base` for every table, and engines made from a URL.
+
+Every module that owns tables (core/tables.py, the alert ledger, the web's users) declares them
+on `Base`, so that Alembic sees one metadata. SQLite is the default (a file in the config
+directory); PostgreSQL works through `postgresql+psycopg://user@host/db`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import DeclarativeBase
+
+from nervecenter.core.errors import DatabaseError
+
+# Stable constraint names, so that migrations can refer to them on every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The one declarative base of NerveCenter's tables."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def begin_write(connection) -> None:
+    """Take SQLite's write lock now, at the start of a transaction that will write.
+
+    pysqlite begins a transaction only before INSERT/UPDATE/DELETE, so DDL would run outside
+    one, and a transaction that read before writing can fail when another process wrote in
+    between. BEGIN IMMEDIATE makes migrations atomic and writers queue (busy_timeout) instead.
+    PostgreSQL needs nothing: its transactions already cover DDL."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def describe(url: str) -> str:
+    """Where a URL points, for messages: the host (and port) or the SQLite file; no password."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return repr(url)
+    if u.get_backend_name() == "sqlite":
+        return u.database or ":memory:"
+    host = u.host or "localhost"
+    return f"{host}:{u.port}" if u.port else host
+
+
+def create(url: str) -> Engine:
+    """An engine for `url`, checked by connecting once; DatabaseError naming the host otherwise."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"database URL {url!r} is not a URL; use sqlite:///path/to/file.db "
+                            "or postgresql+psycopg://user@host/db") from None
+    try:
+        if u.get_backend_name() == "sqlite":
+            engine = create_engine(u)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(u, pool_pre_ping=True)
+    except (NoSuchModuleError, ModuleNotFoundError) as e:
+        raise DatabaseError(f"database URL {u.render_as_string(hide_password=True)}: no driver "
+                            f"({e}); install nervecenter[postgresql] for PostgreSQL") from None
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as e:
+        engine.dispose()
+        reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e).splitlines()[0]
+        raise DatabaseError(f"cannot reach the database at {describe(url)}: {reason}") from None
+    return engine
+
+
+def make_sqlite_dir(url: str) -> None:
+    """SQLite creates the file but not its directory (the default .nervecenter/)."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        Path(u.database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,79 @@
+"""Schema migrations with Alembic, configured from code so they work from the installed package.
+
+    upgrade(engine)        bring the database to the newest revision (`nervecenter db upgrade`)
+    ensure_current(engine) create a new empty database at head; refuse an older or unknown one
+
+A new revision goes in versions/NNNN_<what>.py with `down_revision` set to the previous head.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from nervecenter.core.errors import DatabaseError
+from nervecenter.store.db import begin_write
+
+HERE = Path(__file__).parent
+
+
+def _config(connection=None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(HERE / "versions"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The newest revision this version of NerveCenter knows."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def known() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+def current(engine: Engine) -> str | None:
+    """The database's revision, or None for a database Alembic has never touched."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to `revision` in one transaction (SQLite included: see db.begin_write)."""
+    with engine.begin() as connection:
+        begin_write(connection)
+        command.upgrade(_config(connection), revision)
+
+
+def ensure_current(engine: Engine) -> None:
+    """Create an empty database at head; raise DatabaseError for one at another revision."""
+    revision = current(engine)
+    if revision == head():
+        return
+    if revision is None:
+        tables = set(inspect(engine).get_table_names())
+        if tables & {"people", "credentials", "cases"}:
+            raise DatabaseError("the database has NerveCenter tables but no revision; "
+                                "it was not made by `nervecenter db upgrade` — use a new database")
+        try:
+            upgrade(engine)
+        except (OperationalError, ProgrammingError, IntegrityError):
+            # another process (the daemon, the web) created it at the same moment
+            if current(engine) != head():
+                raise
+        return
+    if revision not in known():
+        raise DatabaseError(f"the database is at revision {revision}, newer than this NerveCenter "
+                            f"(head {head()}); upgrade NerveCenter")
+    raise DatabaseError(f"the database is at revision {revision}, this NerveCenter needs {head()}: "
+                        "run `nervecenter db upgrade`")

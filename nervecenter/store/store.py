@@ -1,0 +1,539 @@
+"""The Store: people, credential versions, CE entries and cases in the database.
+
+    store.snapshot(on)            the Snapshot the rules evaluate: one query per table
+    store.apply(conn, records, actor)   upsert records read by core/roster.py (the importer's write)
+    store.renew(...)              record a renewal: submitted, or a new version with a new expiry
+    store.history(credential_id)  every version of one credential, oldest first
+    store.audit_log(...)          the append-only log of every change
+
+History: a change of `expires` or `issued` is a renewal and adds a version (the old one stays);
+a change of anything else (number, issuer, status, verification, documents) corrects the current
+version in place. Both are written to the audit log with before/after. The version in force on a
+date D is the newest whose `valid_from` <= D — `valid_from` is the version's issue date when it
+brought a new one, else the day it was recorded; before its first version's `valid_from` a
+credential shows its first version (what is known of it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    Engine,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from nervecenter.core import clock
+from nervecenter.core.errors import NerveCenterError, Problem
+from nervecenter.core.model import (
+    STATUSES,
+    Case,
+    CEEntry,
+    Channel,
+    Credential,
+    Person,
+    Snapshot,
+    Verification,
+    credential_id,
+)
+from nervecenter.store.db import begin_write
+from nervecenter.store.records import Record
+from nervecenter.store.tables import AuditRow, CaseRow, CEEntryRow, CredentialRow, PersonRow
+
+P, C, E, K, A = (PersonRow.__table__, CredentialRow.__table__, CEEntryRow.__table__,
+                 CaseRow.__table__, AuditRow.__table__)
+PERSON_FIELDS = ("id", "name", "role", "home_state", "email", "phone", "notify")
+CASE_FIELDS = ("id", "facility", "start", "end", "procedure", "technologist", "reader", "fields")
+VERSIONED = ("issued", "expires")  # a change here is a renewal: a new version
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@dataclass
+class Changes:
+    """What an apply did (or would do): counts by kind and action, and one line per change."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def count(self, kind: str, action: str, n: int = 1) -> None:
+        by = self.counts.setdefault(kind, {"added": 0, "changed": 0, "unchanged": 0, "removed": 0})
+        by[action] += n
+
+    @property
+    def total(self) -> int:
+        return sum(v["added"] + v["changed"] + v["removed"] for v in self.counts.values())
+
+
+# ---------------------------------------------------------------- rows <-> records <-> model
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _credential_record(row) -> dict:
+    m = row._mapping
+    verified = ({"on": _iso(m["verified_on"]), "by": m["verified_by"] or "",
+                 "method": m["verified_method"] or ""} if m["verified_on"] else None)
+    return {"person": m["person"], "type": m["type"], "scope": m["scope"], "number": m["number"],
+            "issuer": m["issuer"], "issued": _iso(m["issued"]), "expires": _iso(m["expires"]),
+            "status": m["status"], "verified": verified,
+            "documents": [d["path"] for d in m["documents"] or []]}
+
+
+def _credential(m) -> Credential:
+    verified = (Verification(m["verified_on"], m["verified_by"] or "", m["verified_method"] or "")
+                if m["verified_on"] else None)
+    return Credential(person=m["person"], type=m["type"], expires=m["expires"], scope=m["scope"],
+                      number=m["number"], issuer=m["issuer"], issued=m["issued"],
+                      status=m["status"], verified=verified,
+                      documents=tuple(d["path"] for d in m["documents"] or ()),
+                      version=m["version"])
+
+
+SNAPSHOT_CREDENTIAL = ("credential_id", "person", "type", "scope", "version", "number", "issuer",
+                       "issued", "expires", "status", "verified_on", "verified_by",
+                       "verified_method", "documents", "valid_from")
+_CREDENTIAL_FIELDS = ("person", "type", "scope", "version", "number", "issuer", "issued",
+                      "expires", "status")
+
+
+def _date(value) -> date | None:
+    """A date from a DB-API value: SQLite gives ISO text, PostgreSQL a date."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _json(value):
+    """A JSON column from a DB-API value: SQLite gives text, PostgreSQL the parsed value."""
+    if not isinstance(value, str):
+        return value if value is not None else []
+    return [] if value == "[]" else {} if value == "{}" else json.loads(value)
+
+
+def _fast_credential(row) -> Credential:
+    """A Credential from a raw row of SNAPSHOT_CREDENTIAL. A frozen dataclass's __init__ costs
+    about 10 µs per object through object.__setattr__; filling __dict__ builds the same object."""
+    (_, person, type_, scope, version, number, issuer, issued, expires, status, v_on, v_by,
+     v_method, documents, _) = row
+    obj = object.__new__(Credential)
+    obj.__dict__.update(
+        person=person, type=type_, expires=_date(expires), scope=scope, number=number,
+        issuer=issuer, issued=_date(issued), status=status,
+        verified=Verification(_date(v_on), v_by or "", v_method or "") if v_on else None,
+        documents=tuple(d["path"] for d in _json(documents)), version=version)
+    return obj
+
+
+def _masked_notify(data):
+    """A person's values with each `notify` URL in its privacy form (secrets as ****)."""
+    if not isinstance(data, dict) or not data.get("notify"):
+        return data
+    from nervecenter.core import plugins
+    from nervecenter.core.channels import Channels, scheme_of
+
+    try:
+        privacy = Channels(plugins.registry().channels.values()).privacy
+    except Exception:  # noqa: BLE001 - a broken plugin must not put a secret in the log
+        def privacy(url):
+            return f"{scheme_of(url) or '?'}://****"
+    shown = []
+    for n in data["notify"]:
+        if isinstance(n, dict):
+            shown.append({**n, "url": privacy(str(n.get("url")))})
+        else:
+            shown.append(privacy(str(n)))
+    return {**data, "notify": shown}
+
+
+def _person(m) -> Person:
+    return Person(id=m["id"], name=m["name"], role=m["role"], home_state=m["home_state"],
+                  email=m["email"], phone=m["phone"],
+                  notify=tuple(Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None
+                                       else None) for n in m["notify"] or ()))
+
+
+def _case(m, zones: dict[str, ZoneInfo]) -> Case:
+    start = datetime.fromisoformat(m["start"])
+    end = datetime.fromisoformat(m["end"]) if m["end"] else None
+    zone = zones.get(m["facility"])
+    if zone is not None:  # back in the facility's zone (the text kept only its offset)
+        start, end = start.astimezone(zone), end.astimezone(zone) if end else None
+    return Case(id=m["id"], facility=m["facility"], start=start, end=end,
+                procedure=m["procedure"], technologist=m["technologist"], reader=m["reader"],
+                fields=dict(m["fields"] or {}))
+
+
+def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
+    """INSERT many rows through the DB-API's executemany: JSON and dates converted here once,
+    instead of SQLAlchemy's per-value processing (a third of a 60,000-row import otherwise)."""
+    if not rows:
+        return
+    columns = [c for c in table.columns if c.name in rows[0]]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+           f"VALUES ({', '.join([mark] * len(columns))})")
+    convert = []
+    for c in columns:
+        if isinstance(c.type, JSON):
+            convert.append(lambda v: json.dumps(v) if v is not None else None)
+        elif isinstance(c.type, Date):
+            convert.append(lambda v: v.isoformat() if v is not None else None)
+        else:
+            convert.append(None)
+    names = [c.name for c in columns]
+    values = [tuple(f(r[n]) if f else r[n] for n, f in zip(names, convert, strict=True))
+              for r in rows]
+    conn.exec_driver_sql(sql, values)
+
+
+class Store:
+    """The database of one practice. `config_dir` resolves relative document paths."""
+
+    def __init__(self, engine: Engine, config_dir: Path | None = None, timezone: str = "UTC",
+                 zones: dict[str, str] | None = None):
+        self.engine, self.config_dir, self.timezone = engine, config_dir, timezone
+        self.zones = {f: ZoneInfo(z) for f, z in (zones or {}).items()}  # facility -> time zone
+
+    # ------------------------------------------------------------ reading
+
+    def snapshot(self, on: date) -> Snapshot:
+        """People, for each credential the version in force on `on`, CE entries, cases.
+
+        One query per table, read as plain DB-API rows: SQLAlchemy's per-value processing of
+        dates and JSON costs more than the query itself at 60,000 credentials."""
+        with self.engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()
+
+            def raw(sql):
+                cursor.execute(sql)
+                return cursor.fetchall()
+
+            people = {}
+            for pid, name, role, home, email, phone, notify in raw(
+                    "SELECT id, name, role, home_state, email, phone, notify FROM people"):
+                people[pid] = Person(pid, name, role, home, email, phone, tuple(
+                    Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None else None)
+                    for n in _json(notify)))
+            chosen: dict[str, tuple] = {}
+            rows = raw(f"SELECT {', '.join(SNAPSHOT_CREDENTIAL)} FROM credentials "
+                       "ORDER BY credential_id, version")
+            # SQLite gives ISO text, which compares like the dates it spells
+            day = on.isoformat() if rows and isinstance(rows[0][-1], str) else on
+            for row in rows:
+                if row[0] not in chosen or row[-1] <= day:
+                    chosen[row[0]] = row
+            credentials = tuple(_fast_credential(row) for row in chosen.values())
+            ce = tuple(CEEntry(p, c, _date(d), h, cat, prov) for p, c, d, h, cat, prov in raw(
+                "SELECT person, credential, date, hours, category, provider FROM ce_entries"))
+            cases = []
+            for cid, fac, start, end, proc, tech, reader, fields in raw(
+                    'SELECT id, facility, start, "end", procedure, technologist, reader, fields '
+                    "FROM cases ORDER BY start, id"):
+                cases.append(_case({"id": cid, "facility": fac, "start": start, "end": end,
+                                    "procedure": proc, "technologist": tech, "reader": reader,
+                                    "fields": _json(fields)}, self.zones))
+        return Snapshot(people=people, credentials=credentials, ce=ce, cases=tuple(cases))
+
+    def data_version(self) -> int:
+        """The newest audit entry's id: it changes with every change to the practice's data."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(A.c.id))).scalar() or 0
+
+    def history(self, cid: str) -> list[Credential]:
+        """Every version of one credential (`person:type[:scope]`), oldest first."""
+        return [_credential(m) for m in self.versions(cid)]
+
+    def versions(self, cid: str) -> list[dict]:
+        """Every version as stored, with valid_from, recorded_at and recorded_by, oldest first."""
+        return self.versions_of([cid]).get(cid, [])
+
+    def versions_of(self, cids) -> dict[str, list[dict]]:
+        """`versions` of several credentials in one query, by credential id."""
+        out: dict[str, list[dict]] = {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(C).where(C.c.credential_id.in_(list(cids)))
+                                .order_by(C.c.credential_id, C.c.version)).mappings()
+            for m in rows:
+                out.setdefault(m["credential_id"], []).append(dict(m))
+        return out
+
+    def people_roles(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(P.c.id, P.c.role)).all())
+
+    def people_emails(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {e: i for i, e in conn.execute(select(P.c.id, P.c.email)) if e}
+
+    def audit_log(self, entity: str | None = None, key: str | None = None) -> list[dict]:
+        """Audit entries, oldest first, optionally of one entity kind and key."""
+        query = select(A).order_by(A.c.id)
+        if entity:
+            query = query.where(A.c.entity == entity)
+        if key:
+            query = query.where(A.c.key == key)
+        with self.engine.connect() as conn:
+            return [dict(m) for m in conn.execute(query).mappings()]
+
+    def document_rows(self) -> list[tuple[str, str, str | None]]:
+        """(credential id, path, sha256) of the documents of every credential's newest version."""
+        latest: dict[str, list] = {}
+        with self.engine.connect() as conn:
+            q = select(C.c.credential_id, C.c.documents).order_by(C.c.credential_id, C.c.version)
+            for cid, docs in conn.execute(q):
+                latest[cid] = docs or []
+        return [(cid, d["path"], d.get("sha256")) for cid, docs in latest.items() for d in docs]
+
+    # ------------------------------------------------------------ writing
+
+    def _documents(self, paths: Iterable[str]) -> list[dict]:
+        out = []
+        for p in paths:
+            full = Path(p) if Path(p).is_absolute() or self.config_dir is None \
+                else self.config_dir / p
+            out.append({"path": p, "sha256": sha256_of(full)})
+        return out
+
+    def audit(self, actor: str, entity: str, key: str, action: str, before=None,
+              after=None) -> None:
+        """Append one entry for a change made elsewhere (e.g. a silence set in the web)."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(A), [{"at": utc_now(), "actor": actor, "entity": entity,
+                                      "key": key, "action": action, "before": before,
+                                      "after": after}])
+
+    def _audit(self, rows: list, actor: str, entity: str, key: str, action: str, before, after):
+        if entity == "person":  # the log is for display: channel URLs in their privacy form
+            before, after = _masked_notify(before), _masked_notify(after)
+        rows.append({"at": utc_now(), "actor": actor, "entity": entity, "key": key,
+                     "action": action, "before": before, "after": after})
+
+    def apply(self, conn: Connection, records: list[Record], actor: str, changes: Changes,
+              remove_cases: Iterable[str] = ()) -> None:
+        """Upsert records by natural key inside the caller's transaction; audit every change."""
+        audit: list[dict] = []
+        today = clock.today(self.timezone)
+        now = utc_now()
+        by_kind: dict[str, list[Record]] = {}
+        for r in records:
+            by_kind.setdefault(r.kind, []).append(r)
+
+        self._upsert_by_id(conn, P, PERSON_FIELDS, "person", by_kind.get("person", []), actor,
+                           changes, audit)
+        creds = by_kind.get("credential", [])
+        if creds:
+            self._apply_credentials(conn, creds, actor, changes, audit, today, now)
+
+        ce = by_kind.get("ce", [])
+        if ce:
+            existing = {}
+            for m in conn.execute(select(E)).mappings():
+                key = ":".join([m["person"], m["credential"], m["date"].isoformat(),
+                                m["category"], m["provider"]])
+                existing[key] = m
+            new = []
+            for r in ce:
+                m = existing.get(r.key)
+                row = {**r.data, "date": date.fromisoformat(r.data["date"])}
+                if m is None:
+                    new.append(row)
+                    self._audit(audit, actor, "ce", r.key, "add", None, r.data)
+                    changes.count("ce", "added")
+                elif m["hours"] != r.data["hours"]:
+                    conn.execute(update(E).where(E.c.pk == m["pk"]).values(hours=r.data["hours"]))
+                    self._audit(audit, actor, "ce", r.key, "change", {"hours": m["hours"]},
+                                {"hours": r.data["hours"]})
+                    changes.count("ce", "changed")
+                else:
+                    changes.count("ce", "unchanged")
+            if new:
+                conn.execute(insert(E), new)
+
+        self._upsert_by_id(conn, K, CASE_FIELDS, "case", by_kind.get("case", []), actor,
+                           changes, audit)
+        for cid in remove_cases:
+            before = conn.execute(select(K).where(K.c.id == cid)).mappings().first()
+            if before is not None:
+                conn.execute(delete(K).where(K.c.id == cid))
+                self._audit(audit, actor, "case", cid, "remove",
+                            {f: before[f] for f in CASE_FIELDS}, None)
+                changes.count("case", "removed")
+                changes.lines.append(f"case {cid}: removed (no longer in its source)")
+        if audit:
+            bulk_insert(conn, A, audit)
+
+    def _upsert_by_id(self, conn, table, fields, kind, records, actor, changes, audit) -> None:
+        """Insert new and update changed rows of a table keyed by `id` (people, cases)."""
+        if not records:
+            return
+        query = select(table)
+        if len(records) < 500:  # a few rows: look up just those; many: one scan is cheaper
+            query = query.where(table.c.id.in_([r.key for r in records]))
+        current = {m["id"]: {f: m[f] for f in fields} for m in conn.execute(query).mappings()}
+        new, changed = [], []
+        for r in records:
+            before = current.get(r.key)
+            if before is None:
+                new.append(r.data)
+                self._audit(audit, actor, kind, r.key, "add", None, r.data)
+                changes.count(kind, "added")
+            elif before != r.data:
+                changed.append({**r.data, "_id": r.key})
+                self._audit(audit, actor, kind, r.key, "change", before, r.data)
+                changes.count(kind, "changed")
+                changes.lines.append(f"{kind} {r.key}: changed")
+            else:
+                changes.count(kind, "unchanged")
+        if new:
+            bulk_insert(conn, table, new)
+        if changed:
+            conn.execute(update(table).where(table.c.id == bindparam("_id")),
+                         [{k: v for k, v in d.items() if k != "id"} for d in changed])
+
+    def _apply_credentials(self, conn, creds, actor, changes, audit, today, now):
+        latest: dict[str, dict] = {}
+        query = select(C).order_by(C.c.credential_id, C.c.version)
+        if len(creds) < 500:
+            query = query.where(C.c.credential_id.in_([r.key for r in creds]))
+        for m in conn.execute(query).mappings():
+            latest[m["credential_id"]] = m
+        new, corrected = [], []
+        for r in creds:
+            d = r.data
+            m = latest.get(r.key)
+            before = _credential_record(_Row(m)) if m is not None else None
+            if before == d:
+                changes.count("credential", "unchanged")
+                continue
+            issued = date.fromisoformat(d["issued"]) if d["issued"] else None
+            row = {"credential_id": r.key, "person": d["person"], "type": d["type"],
+                   "scope": d["scope"], "number": d["number"], "issuer": d["issuer"],
+                   "issued": issued, "expires": date.fromisoformat(d["expires"]),
+                   "status": d["status"],
+                   "verified_on": date.fromisoformat(d["verified"]["on"]) if d["verified"] else None,
+                   "verified_by": d["verified"]["by"] if d["verified"] else None,
+                   "verified_method": d["verified"]["method"] if d["verified"] else None,
+                   "documents": self._documents(d["documents"])}
+            if m is None or any(before[f] != d[f] for f in VERSIONED):
+                new_issue = issued is not None and (m is None or m["issued"] != issued)
+                row.update(version=(m["version"] + 1) if m is not None else 1,
+                           valid_from=issued if new_issue else today,
+                           recorded_at=now, recorded_by=actor)
+                new.append(row)
+                action = "add" if m is None else "renew"
+                self._audit(audit, actor, "credential", r.key, action, before,
+                            {**d, "version": row["version"]})
+                changes.count("credential", "added" if m is None else "changed")
+                if m is not None:
+                    changes.lines.append(f"credential {r.key}: renewed, expires "
+                                         f"{before['expires']} -> {d['expires']}")
+            else:
+                corrected.append({**row, "_pk": m["pk"]})
+                self._audit(audit, actor, "credential", r.key, "change", before,
+                            {**d, "version": m["version"]})
+                changes.count("credential", "changed")
+                diff = ", ".join(f for f in d if before[f] != d[f])
+                changes.lines.append(f"credential {r.key}: {diff} changed")
+        if new:
+            bulk_insert(conn, C, new)
+        if corrected:
+            conn.execute(update(C).where(C.c.pk == bindparam("_pk")),
+                         [{k: v for k, v in row.items() if k not in ("credential_id",)}
+                          for row in corrected])
+
+    def renew(self, person: str, type_id: str, scope: str | None = None, *,
+              submitted: bool = False, expires: date | None = None, issued: date | None = None,
+              number: str | None = None, document: str | None = None,
+              actor: str = "cli") -> Credential:
+        """Record a renewal: `submitted` marks the current version renewal_submitted; a new
+        `expires` adds a version (issued, number, document optional; other values carried over)."""
+        cid = credential_id(person, type_id, scope)
+        with self.engine.begin() as conn:
+            begin_write(conn)
+            m = conn.execute(select(C).where(C.c.credential_id == cid)
+                             .order_by(C.c.version.desc()).limit(1)).mappings().first()
+            if m is None:
+                if not conn.execute(select(P.c.id).where(P.c.id == person)).first():
+                    raise NerveCenterError(f"no person {person!r}; check the id "
+                                           "(`nervecenter export` lists people)")
+                if submitted or expires is None:
+                    raise NerveCenterError(f"{person} has no {cid.split(':', 1)[1]} credential to "
+                                           "mark submitted; record it with --expires DATE")
+            before = _credential_record(_Row(m)) if m is not None else None
+            if submitted:
+                if m["status"] == "renewal_submitted":
+                    return _credential(m)
+                conn.execute(update(C).where(C.c.pk == m["pk"]).values(status="renewal_submitted"))
+                after = {**before, "status": "renewal_submitted"}
+                conn.execute(insert(A), [{"at": utc_now(), "actor": actor, "entity": "credential",
+                                          "key": cid, "action": "change", "before": before,
+                                          "after": {**after, "version": m["version"]}}])
+                return _credential({**m, "status": "renewal_submitted"})
+            documents = list(before["documents"]) if before else []
+            if document:
+                documents.append(document)
+            record = {"person": person, "type": type_id, "scope": scope,
+                      "number": number if number is not None else (before or {}).get("number"),
+                      "issuer": (before or {}).get("issuer"),
+                      "issued": _iso(issued), "expires": expires.isoformat(), "status": "active",
+                      "verified": None, "documents": documents}
+            changes = Changes()
+            self._apply_credentials(conn, [Record("credential", cid, record, "", 0)], actor,
+                                    changes, audit := [], clock.today(self.timezone), utc_now())
+            if audit:
+                bulk_insert(conn, A, audit)
+        return self.history(cid)[-1]
+
+
+class _Row:
+    """Adapts a mapping to the `._mapping` access _credential_record expects."""
+
+    def __init__(self, mapping):
+        self._mapping = mapping
+
+
+def missing_documents(store: Store) -> list[Problem]:
+    """A problem for every document of a credential's newest version that is missing or whose
+    content changed since it was recorded (for `nervecenter check`)."""
+    problems = []
+    for cid, path, sha in store.document_rows():
+        full = Path(path) if Path(path).is_absolute() or store.config_dir is None \
+            else store.config_dir / path
+        now = sha256_of(full)
+        if now is None:
+            problems.append(Problem(str(path), 0, f"document of {cid} is missing; restore the file "
+                                    "or record the credential again without it"))
+        elif sha and now != sha:
+            problems.append(Problem(str(path), 0, f"document of {cid} changed since it was recorded "
+                                    f"(SHA-256 {sha[:12]}… now {now[:12]}…)"))
+    return problems
+
+
+__all__ = ["STATUSES", "Changes", "Store", "missing_documents"]

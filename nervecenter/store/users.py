@@ -1,0 +1,179 @@
+"""Dashboard users: who may log in, with which role, and their hashed secrets.
+
+A user is a `manager` (sees and acts on the whole practice) or a `person` (bound to one person id,
+sees and updates only that person's records). Passwords are hashed with argon2id; API tokens and
+calendar-feed tokens are random, shown once, and stored only as their SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import CheckConstraint, DateTime, Engine, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from nervecenter.core.errors import NerveCenterError
+from nervecenter.store.db import Base
+
+ROLES = ("manager", "person")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+TOKEN_PREFIX = "nc_"
+FEED_PREFIX = "ncf_"
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+# Verified against when the user name is unknown, so that a wrong name takes as long as a wrong
+# password and the login form does not reveal which names exist.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('manager', 'person')", name="role"),
+        CheckConstraint("(role = 'person') = (person IS NOT NULL)", name="person_iff_role"),
+    )
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    person: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str  # manager | person
+    person: str | None = None  # the person id a `person` user is bound to
+    stamp: str = ""  # changes with the password: sessions made before a change end with it
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+    def may_see(self, person_id: str | None) -> bool:
+        """Managers see everyone; a person user sees only their own person."""
+        return self.is_manager or (person_id is not None and person_id == self.person)
+
+
+def _user(row: UserRow) -> User:
+    return User(name=row.name, role=row.role, person=row.person,
+                stamp=_digest(row.password_hash)[:16])
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Users:
+    """The users table behind one engine."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def add(self, name: str, role: str, password: str, person: str | None = None) -> User:
+        if not NAME.match(name or ""):
+            raise NerveCenterError(f"user name {name!r} is not valid: use up to 64 letters, "
+                                   "digits and . _ @ - (starting with a letter or digit)")
+        if role not in ROLES:
+            raise NerveCenterError(f"role {role!r} is not valid: use manager or person")
+        if role == "person" and not person:
+            raise NerveCenterError(f"user {name}: a person user needs --person ID")
+        if role == "manager" and person:
+            raise NerveCenterError(f"user {name}: a manager is not bound to a person; "
+                                   "leave out --person")
+        if len(password) < MIN_PASSWORD:
+            raise NerveCenterError(f"user {name}: the password is too short; "
+                                   f"use at least {MIN_PASSWORD} characters")
+        row = UserRow(name=name, role=role, person=person, password_hash=_hasher.hash(password),
+                      created_at=datetime.now(UTC))
+        try:
+            with Session(self.engine) as s, s.begin():
+                s.add(row)
+        except IntegrityError:
+            raise NerveCenterError(f"user {name} exists already; choose another name") from None
+        return User(name=name, role=role, person=person)
+
+    def set_password(self, name: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise NerveCenterError(f"user {name}: the password is too short; "
+                                   f"use at least {MIN_PASSWORD} characters")
+        with Session(self.engine) as s, s.begin():
+            row = s.get(UserRow, name)
+            if row is None:
+                raise NerveCenterError(f"no user {name}; add one with `nervecenter users add`")
+            row.password_hash = _hasher.hash(password)
+
+    def remove(self, name: str) -> None:
+        """Remove a user: their sessions, API token and calendar links stop working at once."""
+        with Session(self.engine) as s, s.begin():
+            row = s.get(UserRow, name)
+            if row is None:
+                raise NerveCenterError(f"no user {name}; `nervecenter users list` shows them")
+            s.delete(row)
+
+    def get(self, name: str) -> User | None:
+        with Session(self.engine) as s:
+            row = s.get(UserRow, name)
+            return _user(row) if row else None
+
+    def all(self) -> list[User]:
+        with Session(self.engine) as s:
+            return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.name))]
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The user when the password is right; None otherwise (same time either way)."""
+        with Session(self.engine) as s, s.begin():
+            row = s.get(UserRow, name) if isinstance(name, str) else None
+            try:
+                _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+            except (VerificationError, InvalidHashError):
+                return None
+            if row is None:
+                return None
+            user = _user(row)
+            if _hasher.check_needs_rehash(row.password_hash):
+                # a stronger hash of the same password: keep the sessions it has
+                row.password_hash = _hasher.hash(password)
+                user = _user(row)
+            return user
+
+    def new_token(self, name: str) -> str:
+        """A fresh API token for `name` (replacing the old one); only its hash is kept."""
+        return self._new_secret(name, "token_hash", TOKEN_PREFIX)
+
+    def new_feed_token(self, name: str) -> str:
+        """A fresh calendar-feed token for `name` (replacing the old one)."""
+        return self._new_secret(name, "feed_token_hash", FEED_PREFIX)
+
+    def by_token(self, token: str) -> User | None:
+        return self._by_secret(token, UserRow.token_hash, TOKEN_PREFIX)
+
+    def by_feed_token(self, token: str) -> User | None:
+        return self._by_secret(token, UserRow.feed_token_hash, FEED_PREFIX)
+
+    def _new_secret(self, name: str, column: str, prefix: str) -> str:
+        token = prefix + secrets.token_urlsafe(32)
+        with Session(self.engine) as s, s.begin():
+            row = s.get(UserRow, name)
+            if row is None:
+                raise NerveCenterError(f"no user {name}; add one with `nervecenter users add`")
+            setattr(row, column, _digest(token))
+        return token
+
+    def _by_secret(self, token: str, column, prefix: str) -> User | None:
+        if not token or not token.startswith(prefix):
+            return None
+        with Session(self.engine) as s:
+            row = s.scalars(select(UserRow).where(column == _digest(token))).first()
+            return _user(row) if row else None

@@ -1,0 +1,1 @@
+"""Built-in credential types: one plugin per folder, each a set of YAML files."""

@@ -1,0 +1,18 @@
+"""The `facility-health` plugin: facility-scoped health and compliance items (TB screening,
+influenza vaccine, respirator fit test, background check, HIPAA training), defined in
+the YAML files beside this module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nervecenter.core.hookspecs import hookimpl
+
+PLUGIN_NAME = "facility-health"
+TYPES = Path(__file__).parent
+
+
+@hookimpl
+def register_credential_types(register):
+    for path in sorted(TYPES.glob("*.yaml")):
+        register(path)

@@ -1,0 +1,1 @@
+"""Built-in rule kinds (`rule: <id>` in a requirement)."""
