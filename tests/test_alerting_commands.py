@@ -156,7 +156,7 @@ def test_log_shows_each_delivery_and_silence_holds_until_its_date(practice, nc):
 def test_silence_errors_are_one_line(practice, nc):
     code, _, err = nc("alerts", "silence", "--config", str(practice), "--on", "2026-12-01",
                       "--person", "nobody", "--until", "2026-12-10")
-    assert code == 1 and err.strip() == "--person nobody: no such person; see `nervecenter status`"
+    assert code == 1 and err.strip() == "no person 'nobody'; `nervecenter status` lists them"
     code, _, err = nc("alerts", "silence", "--config", str(practice), "--on", "2026-12-01",
                       "--type", "bls", "--until", "2026-11-01")
     assert code == 1 and "is before today (2026-12-01)" in err

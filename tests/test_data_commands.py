@@ -242,8 +242,8 @@ def test_renew_with_a_document_keeps_its_sha256(capsys, config, tmp_path, monkey
     letter.write_bytes(b"new card")
     monkeypatch.chdir(config / "docs")  # a path relative to where the command runs
     code, out, err = run(capsys, config, "renew", "t-price", "bls", "--expires", "2028-06-30",
-                         "--document", "bls-2026.pdf")
-    assert (code, out) == (0, "t-price:bls: version 2, expires 2028-06-30\n"), err
+                         "--issued", "2026-06-10", "--document", "bls-2026.pdf")
+    assert (code, out) == (0, "t-price:bls: version 2, expires 2028-06-30, issued 2026-06-10\n"), err
     from nervecenter.service.workspace import open_workspace
 
     versions = open_workspace(config).store.versions("t-price:bls")

@@ -90,7 +90,7 @@ def _form(server, client, method, route, who, renewals):
     form = {"csrf_token": token}
     if route.endswith("/renew"):
         renewals.append(None)
-        form.update(expires=f"{2027 + len(renewals)}-11-30")
+        form.update(expires=f"{2027 + len(renewals)}-11-30", issued="2026-11-20")
     if route == "/silences":
         form.update(credential="t-price:bls", until="2027-01-31", reason="test")
     return form

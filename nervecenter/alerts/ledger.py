@@ -31,13 +31,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nervecenter.alerts.planning import Alert, FailedDelivery, History, Silence
+from nervecenter.core import clock
 from nervecenter.store.db import Base
 
 FAILED_IN_DIGEST_DAYS = 8  # a digest lists deliveries that failed for good this recently
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -118,7 +115,7 @@ class Ledger:
     # ------------------------------------------------------------------ planning's view
 
     def history(self, now: datetime | None = None) -> History:
-        now = now or utcnow()
+        now = now or clock.utcnow()
         h = History()
         with self.engine.connect() as conn:
             rows = conn.execute(select(alerts_t.c.key, alerts_t.c.kind, alerts_t.c.credential,
@@ -149,7 +146,7 @@ class Ledger:
             result = conn.execute(silences_t.insert().values(
                 person=silence.person, type=silence.type, credential=silence.credential,
                 until=silence.until, reason=silence.reason, by=silence.by,
-                created_at=now or utcnow()))
+                created_at=now or clock.utcnow()))
             return result.inserted_primary_key[0]
 
     # ------------------------------------------------------------------ the outbox
@@ -158,7 +155,7 @@ class Ledger:
                 now: datetime | None = None) -> tuple[int, int]:
         """Write new alerts and one pending delivery per target, in one transaction, before
         anything is sent. Keys already in the ledger are skipped. Returns (alerts, deliveries)."""
-        now = now or utcnow()
+        now = now or clock.utcnow()
         alerts = list(alerts)
         if not alerts:
             return 0, 0

@@ -25,7 +25,7 @@ class Message:
 
 
 @dataclass(frozen=True)
-class Context:
+class MessageContext:
     practice: Practice
     snapshot: Snapshot
     name: Callable[[str], str]  # recipient/person id -> display name
@@ -79,7 +79,7 @@ def _days(n: int) -> str:
     return f"{n} day" if abs(n) == 1 else f"{n} days"
 
 
-def credential_label(ctx: Context, c: Credential) -> str:
+def credential_label(ctx: MessageContext, c: Credential) -> str:
     t = ctx.practice.credential_types.get(c.type)
     label = t.name if t else c.type
     if c.scope:
@@ -90,12 +90,12 @@ def credential_label(ctx: Context, c: Credential) -> str:
     return label
 
 
-def _facility_name(ctx: Context, fid: str) -> str:
+def _facility_name(ctx: MessageContext, fid: str) -> str:
     f = ctx.practice.facilities.get(fid)
     return f.name if f else fid
 
 
-def why_due(ctx: Context, c: Credential, due: date, reason: str | None) -> str:
+def why_due(ctx: MessageContext, c: Credential, due: date, reason: str | None) -> str:
     """One sentence: when it is due and, when a facility made it earlier, why."""
     if not reason:
         return f"It expires on {c.expires.isoformat()}."
@@ -114,19 +114,19 @@ def why_due(ctx: Context, c: Credential, due: date, reason: str | None) -> str:
             f"{why}.")
 
 
-def case_label(ctx: Context, case: Case) -> str:
+def case_label(ctx: MessageContext, case: Case) -> str:
     return (f"{case.id} on {case.start.date().isoformat()} {case.start.strftime('%H:%M')} at "
             f"{_facility_name(ctx, case.facility)}" + (f" ({case.procedure})" if case.procedure else ""))
 
 
-def _endangered(ctx: Context, case_ids: Iterable[str]) -> list[Block]:
+def _endangered(ctx: MessageContext, case_ids: Iterable[str]) -> list[Block]:
     cases = [ctx.cases[i] for i in case_ids if i in ctx.cases]
     if not cases:
         return []
     return ["Cases it endangers:", [case_label(ctx, c) for c in cases]]
 
 
-def _what_to_do(ctx: Context, c: Credential) -> list[Block]:
+def _what_to_do(ctx: MessageContext, c: Credential) -> list[Block]:
     t = ctx.practice.credential_types.get(c.type)
     steps = []
     if c.status == "renewal_submitted":
@@ -145,7 +145,7 @@ def _what_to_do(ctx: Context, c: Credential) -> list[Block]:
 # ---------------------------------------------------------------- alert kinds
 
 
-def credential_stage(ctx: Context, d) -> Message:
+def credential_stage(ctx: MessageContext, d) -> Message:
     c = d.credential
     who, what = ctx.name(c.person), credential_label(ctx, c)
     when = "today" if d.days_left == 0 else f"in {_days(d.days_left)} ({d.due.isoformat()})"
@@ -157,7 +157,7 @@ def credential_stage(ctx: Context, d) -> Message:
     return render(title, blocks)
 
 
-def credential_lapsed(ctx: Context, d) -> Message:
+def credential_lapsed(ctx: MessageContext, d) -> Message:
     c = d.credential
     who, what = ctx.name(c.person), credential_label(ctx, c)
     ago = -d.days_left
@@ -178,7 +178,7 @@ def credential_lapsed(ctx: Context, d) -> Message:
     return render(title, blocks)
 
 
-def renewal_deadline(ctx: Context, d, lead: int) -> Message:
+def renewal_deadline(ctx: MessageContext, d, lead: int) -> Message:
     c = d.credential
     who, what = ctx.name(c.person), credential_label(ctx, c)
     if d.days_left < lead:
@@ -201,17 +201,17 @@ def renewal_deadline(ctx: Context, d, lead: int) -> Message:
     return render(title, blocks)
 
 
-def _problem_lines(ctx: Context, clearance) -> list[str]:
+def _problem_lines(ctx: MessageContext, clearance) -> list[str]:
     return [p.detail for p in clearance.problems]
 
 
-def _backups(ctx: Context, clearance) -> str:
+def _backups(ctx: MessageContext, clearance) -> str:
     if not clearance.backups:
         return "No cleared backup is available."
     return "Cleared backups: " + ", ".join(f"{ctx.name(b)} ({b})" for b in clearance.backups) + "."
 
 
-def case_problems(ctx: Context, clearance) -> Message:
+def case_problems(ctx: MessageContext, clearance) -> Message:
     c = clearance.case
     title = f"Case {c.id} on {c.start.date().isoformat()} at {_facility_name(ctx, c.facility)} " \
             f"is {clearance.outcome}"
@@ -226,14 +226,14 @@ def case_problems(ctx: Context, clearance) -> Message:
     return render(title, blocks)
 
 
-def case_cleared(ctx: Context, clearance) -> Message:
+def case_cleared(ctx: MessageContext, clearance) -> Message:
     c = clearance.case
     title = f"Case {c.id} on {c.start.date().isoformat()} is now cleared"
     return render(title, [(f"Case {case_label(ctx, c)} now meets every requirement; "
                           "the problems reported earlier are resolved.")])
 
 
-def case_assigned(ctx: Context, clearance, person: str) -> Message:
+def case_assigned(ctx: MessageContext, clearance, person: str) -> Message:
     c = clearance.case
     role = "technologist" if c.technologist == person else "reader"
     title = (f"{ctx.name(person)}: you are the {role} for case {c.id} on "
@@ -246,7 +246,7 @@ def case_assigned(ctx: Context, clearance, person: str) -> Message:
     return render(title, blocks)
 
 
-def digest(ctx: Context, manager: str, due: Sequence, open_cases: Sequence, failed: Sequence,
+def digest(ctx: MessageContext, manager: str, due: Sequence, open_cases: Sequence, failed: Sequence,
            conflicts: Sequence) -> Message:
     title = (f"{ctx.practice.name} digest for {ctx.today.isoformat()}: {len(due)} credentials "
              f"due within 90 days, {len(open_cases)} cases not cleared")

@@ -21,7 +21,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 
 from nervecenter.alerts import messages, planning
-from nervecenter.alerts.ledger import Ledger, alerts_t, deliveries_t, utcnow
+from nervecenter.alerts.ledger import Ledger, alerts_t, deliveries_t
+from nervecenter.core import clock
 from nervecenter.core.channels import Channels, DeliveryError
 from nervecenter.core.model import AlertPolicy, Practice
 
@@ -30,7 +31,7 @@ WORKERS = 4
 
 
 @dataclass
-class Outcome:
+class DeliveryCounts:
     sent: int = 0  # delivery rows confirmed
     retrying: int = 0  # rows that failed and will be tried again
     failed: int = 0  # rows that failed for good
@@ -81,24 +82,24 @@ def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
 def deliver(ledger: Ledger, channels: Channels, practice: Practice, *,
             directory: planning.Directory | None = None, now: datetime | None = None,
             as_of: date | None = None, workers: int = WORKERS,
-            should_stop: Callable[[], bool] | None = None) -> Outcome:
+            should_stop: Callable[[], bool] | None = None) -> DeliveryCounts:
     """Send every due delivery once; record each result. `now` fixes the clock (tests);
     `should_stop` (a stop signal) ends the run after the messages in flight."""
     fixed_now = now
-    clock = (lambda: fixed_now) if fixed_now else utcnow
+    now_fn = (lambda: fixed_now) if fixed_now else clock.utcnow
     name = directory.name if directory else (lambda rid: rid)
-    out = Outcome()
+    out = DeliveryCounts()
     # A second pass sends the delivery_failed notices the first pass raised.
     for _ in range(2):
-        todo = due_groups(ledger, clock())
+        todo = due_groups(ledger, now_fn())
         if not todo:
             break
-        _send(ledger, channels, practice, directory, todo, clock, name, workers, as_of, out,
+        _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as_of, out,
               should_stop or (lambda: False))
     return out
 
 
-def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_of, out,
+def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as_of, out,
           should_stop) -> None:
     """Keep `workers` messages in flight; one transaction marks each batch started, one records
     each batch of results."""
@@ -110,7 +111,7 @@ def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_
                 todo.clear()
             starting = [todo.pop(0) for _ in range(min(len(todo), workers - len(running)))]
             if starting:
-                _mark_in_flight(ledger, starting, clock())
+                _mark_in_flight(ledger, starting, now_fn())
                 starting = [g for g in starting if g.ids]
             for g in starting:
                 msg = messages.group(g.msgs, name(g.recipient))
@@ -128,7 +129,7 @@ def _send(ledger, channels, practice, directory, todo, clock, name, workers, as_
                 if getattr(error, "permanent", False):
                     g.permanent = True
                 results.append((g, text))
-            now = clock()
+            now = now_fn()
             finals = _record(ledger, results, policy, now)
             for g, text in results:
                 if text is None:

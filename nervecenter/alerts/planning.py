@@ -190,7 +190,7 @@ class _Planner:
         self.directory = Directory(practice, snapshot)
         self.manager_ids = tuple(m.id for m in practice.managers)
         self.cases = {c.id: c for c in snapshot.cases}
-        self.ctx = messages.Context(practice, snapshot, self.directory.name, self.cases, self.today)
+        self.ctx = messages.MessageContext(practice, snapshot, self.directory.name, self.cases, self.today)
         self.alerts: list[Alert] = []
         self.routes: dict[tuple, tuple[Target, ...]] = {}  # (recipients, stage) -> targets
         self.first_day = self.today

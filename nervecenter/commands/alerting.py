@@ -9,6 +9,7 @@ import sys
 import click
 
 from nervecenter.commands.options import config_option, date_option, format_option, on_option
+from nervecenter.core import clock
 
 
 def _workspace(config_dir):
@@ -61,7 +62,6 @@ def run(config_dir, on, once, dry_run, fmt):
     Without --once it stays until this run's retries are sent or have failed for good."""
     import time
 
-    from nervecenter.alerts.ledger import utcnow
     from nervecenter.service import runner
     from nervecenter.service.daemon import configure_logging
     from nervecenter.store import lock as dblock
@@ -82,7 +82,7 @@ def run(config_dir, on, once, dry_run, fmt):
             due = runner.next_retry(ws)
             if due is None:
                 break
-            time.sleep(max(0.0, (due - utcnow()).total_seconds()))
+            time.sleep(max(0.0, (due - clock.utcnow()).total_seconds()))
             out = runner.retry(ws)
             click.echo(f"retry: {out.sent} sent, {out.retrying} to retry, {out.failed} failed",
                        err=fmt != "table")

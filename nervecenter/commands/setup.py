@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from nervecenter.commands.options import config_option
-from nervecenter.core.errors import ConfigError, Problem
+from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.data.report import table_text
 
 # Written by runs against the example itself; never copied by `init`.
@@ -54,14 +54,14 @@ def init(directory: Path, force: bool):
     click.echo(f"Next: nervecenter check --config {directory}")
 
 
-def _source_problems(practice, shown: str) -> tuple[list[Problem], dict[str, int]]:
+def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, int]]:
     """Problems of the practice's source files (people.yaml, cases.csv...), read the way an
     import reads them; counts of what they hold."""
     from nervecenter.core import channels
     from nervecenter.data import roster
 
     kinds = channels.load(practice.config_dir)
-    problems: list[Problem] = _manager_channel_problems(practice, shown, kinds)
+    problems: list[FileProblem] = _manager_channel_problems(practice, shown, kinds)
     counts = {"person": 0, "credential": 0, "ce": 0, "case": 0}
     people: dict[str, str] = {}
     sources = list(practice.sources)
@@ -80,18 +80,18 @@ def _source_problems(practice, shown: str) -> tuple[list[Problem], dict[str, int
                 for channel in record.data.get("notify") or ():
                     problem = kinds.check(channel["url"])
                     if problem:
-                        problems.append(Problem(record.file, record.line, f"notify "
+                        problems.append(FileProblem(record.file, record.line, f"notify "
                                                 f"{kinds.privacy(channel['url'])}: {problem}"))
             for doc in record.data.get("documents") or () if record.kind == "credential" else ():
                 if not (practice.config_dir / doc).is_file():
-                    problems.append(Problem(record.file, record.line,
+                    problems.append(FileProblem(record.file, record.line,
                                             f"document {doc} does not exist; add the file or "
                                             "fix the path (relative to the configuration "
                                             "directory)"))
     return problems, counts
 
 
-def _manager_channel_problems(practice, shown: str, kinds) -> list[Problem]:
+def _manager_channel_problems(practice, shown: str, kinds) -> list[FileProblem]:
     from nervecenter.core import yamlfile
 
     path = practice.config_dir / "practice.yaml"
@@ -102,7 +102,7 @@ def _manager_channel_problems(practice, shown: str, kinds) -> list[Problem]:
             problem = kinds.check(channel.url)
             if problem:
                 line = yamlfile.line_of(data, ("managers", i, "notify", j))
-                problems.append(Problem(_display(practice, shown, path), line,
+                problems.append(FileProblem(_display(practice, shown, path), line,
                                         f"managers.{i}.notify: {kinds.privacy(channel.url)}: "
                                         f"{problem}"))
     return problems

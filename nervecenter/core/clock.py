@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+
+
+def utcnow() -> datetime:
+    """Now, as an aware datetime in UTC (what the database and the outbox record)."""
+    return datetime.now(UTC)
 
 
 def now(timezone: str) -> datetime:

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nervecenter.core import plugins, schemas, yamlfile
-from nervecenter.core.errors import ConfigError, Problem
+from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import (
     AlertPolicy,
     Channel,
@@ -76,7 +76,7 @@ def _channels(items) -> tuple[Channel, ...]:
 
 
 def parse_credential_type(data: Any, name: str, plugin: str) -> tuple[CredentialType | None,
-                                                                     list[Problem]]:
+                                                                     list[FileProblem]]:
     """A CredentialType from its YAML/dict form, or the problems that prevent it."""
     problems = yamlfile.validate(data, schemas.CREDENTIAL_TYPE, name)
     if problems:
@@ -98,9 +98,9 @@ def parse_credential_type(data: Any, name: str, plugin: str) -> tuple[Credential
     return kind, []
 
 
-def _plugin_types(registry: plugins.Registry) -> tuple[dict[str, CredentialType], list[Problem]]:
+def _plugin_types(registry: plugins.Registry) -> tuple[dict[str, CredentialType], list[FileProblem]]:
     types: dict[str, CredentialType] = {}
-    problems: list[Problem] = []
+    problems: list[FileProblem] = []
     for source in registry.credential_types:
         if source.path is not None:
             name = str(source.path)
@@ -118,7 +118,7 @@ def _plugin_types(registry: plugins.Registry) -> tuple[dict[str, CredentialType]
             continue
         if kind.id in types:
             other = types[kind.id]
-            problems.append(Problem(name, kind.location.line,
+            problems.append(FileProblem(name, kind.location.line,
                                     f"credential type {kind.id!r} is also defined by plugin "
                                     f"{other.plugin!r} ({other.location}); uninstall one"))
             continue
@@ -176,13 +176,13 @@ class _Loader:
     def __init__(self, config_dir: Path, shown: Path):
         self.dir = config_dir
         self.shown = shown
-        self.problems: list[Problem] = []
+        self.problems: list[FileProblem] = []
 
     def name(self, path: Path) -> str:
         return _display(self.shown, str(path.relative_to(self.dir)))
 
     def problem(self, name: str, data: Any, path, message: str) -> None:
-        self.problems.append(Problem(name, yamlfile.line_of(data, path), message))
+        self.problems.append(FileProblem(name, yamlfile.line_of(data, path), message))
 
     def read(self, path: Path, schema: dict, requirements: bool = False,
              ) -> tuple[Any, str, list[dict]]:
@@ -195,7 +195,7 @@ class _Loader:
             self.problems.extend(e.problems)
             return None, name, []
         if data is None:
-            self.problems.append(Problem(name, 0, "the file is empty; see `nervecenter schema`"))
+            self.problems.append(FileProblem(name, 0, "the file is empty; see `nervecenter schema`"))
             return None, name, []
         params: list[dict] = []
         checked = data
@@ -211,7 +211,7 @@ class _Loader:
             return []
         extra = sorted(p for p in folder.iterdir() if p.suffix == ".yml")
         for p in extra:
-            self.problems.append(Problem(self.name(p), 0, "rename it to end in .yaml"))
+            self.problems.append(FileProblem(self.name(p), 0, "rename it to end in .yaml"))
         return sorted(folder.glob("*.yaml"))
 
 
@@ -255,7 +255,7 @@ def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], source:
                 del own[key]
                 ok = False
             for p in yamlfile.validate(own, kind.params_schema, name):
-                ld.problems.append(Problem(p.file, p.line,
+                ld.problems.append(FileProblem(p.file, p.line,
                                            f"requirements.{i} (rule {kind.id}): {p.message}"))
                 ok = False
         if req.get("facility") is not None:
@@ -314,10 +314,10 @@ def load_practice(config_dir: str | Path) -> Practice:
     shown = Path(config_dir)
     root = shown.resolve()
     if not root.is_dir():
-        raise ConfigError([Problem(str(shown), 0, "no such configuration directory; create one "
+        raise ConfigError([FileProblem(str(shown), 0, "no such configuration directory; create one "
                                    "with `nervecenter init DIR` or pass --config DIR")])
     if not (root / PRACTICE_FILE).is_file():
-        raise ConfigError([Problem(_display(shown, PRACTICE_FILE), 0,
+        raise ConfigError([FileProblem(_display(shown, PRACTICE_FILE), 0,
                                    "missing: every configuration directory needs one; "
                                    "`nervecenter init DIR` writes an example")])
     registry = plugins.registry()
@@ -440,7 +440,7 @@ def load_practice(config_dir: str | Path) -> Practice:
         credential_types=types, facilities=facilities, states=states, rule_kinds=rule_kinds)
 
 
-def warnings(practice: Practice) -> list[Problem]:
+def warnings(practice: Practice) -> list[FileProblem]:
     """Rules that load but cannot be met: a requirement for types no one of its role may hold."""
     found = []
     rules = [*practice.states.values(), *practice.facilities.values()]
@@ -450,7 +450,7 @@ def warnings(practice: Practice) -> list[Problem]:
         holders = {t: practice.credential_types[t].holders for t in req.types}
         if all(req.role not in h for h in holders.values()):
             names = " or ".join(req.types)
-            found.append(Problem(req.location.file, req.location.line,
+            found.append(FileProblem(req.location.file, req.location.line,
                                  f"no {req.role} can meet this requirement: {names} is held by "
                                  f"{', '.join(sorted({r for h in holders.values() for r in h}))}"
                                  f" only; change `role:` or the type's `holders:`"))

@@ -16,7 +16,7 @@ _LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode() for c in
 
 
 @dataclass(frozen=True, order=True)
-class Problem:
+class FileProblem:
     """One problem in one file: rendered `file:line: message` (line 0 = the whole file)."""
 
     file: str
@@ -35,7 +35,7 @@ class NerveCenterError(Exception):
 class ConfigError(NerveCenterError):
     """Problems found in files; nothing was loaded or written."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[FileProblem]):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 

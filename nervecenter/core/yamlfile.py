@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError, validators
 
-from nervecenter.core.errors import ConfigError, Problem
+from nervecenter.core.errors import ConfigError, FileProblem
 
 
 class LineDict(dict):
@@ -110,7 +110,7 @@ def load(path: Path, display: str | None = None) -> Any:
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise ConfigError([Problem(name, 0, f"cannot read: {e.strerror}")])
+        raise ConfigError([FileProblem(name, 0, f"cannot read: {e.strerror}")])
     return loads(decode(data, name), name)
 
 
@@ -118,12 +118,12 @@ def decode(data: bytes, name: str) -> str:
     """UTF-8 text (a BOM is dropped); ConfigError naming the line of the first byte that is not,
     or that the whole file is UTF-16."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ConfigError([Problem(name, 0, "is UTF-16; save the file as UTF-8")])
+        raise ConfigError([FileProblem(name, 0, "is UTF-16; save the file as UTF-8")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise ConfigError([Problem(name, line, f"not UTF-8: byte 0x{data[e.start]:02x} (Latin-1 or "
+        raise ConfigError([FileProblem(name, line, f"not UTF-8: byte 0x{data[e.start]:02x} (Latin-1 or "
                                    "Windows-1252?); save the file as UTF-8")]) from None
 
 
@@ -139,19 +139,19 @@ def loads(text: str, name: str) -> Any:
         if isinstance(e, yaml.constructor.ConstructorError):  # a bad value, not bad syntax
             if "could not determine a constructor" in what:
                 what += "; only plain YAML is read: remove the tag"
-            raise ConfigError([Problem(name, line, what)]) from None
+            raise ConfigError([FileProblem(name, line, what)]) from None
         if "tab" in what or (0 < line <= len(lines) and "\t" in lines[line - 1]):
             what += "; indent with spaces, not tabs"
         else:
             what += "; check the indentation and quoting on this line or the one before"
-        raise ConfigError([Problem(name, line, f"YAML syntax: {what}")]) from None
+        raise ConfigError([FileProblem(name, line, f"YAML syntax: {what}")]) from None
     except yaml.reader.ReaderError as e:
         line = text.count("\n", 0, e.position) + 1
-        raise ConfigError([Problem(name, line, f"character #x{e.character:04x} is not allowed in "
+        raise ConfigError([FileProblem(name, line, f"character #x{e.character:04x} is not allowed in "
                                    "YAML; remove it or save the file as plain text")]) from None
     except yaml.YAMLError as e:
         what = " ".join(str(e).split())
-        raise ConfigError([Problem(name, 0, f"YAML syntax: {what}")]) from None
+        raise ConfigError([FileProblem(name, 0, f"YAML syntax: {what}")]) from None
 
 
 def line_of(data: Any, path: Iterable[Any]) -> int:
@@ -266,7 +266,7 @@ def _validator(schema: dict):
     return v
 
 
-def validate(data: Any, schema: dict, name: str) -> list[Problem]:
+def validate(data: Any, schema: dict, name: str) -> list[FileProblem]:
     """Problems of `data` against a JSON Schema (Draft 2020-12), each at its line."""
     validator = _validator(schema)
     problems = []
@@ -277,5 +277,5 @@ def validate(data: Any, schema: dict, name: str) -> list[Problem]:
             extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
             if extra:
                 path.append(extra[0])
-        problems.append(Problem(name, line_of(data, path), _describe(error)))
+        problems.append(FileProblem(name, line_of(data, path), _describe(error)))
     return problems

@@ -18,11 +18,12 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from nervecenter.core import clock
 from nervecenter.core.errors import ConfigError
 from nervecenter.core.model import Practice
 from nervecenter.data import roster
 from nervecenter.store.db import begin_write
-from nervecenter.store.store import Changes, Store, bulk_insert, utc_now
+from nervecenter.store.store import Changes, Store, bulk_insert
 from nervecenter.store.tables import ImportFileRow, ImportRowState
 
 F, R = ImportFileRow.__table__, ImportRowState.__table__
@@ -145,7 +146,7 @@ def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes) -> N
     if gone:
         conn.execute(delete(R).where(R.c.source == f.source, R.c.key.in_(gone)))
     values = {"mtime_ns": f.stat.st_mtime_ns, "size": f.stat.st_size, "sha256": f.sha256,
-              "imported_at": utc_now()}
+              "imported_at": clock.utcnow().isoformat(timespec="seconds")}
     if conn.execute(select(F.c.source).where(F.c.source == f.source)).first():
         conn.execute(update(F).where(F.c.source == f.source).values(**values))
     else:

@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nervecenter.core import dates, yamlfile
-from nervecenter.core.errors import ConfigError, Problem
+from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
 from nervecenter.store.records import Record
@@ -38,7 +38,7 @@ EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 
 @dataclass
 class Batch:
     records: list[Record] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
     people: dict[str, str] = field(default_factory=dict)  # every person id known -> role
 
     def of(self, kind: str) -> list[Record]:
@@ -55,7 +55,7 @@ class _Rows:
         self.emails: dict[str, str] = {}  # e-mail -> person id, for .ics attendees
 
     def problem(self, line: int, column: str | None, message: str) -> None:
-        self.batch.problems.append(Problem(self.name, line, f"{column}: {message}" if column else message))
+        self.batch.problems.append(FileProblem(self.name, line, f"{column}: {message}" if column else message))
 
     def add(self, kind: str, key: str, data: dict, line: int) -> None:
         if not self.fits(kind, data, line):
@@ -431,7 +431,7 @@ def _read_yaml(path: Path, rows: _Rows) -> None:
         _case(rows, line, c, extra)
 
 
-def _people_schema_problems(data: dict, name: str) -> list[Problem]:
+def _people_schema_problems(data: dict, name: str) -> list[FileProblem]:
     """people.yaml against the foundation's JSON Schema when present, else a structural check."""
     try:
         from nervecenter.core import schemas
@@ -444,19 +444,19 @@ def _people_schema_problems(data: dict, name: str) -> list[Problem]:
         return yamlfile.validate(people_only, schema, name)
     problems = []
     if not isinstance(data["people"], list):
-        return [Problem(name, yamlfile.line_of(data, ["people"]), "people: must be a list")]
+        return [FileProblem(name, yamlfile.line_of(data, ["people"]), "people: must be a list")]
     for i, p in enumerate(data["people"]):
         line = yamlfile.line_of(data, ["people", i])
         if not isinstance(p, dict):
-            problems.append(Problem(name, line, f"people.{i}: must be a mapping"))
+            problems.append(FileProblem(name, line, f"people.{i}: must be a mapping"))
             continue
         for key in ("credentials", "ce", "notify"):
             if key in p and not isinstance(p[key], list):
-                problems.append(Problem(name, yamlfile.line_of(data, ["people", i, key]),
+                problems.append(FileProblem(name, yamlfile.line_of(data, ["people", i, key]),
                                         f"people.{i}.{key}: must be a list"))
         for j, c in enumerate(p.get("credentials") or []):
             if not isinstance(c, dict):
-                problems.append(Problem(name, yamlfile.line_of(data, ["people", i, "credentials", j]),
+                problems.append(FileProblem(name, yamlfile.line_of(data, ["people", i, "credentials", j]),
                                         f"people.{i}.credentials.{j}: must be a mapping"))
     return problems
 

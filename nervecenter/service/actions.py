@@ -41,10 +41,10 @@ def _scope(ws: Workspace, type_id: str, scope: str | None) -> str | None:
         raise NerveCenterError(f"unknown credential type {type_id!r}"
                                + (f" (did you mean {close[0]!r}?)" if close else ""))
     if ctype.scope != "person" and not scope:
-        raise NerveCenterError(f"{type_id} is per {ctype.scope}: give the "
-                               f"{'state' if ctype.scope == 'state' else 'facility'} (--scope)")
+        raise NerveCenterError(f"{type_id} is per {ctype.scope}: give --scope "
+                               f"{'STATE' if ctype.scope == 'state' else 'FACILITY'}")
     if ctype.scope == "person" and scope:
-        raise NerveCenterError(f"{type_id} is per person: leave out the scope")
+        raise NerveCenterError(f"{type_id} is per person: leave out --scope")
     return scope.upper() if ctype.scope == "state" else scope or None
 
 
@@ -165,7 +165,7 @@ def silence(ws: Workspace, actor: str, *, until: date, person: str | None = None
     if until < day:
         raise NerveCenterError(f"until {until.isoformat()} is before today ({day.isoformat()}); "
                                "give a date from today on")
-    snapshot = ws.snapshot(day)
+    snapshot = ws.snapshot(day, sync=True)
     if person and person not in snapshot.people:
         raise NerveCenterError(f"no person {person!r}; `nervecenter status` lists them")
     if type_id and type_id not in ws.practice.credential_types:
@@ -176,7 +176,8 @@ def silence(ws: Workspace, actor: str, *, until: date, person: str | None = None
     entry = Silence(until, person, type_id, credential, reason.strip(), actor)
     Ledger(ws.store.engine).add_silence(entry)
     key = credential or ":".join(x for x in (person, type_id) if x)
+    named = {"person": person, "type": type_id, "credential": credential}
     ws.store.audit(actor, "silence", key, "add",
-                   after={"person": person, "type": type_id, "credential": credential,
+                   after={**{k: v for k, v in named.items() if v},
                           "until": until.isoformat(), "reason": entry.reason})
     return entry

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from nervecenter.core.errors import ConfigError, Problem
+from nervecenter.core.errors import ConfigError, FileProblem
 
 
 def check(expr: str) -> str | None:
@@ -40,7 +40,7 @@ def _place(wall: datetime, tz: ZoneInfo) -> datetime:
 def next_tick(expr: str, tz: ZoneInfo | str, after: datetime) -> datetime:
     """The first tick of `expr` strictly after the aware instant `after`, aware in `tz`."""
     if problem := check(expr):
-        raise ConfigError([Problem("practice.yaml", 0, f"schedule: {problem}")])
+        raise ConfigError([FileProblem("practice.yaml", 0, f"schedule: {problem}")])
     tz = ZoneInfo(tz) if isinstance(tz, str) else tz
     local = after.astimezone(tz)
     # Start an hour early on the wall clock so a fall-back repeat hour is not skipped.

@@ -23,8 +23,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from nervecenter.alerts import planning
-from nervecenter.alerts.ledger import utcnow
 from nervecenter.core import channels as channels_mod
+from nervecenter.core import clock
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.service import cron, runner
 from nervecenter.store import lock as dblock
@@ -149,7 +149,7 @@ class Daemon:
         log.info("active on %s: evaluate %r, digest %r (%s)", self.config_dir, sched.evaluate,
                  sched.digest, self.ws.practice.timezone)
         self.run_once()  # catch up at start; the ledger keys keep it from repeating anything
-        now = utcnow()
+        now = clock.utcnow()
         next_eval = cron.next_tick(sched.evaluate, self.tz(), now)
         next_digest = cron.next_tick(sched.digest, self.tz(), now)
         while not self.stop_event.is_set():
@@ -157,14 +157,14 @@ class Daemon:
                 log.error("lost the database lock (connection gone); stopping so a standby "
                           "can take over")
                 return 1
-            now = utcnow()
+            now = clock.utcnow()
             if self.reload_if_changed():  # the schedule or time zone may have changed
                 sched = self.ws.practice.schedule
                 next_eval = cron.next_tick(sched.evaluate, self.tz(), now)
                 next_digest = cron.next_tick(sched.digest, self.tz(), now)
             if now >= next_eval or now >= next_digest:
                 self.run_once(digest=True if now >= next_digest else None)
-                now = utcnow()
+                now = clock.utcnow()
                 sched = self.ws.practice.schedule
                 next_eval = cron.next_tick(sched.evaluate, self.tz(), now)
                 next_digest = cron.next_tick(sched.digest, self.tz(), now)
@@ -175,7 +175,7 @@ class Daemon:
                 continue
             wake = min(next_eval, next_digest, now + timedelta(seconds=self.poll),
                        *([due] if due else []))
-            self.stop_event.wait(max(0.05, (wake - utcnow()).total_seconds()))
+            self.stop_event.wait(max(0.05, (wake - clock.utcnow()).total_seconds()))
         return 0
 
 

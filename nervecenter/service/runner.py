@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from nervecenter.alerts import planning
-from nervecenter.alerts.ledger import Ledger, utcnow
-from nervecenter.alerts.outbox import WORKERS, Outcome, deliver
+from nervecenter.alerts.ledger import Ledger
+from nervecenter.alerts.outbox import WORKERS, DeliveryCounts, deliver
 from nervecenter.core import channels as channels_mod
+from nervecenter.core import clock
 from nervecenter.service import cron
 
 
@@ -27,7 +28,7 @@ class RunResult:
     digest: bool
     dry_run: bool = False
     enqueued: tuple[int, int] = (0, 0)  # (alerts, deliveries) written
-    outcome: Outcome = field(default_factory=Outcome)
+    outcome: DeliveryCounts = field(default_factory=DeliveryCounts)
     seconds: float = 0.0
     pending_sources: int = 0  # dry run: source rows changed since their last import
 
@@ -63,7 +64,7 @@ def digest_due(practice, day: date, now: datetime) -> bool:
 def plan(ws, day: date, *, now: datetime | None = None, digest: bool | None = None,
          sync: bool = True):
     """Plan without writing: (snapshot, alerts, digest?)."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     ledger = Ledger(ws.store.engine)
     evaluation = ws.evaluate(day, sync=sync)
     snapshot = ws.snapshot(day)
@@ -90,7 +91,7 @@ def run(ws, *, on: date | None = None, now: datetime | None = None, dry_run: boo
     if not dry_run:
         channels = channels or channels_mod.load(ws.practice.config_dir)
         ledger = Ledger(ws.store.engine)
-        result.enqueued = ledger.enqueue(alerts, day, channels.privacy, fixed_now or utcnow())
+        result.enqueued = ledger.enqueue(alerts, day, channels.privacy, fixed_now or clock.utcnow())
         result.outcome = deliver(ledger, channels, ws.practice,
                                  directory=planning.Directory(ws.practice, snapshot),
                                  now=fixed_now, as_of=day, workers=workers,
@@ -100,7 +101,7 @@ def run(ws, *, on: date | None = None, now: datetime | None = None, dry_run: boo
 
 
 def retry(ws, *, directory: planning.Directory | None = None, channels=None,
-          now: datetime | None = None, workers: int = WORKERS, should_stop=None) -> Outcome:
+          now: datetime | None = None, workers: int = WORKERS, should_stop=None) -> DeliveryCounts:
     """Deliver what is due in the outbox (retries, leftovers of a crash) without evaluating."""
     channels = channels or channels_mod.load(ws.practice.config_dir)
     return deliver(Ledger(ws.store.engine), channels, ws.practice, directory=directory, now=now,

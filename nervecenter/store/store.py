@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 
 from nervecenter.core import clock
-from nervecenter.core.errors import NerveCenterError, Problem
+from nervecenter.core.errors import FileProblem, NerveCenterError
 from nervecenter.core.model import (
     STATUSES,
     Case,
@@ -59,10 +59,6 @@ P, C, E, K, A = (PersonRow.__table__, CredentialRow.__table__, CEEntryRow.__tabl
 PERSON_FIELDS = ("id", "name", "role", "home_state", "email", "phone", "notify")
 CASE_FIELDS = ("id", "facility", "start", "end", "procedure", "technologist", "reader", "fields")
 VERSIONED = ("issued", "expires")  # a change here is a renewal: a new version
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def sha256_of(path: Path) -> str | None:
@@ -325,14 +321,14 @@ class Store:
               after=None) -> None:
         """Append one entry for a change made elsewhere (e.g. a silence set in the web)."""
         with self.engine.begin() as conn:
-            conn.execute(insert(A), [{"at": utc_now(), "actor": actor, "entity": entity,
+            conn.execute(insert(A), [{"at": clock.utcnow().isoformat(timespec="seconds"), "actor": actor, "entity": entity,
                                       "key": key, "action": action, "before": before,
                                       "after": after}])
 
     def _audit(self, rows: list, actor: str, entity: str, key: str, action: str, before, after):
         if entity == "person":  # the log is for display: channel URLs in their privacy form
             before, after = _masked_notify(before), _masked_notify(after)
-        rows.append({"at": utc_now(), "actor": actor, "entity": entity, "key": key,
+        rows.append({"at": clock.utcnow().isoformat(timespec="seconds"), "actor": actor, "entity": entity, "key": key,
                      "action": action, "before": before, "after": after})
 
     def apply(self, conn: Connection, records: list[Record], actor: str, changes: Changes,
@@ -340,7 +336,7 @@ class Store:
         """Upsert records by natural key inside the caller's transaction; audit every change."""
         audit: list[dict] = []
         today = clock.today(self.timezone)
-        now = utc_now()
+        now = clock.utcnow().isoformat(timespec="seconds")
         by_kind: dict[str, list[Record]] = {}
         for r in records:
             by_kind.setdefault(r.kind, []).append(r)
@@ -492,7 +488,7 @@ class Store:
                     return _credential(m)
                 conn.execute(update(C).where(C.c.pk == m["pk"]).values(status="renewal_submitted"))
                 after = {**before, "status": "renewal_submitted"}
-                conn.execute(insert(A), [{"at": utc_now(), "actor": actor, "entity": "credential",
+                conn.execute(insert(A), [{"at": clock.utcnow().isoformat(timespec="seconds"), "actor": actor, "entity": "credential",
                                           "key": cid, "action": "change", "before": before,
                                           "after": {**after, "version": m["version"]}}])
                 return _credential({**m, "status": "renewal_submitted"})
@@ -506,7 +502,7 @@ class Store:
                       "verified": None, "documents": documents}
             changes = Changes()
             self._apply_credentials(conn, [Record("credential", cid, record, "", 0)], actor,
-                                    changes, audit := [], clock.today(self.timezone), utc_now())
+                                    changes, audit := [], clock.today(self.timezone), clock.utcnow().isoformat(timespec="seconds"))
             if audit:
                 bulk_insert(conn, A, audit)
         return self.history(cid)[-1]
@@ -519,7 +515,7 @@ class _Row:
         self._mapping = mapping
 
 
-def missing_documents(store: Store) -> list[Problem]:
+def missing_documents(store: Store) -> list[FileProblem]:
     """A problem for every document of a credential's newest version that is missing or whose
     content changed since it was recorded (for `nervecenter check`)."""
     problems = []
@@ -528,10 +524,10 @@ def missing_documents(store: Store) -> list[Problem]:
             else store.config_dir / path
         now = sha256_of(full)
         if now is None:
-            problems.append(Problem(str(path), 0, f"document of {cid} is missing; restore the file "
+            problems.append(FileProblem(str(path), 0, f"document of {cid} is missing; restore the file "
                                     "or record the credential again without it"))
         elif sha and now != sha:
-            problems.append(Problem(str(path), 0, f"document of {cid} changed since it was recorded "
+            problems.append(FileProblem(str(path), 0, f"document of {cid} changed since it was recorded "
                                     f"(SHA-256 {sha[:12]}… now {now[:12]}…)"))
     return problems
 

@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +19,7 @@ from sqlalchemy import CheckConstraint, DateTime, Engine, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from nervecenter.core import clock
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.store.db import Base
 
@@ -96,7 +97,7 @@ class Users:
             raise NerveCenterError(f"user {name}: the password is too short; "
                                    f"use at least {MIN_PASSWORD} characters")
         row = UserRow(name=name, role=role, person=person, password_hash=_hasher.hash(password),
-                      created_at=datetime.now(UTC))
+                      created_at=clock.utcnow())
         try:
             with Session(self.engine) as s, s.begin():
                 s.add(row)

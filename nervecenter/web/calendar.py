@@ -7,13 +7,14 @@ feed; a person user's opens only their own.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from icalendar import Calendar, Event
 
+from nervecenter.core import clock
 from nervecenter.store.users import User
 from nervecenter.web import auth
 from nervecenter.web.picture import Picture, take_picture
@@ -75,7 +76,7 @@ def _ics(pic: Picture, due_dates, title: str) -> Response:
     cal.add("prodid", "-//NerveCenter//due dates//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", title)
-    stamp = datetime.now(UTC).replace(microsecond=0)
+    stamp = clock.utcnow().replace(microsecond=0)
     types = pic.practice.credential_types
     for d in due_dates:
         c = d.credential

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
 from nervecenter.core.model import Case, Requirement
+from nervecenter.service import actions
 from nervecenter.web import auth, records
 from nervecenter.web.picture import Pic, Picture
 from nervecenter.web.templating import render
@@ -136,7 +137,7 @@ def person(request: Request, person_id: str, pic: Pic):
                   ce=records.ce_progress(pic, p.id),
                   cases=pic.cases_of(p.id),
                   alerts=records.deliveries(records.alert_log(ws, person=p.id)),
-                  accept=", ".join(records.DOCUMENT_TYPES))
+                  accept=", ".join(actions.DOCUMENT_TYPES))
 
 
 @router.get("/people/{person_id}/credentials/{credential_id}/documents/{index}")

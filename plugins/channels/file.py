@@ -1,0 +1,37 @@
+"""The `file` channel kind: one JSON line per message, for local use and tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from urllib.parse import unquote
+
+from nervecenter.core import clock
+from nervecenter.core.channels import ChannelKind, DeliveryError
+
+
+class FileChannel(ChannelKind):
+    """`file://path.jsonl`: appends one JSON line per message (relative to the config dir)."""
+
+    id = "file"
+    schemes = ("file",)
+    _lock = threading.Lock()
+
+    def resolve(self, url: str, base_dir: Path) -> str:
+        path = Path(unquote(url.split("://", 1)[1]))
+        return "file://" + str(path if path.is_absolute() else base_dir / path)
+
+    def send(self, url: str, title: str, body: str, html: str | None) -> None:
+        path = Path(unquote(url.split("://", 1)[1]))
+        line = json.dumps({"sent_at": clock.utcnow().isoformat(timespec="seconds"),
+                           "title": title, "body": body}, ensure_ascii=False)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock, open(path, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as e:
+            raise DeliveryError(f"file channel {path}: {e.strerror}") from None
