@@ -37,7 +37,7 @@ AS_OF = date(2026, 12, 1)
 HORIZON_DAYS = 90
 
 # type id -> (validity months, expiry rule, issuer), as the ionm plugin's types define them
-# (nervecenter/plugins/credential_types/ionm/, docs/configuration.md#the-built-in-types).
+# (its credential_types/ionm/<id>.yaml; the table in docs/configuration.md, "The built-in types").
 # The facility-health validities are the common practice (annual items, background check 5 years).
 TYPES = {
     "cnim": (60, "end_of_year", "ABRET"),
