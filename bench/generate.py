@@ -11,7 +11,7 @@ facilities; about twelve credentials per person; expiries spread so that about 1
 days of the as-of date and about 2% have lapsed; four cases per person over the next 90 days,
 clustered at morning starts on weekdays, so readers overlap.
 
-Files written (SPEC.md sections 4 and 9):
+Files written (the formats of docs/configuration.md and docs/data.md):
   practice.yaml, facilities/<id>.yaml, states/<code>.yaml, people.yaml (the roster with
   credentials, verifications and CE), cases.csv (the schedule), and credentials.csv: the same
   credentials in the one-row-per-credential spreadsheet layout, for the CSV import path.
@@ -36,7 +36,8 @@ from nervecenter.core.dates import add_months, derive_expiry
 AS_OF = date(2026, 12, 1)
 HORIZON_DAYS = 90
 
-# type id -> (validity months, expiry rule, issuer); facts from DOMAIN.md / SPEC.md section 5.
+# type id -> (validity months, expiry rule, issuer), as the ionm plugin's types define them
+# (its credential_types/ionm/<id>.yaml; the table in docs/configuration.md, "The built-in types").
 # The facility-health validities are the common practice (annual items, background check 5 years).
 TYPES = {
     "cnim": (60, "end_of_year", "ABRET"),
