@@ -152,7 +152,12 @@ def test_renew_errors(capsys, config):
 def test_audit_packet_on_a_date(capsys, config):
     imported(capsys, config)
     code, out, _ = run(capsys, config, "audit", "--facility", "ochsner-main", "--on", "2026-12-01")
-    rows = [line.split(",") for line in out.splitlines()]
+    cases, people = out.split("\n\n")
+    # The 12 months up to 2026-12-01 hold C-0900 only. On its day, 2026-06-03, Adams' licence
+    # (to 2026-11-30) was valid and Price's BLS (issued 2025-06-20) under 12 months old: cleared.
+    assert cases.splitlines() == ["id,day,technologist,reader,outcome,problems",
+                                  "C-0900,2026-06-03,t-price,r-adams,cleared,"]
+    rows = [line.split(",") for line in people.splitlines()]
     assert rows[0][:9] == ["person", "name", "role", "cases", "last_case", "type", "scope",
                            "requirement", "status"]
     got = {(r[0], r[5]): (r[3], r[4], r[8]) for r in rows[1:]}
@@ -170,7 +175,8 @@ def test_audit_packet_on_a_date(capsys, config):
     page = out_file.read_text()
     assert "Ochsner Medical Center" in page and "<td class='ok'>valid</td>" in page
     code, _, err = run(capsys, config, "audit", "--facility", "ochsner")
-    assert (code, err) == (1, "unknown facility 'ochsner' (did you mean 'ochsner-main'?)\n")
+    assert (code, err) == (1, "unknown facility 'ochsner' (did you mean 'ochsner-main'?); "
+                              "the facilities are ochsner-main\n")
 
 
 def test_ce_hours_against_the_requirement(capsys, config):

@@ -59,31 +59,28 @@ def export(config_dir, out, on):
 @click.command()
 @config_option
 @click.option("--facility", required=True, help="The facility id.")
+@date_option("--from", "start", help="First day of cases (default: 12 months before --on).")
+@date_option("--to", "end", help="Last day of cases (default: the --on date).")
 @on_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "html"]), default="csv",
-              show_default=True, help="CSV for spreadsheets, HTML for a readable packet.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "html", "json"]), default="csv",
+              show_default=True, help="CSV for spreadsheets, HTML for a readable packet, JSON.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Write to FILE (default stdout).")
-def audit(config_dir, facility, on, fmt, out):
-    """The credentialing packet for a facility: every person who worked there up to the date,
-    each credential required there and its status on that date, with documents."""
-    from nervecenter.core.errors import NerveCenterError
-    from nervecenter.data import audit as packet
+def audit(config_dir, facility, start, end, on, fmt, out):
+    """The credentialing packet for a facility: every case there from --from to --to with its
+    outcome and problems as `cases --on` its day gives them, then each credential the facility
+    requires of the people who worked them, its status on --on, with documents."""
+    from nervecenter.data import audit as render
+    from nervecenter.data.report import to_json
+    from nervecenter.service.audit import packet
 
     ws = _workspace(config_dir)
-    day = ws.today(on)
-    if facility not in ws.practice.facilities:
-        import difflib
-
-        close = difflib.get_close_matches(facility, list(ws.practice.facilities), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise NerveCenterError(f"unknown facility {facility!r}{hint}")
-    ws.sync_sources()
-    rows = packet.audit_rows(ws.practice, ws.store, ws.snapshot(day), facility, day)
-    text = (packet.audit_csv(rows) if fmt == "csv"
-            else packet.audit_html(ws.practice, facility, day, rows))
+    doc = packet(ws, facility, start, end, on)
+    text = (render.packet_csv(doc) if fmt == "csv" else to_json(doc) + "\n" if fmt == "json"
+            else render.packet_html(ws.practice, doc))
     if out:
         Path(out).write_text(text, encoding="utf-8")
-        click.echo(f"{out}: {len(rows)} rows", err=True)
+        click.echo(f"{out}: {len(doc['cases'])} cases, {len(doc['people'])} credential rows",
+                   err=True)
     else:
         sys.stdout.write(text)
 

@@ -22,7 +22,6 @@ from typing import Any
 import click
 import pluggy
 
-from nervecenter import __version__
 from nervecenter.core import hookspecs
 from nervecenter.core.errors import PluginError
 from nervecenter.core.model import RuleKind
@@ -128,7 +127,7 @@ def _load() -> _Loaded:
         dist = ep.dist.name if ep.dist else None
         version = ep.dist.version if ep.dist else "?"
         if dist == "nervecenter":  # a built-in: no package of its own
-            dist, version = None, __version__
+            dist = None
         who = f"plugin {ep.name!r} (package {dist or '?'} {version})"
         try:
             module = ep.load()
