@@ -1,7 +1,57 @@
-"""NerveCenter: credential tracking and pre-case clearance for IONM practices."""
+"""NerveCenter: credential tracking and pre-case clearance for IONM practices.
+
+The public surface, for plugin authors and library users; everything else is internal.
+
+    from nervecenter import hookimpl, RuleKind, ChannelKind, DeliveryError   # plugins
+    from nervecenter import open_workspace                                    # library use
+    ws = open_workspace("config/example")
+    evaluation = ws.evaluate()
+
+The workspace and the engine load on first use, so that `import nervecenter` (and a plugin's own
+import of it) stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from nervecenter.core.channels import ChannelKind
+from nervecenter.core.errors import (
+    ConfigError,
+    DatabaseError,
+    DeliveryError,
+    FileProblem,
+    NerveCenterError,
+    PluginError,
+)
+from nervecenter.core.hookspecs import hookimpl
+from nervecenter.core.model import Case, Requirement, RuleKind
 
 __version__ = "0.1.0"
 
-from nervecenter.core.hookspecs import hookimpl  # plugins write @nervecenter.hookimpl
+# name -> module that defines it, imported when the name is first used
+_LAZY = {
+    "CaseSchedule": "nervecenter.rules.schedule",
+    "case_end": "nervecenter.rules.schedule",
+    "evaluate": "nervecenter.rules.evaluate",
+    "Evaluation": "nervecenter.rules.results",
+    "OUTCOMES": "nervecenter.rules.results",
+    "REASONS": "nervecenter.rules.results",
+    "Workspace": "nervecenter.service.workspace",
+    "open_workspace": "nervecenter.service.workspace",
+}
 
-__all__ = ["__version__", "hookimpl"]
+__all__ = [
+    "OUTCOMES", "REASONS", "Case", "CaseSchedule", "ChannelKind", "ConfigError", "DatabaseError",
+    "DeliveryError", "Evaluation", "FileProblem", "NerveCenterError", "PluginError",
+    "Requirement", "RuleKind", "Workspace", "__version__", "case_end", "evaluate", "hookimpl",
+    "open_workspace",
+]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'nervecenter' has no attribute {name!r}")

@@ -175,8 +175,8 @@ def test_audit_packet_on_a_date(capsys, config):
     page = out_file.read_text()
     assert "Ochsner Medical Center" in page and "<td class='ok'>valid</td>" in page
     code, _, err = run(capsys, config, "audit", "--facility", "ochsner")
-    assert (code, err) == (1, "unknown facility 'ochsner' (did you mean 'ochsner-main'?); "
-                              "the facilities are ochsner-main\n")
+    assert (code, err) == (1, ("unknown facility 'ochsner' (did you mean 'ochsner-main'?); "
+                              "the facilities are ochsner-main\n"))
 
 
 def test_ce_hours_against_the_requirement(capsys, config):

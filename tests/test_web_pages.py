@@ -64,7 +64,7 @@ def test_overview_counts(dana):
     counts = {label.strip(): int(n) for n, label in
               re.findall(r"<b>(\d+)</b>\s*([^<]+)", section_counts(html))}
     assert counts == {"people": 3, "due within 30 days": 1, "due within 90 days": 1,
-                      "lapsed": 2, "cases not cleared in the next 30 days": 2,
+                      "past due or lapsed": 2, "cases not cleared in the next 30 days": 2,
                       "failed deliveries": 0}
 
 

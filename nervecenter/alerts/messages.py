@@ -161,7 +161,7 @@ def credential_lapsed(ctx: MessageContext, d) -> Message:
     c = d.credential
     who, what = ctx.name(c.person), credential_label(ctx, c)
     ago = -d.days_left
-    if d.due < c.expires:  # a facility's rule made it due before it expires: not lapsed itself
+    if d.overdue == "past due":
         title = f"{who}: {what} is past due since {d.due.isoformat()} ({_days(ago)} ago)"
         first = (f"{who}'s {what} is past its due date of {d.due.isoformat()}, {_days(ago)} ago; "
                  f"it expires on {c.expires.isoformat()}, but the facility below no longer "
@@ -260,7 +260,7 @@ def digest(ctx: MessageContext, manager: str, due: Sequence, open_cases: Sequenc
     for pid, items in by_person.items():
         blocks.append(f"{ctx.name(pid)} ({pid}):")
         blocks.append([f"{credential_label(ctx, d.credential)}: due {d.due.isoformat()} "
-                       + (f"(lapsed {_days(-d.days_left)} ago)" if d.days_left < 0
+                       + (f"({d.overdue} {_days(-d.days_left)} ago)" if d.overdue
                           else f"(in {_days(d.days_left)})")
                        + (f" — {d.due_reason}" if d.due_reason else "")
                        + (" — renewal submitted" if d.credential.status == "renewal_submitted" else "")

@@ -20,18 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from nervecenter.core.errors import NerveCenterError
-
-
-class DeliveryError(NerveCenterError):
-    """A channel did not accept a message; the text is safe to show (no secrets).
-
-    `permanent` means retrying cannot help (a URL no channel understands): the outbox fails the
-    delivery at once instead of retrying it."""
-
-    def __init__(self, message: str, permanent: bool = False):
-        super().__init__(message)
-        self.permanent = permanent
+from nervecenter.core.errors import DeliveryError
 
 
 class ChannelKind:

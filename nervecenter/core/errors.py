@@ -1,9 +1,10 @@
 """Errors a user can cause, each naming where and how to fix it.
 
     NerveCenterError            any error we report as a one-line message, never a traceback
-      ConfigError               one or more problems in configuration or input files
+      ConfigError               one or more problems (FileProblem) in configuration or input files
       DatabaseError             the database cannot be reached or is at the wrong revision
       PluginError               a plugin failed to load
+      DeliveryError             a channel did not accept a message (raised by channel plugins)
 """
 
 from __future__ import annotations
@@ -46,3 +47,17 @@ class DatabaseError(NerveCenterError):
 
 class PluginError(NerveCenterError):
     """A plugin failed to load; the message names the plugin and the reason."""
+
+
+
+
+
+class DeliveryError(NerveCenterError):
+    """A channel did not accept a message; the text is safe to show (no secrets).
+
+    `permanent` means retrying cannot help (a URL no channel understands): the outbox fails the
+    delivery at once instead of retrying it."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent

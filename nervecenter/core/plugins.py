@@ -126,14 +126,17 @@ def _load() -> _Loaded:
             continue
         dist = ep.dist.name if ep.dist else None
         version = ep.dist.version if ep.dist else "?"
-        if dist == "nervecenter":  # a built-in: no package of its own
+        built_in = dist == "nervecenter"
+        if built_in:  # no package of its own
             dist = None
-        who = f"plugin {ep.name!r} (package {dist or '?'} {version})"
+        who = (f"built-in plugin {ep.name!r}" if built_in
+               else f"plugin {ep.name!r} (package {dist or '?'} {version})")
         try:
             module = ep.load()
         except Exception as e:  # noqa: BLE001 - any failure is reported with the plugin's name
-            failures.append(f"{_where(e)}{who} failed to load: {_reason(e)}; fix it or "
-                            f"`pip uninstall {dist or ep.name}`")
+            fix = (f"switch it off with {DISABLE_ENV}={ep.name}" if built_in
+                   else f"fix it or `pip uninstall {dist or ep.name}`")
+            failures.append(f"{_where(e)}{who} failed to load: {_reason(e)}; {fix}")
             continue
         add(module, PluginInfo(ep.name, version, ep.value, dist), who)
 

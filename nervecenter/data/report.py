@@ -221,8 +221,8 @@ def _count(n: int, word: str) -> str:
 
 
 def _stage(d: DueDate) -> str:
-    if d.days_left < 0:  # past a facility's earlier due date, the credential itself still valid
-        return "past due" if d.due < d.credential.expires else "lapsed"
+    if d.overdue:
+        return d.overdue
     return "-" if d.stage is None else str(d.stage)
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from nervecenter.core.model import Case, Credential, Person
 
 Outcome = Literal["cleared", "warning", "blocked", "unstaffed"]
+OUTCOMES = ("cleared", "warning", "blocked", "unstaffed")
 REASONS = ("missing", "expired", "not_yet_valid", "too_old", "expires_too_soon", "revoked",
            "wrong_issuer", "unverified", "limit_exceeded")
 
@@ -57,6 +58,15 @@ class DueDate:
     days_left: int
     stage: int | None  # the current stage, None when further off than the first stage
     cases: tuple[str, ...] = ()  # ids of cases in the horizon it endangers
+
+    @property
+    def overdue(self) -> str | None:
+        """The word for a due date that has passed, the same in every listing and message:
+        "lapsed" once the credential expired, "past due" while only a facility's earlier due
+        date has passed (the credential itself is still valid); None when not passed."""
+        if self.days_left >= 0:
+            return None
+        return "past due" if self.due < self.credential.expires else "lapsed"
 
     def as_dict(self) -> dict[str, Any]:
         c = self.credential

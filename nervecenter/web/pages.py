@@ -70,7 +70,7 @@ def overview_counts(pic: Picture, failed_deliveries: int) -> dict[str, int]:
         "people": len(pic.people()),
         "due_30": sum(1 for d in due if 0 <= d.days_left <= 30),
         "due_90": sum(1 for d in due if 0 <= d.days_left <= 90),
-        "lapsed": sum(1 for d in due if d.days_left < 0),
+        "overdue": sum(1 for d in due if d.overdue),
         "cases_not_cleared": len(pic.clearances(not_cleared=True)),
         "failed_deliveries": failed_deliveries,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nervecenter.plugins.channels.apprise import AppriseChannel
 from nervecenter.plugins.channels.file import FileChannel
 
-from nervecenter.core.hookspecs import hookimpl
+from nervecenter import hookimpl
 
 PLUGIN_NAME = "channels"
 

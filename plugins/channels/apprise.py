@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from nervecenter.core.channels import ChannelKind, DeliveryError
+from nervecenter import ChannelKind, DeliveryError
 
 
 class AppriseChannel(ChannelKind):

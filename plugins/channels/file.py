@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote
 
+from nervecenter import ChannelKind, DeliveryError
 from nervecenter.core import clock
-from nervecenter.core.channels import ChannelKind, DeliveryError
 
 
 class FileChannel(ChannelKind):

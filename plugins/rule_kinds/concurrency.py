@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from nervecenter.core.hookspecs import hookimpl
-from nervecenter.core.model import Case, Requirement, RuleKind
-from nervecenter.rules.schedule import CaseSchedule, case_end
+from nervecenter import Case, CaseSchedule, Requirement, RuleKind, case_end, hookimpl
 
 PLUGIN_NAME = "concurrency"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nervecenter.core.hookspecs import hookimpl
+from nervecenter import hookimpl
 
 PLUGIN_NAME = "facility-health"
 TYPES = Path(__file__).parent

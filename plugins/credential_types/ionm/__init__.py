@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nervecenter.core.hookspecs import hookimpl
+from nervecenter import hookimpl
 
 PLUGIN_NAME = "ionm"
 TYPES = Path(__file__).parent
