@@ -46,7 +46,7 @@ STAGES = (90, 60, 30, 7, 0)
 
 
 def stage_of(days_left: int) -> int | None:
-    """SPEC 7: the smallest stage s with days_left <= s (the rules engine's job; an input here)."""
+    """docs/alerts.md: the smallest stage s with days_left <= s (the rules engine's job; an input here)."""
     fitting = [s for s in STAGES if days_left <= s]
     return min(fitting) if fitting else None
 

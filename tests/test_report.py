@@ -1,4 +1,4 @@
-"""Rendering evaluations: SPEC.md section 11's JSON keys, the filters, CSV, readable tables."""
+"""Rendering evaluations: the JSON keys of docs/contract.md, the filters, CSV, readable tables."""
 
 import csv
 import io

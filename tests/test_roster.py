@@ -1,4 +1,4 @@
-"""Reading rosters and schedules: the SPEC 9 spreadsheet layout in CSV and XLSX, dates in every
+"""Reading rosters and schedules: the spreadsheet layout of docs/data.md in CSV and XLSX, dates in every
 form practices use, cases from iCalendar, and every bad row reported."""
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime) -> None
 
 def _drop_superseded(conn, ids: list[int]) -> set[int]:
     """Of these deliveries, those about a credential version that a renewal (a newer version
-    with another expiry) replaced: marked `dropped`, never sent (SPEC 7: the old version's
+    with another expiry) replaced: marked `dropped`, never sent (docs/alerts.md: the old version's
     pending alerts are dropped)."""
     from sqlalchemy import and_
 

@@ -2,8 +2,8 @@
 
     plan(practice, snapshot, evaluation, history, silences=..., digest=...) -> [Alert]
 
-`history` is what the ledger already holds (core/ledger.py loads it); planning never reads a
-clock, a database or a network, so any `--on` date plans reproducibly. SPEC.md section 7:
+`history` is what the ledger already holds (alerts/ledger.py loads it); planning never reads a
+clock, a database or a network, so any `--on` date plans reproducibly. The kinds:
 
 - `stage`: the credential's current stage, once per (credential version, stage). Only the
   current stage is ever planned, so after downtime only the most urgent crossed stage is sent.
@@ -12,7 +12,7 @@ clock, a database or a network, so any `--on` date plans reproducibly. SPEC.md s
 - `renewal_deadline`: once per version when days_left <= the type's renewal_lead_days.
 - `case` once per distinct problem set, `case_cleared` once when such a case clears,
   `case_assigned` once per (person, case, start), `digest` once per manager per digest date.
-- `delivery_failed` is raised by the outbox (core/outbox.py) through `delivery_failed()`.
+- `delivery_failed` is raised by the outbox (alerts/outbox.py) through `delivery_failed()`.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class Alert:
         return self.content() if callable(self.content) else self.content
 
     def as_dict(self) -> dict[str, Any]:
-        """SPEC.md section 11 keys, plus the case and the title."""
+        """The keys of docs/contract.md, plus the case and the title."""
         return {"key": self.key, "kind": self.kind, "person": self.person,
                 "credential": self.credential, "stage": self.stage,
                 "recipients": list(self.recipients), "case": self.case,

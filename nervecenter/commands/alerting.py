@@ -1,4 +1,4 @@
-"""Alert commands: run, alerts plan | log | silence, daemon (SPEC.md sections 7, 8, 11)."""
+"""Alert commands: run, alerts plan | log | silence, daemon."""
 
 from __future__ import annotations
 

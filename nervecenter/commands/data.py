@@ -1,4 +1,4 @@
-"""Data commands: import, export, audit, renew, ce, db upgrade (SPEC.md sections 9 and 11)."""
+"""Data commands: import, export, audit, renew, ce, db upgrade."""
 
 from __future__ import annotations
 

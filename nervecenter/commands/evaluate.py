@@ -1,4 +1,4 @@
-"""`cases`, `status`, `conflicts`: the evaluation of a date, for people or machines (SPEC.md 11).
+"""`cases`, `status`, `conflicts`: the evaluation of a date, for people or machines (docs/contract.md).
 
 Thin: nervecenter.rules decides, nervecenter.data.report renders.
 """

@@ -1,4 +1,4 @@
-"""Options shared by every command (SPEC.md section 11)."""
+"""Options shared by every command."""
 
 from __future__ import annotations
 

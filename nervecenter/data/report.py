@@ -1,6 +1,6 @@
 """Evaluations rendered for people (aligned tables) and machines (JSON, CSV).
 
-The JSON documents are SPEC.md section 11's (`as_of` and `items` / `cases` / `conflicts`); the
+The JSON documents are those of docs/contract.md (`as_of` and `items` / `cases` / `conflicts`); the
 CLI prints them and the web API returns them, so both always agree.
 
     doc = status_json(evaluation, within=90)            # a dict, ready for json.dumps
@@ -28,7 +28,7 @@ OUTCOME_COLORS = {"cleared": "green", "warning": "yellow", "blocked": "red", "un
 OUTCOMES = tuple(OUTCOME_COLORS)
 
 
-# ---------------------------------------------------------------- selections (the SPEC filters)
+# ---------------------------------------------------------------- selections (the listings' filters)
 
 
 def due_items(ev: Evaluation, within: int = 90, person: str | None = None) -> list[DueDate]:

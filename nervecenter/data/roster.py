@@ -1,7 +1,7 @@
 """Reading people, credentials, CE entries and cases from the files practices keep.
 
-    people.yaml / cases.yaml          SPEC.md section 4 (`people:` and/or `cases:`)
-    *.csv / *.xlsx                    one row per credential (SPEC.md section 9), or cases, or CE
+    people.yaml / cases.yaml          docs/configuration.md (`people:` and/or `cases:`)
+    *.csv / *.xlsx                    one row per credential (docs/data.md), or cases, or CE
     *.ics                             cases from a calendar
 
 `read(path, practice, people)` returns a `Batch` of records — plain JSON-able dicts with the

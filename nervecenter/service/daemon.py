@@ -2,13 +2,13 @@
 
     Daemon(config_dir).serve()      # until SIGTERM/SIGINT
 
-- Ticks come from core/cron.py in the practice's time zone (DST-correct).
+- Ticks come from service/cron.py in the practice's time zone (DST-correct).
 - On start it runs once at once (catching up on what was missed while it was down; the
   ledger's keys make that safe) and delivers what a crash left in the outbox.
 - Between runs it delivers retries when they fall due.
 - It reloads the configuration when a file of the configuration directory changes; an invalid
   new configuration is logged and the old one kept.
-- One daemon per database (core/dblock.py): on SQLite a second one exits; on PostgreSQL it
+- One daemon per database (store/lock.py): on SQLite a second one exits; on PostgreSQL it
   waits as a standby and takes over when the active one's session ends.
 - One log line per run with its counts.
 """

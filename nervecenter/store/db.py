@@ -1,6 +1,6 @@
 """The database: one declarative `Base` for every table, and engines made from a URL.
 
-Every module that owns tables (core/tables.py, the alert ledger, the web's users) declares them
+Every module that owns tables (store/tables.py, the alert ledger, the web's users) declares them
 on `Base`, so that Alembic sees one metadata. SQLite is the default (a file in the config
 directory); PostgreSQL works through `postgresql+psycopg://user@host/db`.
 """

@@ -1,7 +1,7 @@
 """The Store: people, credential versions, CE entries and cases in the database.
 
     store.snapshot(on)            the Snapshot the rules evaluate: one query per table
-    store.apply(conn, records, actor)   upsert records read by core/roster.py (the importer's write)
+    store.apply(conn, records, actor)   upsert records read by data/roster.py (the importer's write)
     store.renew(...)              record a renewal: submitted, or a new version with a new expiry
     store.history(credential_id)  every version of one credential, oldest first
     store.audit_log(...)          the append-only log of every change

@@ -1,4 +1,4 @@
-"""The JSON API under /api/: the CLI's JSON keys (SPEC.md section 11), documented by OpenAPI."""
+"""The JSON API under /api/: the CLI's JSON keys (docs/contract.md), documented by OpenAPI."""
 
 from __future__ import annotations
 

@@ -150,7 +150,7 @@ class Picture:
         return self.index.due_of.get(credential_id)
 
     def visible(self) -> Evaluation:
-        """The evaluation cut down to what the user may see (for core/report.py's JSON): a
+        """The evaluation cut down to what the user may see (for data/report.py's JSON): a
         person user keeps their own due dates, their cases with only their own problems and no
         backups, and the conflicts with only themself as affected."""
         ev = self.evaluation

@@ -34,7 +34,7 @@ def history(ws, credential_ids) -> dict[str, list[dict]]:
 
 
 def ce_progress(pic, person_id: str) -> list[dict]:
-    """CE hours per credential within its period against its type's requirement (core/ce.py)."""
+    """CE hours per credential within its period against its type's requirement (rules/ce.py)."""
     from nervecenter.rules.ce import ce_rows
 
     rows = ce_rows(pic.practice, pic.snapshot, person_id, pic.day)
