@@ -73,7 +73,7 @@ def test_init_into_an_existing_empty_directory(tmp_path, run):
 # ---------------------------------------------------------------- check
 
 
-def test_check_passes_on_the_example(practice, run):
+def test_check_passes_on_the_example(practice, run, builtin_plugins):
     code, out, err = run("check", "--config", str(practice))
     assert (code, err) == (0, "")
     # counted by hand in people.yaml, cases.csv and the facility and state files
@@ -156,7 +156,7 @@ def test_plugins_lists_both_built_ins_with_versions_and_types(run):
                            "d", "90", "d"]
 
 
-def test_plugins_as_json(run):
+def test_plugins_as_json(run, builtin_plugins):
     _code, out, _err = run("plugins", "--format", "json")
     report = json.loads(out)
     assert set(report) == {"plugins", "credential_types", "rule_kinds", "channels"}
