@@ -90,6 +90,7 @@ def test_check_reads_the_config_from_the_environment(practice, run, monkeypatch)
 
 def test_check_reports_an_impossible_date_in_people_yaml(practice, run):
     people = practice / "people.yaml"
+    # a text edit on purpose: the expected line is that of the example as `init` writes it
     people.write_text(people.read_text().replace("issued: 2025-12-15", "issued: 2026-02-30"))
     code, out, err = run("check", "--config", str(practice))
     assert (code, out) == (1, "")
@@ -99,6 +100,7 @@ def test_check_reports_an_impossible_date_in_people_yaml(practice, run):
 def test_check_reports_every_problem_of_every_file(practice, run):
     people = practice / "people.yaml"
     text = people.read_text()
+    # text edits on purpose: the expected lines are those of the example as `init` writes it
     text = text.replace("    home_state: LA\n    email: jordan", "    home_sate: LA\n    email: jordan")
     people.write_text(text)
     facility = practice / "facilities" / "tulane.yaml"
@@ -119,6 +121,7 @@ def test_check_reports_every_problem_of_every_file(practice, run):
 def test_check_reports_a_missing_document_and_a_bad_channel(practice, run):
     (practice / "docs" / "okafor-tulane-reappointment.pdf").unlink()
     people = practice / "people.yaml"
+    # a text edit on purpose: the expected lines are those of the example as `init` writes it
     people.write_text(people.read_text().replace(
         'notify: ["file://.nervecenter/outbox/t-nguyen.jsonl"]',
         'notify: ["smtp://secret-token@mail.example.org"]'))
