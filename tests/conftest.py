@@ -98,6 +98,17 @@ def store(database_url, practice):
 
 
 @pytest.fixture
+def nc(monkeypatch):
+    """kit.cli.run: `nervecenter ARGS` in this process -> (exit code, stdout, stderr), with no
+    NERVECENTER_CONFIG or NERVECENTER_DATABASE_URL from the environment of the test run."""
+    from kit.cli import run
+
+    monkeypatch.delenv("NERVECENTER_CONFIG", raising=False)
+    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
+    return run
+
+
+@pytest.fixture
 def builtin_plugins(monkeypatch):
     """Only the built-in plugins for this test: installed third-party ones are switched off by
     name (NERVECENTER_DISABLE_PLUGINS), for tests that check exact output about the built-ins."""

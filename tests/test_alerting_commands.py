@@ -10,26 +10,11 @@ import pytest
 from kit import servers
 from kit.practice import copy_example, daemon_practice
 
-from nervecenter.cli import main
-
 http_server = servers.http_server  # pytest fixture
 
 @pytest.fixture
 def practice(tmp_path):
     return copy_example(tmp_path / "example")
-
-
-@pytest.fixture
-def nc(capsys, monkeypatch):
-    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_:
-            main(list(args))
-        out = capsys.readouterr()
-        return exit_.value.code, out.out, out.err
-
-    return call
 
 
 def lines(practice: Path, who: str) -> list[dict]:

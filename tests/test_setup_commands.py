@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from nervecenter.cli import main
-
 EXAMPLE_FILES = sorted([
     "practice.yaml", "people.yaml", "cases.csv", "facilities/ochsner-main.yaml",
     "facilities/tulane.yaml", "facilities/memorial-hermann-tmc.yaml", "states/LA.yaml",
@@ -17,16 +15,8 @@ EXAMPLE_FILES = sorted([
 
 
 @pytest.fixture
-def run(capsys, monkeypatch):
-    monkeypatch.delenv("NERVECENTER_CONFIG", raising=False)
-    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as info:
-            main(list(args))
-        out = capsys.readouterr()
-        return info.value.code, out.out, out.err
-    return run
+def run(nc):
+    return nc  # conftest.py: kit.cli.run without NERVECENTER_CONFIG/NERVECENTER_DATABASE_URL
 
 
 @pytest.fixture
