@@ -97,6 +97,33 @@ def store(database_url, practice):
     engine.dispose()
 
 
+@pytest.fixture
+def nc(monkeypatch):
+    """kit.cli.run: `nervecenter ARGS` in this process -> (exit code, stdout, stderr), with no
+    NERVECENTER_CONFIG or NERVECENTER_DATABASE_URL from the environment of the test run."""
+    from kit.cli import run
+
+    monkeypatch.delenv("NERVECENTER_CONFIG", raising=False)
+    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
+    return run
+
+
+@pytest.fixture
+def builtin_plugins(monkeypatch):
+    """Only the built-in plugins for this test: installed third-party ones are switched off by
+    name (NERVECENTER_DISABLE_PLUGINS), for tests that check exact output about the built-ins."""
+    from kit.plugins import third_party
+
+    from nervecenter.core import plugins
+
+    off = {n for n in os.environ.get(plugins.DISABLE_ENV, "").replace(",", " ").split() if n}
+    monkeypatch.setenv(plugins.DISABLE_ENV, " ".join(sorted(off | third_party())))
+    plugins.reset()
+    yield
+    monkeypatch.undo()
+    plugins.reset()
+
+
 def pytest_addoption(parser):
     parser.addoption("--slow", action="store_true", default=False,
                      help="run the long fault-injection and large-input tests (@pytest.mark.slow) "
@@ -121,6 +148,6 @@ def pytest_configure(config):
     settings.register_profile("explore")
     slow = config.getoption("--slow", default=False)
     settings.load_profile("explore" if slow else "repeatable")
-    # tests/hardening_kit.py reads this at import: more generated inputs and kills with --slow
+    # tests/kit/__init__.py reads this at import: more generated inputs and kills with --slow
     if slow:
         os.environ["NERVECENTER_TEST_SLOW"] = "1"

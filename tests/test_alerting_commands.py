@@ -3,38 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
-import servers
-
-from nervecenter.cli import main
+from kit import servers
+from kit.practice import copy_example, daemon_practice
 
 http_server = servers.http_server  # pytest fixture
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
-
-
 @pytest.fixture
 def practice(tmp_path):
-    target = tmp_path / "example"
-    shutil.copytree(EXAMPLE.resolve(), target, ignore=shutil.ignore_patterns(".nervecenter"))
-    return target
-
-
-@pytest.fixture
-def nc(capsys, monkeypatch):
-    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_:
-            main(list(args))
-        out = capsys.readouterr()
-        return exit_.value.code, out.out, out.err
-
-    return call
+    return copy_example(tmp_path / "example")
 
 
 def lines(practice: Path, who: str) -> list[dict]:
@@ -165,11 +145,7 @@ def test_silence_errors_are_one_line(practice, nc):
 
 
 def test_run_without_once_stays_until_its_retries_are_done(tmp_path, nc, http_server):
-    from test_daemon import write_practice
-
-    write_practice(tmp_path, http_server)
-    text = (tmp_path / "practice.yaml").read_text()
-    (tmp_path / "practice.yaml").write_text(text + "alerts: {retry_backoff_seconds: 1}\n")
+    daemon_practice(tmp_path, http_server, alerts={"retry_backoff_seconds": 1})
     http_server.script("/p1", [500, 500])  # two failures: retried after 1 s, then 2 s
     code, out, err = nc("run", "--config", str(tmp_path))
     assert code == 0, err

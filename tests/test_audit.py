@@ -4,21 +4,17 @@ that `nervecenter cases --on <its day>` gives, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
+from kit.practice import copy_example
 
 from nervecenter.cli import main
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 
 
 @pytest.fixture
 def nc(capsys, monkeypatch, database_url, tmp_path):
     """`nervecenter ARGS --config <a copy of the example>` on the test's database."""
-    config = tmp_path / "example"
-    shutil.copytree(EXAMPLE, config, ignore=shutil.ignore_patterns(".nervecenter"))
+    config = copy_example(tmp_path / "example")
     monkeypatch.setenv("NERVECENTER_DATABASE_URL", database_url)
 
     def call(*args: str) -> str:

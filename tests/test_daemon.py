@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import servers
+from kit import servers
+from kit.daemon import start, statuses, wait_for
+from kit.practice import DAEMON_PEOPLE as PEOPLE
+from kit.practice import daemon_practice as write_practice
 
-from nervecenter.core import clock
 from nervecenter.core.model import Practice, Schedule
 from nervecenter.service.cron import next_tick
 from nervecenter.service.runner import digest_due
@@ -69,63 +70,6 @@ def test_weekly_digest_tick_and_digest_due():
 
 
 # ---------------------------------------------------------------- subprocesses
-
-PEOPLE = 6
-
-
-def write_practice(root: Path, server, database: str = "sqlite:///.nervecenter/state.db",
-                   evaluate: str = "0 6 * * *") -> None:
-    today = clock.today("America/Chicago")
-    expires = (today + timedelta(days=5)).isoformat()  # stage 7: person and manager
-    (root / "practice.yaml").write_text(f"""\
-name: Test Practice
-timezone: America/Chicago
-database: {database}
-schedule: {{evaluate: "{evaluate}", digest: "0 7 1 1 *"}}
-managers:
-  - {{id: dana, name: Dana Lee, notify: ["{server.url('/dana')}"]}}
-sources: [people.yaml]
-""")
-    people = ["people:"]
-    for i in range(PEOPLE):
-        people.append(f"""\
-  - id: p{i}
-    name: Person {i}
-    role: technologist
-    notify: ["{server.url(f'/p{i}')}"]
-    credentials:
-      - {{type: bls, issuer: AHA, expires: {expires}}}""")
-    (root / "people.yaml").write_text("\n".join(people) + "\n")
-
-
-def start(root: Path, log: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "nervecenter", "daemon", "--config", str(root),
-           "--poll-seconds", "0.2", "--standby-poll-seconds", "0.5", "--workers", "2", *extra]
-    return subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})})
-
-
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def statuses(db: Path) -> list[tuple]:
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute("SELECT recipient, status, sending_since FROM deliveries "
-                               "ORDER BY id").fetchall()
-        finally:
-            con.close()
-    except sqlite3.OperationalError:
-        return []
-
 
 @pytest.fixture
 def practice_dir(tmp_path, http_server):
@@ -194,8 +138,7 @@ def test_second_daemon_on_sqlite_exits_and_config_reload_keeps_the_old_on_error(
         assert run.returncode == 1 and "is delivering alerts for this database" in run.stderr
         # An invalid configuration is reported and the old one kept; a fixed one is reloaded.
         good = (practice_dir / "practice.yaml").read_text()
-        (practice_dir / "practice.yaml").write_text(good.replace("timezone: America/Chicago",
-                                                                 "timezone: Mars/Olympus"))
+        write_practice(practice_dir, http_server, timezone="Mars/Olympus")
         wait_for(lambda: "keeping the previous one" in log.read_text(), what="the reload error")
         assert first.poll() is None
         time.sleep(0.05)

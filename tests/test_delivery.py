@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import servers
+from kit import servers
 from sqlalchemy import select
 
 from nervecenter.alerts import messages

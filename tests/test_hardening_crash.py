@@ -15,9 +15,10 @@ import time
 from collections import Counter
 
 import pytest
-import servers
-from hardening_kit import examples
-from test_daemon import PEOPLE, start, statuses, wait_for, write_practice
+from kit import examples, servers
+from kit.daemon import start, statuses, wait_for
+from kit.practice import DAEMON_PEOPLE as PEOPLE
+from kit.practice import daemon_practice as write_practice
 
 smtp_server, http_server = servers.smtp_server, servers.http_server
 KILLS = examples(5, 30)
@@ -39,16 +40,13 @@ def _titles(db) -> dict[str, set[str]]:
 
 
 def test_daemon_killed_at_random_moments_loses_nothing(tmp_path, http_server, smtp_server):
-    write_practice(tmp_path, http_server)
-    p = tmp_path / "practice.yaml"
     mail = smtp_server.url("dana@example.org")
-    p.write_text(p.read_text()
-                 .replace(f'notify: ["{http_server.url("/dana")}"]',
-                          f'notify: ["{http_server.url("/dana")}", "{mail}"]')
-                 # a kill while a message is in flight counts as an attempt (a message that
-                 # crashes the daemon is given up at last): allow more attempts than kills
-                 .replace("managers:", f"alerts: {{retry_backoff_seconds: 1, retry_attempts: "
-                          f"{KILLS + 10}}}\nmanagers:"))
+    write_practice(tmp_path, http_server,
+                   managers=[{"id": "dana", "name": "Dana Lee",
+                              "notify": [http_server.url("/dana"), mail]}],
+                   # a kill while a message is in flight counts as an attempt (a message that
+                   # crashes the daemon is given up at last): allow more attempts than kills
+                   alerts={"retry_backoff_seconds": 1, "retry_attempts": KILLS + 10})
     http_server.delay = 0.15  # a slow webhook: kills land while messages are in flight
     http_server.script("/p1", [500, 500, 503])  # and a failing one, retried
     db = tmp_path / ".nervecenter" / "state.db"
@@ -135,11 +133,12 @@ def test_import_killed_mid_file_leaves_the_database_as_before_or_as_after(tmp_pa
     import shutil
     import subprocess
 
-    from hardening_kit import NERVECENTER, copy_example, fresh_database
-    from test_hardening_input import _big_roster, _without_sources
+    from kit.cli import NERVECENTER
+    from kit.practice import big_roster, example_without_sources
+    from kit.state import fresh_database
 
-    template = _without_sources(copy_example(tmp_path / "template"))
-    rows = _big_roster(template / "big.csv", 1_500_000, bad_at_end=False)
+    template = example_without_sources(tmp_path / "template")
+    rows = big_roster(template / "big.csv", 1_500_000, bad_at_end=False)
     fresh_database(template)
     command = [str(NERVECENTER), "import", "--config", ".", "big.csv"]
 
@@ -180,12 +179,9 @@ def test_a_renewal_drops_the_old_versions_pending_alerts_and_is_not_reverted(tmp
                                                                             http_server):
     """p0's webhook fails the first time; the CLI records p0's renewal; the retry must not send
     the old version's alert, and the re-import of the unchanged roster must not undo it."""
-    from hardening_kit import run_cli
+    from kit.cli import run as run_cli
 
-    write_practice(tmp_path, http_server)
-    p = tmp_path / "practice.yaml"
-    p.write_text(p.read_text().replace("managers:", "alerts: {retry_backoff_seconds: 1}\n"
-                                       "managers:"))
+    write_practice(tmp_path, http_server, alerts={"retry_backoff_seconds": 1})
     http_server.script("/p0", [500])
     assert run_cli("run", "--config", ".", "--once", cwd=tmp_path)[0] == 0
     assert len(http_server.to("/p0")) == 1  # the failed attempt
@@ -207,9 +203,9 @@ def test_a_renewal_drops_the_old_versions_pending_alerts_and_is_not_reverted(tmp
     assert expires == "2029-01-31"
     code, out, _ = run_cli("alerts", "log", "--config", ".", "--status", "dropped", cwd=tmp_path)
     assert code == 0 and "p0" in out
-    import web_kit
+    from kit import web
 
-    server = web_kit.start(tmp_path, {"dana": ("manager", None)}, on=None)
+    server = web.start(tmp_path, {"dana": ("manager", None)}, on=None)
     try:
         api = server.client(headers={
             "Authorization": f"Bearer {server.app.state.users.new_token('dana')}"})
@@ -228,20 +224,18 @@ def test_renew_from_the_cli_while_the_daemon_plans_and_sends(tmp_path, http_serv
     the renewal committed reached that person."""
     import subprocess
 
-    from hardening_kit import NERVECENTER
+    from kit.cli import NERVECENTER
+    from kit.practice import write_yaml
 
     from nervecenter.core import clock
 
     write_practice(tmp_path, http_server)
     expires = (clock.today("America/Chicago") + __import__("datetime").timedelta(days=5))
-    people = ["people:"] + [f"""\
-  - id: q{i}
-    name: Person Q{i}
-    role: technologist
-    notify: ["{http_server.url(f'/q{i}')}"]
-    credentials:
-      - {{type: bls, issuer: AHA, expires: {expires.isoformat()}}}""" for i in range(150)]
-    (tmp_path / "people.yaml").write_text("\n".join(people) + "\n")
+    write_yaml(tmp_path / "people.yaml", {"people": [
+        {"id": f"q{i}", "name": f"Person Q{i}", "role": "technologist",
+         "notify": [http_server.url(f"/q{i}")],
+         "credentials": [{"type": "bls", "issuer": "AHA", "expires": expires}]}
+        for i in range(150)]})
     http_server.delay = 0.02
     db = tmp_path / ".nervecenter" / "state.db"
     log = tmp_path / "daemon.log"

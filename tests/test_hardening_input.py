@@ -16,18 +16,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hardening_kit import (
-    copy_example,
-    db_digest,
-    examples,
-    file_digest,
-    fresh_database,
-    problems,
-    run_cli,
-    run_process,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kit import examples
+from kit.cli import problems, run_process
+from kit.cli import run as run_cli
+from kit.practice import DROP, big_roster, copy_example, example_without_sources
+from kit.state import db_digest, file_digest, fresh_database
 
 from nervecenter.core import yamlfile
 
@@ -178,6 +173,7 @@ def test_a_line_separator_inside_a_value_stays_on_its_problems_line(example_temp
     shutil.copytree(example_template, config)
     people = config / "people.yaml"
     text = people.read_text(encoding="utf-8")
+    # byte-level on purpose: the raw U+2028 in the file is the defect (a YAML writer escapes it)
     people.write_text(text.replace("issued: 2025-07-14", "issued: 2\u2028025-07-14", 1),
                       encoding="utf-8")
     code, _out, err = run_cli("check", "--config", ".", cwd=config)
@@ -314,9 +310,7 @@ def _write_xlsx(path: Path, rows: list[dict]) -> None:
 @pytest.fixture(scope="module")
 def roster_template(tmp_path_factory):
     """The example practice without sources, with an empty database at the newest revision."""
-    config = copy_example(tmp_path_factory.mktemp("roster") / "practice")
-    text = (config / "practice.yaml").read_text()
-    (config / "practice.yaml").write_text(text.replace("sources: [people.yaml, cases.csv]", ""))
+    config = example_without_sources(tmp_path_factory.mktemp("roster") / "practice")
     fresh_database(config)
     return config
 
@@ -364,24 +358,19 @@ CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(p for p in CORPUS.iterdir() if p.suffix != ".expected")
 
 
-def _without_sources(config: Path) -> Path:
-    text = (config / "practice.yaml").read_text()
-    (config / "practice.yaml").write_text(text.replace("sources: [people.yaml, cases.csv]", ""))
-    return config
-
-
 @pytest.mark.parametrize("case", CASES, ids=[p.name for p in CASES])
 def test_corpus_file_gives_its_expected_message(tmp_path, case):
     """Each tests/corpus/NAME has NAME.expected: `# check TARGET` (copied over TARGET of the
     example practice, then `check`) or `# import` (imported), then the exact expected stderr
     lines, or `exit 0` and the expected stdout lines."""
     header, *expected = case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
-    config = copy_example(tmp_path / "practice")
     if header.startswith("# import"):
-        shutil.copy(case, _without_sources(config) / case.name)
+        config = example_without_sources(tmp_path / "practice")
+        shutil.copy(case, config / case.name)
         before = db_digest(fresh_database(config))
         code, out, err = run_cli("import", "--config", ".", case.name, cwd=config)
     else:
+        config = copy_example(tmp_path / "practice")
         target = header.split()[2].rstrip(":")
         shutil.copy(case, config / target)
         code, out, err = run_cli("check", "--config", ".", cwd=config)
@@ -398,7 +387,7 @@ def test_corpus_file_gives_its_expected_message(tmp_path, case):
 
 
 def test_non_ascii_names_are_stored_as_written(tmp_path):
-    config = _without_sources(copy_example(tmp_path / "practice"))
+    config = example_without_sources(tmp_path / "practice")
     shutil.copy(CORPUS / "non-ascii-roster.csv", config)
     assert run_cli("import", "--config", ".", "non-ascii-roster.csv", cwd=config)[0] == 0
     import sqlite3
@@ -442,7 +431,7 @@ def _xlsx_with_cached_formula(path: Path) -> None:
 
 
 def test_xlsx_formulas_serials_and_date_cells(tmp_path):
-    config = _without_sources(copy_example(tmp_path / "practice"))
+    config = example_without_sources(tmp_path / "practice")
     _xlsx_with_cached_formula(config / "roster.xlsx")
     db = fresh_database(config)
     before = db_digest(db)
@@ -481,7 +470,7 @@ def test_xlsx_formulas_serials_and_date_cells(tmp_path):
 def test_broken_inputs_through_the_installed_command(tmp_path):
     """The console script, not just cli.main: one line per problem, exit 1, no traceback, and
     the SQLite file itself (bytes, after the process ended) unchanged by a refused import."""
-    config = _without_sources(copy_example(tmp_path / "practice"))
+    config = example_without_sources(tmp_path / "practice")
     shutil.copy(CORPUS / "dates-roster.csv", config)
     fresh_database(config)
     db = config / ".nervecenter" / "state.db"
@@ -498,30 +487,12 @@ def test_broken_inputs_through_the_installed_command(tmp_path):
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
 
 
-def _big_roster(path: Path, target_bytes: int, bad_at_end: bool) -> int:
-    """A valid roster CSV of about `target_bytes` (+ one bad row at the end); its row count."""
-    rows = 0
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["person", "name", "role", "type", "number", "issuer", "issued", "expires"])
-        while f.tell() < target_bytes:
-            n = rows // 2
-            w.writerow([f"t-{n:07d}", f"Technologist Ñumber {n}", "technologist",
-                        ("bls", "cnim")[rows % 2], f"N-{rows:09d}", "AHA", "2025-01-05",
-                        "2027-01-31"])
-            rows += 1
-        if bad_at_end:
-            w.writerow(["t-last", "Last Person", "technologist", "bls", "", "", "", "31.01.2027"])
-            rows += 1
-    return rows
-
-
 @pytest.mark.parametrize("size", [
     pytest.param(1_000_000, id="1MB"),
     pytest.param(50_000_000, id="50MB", marks=pytest.mark.slow)])
 def test_a_large_roster_with_one_bad_last_row_writes_nothing(tmp_path, size):
-    config = _without_sources(copy_example(tmp_path / "practice"))
-    rows = _big_roster(config / "big.csv", size, bad_at_end=True)
+    config = example_without_sources(tmp_path / "practice")
+    rows = big_roster(config / "big.csv", size, bad_at_end=True)
     db = fresh_database(config)
     before = db_digest(db)
     done = run_process("import", "--config", ".", "big.csv", cwd=config, timeout=1800)
@@ -533,8 +504,8 @@ def test_a_large_roster_with_one_bad_last_row_writes_nothing(tmp_path, size):
 
 @pytest.mark.slow
 def test_a_large_valid_roster_imports_whole(tmp_path):
-    config = _without_sources(copy_example(tmp_path / "practice"))
-    rows = _big_roster(config / "big.csv", 5_000_000, bad_at_end=False)
+    config = example_without_sources(tmp_path / "practice")
+    rows = big_roster(config / "big.csv", 5_000_000, bad_at_end=False)
     fresh_database(config)
     done = run_process("import", "--config", ".", "big.csv", cwd=config, timeout=1800)
     assert done.returncode == 0, done.stderr
@@ -546,9 +517,8 @@ def test_too_long_and_nul_values_are_row_problems(tmp_path, database_url):
     on both, they must be row problems found before anything is written, not a traceback."""
     from sqlalchemy import create_engine, text
 
-    config = _without_sources(copy_example(tmp_path / "practice"))
-    p = config / "practice.yaml"
-    p.write_text(p.read_text().replace("sqlite:///.nervecenter/state.db", database_url))
+    config = copy_example(tmp_path / "practice",
+                          practice={"sources": DROP, "database": database_url})
     (config / "r.csv").write_text(
         "person,name,role,type,number,expires\n"
         f"t-long,{'N' * 201},technologist,bls,,2027-01-31\n"
@@ -570,7 +540,7 @@ def test_too_long_and_nul_values_are_row_problems(tmp_path, database_url):
 def test_exported_csv_does_not_run_formulas_and_round_trips(tmp_path):
     """Text a person wrote that a spreadsheet would run (=HYPERLINK..., @SUM..., -cmd...) is
     exported with a leading quote; importing the export gives back the same values."""
-    config = _without_sources(copy_example(tmp_path / "practice"))
+    config = example_without_sources(tmp_path / "practice")
     (config / "r.csv").write_text(
         "person,name,role,type,number,issuer,expires,phone\n"
         't-eq,"=HYPERLINK(""http://evil.example"",""click"")",technologist,bls,@SUM(1+1),'
@@ -587,7 +557,7 @@ def test_exported_csv_does_not_run_formulas_and_round_trips(tmp_path):
     code, out, _ = run_cli("audit", "--config", ".", "--facility", "ochsner-main", cwd=config)
     assert code == 0 and "\n=" not in out and ",=" not in out
     # the export imported into a new practice gives the same values
-    other = _without_sources(copy_example(tmp_path / "other"))
+    other = example_without_sources(tmp_path / "other")
     shutil.copy(config / "out" / "credentials.csv", other / "credentials.csv")
     code, _, err = run_cli("import", "--config", ".", "credentials.csv", cwd=other)
     assert code == 0, err

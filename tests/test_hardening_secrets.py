@@ -12,9 +12,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import servers
-import web_kit
-from hardening_kit import run_cli
+from kit import servers, web
+from kit.cli import run as run_cli
+from kit.practice import copy_example, small_practice
 
 from nervecenter.core import plugins
 
@@ -25,20 +25,15 @@ SENDING_COLUMNS = {("people", "notify"), ("deliveries", "url")}
 
 @pytest.fixture
 def practice(tmp_path, smtp_server, http_server):
-    config = web_kit.small_practice(tmp_path / "practice")
     mail = (f"mailto://nc:{SECRET}@127.0.0.1:{smtp_server.port}"
             "?from=nc@example.org&to=dana@example.org")
     hook = http_server.url("/hook", user="okafor", password=SECRET)
     failing = http_server.url("/down", user="u", password=SECRET)
     http_server.script("/down", [500] * 50)
-    p = config / "practice.yaml"
-    p.write_text(p.read_text().replace('notify: ["file://.nervecenter/outbox/dana.jsonl"]',
-                                       f'notify: ["{mail}"]'))
-    people = config / "people.yaml"
-    people.write_text(people.read_text().replace(
-        'notify: ["file://.nervecenter/outbox/t-price.jsonl"]',
-        f'notify: ["{hook}", "{failing}"]'))
-    return config
+    return small_practice(tmp_path / "practice",
+                          practice={"managers": [{"id": "dana", "name": "Dana Lee",
+                                                  "notify": [mail]}]},
+                          people={"t-price": {"notify": [hook, failing]}})
 
 
 @pytest.fixture
@@ -111,7 +106,7 @@ def test_secrets_appear_nowhere_but_where_sending_needs_them(practice, every_log
             seen.append((name, (practice / "export" / name).read_text()))
     seen.append(("logs", "\n".join(every_log)))
     # the web: every page and API answer a manager and the person can see
-    server = web_kit.start(practice, {"dana": ("manager", None), "price": ("person", "t-price")})
+    server = web.start(practice, {"dana": ("manager", None), "price": ("person", "t-price")})
     try:
         for who in ("dana", "price"):
             c = server.login(who)
@@ -141,9 +136,8 @@ def test_secrets_appear_nowhere_but_where_sending_needs_them(practice, every_log
     f"mailto://nc:{SECRET}@127.0.0.1:1?from=a@example.org&to=b@example.org",  # nobody listens
 ])
 def test_errors_about_a_channel_do_not_show_its_secret(tmp_path, url, every_log):
-    config = web_kit.small_practice(tmp_path / "practice")
-    p = config / "practice.yaml"
-    p.write_text(p.read_text().replace('"file://.nervecenter/outbox/dana.jsonl"', f'"{url}"'))
+    config = small_practice(tmp_path / "practice", practice={
+        "managers": [{"id": "dana", "name": "Dana Lee", "notify": [url]}]})
     texts = []
     for command in (["check"], ["run", "--once", "--on", "2026-12-01"], ["alerts", "log"]):
         argv = command[:2] + ["--config", "."] + command[2:] if command[0] == "alerts" \
@@ -183,8 +177,6 @@ def test_yaml_is_only_loaded_with_safe_loaders():
 
 
 def test_a_plugin_can_be_disabled_by_name(tmp_path, monkeypatch):
-    from hardening_kit import copy_example
-
     config = copy_example(tmp_path / "practice")
     monkeypatch.setenv(plugins.DISABLE_ENV, "concurrency, facility-health")
     plugins.reset()

@@ -11,7 +11,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from hardening_kit import run_cli
+from kit.cli import run as run_cli
 
 PRACTICE = "name: Time Practice\ntimezone: America/Chicago\n"
 FACILITIES = {

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
-import web_kit
+from kit import web
+from kit.practice import change_credential, small_practice, write_practice
 
 USERS = {"dana": ("manager", None), "price": ("person", "t-price"), "adams": ("person", "r-adams")}
 PDF = b"%PDF-1.4 renewal card\n"
@@ -20,15 +21,11 @@ CHECKED = {"authorisation": 0}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     # in a folder of its own, so that the path traversal test can look at every file near it
-    config = web_kit.small_practice(tmp_path_factory.mktemp("matrix") / "practice")
-    people = config / "people.yaml"
-    people.write_text(people.read_text().replace(
-        "{type: bls, issuer: AHA, issued: 2025-11-20, expires: 2027-11-30}",
-        "{type: bls, issuer: AHA, issued: 2025-11-20, expires: 2027-11-30, "
-        "documents: [docs/price-bls.pdf]}"))
+    config = small_practice(tmp_path_factory.mktemp("matrix") / "practice", people=change_credential(
+        "t-price", {"type": "bls"}, documents=["docs/price-bls.pdf"]))
     (config / "docs").mkdir()
     (config / "docs" / "price-bls.pdf").write_bytes(PDF)
-    s = web_kit.start(config, USERS)
+    s = web.start(config, USERS)
     yield s
     s.stop()
 
@@ -86,7 +83,7 @@ def _client(server, who):
 def _form(server, client, method, route, who, renewals):
     if method != "POST":
         return None
-    token = web_kit.csrf_of(client.get("/calendar").text) if who else "none"
+    token = web.csrf_of(client.get("/calendar").text) if who else "none"
     form = {"csrf_token": token}
     if route.endswith("/renew"):
         renewals.append(None)
@@ -127,7 +124,7 @@ def test_another_person_changes_nothing_and_sees_nothing_in_the_api(server):
     store = server.workspace.store
     before = store.versions("t-price:bls")
     adams = server.login("adams")
-    token = web_kit.csrf_of(adams.get("/calendar").text)
+    token = web.csrf_of(adams.get("/calendar").text)
     for action in ("submitted", "renew"):
         r = adams.post(f"/people/t-price/credentials/t-price:bls/{action}",
                        data={"csrf_token": token, "expires": "2031-01-31"})
@@ -152,41 +149,34 @@ XSS = '<script>alert(1)</script>"\'><img src=x onerror=alert(2)>'
 def xss_server(tmp_path_factory):
     """Every text a user writes (names, ids, numbers, issuers, procedures, extra case fields,
     facility names, CE categories, silence reasons) carries a script."""
-    config = tmp_path_factory.mktemp("xss")
-    (config / "facilities").mkdir()
-    (config / "practice.yaml").write_text(
-        "name: 'Practice " + XSS.replace("'", "''") + "'\ntimezone: America/Chicago\n"
-        "managers:\n  - {id: dana, name: 'Dana " + XSS.replace("'", "''") + "'}\n"
-        "sources: [people.yaml, cases.csv]\n")
-    (config / "facilities" / "ochsner-main.yaml").write_text(
-        "id: ochsner-main\nname: 'Ochsner " + XSS.replace("'", "''") + "'\nstate: LA\n"
-        "requirements:\n  - {credential: bls, max_age_months: 12}\n")
-    q = XSS.replace("'", "''")
-    (config / "people.yaml").write_text(f"""people:
-  - id: t-x
-    name: 'Tech {q}'
-    role: technologist
-    email: 'x{q}@example.org'
-    phone: '<b onmouseover=alert(3)>'
-    credentials:
-      - {{type: bls, number: '{q}', issuer: '{q}', issued: 2024-01-01, expires: 2026-12-10}}
-      - {{type: cnim, number: 'N', issuer: '{q}', issued: 2023-01-01, expires: 2026-12-31,
-         verified: {{on: 2023-02-01, by: '{q}', method: '{q}'}}}}
-    ce:
-      - {{credential: cnim, date: 2024-03-01, hours: 6, category: '{q}', provider: '{q}'}}
-""")
-    field = '"' + XSS.replace('"', '""') + '"'
-    (config / "cases.csv").write_text(
-        "id,facility,start,end,procedure,technologist,reader,population\n"
-        f"C-X,ochsner-main,2026-12-03T08:00,,{field},t-x,,{field}\n")
-    s = web_kit.start(config, {"dana": ("manager", None), "x": ("person", "t-x")})
+    q = XSS
+    config = write_practice(
+        tmp_path_factory.mktemp("xss"),
+        practice={"name": f"Practice {q}",
+                  "managers": [{"id": "dana", "name": f"Dana {q}"}]},
+        facilities=[{"id": "ochsner-main", "name": f"Ochsner {q}", "state": "LA",
+                     "requirements": [{"credential": "bls", "max_age_months": 12}]}],
+        people=[{"id": "t-x", "name": f"Tech {q}", "role": "technologist",
+                 "email": f"x{q}@example.org", "phone": "<b onmouseover=alert(3)>",
+                 "credentials": [
+                     {"type": "bls", "number": q, "issuer": q, "issued": "2024-01-01",
+                      "expires": "2026-12-10"},
+                     {"type": "cnim", "number": "N", "issuer": q, "issued": "2023-01-01",
+                      "expires": "2026-12-31",
+                      "verified": {"on": "2023-02-01", "by": q, "method": q}}],
+                 "ce": [{"credential": "cnim", "date": "2024-03-01", "hours": 6,
+                         "category": q, "provider": q}]}],
+        cases=[{"id": "C-X", "facility": "ochsner-main", "start": "2026-12-03T08:00",
+                "end": "", "procedure": q, "technologist": "t-x", "reader": "",
+                "population": q}])
+    s = web.start(config, {"dana": ("manager", None), "x": ("person", "t-x")})
     yield s
     s.stop()
 
 
 def test_scripts_in_every_user_written_field_are_shown_as_text(xss_server):
     dana = xss_server.login("dana")
-    token = web_kit.csrf_of(dana.get("/alerts").text)
+    token = web.csrf_of(dana.get("/alerts").text)
     r = dana.post("/silences", data={"csrf_token": token, "credential": "t-x:bls",
                                      "until": "2027-01-31", "reason": XSS})
     assert r.status_code == 303
@@ -235,7 +225,7 @@ def test_uploads_of_the_wrong_size_or_type_are_refused_and_change_nothing(server
     files_before = sorted((server.app.state.data_dir / "documents").rglob("*")) \
         if (server.app.state.data_dir / "documents").exists() else []
     dana = server.login("dana")
-    token = web_kit.csrf_of(dana.get("/people/t-price").text)
+    token = web.csrf_of(dana.get("/people/t-price").text)
     r = dana.post("/people/t-price/credentials/t-price:bls/renew",
                   data={"csrf_token": token, "expires": "2040-01-31"},
                   files={"document": (filename, data, "application/octet-stream")},
@@ -254,7 +244,7 @@ def test_uploads_of_the_wrong_size_or_type_are_refused_and_change_nothing(server
 def test_upload_file_names_cannot_leave_the_documents_folder(server, filename):
     data_dir = server.app.state.data_dir
     dana = server.login("dana")
-    token = web_kit.csrf_of(dana.get("/people/t-price").text)
+    token = web.csrf_of(dana.get("/people/t-price").text)
     expires = f"2041-0{1 + len(filename) % 9}-01"
     r = dana.post("/people/t-price/credentials/t-price:bls/renew",
                   data={"csrf_token": token, "expires": expires},

@@ -125,7 +125,7 @@ def test_the_public_surface_is_what_the_plugin_guide_imports():
     for name in nervecenter.__all__:
         assert getattr(nervecenter, name) is not None, name
     guide = (ROOT / "docs" / "plugins.md").read_text()
-    imported = re.findall(r"^\s*(?:from|import) (nervecenter[\w.]*)", guide, flags=re.M)
+    imported = re.findall(r"^\s*(?:from|import) (nervecenter[\w.]*)", guide, flags=re.MULTILINE)
     assert imported and set(imported) == {"nervecenter"}
     # built-in plugins are written as a third party writes one: from `nervecenter` only (and
     # the one clock, which the file channel stamps its lines with)

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from kit.plugins import third_party
 
 import nervecenter
 from nervecenter import hookimpl
@@ -92,7 +93,8 @@ def test_plugins_are_loaded_once(fresh_plugins):
     assert plugins.registry() is plugins.registry()
 
 
-def test_a_plugin_object_adds_a_type_a_rule_kind_and_a_command(fresh_plugins):
+def test_a_plugin_object_adds_a_type_a_rule_kind_and_a_command(fresh_plugins, builtin_plugins):
+    # builtin_plugins: the fixture package sleep_lab (installed in CI) registers rpsgt too
     import click
 
     class Extras:
@@ -241,7 +243,7 @@ def venv(tmp_path_factory) -> Path:
     return _throwaway_venv(tmp_path_factory.mktemp("venv") / "venv")
 
 
-def test_a_third_party_package_adds_a_type_and_a_rule_kind(venv, tmp_path):
+def test_a_third_party_package_adds_a_type_and_a_rule_kind(venv, tmp_path, monkeypatch):
     _pip_install(venv, FIXTURES / "nervecenter-sleep-lab")
     result = _nervecenter(venv, "plugins", "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -274,9 +276,15 @@ def test_a_third_party_package_adds_a_type_and_a_rule_kind(venv, tmp_path):
     assert "16 credential types from facility-health, ionm, sleep_lab; 2 rule kinds" in \
         checked.stdout
 
-    # and this environment, without the package, does not know them
+    # and this environment, without the package (switched off by name where CI installed it
+    # here too), does not know them
+    monkeypatch.setenv(plugins.DISABLE_ENV, " ".join(third_party()))
     plugins.reset()
-    assert "rpsgt" not in config.plugin_credential_types()
+    try:
+        assert "rpsgt" not in config.plugin_credential_types()
+    finally:
+        monkeypatch.undo()
+        plugins.reset()
 
 
 def test_a_package_whose_entry_point_raises_is_named_with_its_file_and_line(tmp_path):

@@ -6,6 +6,8 @@ import hashlib
 from datetime import date
 
 import pytest
+from kit.practice import write_cases as write_case_rows
+from kit.practice import write_yaml
 from sqlalchemy import func, select
 
 from nervecenter.core.errors import ConfigError, DatabaseError
@@ -13,24 +15,29 @@ from nervecenter.data.importer import import_files
 from nervecenter.store import db
 from nervecenter.store.tables import AuditRow, CredentialRow
 
-PEOPLE = """people:
-  - id: t-price
-    name: Jordan Price
-    role: technologist
-    credentials:
-      - {type: cnim, number: "CNIM-1", issued: 2023-06-01}
-      - {type: bls, issued: 2025-11-20, expires: 2027-11-30}
-      - {type: state_license, state: LA, expires: 2026-11-30}
-    ce:
-      - {credential: cnim, date: 2024-03-01, hours: 6, category: conference, provider: ASET}
-  - id: r-adams
-    name: Riley Adams
-    role: reader
-"""
-CASES = """id,facility,start,end,procedure,technologist,reader,side
-C-1,ochsner-main,2026-12-03T08:00,2026-12-03T12:00,spine,t-price,r-adams,left
-C-2,tulane,2026-12-10T08:00,,,,,
-"""
+
+def roster() -> list[dict]:
+    """The roster as data (a fresh copy each call, so that a test may edit it)."""
+    return [
+        {"id": "t-price", "name": "Jordan Price", "role": "technologist",
+         "credentials": [
+             {"type": "cnim", "number": "CNIM-1", "issued": "2023-06-01"},
+             {"type": "bls", "issued": "2025-11-20", "expires": "2027-11-30"},
+             {"type": "state_license", "state": "LA", "expires": "2026-11-30"}],
+         "ce": [{"credential": "cnim", "date": "2024-03-01", "hours": 6,
+                 "category": "conference", "provider": "ASET"}]},
+        {"id": "r-adams", "name": "Riley Adams", "role": "reader"},
+    ]
+
+
+def case_rows() -> list[dict]:
+    return [
+        {"id": "C-1", "facility": "ochsner-main", "start": "2026-12-03T08:00",
+         "end": "2026-12-03T12:00", "procedure": "spine", "technologist": "t-price",
+         "reader": "r-adams", "side": "left"},
+        {"id": "C-2", "facility": "tulane", "start": "2026-12-10T08:00", "end": "",
+         "procedure": "", "technologist": "", "reader": "", "side": ""},
+    ]
 
 
 def write(practice, name, text):
@@ -39,13 +46,22 @@ def write(practice, name, text):
     return path
 
 
+def write_people(practice, rows=None):
+    return write_yaml(practice.config_dir / "people.yaml",
+                      {"people": roster() if rows is None else rows})
+
+
+def write_cases(practice, rows=None):
+    return write_case_rows(practice.config_dir / "cases.csv", case_rows() if rows is None else rows)
+
+
 def audit_count(store):
     with store.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(AuditRow.__table__)).scalar()
 
 
 def test_import_then_snapshot(store, practice):
-    files = [write(practice, "people.yaml", PEOPLE), write(practice, "cases.csv", CASES)]
+    files = [write_people(practice), write_cases(practice)]
     changes = import_files(store, practice, files)
     assert changes.counts["person"]["added"] == 2
     assert changes.counts["credential"]["added"] == 3
@@ -61,7 +77,7 @@ def test_import_then_snapshot(store, practice):
 
 
 def test_second_import_changes_nothing_and_writes_no_audit(store, practice):
-    files = [write(practice, "people.yaml", PEOPLE), write(practice, "cases.csv", CASES)]
+    files = [write_people(practice), write_cases(practice)]
     import_files(store, practice, files)
     entries = audit_count(store)
     assert entries == 2 + 3 + 1 + 2  # people, credentials, CE entry, cases
@@ -72,7 +88,7 @@ def test_second_import_changes_nothing_and_writes_no_audit(store, practice):
 
 
 def test_renewal_keeps_history_and_past_dates_show_the_past(store, practice):
-    import_files(store, practice, [write(practice, "people.yaml", PEOPLE)])
+    import_files(store, practice, [write_people(practice)])
     store.renew("t-price", "bls", expires=date(2028, 1, 31), issued=date(2026, 1, 10),
                 actor="cli:dana")
     history = store.history("t-price:bls")
@@ -92,7 +108,7 @@ def test_renewal_keeps_history_and_past_dates_show_the_past(store, practice):
 
 
 def test_submitted_marks_the_current_version(store, practice):
-    import_files(store, practice, [write(practice, "people.yaml", PEOPLE)])
+    import_files(store, practice, [write_people(practice)])
     cred = store.renew("t-price", "state_license", "LA", submitted=True, actor="web:dana")
     assert cred.status == "renewal_submitted" and cred.version == 1
     entry = store.audit_log("credential", "t-price:state_license:LA")[-1]
@@ -100,14 +116,15 @@ def test_submitted_marks_the_current_version(store, practice):
 
 
 def test_every_change_is_audited(store, practice):
-    people = write(practice, "people.yaml", PEOPLE)
-    cases = write(practice, "cases.csv", CASES)
+    people = write_people(practice)
+    cases = write_cases(practice)
     import_files(store, practice, [people, cases])
     start = audit_count(store)
-    write(practice, "people.yaml", PEOPLE.replace("Riley Adams", "Riley Adams-Boyd")
-          .replace('"CNIM-1"', '"CNIM-2"'))
-    write(practice, "cases.csv", CASES.replace(",spine,", ",cranial,").splitlines()[0] + "\n"
-          + CASES.splitlines()[1].replace(",spine,", ",cranial,") + "\n")
+    edited = roster()
+    edited[1]["name"] = "Riley Adams-Boyd"
+    edited[0]["credentials"][0]["number"] = "CNIM-2"
+    write_people(practice, edited)
+    write_cases(practice, [{**case_rows()[0], "procedure": "cranial"}])  # C-2 gone, C-1 changed
     changes = import_files(store, practice, [people, cases])
     log = store.audit_log()[start:]
     got = sorted((e["entity"], e["key"], e["action"]) for e in log)
@@ -124,23 +141,27 @@ def test_every_change_is_audited(store, practice):
 
 
 def test_renewal_survives_an_unchanged_row_and_a_later_edit_wins(store, practice):
-    people = write(practice, "people.yaml", PEOPLE)
+    people = write_people(practice)
     import_files(store, practice, [people], skip_unchanged_files=True)
     store.renew("t-price", "bls", expires=date(2028, 1, 31), actor="cli:dana")
     # the spreadsheet is saved again with other edits but the same bls row
-    write(practice, "people.yaml", PEOPLE.replace("Riley Adams", "Riley B. Adams"))
+    edited = roster()
+    edited[1]["name"] = "Riley B. Adams"
+    write_people(practice, edited)
     import_files(store, practice, [people], skip_unchanged_files=True)
     latest = store.history("t-price:bls")[-1]
     assert latest.expires == date(2028, 1, 31)
     # now the bls row itself is edited: the file wins
-    write(practice, "people.yaml", PEOPLE.replace("expires: 2027-11-30", "expires: 2027-12-31"))
+    edited = roster()
+    edited[0]["credentials"][1]["expires"] = "2027-12-31"
+    write_people(practice, edited)
     import_files(store, practice, [people], skip_unchanged_files=True)
     assert [c.expires for c in store.history("t-price:bls")] == [
         date(2027, 11, 30), date(2028, 1, 31), date(2027, 12, 31)]
 
 
 def test_bad_rows_are_all_reported_and_nothing_is_written(store, practice, database_url):
-    import_files(store, practice, [write(practice, "people.yaml", PEOPLE)])
+    import_files(store, practice, [write_people(practice)])
     bad = write(practice, "roster.csv",
                 "Person,Name,Role,Type,State,Facility,Expires\n"
                 "t-new,New Person,technologist,bls,,,2027-02-30\n"
@@ -180,14 +201,14 @@ def _fingerprint(store, url):
 
 
 def test_dry_run_writes_nothing(store, practice):
-    changes = import_files(store, practice, [write(practice, "people.yaml", PEOPLE)], dry_run=True)
+    changes = import_files(store, practice, [write_people(practice)], dry_run=True)
     assert changes.counts["person"]["added"] == 2
     assert store.snapshot(date(2026, 1, 1)).people == {}
     assert audit_count(store) == 0
 
 
 def test_unchanged_source_file_is_skipped(store, practice):
-    people = write(practice, "people.yaml", PEOPLE)
+    people = write_people(practice)
     import_files(store, practice, [people], skip_unchanged_files=True)
     with store.engine.begin() as conn:  # if the file were parsed, the row would come back
         conn.execute(CredentialRow.__table__.delete().where(

@@ -5,8 +5,8 @@ break the documented schema)."""
 from __future__ import annotations
 
 import pytest
-import web_kit
 from hypothesis import HealthCheck, given, settings
+from kit import web
 
 USERS = {"dana": ("manager", None), "price": ("person", "t-price")}
 EXAMPLES = 30  # generated requests per operation and user
@@ -14,7 +14,7 @@ EXAMPLES = 30  # generated requests per operation and user
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = web_kit.start(web_kit.example_practice(tmp_path_factory.mktemp("api")), USERS)
+    s = web.start(web.example_practice(tmp_path_factory.mktemp("api")), USERS)
     yield s
     s.stop()
 

@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-import web_kit
+from kit import web
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=web_kit.chromium_args())
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=web.chromium_args())
         yield b
         b.close()
 
@@ -42,12 +42,12 @@ def log_in(page, server, name):
     page.goto(server.url + "/")
     assert page.url.startswith(server.url + "/login")
     page.fill("input[name=username]", name)
-    page.fill("input[name=password]", web_kit.PASSWORD)
+    page.fill("input[name=password]", web.PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
 
 
 def test_record_a_renewal_and_see_the_blocked_case_cleared(page, tmp_path):
-    server = web_kit.start(web_kit.example_practice(tmp_path), {"dana": ("manager", None)})
+    server = web.start(web.example_practice(tmp_path), {"dana": ("manager", None)})
     try:
         ARTIFACTS.mkdir(exist_ok=True)
         log_in(page, server, "dana")
@@ -93,7 +93,7 @@ def test_record_a_renewal_and_see_the_blocked_case_cleared(page, tmp_path):
 
 
 def test_a_script_in_a_name_is_text_in_the_browser(page, tmp_path):
-    server = web_kit.start(web_kit.small_practice(tmp_path), {"dana": ("manager", None)})
+    server = web.start(web.small_practice(tmp_path), {"dana": ("manager", None)})
     try:
         log_in(page, server, "dana")
         page.goto(server.url + "/people/t-mallory")

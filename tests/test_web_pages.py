@@ -1,6 +1,6 @@
 """What the pages show and what the actions do, on a practice small enough to work out by hand.
 
-The practice (web_kit.SMALL) on 2026-12-01:
+The practice (web.SMALL) on 2026-12-01:
 - Jordan Price: CNIM to 2028-12-31; BLS issued 2025-11-20, expires 2027-11-30. His only case is
   C-2 at Tulane (no BLS age limit), so his BLS is due on its expiry, 364 days away.
 - Mallory: CNIM expires 2026-12-31 (30 days: stage 30); BLS issued 2024-11-01 expired
@@ -18,7 +18,8 @@ import re
 from html import unescape
 
 import pytest
-import web_kit
+from kit import web
+from kit.practice import small_practice
 
 USERS = {"dana": ("manager", None), "price": ("person", "t-price")}
 SECRET_URL = "json://hookuser:hooksecret@127.0.0.1:9/sms"  # nothing listens on port 9
@@ -26,15 +27,10 @@ SECRET_URL = "json://hookuser:hooksecret@127.0.0.1:9/sms"  # nothing listens on 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    directory = web_kit.small_practice(tmp_path_factory.mktemp("small"))
-    practice = directory / "practice.yaml"
-    practice.write_text(practice.read_text() + "alerts: {retry_attempts: 1}\n")
-    people = directory / "people.yaml"
-    people.write_text(people.read_text().replace(
-        "    role: technologist\n    credentials:\n      - {type: cnim, issued: 2023-06-01",
-        f"    role: technologist\n    notify: [\"{SECRET_URL}\"]\n    credentials:\n"
-        "      - {type: cnim, issued: 2023-06-01"))
-    s = web_kit.start(directory, USERS)
+    directory = small_practice(tmp_path_factory.mktemp("small"),
+                               practice={"alerts": {"retry_attempts": 1}},
+                               people={"t-mallory": {"notify": [SECRET_URL]}})
+    s = web.start(directory, USERS)
     yield s
     s.stop()
 
@@ -125,7 +121,7 @@ def test_person_page_ce_progress(dana):
 
 
 def test_renewal_submitted_from_the_person_page(server, dana):
-    token = web_kit.csrf_of(dana.get("/people/t-price").text)
+    token = web.csrf_of(dana.get("/people/t-price").text)
     r = dana.post("/people/t-price/credentials/t-price:bls/submitted", data={"csrf_token": token})
     assert r.status_code == 303 and r.headers["location"] == "/people/t-price#t-price:bls"
     page = dana.get("/people/t-price").text
@@ -142,7 +138,7 @@ def test_renewal_submitted_from_the_person_page(server, dana):
 ])
 def test_bad_uploads_are_refused_and_nothing_is_recorded(server, dana, name, content, message):
     before = server.workspace.store.versions("r-adams:d_abnm")
-    token = web_kit.csrf_of(dana.get("/people/r-adams").text)
+    token = web.csrf_of(dana.get("/people/r-adams").text)
     r = dana.post("/people/r-adams/credentials/r-adams:d_abnm/renew",
                   data={"csrf_token": token, "expires": "2040-01-01"},
                   files={"document": (name, content, "application/octet-stream")})
@@ -153,7 +149,7 @@ def test_bad_uploads_are_refused_and_nothing_is_recorded(server, dana, name, con
 
 
 def test_a_renewal_must_move_the_expiry_forward(server, dana):
-    token = web_kit.csrf_of(dana.get("/people/r-adams").text)
+    token = web.csrf_of(dana.get("/people/r-adams").text)
     r = dana.post("/people/r-adams/credentials/r-adams:d_abnm/renew",
                   data={"csrf_token": token, "expires": "2029-01-01"})
     assert r.status_code == 400
@@ -166,7 +162,7 @@ def test_a_renewal_must_move_the_expiry_forward(server, dana):
 def test_a_manager_silences_a_credentials_alerts(server, dana):
     from nervecenter.alerts.ledger import Ledger
 
-    token = web_kit.csrf_of(dana.get("/people/t-mallory").text)
+    token = web.csrf_of(dana.get("/people/t-mallory").text)
     r = dana.post("/silences", data={"csrf_token": token, "credential": "t-mallory:cnim",
                                      "until": "2026-11-30"})
     assert r.status_code == 400 and "is before today (2026-12-01)" in text_of(r.text)
@@ -185,7 +181,7 @@ def test_a_manager_silences_a_credentials_alerts(server, dana):
 
 
 def test_calendar_feed_of_the_practice(server, dana):
-    r = dana.post("/calendar", data={"csrf_token": web_kit.csrf_of(dana.get("/calendar").text)})
+    r = dana.post("/calendar", data={"csrf_token": web.csrf_of(dana.get("/calendar").text)})
     links = re.findall(r'class="url" readonly value="([^"]+)"', r.text)
     assert links[0].startswith(server.url + "/calendar/practice.ics?token=ncf_")
     assert len(links) == 1 + 3  # the practice, then each person
@@ -203,7 +199,7 @@ def test_calendar_feed_of_the_practice(server, dana):
 def test_alert_log_shows_delivery_status_with_secrets_masked(server, dana):
     from nervecenter.service import runner
 
-    result = runner.run(server.workspace, on=web_kit.DAY)
+    result = runner.run(server.workspace, on=web.DAY)
     assert result.outcome.failed > 0  # Mallory's webhook: nothing listens on 127.0.0.1:9
     log = dana.get("/alerts").text
     failed_rows = re.findall(r'<tr class="failed">(.*?)</tr>', log, re.DOTALL)
@@ -244,13 +240,13 @@ def test_long_lists_are_cut_on_the_overview_and_filtered_on_cases(dana, monkeypa
 
 def test_a_renewal_clears_the_case_on_sqlite_and_postgresql(tmp_path, database_url):
     # Example practice, C-1001: Dr Adams's LA licence (to 2026-12-20) must last until 2027-01-02.
-    server = web_kit.start(web_kit.example_practice(tmp_path), {"dana": ("manager", None)},
+    server = web.start(web.example_practice(tmp_path), {"dana": ("manager", None)},
                            database_url=database_url)
     try:
         dana = server.login("dana")
         case = "/api/cases?case=C-1001"
         assert dana.get(case).json()["cases"][0]["outcome"] == "blocked"
-        token = web_kit.csrf_of(dana.get("/people/r-adams").text)
+        token = web.csrf_of(dana.get("/people/r-adams").text)
         r = dana.post("/people/r-adams/credentials/r-adams:state_license:LA/renew",
                       data={"csrf_token": token, "expires": "2027-01-02", "issued": "2026-11-25"})
         assert r.status_code == 303

@@ -4,7 +4,7 @@ a person user confined to their own records, and escaping of what users wrote.""
 from __future__ import annotations
 
 import pytest
-import web_kit
+from kit import web
 
 USERS = {"dana": ("manager", None), "price": ("person", "t-price"), "adams": ("person", "r-adams")}
 PAGES = ["/", "/people", "/people/t-price", "/cases", "/cases/C-1", "/facilities",
@@ -14,7 +14,7 @@ API = ["/api/status", "/api/cases", "/api/conflicts", "/api/people", "/api/alert
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = web_kit.start(web_kit.small_practice(tmp_path_factory.mktemp("small")), USERS)
+    s = web.start(web.small_practice(tmp_path_factory.mktemp("small")), USERS)
     yield s
     s.stop()
 
@@ -59,24 +59,24 @@ def test_actions_without_login_change_nothing(server):
 
 def test_wrong_password_is_refused_without_a_session(server):
     with server.client() as c:
-        token = web_kit.csrf_of(c.get("/login").text)
+        token = web.csrf_of(c.get("/login").text)
         r = c.post("/login", data={"username": "dana", "password": "wrong password",
                                    "csrf_token": token})
         assert r.status_code == 401
         assert "Wrong user name or password." in r.text
         assert c.get("/").status_code == 303
-        r = c.post("/login", data={"username": "nobody", "password": web_kit.PASSWORD,
+        r = c.post("/login", data={"username": "nobody", "password": web.PASSWORD,
                                    "csrf_token": token})
         assert r.status_code == 401
 
 
 def test_repeated_wrong_passwords_are_throttled(server):
     with server.client() as c:
-        token = web_kit.csrf_of(c.get("/login").text)
+        token = web.csrf_of(c.get("/login").text)
         attempt = {"username": "adams", "password": "guess", "csrf_token": token}
         for _ in range(5):
             assert c.post("/login", data=attempt).status_code == 401
-        r = c.post("/login", data={**attempt, "password": web_kit.PASSWORD})
+        r = c.post("/login", data={**attempt, "password": web.PASSWORD})
         assert r.status_code == 429
         assert "Too many failed logins; try again in 15 min." in r.text
     server.login("dana")  # another user from the same address is not held up
@@ -104,8 +104,8 @@ def test_the_throttle_forgets_after_its_window():
 
 def test_session_cookie_is_httponly_and_samesite_lax(server):
     with server.client() as c:
-        token = web_kit.csrf_of(c.get("/login").text)
-        r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD,
+        token = web.csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"username": "dana", "password": web.PASSWORD,
                                    "csrf_token": token})
         cookie = r.headers["set-cookie"].lower()
         assert cookie.startswith(f"{web_kit_cookie()}=")
@@ -120,13 +120,13 @@ def web_kit_cookie():
 
 def test_login_goes_back_only_to_a_local_page(server):
     with server.client() as c:
-        token = web_kit.csrf_of(c.get("/login").text)
-        r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD,
+        token = web.csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"username": "dana", "password": web.PASSWORD,
                                    "csrf_token": token, "next": "//evil.example/x"})
         assert r.headers["location"] == "/"
     with server.client() as c:
-        token = web_kit.csrf_of(c.get("/login").text)
-        r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD,
+        token = web.csrf_of(c.get("/login").text)
+        r = c.post("/login", data={"username": "dana", "password": web.PASSWORD,
                                    "csrf_token": token, "next": "/cases/C-1"})
         assert r.headers["location"] == "/cases/C-1"
 
@@ -138,7 +138,7 @@ def test_form_posts_without_the_sessions_csrf_token_are_rejected(server):
     before = versions(server, "t-price:bls")
     dana = server.login("dana")
     other = server.login("dana")  # another session: its token is not this session's
-    foreign = web_kit.csrf_of(other.get("/people/t-price").text)
+    foreign = web.csrf_of(other.get("/people/t-price").text)
     for data in ({}, {"csrf_token": ""}, {"csrf_token": "forged"}, {"csrf_token": foreign}):
         r = dana.post("/people/t-price/credentials/t-price:bls/submitted", data=data)
         assert r.status_code == 403, data
@@ -149,7 +149,7 @@ def test_form_posts_without_the_sessions_csrf_token_are_rejected(server):
     assert versions(server, "t-price:bls") == before
     with server.client() as c:
         c.get("/login")
-        r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD})
+        r = c.post("/login", data={"username": "dana", "password": web.PASSWORD})
         assert r.status_code == 403
 
 
@@ -157,7 +157,7 @@ def test_logout_needs_the_token_and_ends_the_session(server):
     dana = server.login("dana")
     assert dana.post("/logout", data={}).status_code == 403
     assert dana.get("/").status_code == 200
-    token = web_kit.csrf_of(dana.get("/").text)
+    token = web.csrf_of(dana.get("/").text)
     assert dana.post("/logout", data={"csrf_token": token}).status_code == 303
     assert dana.get("/").status_code == 303
 
@@ -200,7 +200,7 @@ def test_a_person_cannot_change_another_persons_records(server):
     adams_licence = "r-adams:state_license:LA"
     before = versions(server, adams_licence)
     price = server.login("price")
-    token = web_kit.csrf_of(price.get("/people/t-price").text)
+    token = web.csrf_of(price.get("/people/t-price").text)
     attempts = [
         (f"/people/r-adams/credentials/{adams_licence}/renew", {"expires": "2029-12-31"}),
         (f"/people/r-adams/credentials/{adams_licence}/submitted", {}),
@@ -220,7 +220,7 @@ def test_a_person_cannot_change_another_persons_records(server):
 
 def test_a_person_updates_their_own_record_and_it_is_audited(server):
     price = server.login("price")
-    token = web_kit.csrf_of(price.get("/people/t-price").text)
+    token = web.csrf_of(price.get("/people/t-price").text)
     r = price.post("/people/t-price/credentials/t-price:cnim/submitted",
                    data={"csrf_token": token})
     assert r.status_code == 303
@@ -232,7 +232,7 @@ def test_a_person_updates_their_own_record_and_it_is_audited(server):
 
 def test_a_persons_calendar_link_opens_only_their_feed(server):
     price = server.login("price")
-    r = price.post("/calendar", data={"csrf_token": web_kit.csrf_of(price.get("/calendar").text)})
+    r = price.post("/calendar", data={"csrf_token": web.csrf_of(price.get("/calendar").text)})
     links = [u for u in web_kit_links(r.text)]
     assert len(links) == 1 and "/calendar/people/t-price.ics?token=ncf_" in links[0]
     token = links[0].split("token=")[1]
@@ -277,7 +277,7 @@ def test_pages_forbid_scripts_framing_and_caching(server):
 
 def test_documents_are_served_only_to_whom_may_see_them(server):
     dana = server.login("dana")
-    token = web_kit.csrf_of(dana.get("/people/t-price").text)
+    token = web.csrf_of(dana.get("/people/t-price").text)
     scan = b"%PDF-1.4 Jordan Price BLS card"
     r = dana.post("/people/t-price/credentials/t-price:bls/renew",
                   data={"csrf_token": token, "expires": "2029-11-30", "issued": "2026-11-28"},

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import web_kit
 from click.testing import CliRunner
+from kit import web
 from sqlalchemy import select
 
 from nervecenter.cli import cli
@@ -88,7 +88,7 @@ def run(args, stdin=""):
 
 
 def test_users_add_token_list(tmp_path):
-    config = str(web_kit.small_practice(tmp_path))
+    config = str(web.small_practice(tmp_path))
     r = run(["users", "add", "dana", "--role", "manager", "--config", config],
             "correct horse battery\n")
     assert r.exit_code == 0, r.output
@@ -108,7 +108,7 @@ def test_users_add_token_list(tmp_path):
 
 
 def test_users_add_errors_are_one_line(tmp_path):
-    config = str(web_kit.small_practice(tmp_path))
+    config = str(web.small_practice(tmp_path))
     r = run(["users", "add", "x", "--role", "person", "--person", "t-prise", "--config", config],
             "correct horse battery\n")
     assert r.exit_code == 1
@@ -120,11 +120,11 @@ def test_users_add_errors_are_one_line(tmp_path):
 
 
 def test_serve_runs_the_dashboard(tmp_path):
-    config = web_kit.small_practice(tmp_path)
+    config = web.small_practice(tmp_path)
     subprocess.run([NERVECENTER, "users", "add", "dana", "--role",
                     "manager", "--config", str(config)], input="correct horse battery\n",
                    text=True, check=True, capture_output=True)
-    port = web_kit.free_port()
+    port = web.free_port()
     proc = subprocess.Popen([NERVECENTER, "serve", "--config",
                              str(config), "--port", str(port), "--on", "2026-12-01"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -151,7 +151,7 @@ def test_serve_runs_the_dashboard(tmp_path):
 
 
 def test_users_password_and_remove(tmp_path):
-    config = str(web_kit.small_practice(tmp_path))
+    config = str(web.small_practice(tmp_path))
     run(["users", "add", "dana", "--role", "manager", "--config", config], "correct horse battery\n")
     r = run(["users", "password", "dana", "--config", config], "a brand new phrase\n")
     assert (r.exit_code, r.output) == (0, "Password of dana changed.\n")
@@ -170,7 +170,7 @@ def test_users_password_and_remove(tmp_path):
 
 
 def test_a_removed_user_or_a_changed_password_ends_sessions_at_once(tmp_path):
-    server = web_kit.start(web_kit.small_practice(tmp_path), {"dana": ("manager", None),
+    server = web.start(web.small_practice(tmp_path), {"dana": ("manager", None),
                                                               "eve": ("manager", None)})
     try:
         eve, dana = server.login("eve"), server.login("dana")

@@ -1,7 +1,7 @@
 """Real servers on 127.0.0.1 for tests: an SMTP server (aiosmtpd) and an HTTP server that can
 answer errors or stall. Use them as fixtures:
 
-    import servers
+    from kit import servers
     smtp_server, http_server = servers.smtp_server, servers.http_server  # pytest fixtures
 
     def test_x(smtp_server, http_server):
