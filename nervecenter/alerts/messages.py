@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from nervecenter.core.model import Case, Credential, Practice, Snapshot
+from nervecenter.core.model import Case, Credential, Practice, Snapshot, SourceProblem
 
 Block = str | list | tuple  # paragraph | bullet list | ("h", heading)
 
@@ -288,3 +288,19 @@ def delivery_failed(alert_title: str, recipient: str, channel: str, error: str,
         f"{attempts} attempts. Last error: {error}"),
         ("Check the channel's address in the configuration (nervecenter alerts log shows every "
         "attempt); the alert is not retried again.")])
+
+
+def source_error(p: SourceProblem) -> Message:
+    title = f"{p.file} does not import: NerveCenter goes on with what it last gave"
+    return render(title, [
+        f"The first problem: {p.problem}",
+        (f"Until it is fixed, clearance and alerts use the people, credentials and cases "
+         f"{p.file} gave at its last good import; changes made in it since are not seen. "
+         "`nervecenter check` lists every problem. You hear again when the problem changes "
+         "and when the file imports again."),
+    ])
+
+
+def source_fixed(file: str) -> Message:
+    return render(f"{file} imports again", [
+        f"{file} imported again: what it says now is in force for clearance and alerts."])

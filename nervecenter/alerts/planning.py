@@ -13,6 +13,8 @@ clock, a database or a network, so any `--on` date plans reproducibly. The kinds
 - `case` once per distinct problem set, `case_cleared` once when such a case clears,
   `case_assigned` once per (person, case, start), `digest` once per manager per digest date.
 - `delivery_failed` is raised by the outbox (alerts/outbox.py) through `delivery_failed()`.
+- `source_error` to the managers once per (failing `sources:` file, first problem) while it
+  fails, `source_fixed` once when it imports again.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from functools import cached_property, partial
 from typing import Any
 
 from nervecenter.alerts import messages
-from nervecenter.core.model import Channel, Practice, Snapshot
+from nervecenter.core.model import Channel, Practice, Snapshot, SourceProblem
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
 
 KINDS = ("stage", "lapsed", "renewal_deadline", "case", "case_cleared", "case_assigned",
-         "digest", "delivery_failed")
+         "digest", "delivery_failed", "source_error", "source_fixed")
 CREDENTIAL_KINDS = ("stage", "lapsed", "renewal_deadline")
 DIGEST_DAYS = 90  # the digest lists credentials due within this many days
 
@@ -109,6 +111,8 @@ class History:
     stages_sent: set[tuple[str, int, int]] = field(default_factory=set)
     last_case_key: dict[str, str] = field(default_factory=dict)  # case id -> latest `case` key
     failed: tuple[FailedDelivery, ...] = ()
+    # file -> when (digits of `since`) the episode began that the last source_error told of
+    failing_sources: dict[str, str] = field(default_factory=dict)
 
     def record(self, key: str, kind: str, credential: str | None = None,
                version: int | None = None, stage: int | None = None,
@@ -121,6 +125,9 @@ class History:
             self.stages_sent.add((credential, version or 1, RENEWAL_MARK))
         elif kind == "case" and case is not None:
             self.last_case_key[case] = key
+        elif kind == "source_error":
+            _, since, _, file = key.split(":", 3)
+            self.failing_sources[file] = since
 
     def add(self, alert: Alert) -> None:
         self.record(alert.key, alert.kind, alert.credential, alert.version, alert.stage,
@@ -309,6 +316,24 @@ class _Planner:
                      partial(messages.digest, self.ctx, m.id, due, open_cases,
                              self.history.failed, self.evaluation.conflicts))
 
+    # ------------------------------------------------------------------ sources
+
+    def sources(self, problems: Iterable[SourceProblem]) -> None:
+        failing = {}
+        for p in problems:
+            file, since = p.file[:300], "".join(ch for ch in p.since if ch.isdigit())[:14]
+            failing[file] = since
+            digest = hashlib.sha256(p.problem.encode()).hexdigest()[:12]
+            key = f"source_error:{since}:{digest}:{file}"
+            if key not in self.history.keys:
+                self.add(key, "source_error", self.manager_ids, None,
+                         partial(messages.source_error, p))
+        for file, since in self.history.failing_sources.items():
+            key = f"source_fixed:{since}:{file}"
+            if failing.get(file) != since and key not in self.history.keys:
+                self.add(key, "source_fixed", self.manager_ids, None,
+                         partial(messages.source_fixed, file))
+
     def run(self, digest: bool) -> list[Alert]:
         for d in self.evaluation.due_dates:
             self.credential(d)
@@ -322,14 +347,18 @@ class _Planner:
 
 
 def plan(practice: Practice, snapshot: Snapshot, evaluation: Evaluation, history: History,
-         *, silences: Iterable[Silence] = (), digest: bool = False) -> list[Alert]:
-    """The alerts due on `evaluation.as_of` that the ledger (`history`) does not hold yet."""
+         *, silences: Iterable[Silence] = (), digest: bool = False,
+         sources: Iterable[SourceProblem] = ()) -> list[Alert]:
+    """The alerts due on `evaluation.as_of` that the ledger (`history`) does not hold yet;
+    `sources` are the `sources:` files failing now (Workspace.source_problems)."""
     # Planning allocates many small objects next to a large live snapshot; without this the
     # cyclic collector re-scans that snapshot again and again (it holds no cycles we make).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Planner(practice, snapshot, evaluation, history, silences).run(digest)
+        planner = _Planner(practice, snapshot, evaluation, history, silences)
+        planner.sources(sources)
+        return planner.run(digest)
     finally:
         if enabled:
             gc.enable()

@@ -8,14 +8,18 @@ import sys
 
 import click
 
-from nervecenter.commands.options import config_option, date_option, format_option, on_option
+from nervecenter.commands.options import (
+    config_option,
+    date_option,
+    format_option,
+    on_option,
+    workspace,
+)
 from nervecenter.core import clock
 
 
 def _workspace(config_dir):
-    from nervecenter.service.workspace import open_workspace
-
-    return open_workspace(config_dir)
+    return workspace(config_dir)
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:

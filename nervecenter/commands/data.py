@@ -8,13 +8,11 @@ from pathlib import Path
 
 import click
 
-from nervecenter.commands.options import config_option, date_option, on_option
+from nervecenter.commands.options import config_option, date_option, on_option, workspace
 
 
 def _workspace(config_dir):
-    from nervecenter.service.workspace import open_workspace
-
-    return open_workspace(config_dir)
+    return workspace(config_dir)
 
 
 def _user() -> str:

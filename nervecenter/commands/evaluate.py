@@ -10,7 +10,13 @@ import sys
 
 import click
 
-from nervecenter.commands.options import config_option, date_option, format_option, on_option
+from nervecenter.commands.options import (
+    config_option,
+    date_option,
+    format_option,
+    on_option,
+    workspace,
+)
 
 
 def _color() -> bool:
@@ -19,9 +25,7 @@ def _color() -> bool:
 
 
 def _workspace(config_dir):
-    from nervecenter.service.workspace import open_workspace
-
-    return open_workspace(config_dir)
+    return workspace(config_dir)
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""Options shared by every command."""
+"""Options shared by every command, and the workspace a command opens."""
 
 from __future__ import annotations
 
@@ -29,3 +29,27 @@ format_option = click.option("--format", "fmt", type=click.Choice(["table", "jso
 
 def date_option(*names, **kwargs):
     return click.option(*names, callback=_parse_date, metavar="YYYY-MM-DD", **kwargs)
+
+
+def workspace(config_dir):
+    """The practice opened for this command. When the command ends (even with an error), one
+    warning line per `sources:` file that failed to import goes to stderr; the exit code does
+    not change."""
+    from nervecenter.service.workspace import open_workspace
+
+    ws = open_workspace(config_dir)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(lambda: _warn_sources(ws))
+    return ws
+
+
+def _warn_sources(ws) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        problems = ws.source_problems()
+    except SQLAlchemyError:  # the database went away: the command has said so already
+        return
+    for p in problems:
+        click.echo(p.line(), err=True)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from nervecenter.commands.options import config_option, on_option
+from nervecenter.commands.options import config_option, on_option, workspace
 from nervecenter.core.errors import NerveCenterError
 
 
@@ -40,10 +40,9 @@ def users():
 
 
 def _users(config_dir):
-    from nervecenter.service.workspace import open_workspace
     from nervecenter.store.users import Users
 
-    ws = open_workspace(config_dir)
+    ws = workspace(config_dir)
     return ws, Users(ws.store.engine)
 
 

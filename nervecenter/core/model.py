@@ -263,6 +263,21 @@ class Case:
 
 
 @dataclass(frozen=True)
+class SourceProblem:
+    """A `sources:` file that does not import: its first problem, and since when (UTC, ISO
+    8601) it has been failing. What the file last gave stays in force meanwhile."""
+
+    file: str  # as the practice names it
+    problem: str  # `file:line: what is wrong, and the fix`
+    since: str
+
+    def line(self) -> str:
+        """The one warning line every command prints (the exit code does not change)."""
+        return (f"warning: {self.problem} — going on with what {self.file} last gave "
+                f"(failing since {self.since[:16].replace('T', ' ')} UTC)")
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """People, the credential versions in force, CE entries and cases, as of one date."""
 

@@ -19,7 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from nervecenter.core import clock
-from nervecenter.core.errors import ConfigError
+from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import Practice
 from nervecenter.data import roster
 from nervecenter.store.db import begin_write
@@ -52,8 +52,11 @@ def _display(path: Path, base: Path | None) -> str:
 
 def import_files(store: Store, practice: Practice, paths, *, actor: str | None = None,
                  dry_run: bool = False, skip_unchanged_files: bool = False,
-                 base: Path | None = None) -> Changes:
-    """Import `paths`; raise ConfigError listing every bad row of every file (nothing written)."""
+                 base: Path | None = None, failed: dict | None = None) -> Changes:
+    """Import `paths`; raise ConfigError listing every bad row of every file (nothing written).
+
+    With a `failed` dict (the sync of `sources:`), a bad file is left out instead, so the rows
+    it last gave stay in force; `failed` then maps its absolute path to (name, problems)."""
     files, problems = [], []
     with store.engine.connect() as conn:
         known = {m["source"]: m for m in conn.execute(select(F)).mappings()}
@@ -62,7 +65,11 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
         try:
             stat = p.stat()
         except OSError:
-            problems.append(roster.Problem(display, 0, "no such file; check the path"))
+            missing = FileProblem(display, 0, "no such file; check the path")
+            if failed is None:
+                problems.append(missing)
+            else:
+                failed[str(p.resolve())] = (display, [missing])
             continue
         before = known.get(str(p.resolve()))
         if (skip_unchanged_files and before is not None and before["size"] == stat.st_size
@@ -83,8 +90,13 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     emails = store.people_emails()
     # Roster files first, so that cases may name people added in the same import.
     files.sort(key=lambda f: f.path.suffix.lower() == ".ics")
-    for f in files:
+    for f in list(files):
         f.batch = roster.read(f.path, practice, people, f.display, emails)
+        if f.batch.problems and failed is not None:
+            # Its people are not added: a file that names them fails too, until this is fixed.
+            failed[f.source] = (f.display, sorted(f.batch.problems))
+            files.remove(f)
+            continue
         problems.extend(f.batch.problems)
         people.update(f.batch.people)
         for r in f.batch.of("person"):

@@ -119,6 +119,8 @@ class Daemon:
                                 channels=channels_mod.load(self.ws.practice.config_dir),
                                 should_stop=self.stop_event.is_set)
             log.info("%s", result.line())
+            for problem in self.ws.source_problems():
+                log.warning("%s", problem.line().removeprefix("warning: "))
         except Exception as e:  # noqa: BLE001 - the daemon outlives one bad run; next tick retries
             log.error("run failed: %s", _first_line(e))
 

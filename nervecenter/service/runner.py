@@ -71,7 +71,8 @@ def plan(ws, day: date, *, now: datetime | None = None, digest: bool | None = No
     if digest is None:
         digest = digest_due(ws.practice, day, now)
     alerts = planning.plan(ws.practice, snapshot, evaluation, ledger.history(now),
-                           silences=ledger.silences(day), digest=digest)
+                           silences=ledger.silences(day), digest=digest,
+                           sources=ws.source_problems())
     return snapshot, alerts, digest
 
 

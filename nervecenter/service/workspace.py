@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from nervecenter.core import clock
 from nervecenter.core.config import load_practice
 from nervecenter.core.errors import NerveCenterError
-from nervecenter.core.model import Practice, Snapshot
+from nervecenter.core.model import Practice, Snapshot, SourceProblem
 from nervecenter.data.importer import import_files
 from nervecenter.rules import Evaluation, evaluate
 from nervecenter.rules.schedule import case_day
@@ -41,6 +41,8 @@ class Workspace:
     _version: object = field(default=None, repr=False)  # the data version the cache holds
     _snapshots: dict = field(default_factory=dict, repr=False)  # day -> Snapshot
     _evaluations: dict = field(default_factory=dict, repr=False)  # question -> Evaluation
+    # a source that failed -> (its stat, data version) then: not parsed again until one changes
+    _failing: dict = field(default_factory=dict, repr=False)
 
     @property
     def data_dir(self) -> Path:
@@ -56,18 +58,43 @@ class Workspace:
     def sync_sources(self):
         """Re-import the practice's `sources:`, applying only rows changed since the last import.
 
-        A file whose size, mtime and SHA-256 are unchanged is skipped without parsing it."""
+        A file whose size, mtime and SHA-256 are unchanged is skipped without parsing it. A file
+        that fails to import is left out: what it last gave stays in force, and the problem is
+        recorded for `source_problems()` (every command's warning, the web's banner, the
+        managers' `source_error` alert). It is parsed again once it or the data changes."""
         if not self.practice.sources:
             return None
-        return import_files(self.store, self.practice, self.practice.sources,
-                            skip_unchanged_files=True, base=self.practice.config_dir)
+        with self._lock:
+            version = self.store.data_version()
+            todo = [p for p in self.practice.sources
+                    if self._failing.get(_key(p)) != (_stat(p), version)]
+            failed: dict = {}
+            changes = import_files(self.store, self.practice, todo, skip_unchanged_files=True,
+                                   base=self.practice.config_dir, failed=failed)
+            if changes.total:
+                version = self.store.data_version()
+            checked = {_key(p) for p in todo}
+            self._failing = {k: v for k, v in self._failing.items() if k not in checked}
+            self._failing.update({k: (_stat(Path(k)), version) for k in failed})
+            self.store.record_source_problems(
+                {k: (name, str(problems[0])) for k, (name, problems) in failed.items()},
+                checked=checked, sources=map(_key, self.practice.sources))
+            return changes
+
+    def source_problems(self) -> list[SourceProblem]:
+        """The `sources:` files that failed at their last sync (by any process)."""
+        if not self.practice.sources:
+            return []
+        return self.store.source_problems()
 
     def pending_source_changes(self) -> int:
-        """How many rows of `sources:` changed since they were imported (nothing is written)."""
+        """How many rows of `sources:` changed since they were imported (nothing is written;
+        a file that fails to import counts nothing)."""
         if not self.practice.sources:
             return 0
         return import_files(self.store, self.practice, self.practice.sources, dry_run=True,
-                            skip_unchanged_files=True, base=self.practice.config_dir).total
+                            skip_unchanged_files=True, base=self.practice.config_dir,
+                            failed={}).total
 
     def _current(self) -> None:
         """Forget cached results once people, credentials, CE or cases changed: every such
@@ -114,6 +141,18 @@ class Workspace:
                     self.practice, snapshot, day, start=start, end=end, due=due,
                     conflicts=conflicts)
             return self._evaluations[question]
+
+
+def _key(path: Path) -> str:
+    return str(Path(path).resolve())
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def open_workspace(config_dir: str | Path, database_url: str | None = None) -> Workspace:

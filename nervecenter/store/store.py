@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from nervecenter.core import clock
 from nervecenter.core.errors import FileProblem, NerveCenterError
@@ -47,15 +48,24 @@ from nervecenter.core.model import (
     Credential,
     Person,
     Snapshot,
+    SourceProblem,
     Verification,
     credential_id,
 )
 from nervecenter.store.db import begin_write
 from nervecenter.store.records import Record
-from nervecenter.store.tables import AuditRow, CaseRow, CEEntryRow, CredentialRow, PersonRow
+from nervecenter.store.tables import (
+    AuditRow,
+    CaseRow,
+    CEEntryRow,
+    CredentialRow,
+    PersonRow,
+    SourceProblemRow,
+)
 
 P, C, E, K, A = (PersonRow.__table__, CredentialRow.__table__, CEEntryRow.__table__,
                  CaseRow.__table__, AuditRow.__table__)
+SP = SourceProblemRow.__table__
 PERSON_FIELDS = ("id", "name", "role", "home_state", "email", "phone", "notify")
 CASE_FIELDS = ("id", "facility", "start", "end", "procedure", "technologist", "reader", "fields")
 VERSIONED = ("issued", "expires")  # a change here is a renewal: a new version
@@ -256,6 +266,40 @@ class Store:
                                     "procedure": proc, "technologist": tech, "reader": reader,
                                     "fields": _json(fields)}, self.zones))
         return Snapshot(people=people, credentials=credentials, ce=ce, cases=tuple(cases))
+
+    def source_problems(self) -> list[SourceProblem]:
+        """The `sources:` files that failed at their last sync, oldest problem first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(SP).order_by(SP.c.since, SP.c.file)).mappings().all()
+        return [SourceProblem(r["file"], r["problem"], r["since"]) for r in rows]
+
+    def record_source_problems(self, failed: dict[str, tuple[str, str]], checked: Iterable[str],
+                               sources: Iterable[str]) -> None:
+        """Remember which of the `checked` sources failed (`failed`: absolute path -> (name,
+        first problem)); forget the others and any file no longer in `sources`. Writes only
+        what changed, so a sync that finds the same problem again costs one read."""
+        checked, sources = set(checked), set(sources)
+        with self.engine.connect() as conn:
+            known = {r["source"]: r for r in conn.execute(select(SP)).mappings()}
+        gone = [s for s in known if (s in checked and s not in failed) or s not in sources]
+        new = {s: v for s, v in failed.items() if s not in known}
+        changed = {s: v for s, v in failed.items()
+                   if s in known and (known[s]["problem"], known[s]["file"]) != (v[1], v[0])}
+        if not (gone or new or changed):
+            return
+        since = clock.utcnow().isoformat(timespec="seconds")
+        try:
+            with self.engine.begin() as conn:
+                if gone:
+                    conn.execute(delete(SP).where(SP.c.source.in_(gone)))
+                for s, (file, problem) in new.items():
+                    conn.execute(insert(SP).values(source=s, file=file, problem=problem[:2000],
+                                                   since=since))
+                for s, (file, problem) in changed.items():
+                    conn.execute(update(SP).where(SP.c.source == s)
+                                 .values(file=file, problem=problem[:2000]))
+        except IntegrityError:
+            pass  # another process (the daemon, a web worker) recorded the same problem first
 
     def data_version(self) -> int:
         """The newest audit entry's id: it changes with every change to the practice's data."""

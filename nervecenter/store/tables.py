@@ -134,6 +134,20 @@ class ImportRowState(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class SourceProblemRow(Base):
+    """A `sources:` file that failed to import: the practice goes on with what it last gave.
+
+    `since` starts the episode (the file went bad); `problem` is the first problem now, so a
+    changed problem and the fix can each be told once."""
+
+    __tablename__ = "source_problems"
+
+    source: Mapped[str] = mapped_column(String(500), primary_key=True)  # absolute path
+    file: Mapped[str] = mapped_column(String(500))  # as the practice names it
+    problem: Mapped[str] = mapped_column(String(2000))
+    since: Mapped[str] = mapped_column(String(40))
+
+
 __all__ = [
     "AuditRow",
     "CEEntryRow",
@@ -142,4 +156,5 @@ __all__ = [
     "ImportFileRow",
     "ImportRowState",
     "PersonRow",
+    "SourceProblemRow",
 ]

@@ -40,9 +40,11 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> HT
     """A page with the user, the CSRF token and the day filled in."""
     user = context.pop("user", None) or auth.optional_user(request)
     flashes = request.session.pop("flash", []) if "session" in request.scope else []
+    failing = request.app.state.workspace.source_problems() if user else []
     return request.app.state.templates.TemplateResponse(
         request, name, {"user": user, "csrf": auth.csrf_token(request), "flashes": flashes,
-                        "as_of": context.pop("as_of", None), **context},
+                        "as_of": context.pop("as_of", None), "source_problems": failing,
+                        **context},
         status_code=status_code)
 
 
