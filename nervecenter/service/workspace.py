@@ -79,6 +79,8 @@ class Workspace:
             self.store.record_source_problems(
                 {k: (name, str(problems[0])) for k, (name, problems) in failed.items()},
                 checked=checked, sources=map(_key, self.practice.sources))
+            if changes.total and len(todo) < len(self.practice.sources):
+                self.sync_sources()  # a file left out may need what just came in: try it again
             return changes
 
     def source_problems(self) -> list[SourceProblem]:
