@@ -62,7 +62,7 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
 
     kinds = channels.load(practice.config_dir)
     problems: list[FileProblem] = _manager_channel_problems(practice, shown, kinds)
-    counts = {"person": 0, "credential": 0, "ce": 0, "case": 0}
+    held: dict[str, set] = {"person": set(), "credential": set(), "ce": set(), "case": set()}
     people: dict[str, str] = {}
     sources = list(practice.sources)
     default_people = practice.config_dir / "people.yaml"
@@ -74,7 +74,8 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
         if batch.problems and not batch.records:
             break  # an unreadable roster would make every later file's people look unknown
         for record in batch.records:
-            counts[record.kind] = counts.get(record.kind, 0) + 1
+            # by key: a person in people.yaml and in a spreadsheet is one person
+            held.setdefault(record.kind, set()).add(record.key)
             if record.kind == "person":
                 people[record.key] = record.data.get("role")
                 for channel in record.data.get("notify") or ():
@@ -88,7 +89,7 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
                                             f"document {doc} does not exist; add the file or "
                                             "fix the path (relative to the configuration "
                                             "directory)"))
-    return problems, counts
+    return problems, {kind: len(keys) for kind, keys in held.items()}
 
 
 def _manager_channel_problems(practice, shown: str, kinds) -> list[FileProblem]:
