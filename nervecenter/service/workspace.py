@@ -8,16 +8,20 @@ questions here:
     ev = ws.evaluate(on, start=d, end=d, due=False, conflicts=False)   # only what is asked
     ev = ws.evaluate(on, case="C-1001")      # the clearance of one case, on its own day
     snap = ws.snapshot(on)                   # what the evaluation of `on` read
+    fin = ws.latest(on)                      # the newest finished one: never waits long
 
 Results are cached in one place, here, while the day and the data (the store's data version)
-stay the same.
+stay the same. `latest` is for readers that must not wait (the web): it answers with the newest
+finished evaluation and, when sources or data changed since, computes the next one in one
+background thread of this workspace, waiting for it at most `wait` seconds.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -33,16 +37,32 @@ from nervecenter.store import db, migrations
 from nervecenter.store.store import Store
 
 
+@dataclass(frozen=True)
+class Finished:
+    """An evaluation of today's question with the snapshot it read, and when its data was read."""
+
+    evaluation: Evaluation
+    snapshot: Snapshot
+    version: int  # the store's data version it read
+    sources: tuple  # (size, mtime) of each `sources:` file when it started
+    read_at: datetime
+    updating: bool = False  # a newer one is being computed
+
+
 @dataclass
 class Workspace:
     practice: Practice
     store: Store
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _sync_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _version: object = field(default=None, repr=False)  # the data version the cache holds
     _snapshots: dict = field(default_factory=dict, repr=False)  # day -> Snapshot
     _evaluations: dict = field(default_factory=dict, repr=False)  # question -> Evaluation
     # a source that failed -> (its stat, data version) then: not parsed again until one changes
     _failing: dict = field(default_factory=dict, repr=False)
+    _finished: dict = field(default_factory=dict, repr=False)  # day -> Finished
+    _refresh: threading.Thread | None = field(default=None, repr=False)
+    _refreshed: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     @property
     def data_dir(self) -> Path:
@@ -64,7 +84,7 @@ class Workspace:
         managers' `source_error` alert). It is parsed again once it or the data changes."""
         if not self.practice.sources:
             return None
-        with self._lock:
+        with self._sync_lock:  # not the evaluation's lock: a renew never waits for one
             version = self.store.data_version()
             todo = [p for p in self.practice.sources
                     if self._failing.get(_key(p)) != (_stat(p), version)]
@@ -143,6 +163,54 @@ class Workspace:
                     self.practice, snapshot, day, start=start, end=end, due=due,
                     conflicts=conflicts)
             return self._evaluations[question]
+
+
+    def latest(self, on: date | None = None, *, wait: float = 0.8) -> Finished:
+        """The newest finished evaluation of `on` (default today, all cases of the horizon,
+        due dates and conflicts). When sources or data changed since it was computed, one
+        background thread computes the next; this waits for it at most `wait` seconds and
+        otherwise answers with the one it has (`updating` set). Only the first call waits for
+        the whole evaluation."""
+        day = self.today(on)
+        with self._refreshed:
+            done = self._finished.get(day)
+        if done is None:
+            return self._compute(day)
+        with self._refreshed:
+            if self._refresh is None and self._stale(done):
+                self._refresh = threading.Thread(target=self._background, args=(day,),
+                                                 name="nervecenter-evaluate", daemon=True)
+                self._refresh.start()
+            if self._refresh is not None:
+                self._refreshed.wait_for(lambda: self._refresh is None, timeout=wait)
+            done = self._finished[day]
+            return replace(done, updating=True) if self._refresh is not None else done
+
+    def _stale(self, done: Finished) -> bool:
+        return (self.store.data_version() != done.version
+                or tuple(map(_stat, self.practice.sources)) != done.sources)
+
+    def _compute(self, day: date) -> Finished:
+        sources = tuple(map(_stat, self.practice.sources))
+        read_at = clock.utcnow()
+        with self._lock:
+            evaluation = self.evaluate(day)
+            done = Finished(evaluation, self.snapshot(day), self._version, sources, read_at)
+        with self._refreshed:
+            if len(self._finished) > 2:
+                self._finished.clear()
+            self._finished[day] = done
+        return done
+
+    def _background(self, day: date) -> None:
+        try:
+            self._compute(day)
+        except Exception:  # readers go on with the last one; the next change tries again
+            logging.getLogger(__name__).exception("the background evaluation failed")
+        finally:
+            with self._refreshed:
+                self._refresh = None
+                self._refreshed.notify_all()
 
 
 def _key(path: Path) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -72,6 +72,8 @@ class Picture:
     evaluation: Evaluation
     user: User
     index: Index | None = None
+    read_at: datetime | None = None  # when the data of this evaluation was read
+    updating: bool = False  # a newer evaluation is being computed
 
     @property
     def practice(self) -> Practice:
@@ -185,16 +187,18 @@ class Picture:
 
 
 def take_picture(request: Request, user: User) -> Picture:
-    """Re-import changed sources, then the workspace's evaluation of today (or the app's fixed
-    day); the per-person index is rebuilt only when that evaluation changed."""
+    """The workspace's newest finished evaluation of today (or the app's fixed day): a request
+    never waits long for one (Workspace.latest); the per-person index is rebuilt only when that
+    evaluation changed."""
     state = request.app.state
     ws = state.workspace
-    evaluation = ws.evaluate(state.on)
+    done = ws.latest(state.on)
     indexed = state.indexed
-    if indexed is None or indexed[0] is not evaluation:
-        snapshot = ws.snapshot(evaluation.as_of)
-        indexed = state.indexed = (evaluation, snapshot, Index.of(snapshot, evaluation))
-    return Picture(ws, indexed[1], evaluation, user, indexed[2])
+    if indexed is None or indexed[0] is not done.evaluation:
+        indexed = state.indexed = (done.evaluation, done.snapshot,
+                                   Index.of(done.snapshot, done.evaluation))
+    return Picture(ws, indexed[1], indexed[0], user, indexed[2], read_at=done.read_at,
+                   updating=done.updating)
 
 
 def picture(request: Request, user: auth.CurrentUser) -> Picture:

@@ -44,6 +44,8 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> HT
     return request.app.state.templates.TemplateResponse(
         request, name, {"user": user, "csrf": auth.csrf_token(request), "flashes": flashes,
                         "as_of": context.pop("as_of", None), "source_problems": failing,
+                        "read_at": getattr(context.get("pic"), "read_at", None),
+                        "updating": getattr(context.get("pic"), "updating", False),
                         **context},
         status_code=status_code)
 
