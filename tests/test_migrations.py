@@ -98,3 +98,23 @@ def test_two_processes_creating_the_same_new_database(database_url):
     engine = db.create(database_url)
     assert migrations.current(engine) == migrations.head()
     engine.dispose()
+
+
+def test_0005_fills_who_each_alert_is_to_or_about(engine):
+    from datetime import UTC, date, datetime
+
+    from nervecenter.alerts.ledger import Ledger, alerts_t
+
+    migrations.upgrade(engine, "0004")
+    with engine.begin() as conn:
+        for i, (person, recipients) in enumerate([("t-price", ["t-price", "dana"]),
+                                                  (None, ["dana"]), ("r-adams", ["dana"])]):
+            conn.execute(insert(alerts_t).values(
+                key=f"k{i}", kind="stage", person=person, as_of=date(2026, 12, 1),
+                planned_at=datetime(2026, 12, 1, tzinfo=UTC), recipients=recipients,
+                title=f"alert {i}", text="", html=""))
+    migrations.upgrade(engine)
+    log = Ledger(engine).log
+    assert [a["key"] for a in log(person="dana")] == ["k2", "k1", "k0"]
+    assert [a["key"] for a in log(person="t-price")] == ["k0"]
+    assert [a["key"] for a in log(person="r-adams")] == ["k2"]

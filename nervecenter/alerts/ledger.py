@@ -59,18 +59,28 @@ class AlertRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400), unique=True)
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(30), index=True)
     person: Mapped[str | None] = mapped_column(String(100), index=True)
     credential: Mapped[str | None] = mapped_column(String(250), index=True)
     version: Mapped[int | None] = mapped_column(Integer)
     stage: Mapped[int | None] = mapped_column(Integer)
     case_id: Mapped[str | None] = mapped_column(String(100), index=True)
-    as_of: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date] = mapped_column(Date, index=True)
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recipients: Mapped[list] = mapped_column(JSON)
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
+
+
+class AlertPersonRow(Base):
+    """Who an alert is to or about (its person and its recipients): the log of one person is
+    one index range, whatever the size of the ledger."""
+
+    __tablename__ = "alert_people"
+
+    person: Mapped[str] = mapped_column(String(100), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
 
 
 class DeliveryRow(Base):
@@ -104,6 +114,10 @@ class SilenceRow(Base):
 
 
 alerts_t, deliveries_t, silences_t = AlertRow.__table__, DeliveryRow.__table__, SilenceRow.__table__
+alert_people_t = AlertPersonRow.__table__
+# what the log shows: never the message bodies (text, html), which are most of a row
+LOG_COLUMNS = ("id", "key", "kind", "person", "credential", "stage", "case_id", "as_of",
+               "planned_at", "recipients", "title")
 
 
 class Ledger:
@@ -166,11 +180,18 @@ class Ledger:
             new = [a for a in alerts if a.key not in existing]
             if not new:
                 return 0, 0
+            before = conn.execute(select(func.max(alerts_t.c.id))).scalar() or 0
             conn.execute(alerts_t.insert(), [{
                 "key": a.key, "kind": a.kind, "person": a.person, "credential": a.credential,
                 "version": a.version, "stage": a.stage, "case_id": a.case, "as_of": as_of,
                 "planned_at": now, "recipients": list(a.recipients), "title": a.message.title,
                 "text": a.message.text, "html": a.message.html} for a in new])
+            ids = dict(conn.execute(select(alerts_t.c.key, alerts_t.c.id)
+                                    .where(alerts_t.c.id > before)).all())
+            people = [{"person": p, "alert_id": ids[a.key]}
+                      for a in new for p in _unique((a.person, *a.recipients))]
+            if people:
+                conn.execute(alert_people_t.insert(), people)
             rows = [{"alert_key": a.key, "recipient": t.recipient, "url": t.url,
                      "channel": privacy(t.url), "status": "pending", "attempts": 0,
                      "next_attempt_at": now} for a in new for t in dict.fromkeys(a.targets)]
@@ -182,39 +203,50 @@ class Ledger:
 
     def log(self, *, person: str | None = None, kind: str | None = None,
             status: str | None = None, since: date | None = None,
-            limit: int | None = 200) -> list[dict]:
-        """Alerts, newest first, each with its deliveries (privacy-form channels only)."""
-        q = select(alerts_t).order_by(alerts_t.c.id.desc())
+            limit: int | None = 200, before: int | None = None) -> list[dict]:
+        """Alerts, newest first, each with its deliveries (privacy-form channels only):
+        filtered, ordered and limited in SQL; `before` (an alert id) pages back. Reads no
+        message body."""
+        a = alerts_t
+        q = select(*(a.c[c] for c in LOG_COLUMNS)).order_by(a.c.id.desc())
+        if person:
+            q = q.join(alert_people_t, alert_people_t.c.alert_id == a.c.id).where(
+                alert_people_t.c.person == person)
         if kind:
-            q = q.where(alerts_t.c.kind == kind)
+            q = q.where(a.c.kind == kind)
         if since:
-            q = q.where(alerts_t.c.as_of >= since)
-        if limit and not person and not status:
+            q = q.where(a.c.as_of >= since)
+        if before:
+            q = q.where(a.c.id < before)
+        if status:
+            q = q.where(select(deliveries_t.c.id).where(deliveries_t.c.alert_key == a.c.key,
+                                                        deliveries_t.c.status == status).exists())
+        if limit:
             q = q.limit(limit)
         with self.engine.connect() as conn:
-            alerts = [a for a in conn.execute(q)
-                      if not person or a.person == person or person in a.recipients]
-            keys = [a.key for a in alerts]
+            alerts = conn.execute(q).all()
             deliveries: dict[str, list] = {}
-            if keys:
-                for d in conn.execute(select(deliveries_t).where(deliveries_t.c.alert_key.in_(keys))
-                                      .order_by(deliveries_t.c.id)):
+            keys = [r.key for r in alerts]
+            for chunk in range(0, len(keys), 500):
+                for d in conn.execute(
+                        select(deliveries_t.c.alert_key, deliveries_t.c.recipient,
+                               deliveries_t.c.channel, deliveries_t.c.status,
+                               deliveries_t.c.attempts, deliveries_t.c.last_error,
+                               deliveries_t.c.next_attempt_at, deliveries_t.c.sent_at)
+                        .where(deliveries_t.c.alert_key.in_(keys[chunk:chunk + 500]))
+                        .order_by(deliveries_t.c.id)):
                     deliveries.setdefault(d.alert_key, []).append(d)
-        out = []
-        for a in alerts:
-            ds = [{"recipient": d.recipient, "channel": d.channel, "status": d.status,
-                   "attempts": d.attempts, "last_error": d.last_error,
-                   "next_attempt_at": _iso(d.next_attempt_at) if d.status == "pending" else None,
-                   "sent_at": _iso(d.sent_at)} for d in deliveries.get(a.key, [])]
-            if status and not any(d["status"] == status for d in ds):
-                continue
-            if limit and len(out) >= limit:
-                break
-            out.append({"key": a.key, "kind": a.kind, "person": a.person,
-                        "credential": a.credential, "stage": a.stage, "case": a.case_id,
-                        "as_of": a.as_of.isoformat(), "planned_at": _iso(a.planned_at),
-                        "recipients": list(a.recipients), "title": a.title, "deliveries": ds})
-        return out
+        return [{"key": r.key, "kind": r.kind, "person": r.person, "credential": r.credential,
+                 "stage": r.stage, "case": r.case_id, "as_of": r.as_of.isoformat(),
+                 "planned_at": _iso(r.planned_at), "recipients": list(r.recipients),
+                 "title": r.title,
+                 "deliveries": [{"recipient": d.recipient, "channel": d.channel,
+                                 "status": d.status, "attempts": d.attempts,
+                                 "last_error": d.last_error,
+                                 "next_attempt_at": (_iso(d.next_attempt_at)
+                                                     if d.status == "pending" else None),
+                                 "sent_at": _iso(d.sent_at)} for d in deliveries.get(r.key, [])]}
+                for r in alerts]
 
     def counts(self) -> dict[str, int]:
         """Deliveries by status (pending, sent, failed)."""
@@ -226,3 +258,7 @@ class Ledger:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
+
+
+def _unique(ids) -> list[str]:
+    return list(dict.fromkeys(i for i in ids if i))
