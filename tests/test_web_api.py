@@ -96,7 +96,9 @@ def test_api_json_equals_the_clis_json(server):
             result = CliRunner().invoke(cli, [command, "--config", str(server.config_dir),
                                               "--on", "2026-12-01", "--format", "json"])
             assert result.exit_code == 0, result.output
-            assert c.get(path).json() == json.loads(result.output), command
+            body = c.get(path).json()
+            assert body.pop("next") is None, command  # the example fits on one page
+            assert body == json.loads(result.output), command
 
 
 def test_schemathesis_finds_no_server_error(server):

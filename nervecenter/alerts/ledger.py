@@ -203,9 +203,10 @@ class Ledger:
 
     def log(self, *, person: str | None = None, kind: str | None = None,
             status: str | None = None, since: date | None = None,
-            limit: int | None = 200, before: int | None = None) -> list[dict]:
+            limit: int | None = 200, offset: int = 0,
+            before: int | None = None) -> list[dict]:
         """Alerts, newest first, each with its deliveries (privacy-form channels only):
-        filtered, ordered and limited in SQL; `before` (an alert id) pages back. Reads no
+        filtered, ordered and paged in SQL (`offset`, or `before` an alert id). Reads no
         message body."""
         a = alerts_t
         q = select(*(a.c[c] for c in LOG_COLUMNS)).order_by(a.c.id.desc())
@@ -223,6 +224,8 @@ class Ledger:
                                                         deliveries_t.c.status == status).exists())
         if limit:
             q = q.limit(limit)
+        if offset:
+            q = q.offset(offset)
         with self.engine.connect() as conn:
             alerts = conn.execute(q).all()
             deliveries: dict[str, list] = {}

@@ -27,6 +27,11 @@ Pic = Annotated[Picture, Depends(api_picture)]
 
 # ---------------------------------------------------------------- response models
 
+NEXT = ("the next page (same query, later `offset`), also in the `Link` header; null on the "
+        "last page")
+Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many items")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="skip this many items")]
+
 
 class StatusItem(BaseModel):
     person: str
@@ -44,6 +49,7 @@ class StatusItem(BaseModel):
 class Status(BaseModel):
     as_of: date
     items: list[StatusItem]
+    next: str | None = Field(None, description=NEXT)
 
 
 class CaseProblem(BaseModel):
@@ -71,6 +77,7 @@ class CaseItem(BaseModel):
 class Cases(BaseModel):
     as_of: date
     cases: list[CaseItem]
+    next: str | None = Field(None, description=NEXT)
 
 
 class ConflictItem(BaseModel):
@@ -83,6 +90,7 @@ class ConflictItem(BaseModel):
 class Conflicts(BaseModel):
     as_of: date
     conflicts: list[ConflictItem]
+    next: str | None = Field(None, description=NEXT)
 
 
 class PersonCredential(BaseModel):
@@ -110,6 +118,7 @@ class PersonItem(BaseModel):
 class People(BaseModel):
     as_of: date
     people: list[PersonItem]
+    next: str | None = Field(None, description=NEXT)
 
 
 class FacilityRequirement(BaseModel):
@@ -168,6 +177,7 @@ class AlertItem(BaseModel):
 class Alerts(BaseModel):
     as_of: date
     alerts: list[AlertItem]
+    next: str | None = Field(None, description=NEXT)
 
 
 # ---------------------------------------------------------------- endpoints
@@ -181,6 +191,24 @@ def _json(doc: dict) -> Response:
                     media_type="application/json")
 
 
+def _page(request: Request, doc: dict, key: str, limit: int, offset: int,
+          more: bool | None = None) -> Response:
+    """`doc[key]` cut to one page, with `next` (a relative URL, also sent as `Link: <...>;
+    rel="next"`) when more follow. `more` says so when the list was already cut (in SQL)."""
+    items = doc[key]
+    if more is None:
+        more = len(items) > offset + limit
+        doc[key] = items[offset:offset + limit]
+    nxt = None
+    if more:
+        query = request.url.include_query_params(limit=limit, offset=offset + limit).query
+        nxt = f"{request.url.path}?{query}"
+    response = _json({**doc, "next": nxt})
+    if nxt:
+        response.headers["Link"] = f'<{nxt}>; rel="next"'
+    return response
+
+
 def _iso(value):
     if isinstance(value, date):
         return value.isoformat()
@@ -189,19 +217,22 @@ def _iso(value):
 
 
 @router.get("/status", response_model=Status, summary="Credentials due, by person")
-def status(pic: Pic,
+def status(request: Request, pic: Pic,
            within: Annotated[int, Query(ge=0, le=3650, description="days ahead")] = 90,
-           person: Annotated[str | None, Query(max_length=200)] = None):
-    return _json(report.status_json(pic.visible(), within, person))
+           person: Annotated[str | None, Query(max_length=200)] = None,
+           limit: Limit = 100, offset: Offset = 0):
+    return _page(request, report.status_json(pic.visible(), within, person), "items",
+                 limit, offset)
 
 
 @router.get("/cases", response_model=Cases, summary="Clearance of cases")
-def cases(pic: Pic,
+def cases(request: Request, pic: Pic,
           from_: Annotated[date | None, Query(alias="from", description="default: today")] = None,
           to: Annotated[date | None, Query(description="default: the end of the horizon; "
                                            "before `from`: no cases")] = None,
           case: Annotated[str | None, Query(max_length=200)] = None,
-          outcome: Literal["cleared", "warning", "blocked", "unstaffed"] | None = None):
+          outcome: Literal["cleared", "warning", "blocked", "unstaffed"] | None = None,
+          limit: Limit = 100, offset: Offset = 0):
     if from_ is not None or to is not None:
         start = from_ or pic.day
         end = to or pic.day + timedelta(days=pic.practice.alerts.case_horizon_days)
@@ -210,33 +241,41 @@ def cases(pic: Pic,
             if start <= end else ()
         pic = Picture(pic.workspace, pic.snapshot,
                       replace(pic.evaluation, clearances=clearances), pic.user, pic.index)
-    return _json(report.cases_json(pic.visible(), case=case, outcome=outcome))
+    return _page(request, report.cases_json(pic.visible(), case=case, outcome=outcome),
+                 "cases", limit, offset)
 
 
 @router.get("/conflicts", response_model=Conflicts, summary="Differing facility requirements")
-def conflicts(pic: Pic, type: Annotated[str | None, Query(max_length=200)] = None):
-    return _json(report.conflicts_json(pic.visible(), type))
+def conflicts(request: Request, pic: Pic,
+              type: Annotated[str | None, Query(max_length=200)] = None,
+              limit: Limit = 100, offset: Offset = 0):
+    return _page(request, report.conflicts_json(pic.visible(), type), "conflicts", limit,
+                 offset)
 
 
 @router.get("/people", response_model=People, summary="People and their credentials")
-def people(pic: Pic):
-    return _json({"as_of": pic.day, "people": [
+def people(request: Request, pic: Pic, limit: Limit = 100, offset: Offset = 0):
+    everyone = pic.people()
+    return _page(request, {"as_of": pic.day, "people": [
         {"id": p.id, "name": p.name, "role": p.role, "home_state": p.home_state,
          "email": p.email, "phone": p.phone,
          "credentials": [{"credential": c.id, "type": c.type, "scope": c.scope,
                           "number": c.number, "issuer": c.issuer, "issued": c.issued,
                           "expires": c.expires, "status": c.status, "version": c.version}
                          for c in pic.credentials_of(p.id)]}
-        for p in pic.people()]})
+        for p in everyone[offset:offset + limit]]}, "people", limit, offset,
+                 more=len(everyone) > offset + limit)
 
 
 @router.get("/alerts", response_model=Alerts, summary="The alert log with delivery status")
 def alerts(request: Request, pic: Pic,
-           status: Literal["pending", "sent", "failed", "dropped"] | None = None):
+           status: Literal["pending", "sent", "failed", "dropped"] | None = None,
+           limit: Limit = 100, offset: Offset = 0):
     person = None if pic.user.is_manager else pic.user.person
-    rows = records.alert_log(request.app.state.workspace, person=person)
-    return _json({"as_of": pic.day, "alerts": [
-        a for a in rows if status is None or any(d["status"] == status for d in a["deliveries"])]})
+    rows = records.alert_log(request.app.state.workspace, person=person, status=status,
+                             limit=limit + 1, offset=offset)
+    return _page(request, {"as_of": pic.day, "alerts": rows[:limit]}, "alerts", limit, offset,
+                 more=len(rows) > limit)
 
 
 @router.get("/facilities/{facility_id}", response_model=FacilityDetail,

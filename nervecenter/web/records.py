@@ -43,7 +43,8 @@ def ce_progress(pic, person_id: str) -> list[dict]:
     return rows
 
 
-def alert_log(ws, person: str | None = None) -> list[dict]:
+def alert_log(ws, person: str | None = None, *, status: str | None = None, limit: int = 500,
+              offset: int = 0) -> list[dict]:
     """The ledger's log (alerts newest first, each with its deliveries, channels masked).
 
     For a person user (`person` set): only alerts to or about them, and of those only the
@@ -51,7 +52,8 @@ def alert_log(ws, person: str | None = None) -> list[dict]:
     """
     from nervecenter.alerts.ledger import Ledger
 
-    alerts = Ledger(ws.store.engine).log(person=person, limit=500)
+    alerts = Ledger(ws.store.engine).log(person=person, status=status, limit=limit,
+                                         offset=offset)
     if person is not None:
         alerts = [{**a, "recipients": [r for r in a["recipients"] if r == person],
                    "deliveries": [d for d in a["deliveries"] if d["recipient"] == person]}
