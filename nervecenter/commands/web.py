@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -15,23 +16,37 @@ from nervecenter.core.errors import NerveCenterError
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes answering requests (each evaluates for itself; sessions work "
+                   "across them).")
 @on_option
-def serve(config_dir, host, port, on):
+def serve(config_dir, host, port, workers, on):
     """The web dashboard and JSON API (OpenAPI at /openapi.json)."""
     import logging
+    import os
 
     import uvicorn
 
-    from nervecenter.web.app import RedactTokens, create_app
+    from nervecenter.web import app as web_app
 
-    app = create_app(config_dir, on=on)
+    # Built here once even with several workers: it checks the configuration and the database
+    # before any worker starts, and makes the session key file they all read.
+    app = web_app.create_app(config_dir, on=on)
     if not app.state.users.all():
         click.echo("No users yet: add one with `nervecenter users add NAME --role manager`.",
                    err=True)
-    click.echo(f"NerveCenter for {app.state.workspace.practice.name} on http://{host}:{port}/",
-               err=True)
-    logging.getLogger("uvicorn.access").addFilter(RedactTokens())
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    click.echo(f"NerveCenter for {app.state.workspace.practice.name} on http://{host}:{port}/"
+               + (f" ({workers} workers)" if workers > 1 else ""), err=True)
+    if workers == 1:
+        logging.getLogger("uvicorn.access").addFilter(web_app.RedactTokens())
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        return
+    app.state.workspace.store.engine.dispose()  # no connection crosses into the workers
+    os.environ[web_app.CONFIG_ENV] = str(Path(config_dir).resolve())
+    if on is not None:
+        os.environ[web_app.ON_ENV] = on.isoformat()
+    uvicorn.run("nervecenter.web.app:app_from_environment", factory=True, workers=workers,
+                host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @click.group()

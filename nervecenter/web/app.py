@@ -8,6 +8,7 @@ Pages are rendered on the server with Jinja2 (autoescaped); no JavaScript at all
 from __future__ import annotations
 
 import logging
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -42,6 +43,18 @@ class RedactTokens(logging.Filter):
             record.args = tuple(self.TOKEN.sub(r"\1****", a) if isinstance(a, str) else a
                                 for a in record.args)
         return True
+
+
+CONFIG_ENV, ON_ENV = "NERVECENTER_CONFIG", "NERVECENTER_SERVE_ON"
+
+
+def app_from_environment() -> FastAPI:
+    """The app each worker of `nervecenter serve --workers N` builds (uvicorn imports this by
+    name in every worker process): the configuration directory from $NERVECENTER_CONFIG, the
+    fixed day, if any, from $NERVECENTER_SERVE_ON."""
+    logging.getLogger("uvicorn.access").addFilter(RedactTokens())
+    on = os.environ.get(ON_ENV)
+    return create_app(os.environ.get(CONFIG_ENV, "."), on=date.fromisoformat(on) if on else None)
 
 
 def create_app(config_dir: str | Path, *, on: date | None = None,

@@ -1,0 +1,77 @@
+"""`nervecenter serve --workers 2`: two processes behind one port, one session valid on both,
+and a change made elsewhere (a renewal through the CLI) seen by every worker within seconds."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import web_kit
+
+NERVECENTER = [str(Path(sys.executable).parent / "nervecenter")]
+
+
+def nc(config, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*NERVECENTER, *args, "--config", str(config)], input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+def bls_expiry(page: str) -> str:
+    row = page[page.index('<tr id="t-price:bls">'):]
+    return re.findall(r'<td class="when">([0-9-]+)</td>', row[:row.index("</tr>")])[1]
+
+
+def test_two_workers_share_sessions_and_see_a_change(tmp_path):
+    config = web_kit.example_practice(tmp_path)
+    assert nc(config, "users", "add", "dana", "--role", "manager",
+              stdin=web_kit.PASSWORD + "\n").returncode == 0
+    port = web_kit.free_port()
+    env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
+    serve = subprocess.Popen([*NERVECENTER, "serve", "--config", str(config), "--port", str(port),
+                              "--workers", "2", "--on", "2026-12-01"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and serve.poll() is None, "serve did not start"
+            time.sleep(0.2)
+        workers = subprocess.run(["ps", "--ppid", str(serve.pid), "-o", "args="],
+                                 capture_output=True, text=True).stdout
+        assert workers.count("multiprocessing") >= 2 or workers.count("spawn") >= 2, workers
+        with httpx.Client(base_url=url, timeout=30) as c:
+            token = web_kit.csrf_of(c.get("/login").text)
+            r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD,
+                                       "csrf_token": token})
+            assert r.status_code == 303
+            pages = [c.get("/people/t-price") for _ in range(20)]  # on either worker
+            assert [p.status_code for p in pages] == [200] * 20
+            before = bls_expiry(pages[0].text)
+            renewed = nc(config, "renew", "t-price", "bls", "--issued", "2026-12-01",
+                         "--expires", "2028-12-31")
+            assert renewed.returncode == 0, renewed.stderr
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                seen = {bls_expiry(c.get("/people/t-price").text) for _ in range(10)}
+                if seen == {"2028-12-31"}:
+                    break
+                time.sleep(0.2)
+            assert before != "2028-12-31" and seen == {"2028-12-31"}
+    finally:
+        serve.send_signal(signal.SIGINT)
+        try:
+            serve.wait(20)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait()
