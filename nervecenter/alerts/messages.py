@@ -53,15 +53,26 @@ def render(title: str, blocks: Sequence[Block]) -> Message:
     return Message(title, text, page)
 
 
-def group(msgs: Sequence[Message], recipient_name: str) -> Message:
-    """Several alerts for one recipient on one channel, as one message."""
+GROUP_ITEMS = 25  # alerts written out in one message; the rest are counted, not listed
+
+
+def group(msgs: Sequence[Message], recipient_name: str, items: int = GROUP_ITEMS) -> Message:
+    """Several alerts for one recipient on one channel, as one message: the first `items` in
+    full (they come most urgent first), then how many more there are and where to read them, so
+    a first run or a long downtime never makes a message a mail server or a chat refuses."""
     if len(msgs) == 1:
         return msgs[0]
     first = msgs[0].title.removeprefix(f"{recipient_name}: ")
     title = f"{len(msgs)} alerts for {recipient_name}: {first}; and {len(msgs) - 1} more"
-    text = "\n\n".join(f"{m.title}\n{'=' * len(m.title)}\n\n{m.text}" for m in msgs)
+    shown, more = msgs[:items], len(msgs) - len(msgs[:items])
+    text = "\n\n".join(f"{m.title}\n{'=' * len(m.title)}\n\n{m.text}" for m in shown)
     sections = "\n<hr>\n".join(
-        f"<h2>{_html.escape(m.title)}</h2>\n{_inner(m.html)}" for m in msgs)
+        f"<h2>{_html.escape(m.title)}</h2>\n{_inner(m.html)}" for m in shown)
+    if more:
+        note = (f"... and {more} more alerts, not written out here: every one is in the "
+                "dashboard's alert log (or `nervecenter alerts log`).")
+        text += f"\n\n{note}"
+        sections += f"\n<hr>\n<p>{_html.escape(note)}</p>"
     page = f"<html><body style=\"font-family: sans-serif\">\n{sections}\n</body></html>"
     return Message(title, text, page)
 

@@ -61,13 +61,15 @@ def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
     """Pending rows due at `now` (including rows left in flight by a crash), grouped."""
     q = (select(deliveries_t.c.id, deliveries_t.c.recipient, deliveries_t.c.url,
                 deliveries_t.c.channel, deliveries_t.c.attempts, alerts_t.c.kind, alerts_t.c.title, alerts_t.c.text,
-                alerts_t.c.html)
+                alerts_t.c.html, alerts_t.c.stage)
          .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
          .where(deliveries_t.c.status == "pending", deliveries_t.c.next_attempt_at <= now)
          .order_by(deliveries_t.c.id))
     groups: dict[tuple[str, str], _Group] = {}
+    urgency: dict[int, tuple] = {}
     with ledger.engine.connect() as conn:
-        for rid, recipient, url, channel, attempts, kind, title, text, html in conn.execute(q):
+        for rid, recipient, url, channel, attempts, kind, title, text, html, stage in \
+                conn.execute(q):
             g = groups.get((recipient, url))
             if g is None:
                 g = groups[(recipient, url)] = _Group(recipient, url, channel, [], 0, [], [], [])
@@ -76,6 +78,12 @@ def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
             g.msgs.append(messages.Message(title, text, html))
             g.kinds.append(kind)
             g.titles.append(title)
+            # a group lists the most urgent first: lapsed (stage 0), then the nearest stages
+            urgency[rid] = (stage if stage is not None else 1000, rid)
+    for g in groups.values():
+        order = sorted(range(len(g.ids)), key=lambda n, g=g: urgency[g.ids[n]])
+        g.ids, g.msgs = [g.ids[n] for n in order], [g.msgs[n] for n in order]
+        g.kinds, g.titles = [g.kinds[n] for n in order], [g.titles[n] for n in order]
     return list(groups.values())
 
 
