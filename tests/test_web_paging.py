@@ -3,6 +3,8 @@ the document and the same in a `Link` header; following the links gives the whol
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import web_kit
 
@@ -62,3 +64,21 @@ def test_the_default_page_is_100_and_at_most_1000(server):
         assert c.get("/api/cases", params={"limit": 0}).status_code == 422
         keep = c.get("/api/cases", params={"outcome": "blocked", "limit": 4}).json()
         assert keep["next"] == "/api/cases?outcome=blocked&limit=4&offset=4"
+
+
+def test_long_html_lists_come_in_pages(server, monkeypatch):
+    from nervecenter.web import pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 4)  # the example is small: pages of 4 rows
+    dana = server.login("dana")
+    seen, url = [], "/cases?outcome=blocked"
+    while url:
+        html = dana.get(url).text
+        seen += re.findall(r'href="/cases/(C-\d+)"', html)
+        found = re.search(r'<a href="([^"]+)" rel="next">', html)
+        url = found[1].replace("&amp;", "&") if found else None
+    blocked = [c["id"] for c in dana.get("/api/cases?outcome=blocked").json()["cases"]]
+    assert list(dict.fromkeys(seen)) == blocked and len(blocked) > 4
+    people = dana.get("/people?page=2").text
+    assert "People 5–8 of 9" in people and 'rel="prev"' in people
+    assert "People 9–9 of 9" in dana.get("/people?page=99").text  # past the end: the last page

@@ -17,7 +17,22 @@ from nervecenter.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 OVERVIEW_LIMIT = 100  # people and cases listed on the overview; the rest are a click away
-CASES_LIMIT = 1000
+PAGE_ROWS = 200  # rows of a long HTML list per page; the API and the CSV export give them all
+
+
+def _paged(request: Request, rows: list, page: int) -> tuple[list, dict]:
+    """One page of `rows` and what the pager shows: rows a-b of n, links to the pages beside."""
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    page = min(max(1, page), pages)
+    start = (page - 1) * PAGE_ROWS
+
+    def link(n: int) -> str:
+        return f"{request.url.path}?{request.url.include_query_params(page=n).query}"
+
+    return rows[start:start + PAGE_ROWS], {
+        "total": len(rows), "first": start + 1, "last": min(start + PAGE_ROWS, len(rows)),
+        "prev": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None}
 
 
 
@@ -96,23 +111,25 @@ def overview(request: Request, pic: Pic):
 
 
 @router.get("/people")
-def people(request: Request, pic: Pic):
+def people(request: Request, pic: Pic, page: int = 1):
     due_counts = defaultdict(int)
     for d in pic.due(90):
         due_counts[d.credential.person] += 1
+    shown, pager = _paged(request, pic.people(), page)
     return render(request, "people.html", pic=pic, user=pic.user, as_of=pic.day,
-                  people=pic.people(), due_counts=due_counts)
+                  people=shown, paging=pager, due_counts=due_counts)
 
 
 @router.get("/cases")
-def cases(request: Request, pic: Pic, outcome: str | None = None, facility: str | None = None):
+def cases(request: Request, pic: Pic, outcome: str | None = None, facility: str | None = None,
+          page: int = 1):
     """The cases of the horizon; `outcome=` (or `not-cleared`) and `facility=` narrow them."""
     shown = [c for c in pic.clearances(not_cleared=outcome == "not-cleared")
              if outcome in (None, "not-cleared", c.outcome)
              and facility in (None, c.case.facility)]
+    shown, pager = _paged(request, shown, page)
     return render(request, "cases.html", pic=pic, user=pic.user, as_of=pic.day,
-                  clearances=shown[:CASES_LIMIT], total=len(shown), limit=CASES_LIMIT,
-                  outcome=outcome)
+                  clearances=shown, paging=pager, outcome=outcome)
 
 
 @router.get("/facilities")
