@@ -70,7 +70,8 @@ def test_sources_sync_keeps_a_cli_renewal_and_takes_later_edits(store, practice)
     ws.sync_sources()  # unchanged files: skipped
     roster.write_text(ROSTER + "t-okafor,Chidi Okafor,technologist,bls,,,,2027-07-31\n")
     ws.sync_sources()  # changed file, unchanged row: the renewal stays
-    creds = {c.id: c for c in ws.snapshot(date(2026, 12, 1)).credentials}
+    # today: a renewal without an issue date is in force from the day it was recorded
+    creds = {c.id: c for c in ws.snapshot().credentials}
     assert creds["t-price:state_license:LA"].expires == date(2028, 11, 30)
     assert "t-okafor:bls" in creds
     # a case cancelled in the schedule disappears

@@ -19,7 +19,7 @@ NERVECENTER = [str(Path(sys.executable).parent / "nervecenter")]
 
 def nc(config, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([*NERVECENTER, *args, "--config", str(config)], input=stdin,
-                          capture_output=True, text=True, timeout=60)
+                          check=False, capture_output=True, text=True, timeout=60)
 
 
 def bls_expiry(page: str) -> str:
@@ -48,7 +48,7 @@ def test_two_workers_share_sessions_and_see_a_change(tmp_path):
             assert time.monotonic() < deadline and serve.poll() is None, "serve did not start"
             time.sleep(0.2)
         workers = subprocess.run(["ps", "--ppid", str(serve.pid), "-o", "args="],
-                                 capture_output=True, text=True).stdout
+                                 check=False, capture_output=True, text=True).stdout
         assert workers.count("multiprocessing") >= 2 or workers.count("spawn") >= 2, workers
         with httpx.Client(base_url=url, timeout=30) as c:
             token = web_kit.csrf_of(c.get("/login").text)

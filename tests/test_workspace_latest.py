@@ -11,7 +11,7 @@ from datetime import date
 from nervecenter.service import actions
 from nervecenter.service.workspace import Workspace
 
-DAY = date(2026, 12, 1)
+DAY = None  # today: a changed row is in force from the day it was imported
 ROSTER = ("person,name,role,type,state,facility,issued,expires\n"
           "t-price,Jordan Price,technologist,bls,,,2025-11-20,2026-12-20\n")
 
