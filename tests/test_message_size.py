@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-import web_kit
+from kit import web
 
 from nervecenter.alerts.messages import Message, group
 from nervecenter.cli import main
@@ -24,7 +24,7 @@ def test_a_short_group_is_written_out_whole():
 
 
 def test_the_first_run_of_the_example_sends_short_messages(tmp_path, capsys):
-    config = web_kit.example_practice(tmp_path)
+    config = web.example_practice(tmp_path)
     with pytest.raises(SystemExit) as exit_:
         main(["run", "--once", "--config", str(config), "--on", "2026-12-01"])
     assert exit_.value.code == 0

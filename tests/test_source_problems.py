@@ -10,12 +10,12 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from kit.web import example_practice, start
 
 from nervecenter.cli import main
 from nervecenter.core.errors import ConfigError
 from nervecenter.data.importer import import_files
 from nervecenter.service.workspace import Workspace
-from tests.web_kit import example_practice, start
 
 DAY = "2026-12-01"
 ROSTER = ("person,name,role,type,state,facility,issued,expires\n"

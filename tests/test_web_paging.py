@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-import web_kit
+from kit import web
 
 from nervecenter.service import runner
 
@@ -16,9 +16,9 @@ LISTS = {"/api/cases": "cases", "/api/people": "people", "/api/status": "items",
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = web_kit.start(web_kit.example_practice(tmp_path_factory.mktemp("paging")),
+    s = web.start(web.example_practice(tmp_path_factory.mktemp("paging")),
                       {"dana": ("manager", None), "price": ("person", "t-price")})
-    runner.run(s.workspace, on=web_kit.DAY)  # fills the alert log
+    runner.run(s.workspace, on=web.DAY)  # fills the alert log
     yield s
     s.stop()
 

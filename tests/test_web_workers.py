@@ -7,19 +7,21 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
-import web_kit
+from kit import web
+from kit.cli import NERVECENTER as NERVECENTER_SCRIPT
+from kit.cli import run_process
 
-NERVECENTER = [str(Path(sys.executable).parent / "nervecenter")]
+NERVECENTER = [str(NERVECENTER_SCRIPT)]
 
 
 def nc(config, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*NERVECENTER, *args, "--config", str(config)], input=stdin,
-                          check=False, capture_output=True, text=True, timeout=60)
+    if stdin is None:
+        return run_process(*args, "--config", str(config))
+    return subprocess.run([*NERVECENTER, *args, "--config", str(config)], check=False,
+                          input=stdin, capture_output=True, text=True, timeout=60)
 
 
 def bls_expiry(page: str) -> str:
@@ -28,10 +30,10 @@ def bls_expiry(page: str) -> str:
 
 
 def test_two_workers_share_sessions_and_see_a_change(tmp_path):
-    config = web_kit.example_practice(tmp_path)
+    config = web.example_practice(tmp_path)
     assert nc(config, "users", "add", "dana", "--role", "manager",
-              stdin=web_kit.PASSWORD + "\n").returncode == 0
-    port = web_kit.free_port()
+              stdin=web.PASSWORD + "\n").returncode == 0
+    port = web.free_port()
     env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
     serve = subprocess.Popen([*NERVECENTER, "serve", "--config", str(config), "--port", str(port),
                               "--workers", "2", "--on", "2026-12-01"], env=env,
@@ -51,8 +53,8 @@ def test_two_workers_share_sessions_and_see_a_change(tmp_path):
                                  check=False, capture_output=True, text=True).stdout
         assert workers.count("multiprocessing") >= 2 or workers.count("spawn") >= 2, workers
         with httpx.Client(base_url=url, timeout=30) as c:
-            token = web_kit.csrf_of(c.get("/login").text)
-            r = c.post("/login", data={"username": "dana", "password": web_kit.PASSWORD,
+            token = web.csrf_of(c.get("/login").text)
+            r = c.post("/login", data={"username": "dana", "password": web.PASSWORD,
                                        "csrf_token": token})
             assert r.status_code == 303
             pages = [c.get("/people/t-price") for _ in range(20)]  # on either worker
