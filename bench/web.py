@@ -198,10 +198,14 @@ def load(target: Path, seconds: float, users: int, workers: int) -> None:
             if times:
                 print(f"  {kind:12} p50 {1000 * times[len(times) // 2]:7.0f} ms   "
                       f"p95 {1000 * times[int(len(times) * 0.95)]:7.0f} ms   n={len(times)}")
-        renewed = subprocess.run([exe, "renew", person_ids[0], "bls", "--config", str(target),
-                                  "--expires", "2030-12-31", "--issued", "2026-12-01"],
+        from datetime import timedelta
+
+        holder = next(c for c in snap.credentials if c.type == "bls")
+        expires = ws.store.history(holder.id)[-1].expires + timedelta(days=365)  # a new one
+        renewed = subprocess.run([exe, "renew", holder.person, "bls", "--config", str(target),
+                                  "--expires", expires.isoformat(), "--issued", "2026-12-01"],
                                  check=False, capture_output=True, text=True)
-        print(f"renew {person_ids[0]} bls: exit {renewed.returncode}")
+        print(f"renew {holder.person} bls to {expires}: exit {renewed.returncode}")
         after = burst(10)
         slowest = max(w for _, w, _ in after)
         print(f"the 10 s after the renewal: {len(after)} requests, slowest {slowest:.2f} s, "
