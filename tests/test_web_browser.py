@@ -63,7 +63,7 @@ def test_record_a_renewal_and_see_the_blocked_case_cleared(page, tmp_path):
         page.screenshot(path=ARTIFACTS / "case-blocked.png", full_page=True)
 
         page.click("a[href='/people/r-adams']")
-        row = page.locator("tr[id='r-adams:state_license:LA']")
+        row = page.locator("[id='r-adams:state_license:LA']")
         row.locator("summary", has_text="Record renewal").click()
         pdf = tmp_path / "LA licence 2028 (scan).pdf"
         pdf.write_bytes(b"%PDF-1.4\n% a renewed licence\n%%EOF\n")
@@ -74,7 +74,7 @@ def test_record_a_renewal_and_see_the_blocked_case_cleared(page, tmp_path):
         form.locator("input[name=document]").set_input_files(str(pdf))
         form.locator("button[type=submit]").click()
         assert "expires 2028-12-31" in page.locator(".flash").inner_text()
-        assert "2028-12-31" in page.locator("tr[id='r-adams:state_license:LA']").inner_text()
+        assert "2028-12-31" in page.locator("[id='r-adams:state_license:LA']").inner_text()
 
         page.goto(server.url + "/cases/C-1001")
         assert page.locator("h1 .outcome").inner_text().lower() == "cleared"
