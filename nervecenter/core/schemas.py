@@ -227,7 +227,8 @@ CREDENTIAL = _d("One credential the person holds.", {
         "type": _d("Credential type id (see `nervecenter plugins`).", _ID),
         "state": _d("For a state-scoped type: the state code.", _STATE),
         "facility": _d("For a facility-scoped type: the facility id.", _ID),
-        "number": _d("Certificate, card or licence number.", {"type": ["string", "integer"]}),
+        "number": _d("Certificate, card or licence number, as text: quote it (\"012345\") so "
+                     "that leading zeros stay.", {"type": "string"}),
         "issuer": _d("Who issued it.", {"type": "string"}),
         "issued": _d("Issue date.", _DATE),
         "expires": _d("Last valid day; may be left out when `issued` is given (derived from the "

@@ -20,6 +20,7 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from nervecenter.core.errors import ConfigError, FileProblem
+from nervecenter.core.yaml12 import Core12, Number
 
 
 class LineDict(dict):
@@ -40,14 +41,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parse
     pass
 
 
-# YAML 1.2 booleans: only true/false. YAML 1.1 also reads on/off/yes/no as booleans, which would
-# turn the key `on:` of a verification into True.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"))
+# YAML 1.2's booleans and numbers, as editors show them: `012345` is 12345 (not octal 5349), `on:`
+# a key (not True), `1e1` 10.0 (not text).
+Core12.install(_Loader)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
@@ -187,6 +183,9 @@ def _describe(error) -> str:
         return prefix + f"{error.instance!r} is below the minimum {error.validator_value}; use a number >= {error.validator_value}"
     if error.validator == "type":
         hint = "; quote it to make it text" if isinstance(error.instance, date) else ""
+        if isinstance(error.instance, Number) and "string" in error.validator_value:
+            return prefix + f"{error.instance.text} is a number, not text; quote it: " \
+                f"\"{error.instance.text}\""
         return prefix + f"{_show(error.instance)} is not of type {error.validator_value}{hint}"
     if error.validator == "format" and error.validator_value == "date":
         return prefix + not_a_date(str(error.instance))
