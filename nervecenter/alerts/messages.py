@@ -33,7 +33,27 @@ class MessageContext:
     today: date
 
 
+SUBJECT_MAX = 78  # characters; RFC 5322's line length, and what a phone's mail list shows
+
+
+def subject(title: str, room: int = SUBJECT_MAX) -> str:
+    """`title` cut to `room` characters at a word, with an ellipsis when cut."""
+    title = " ".join(title.split())
+    if len(title) <= room:
+        return title
+    return title[:room - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-") + "…"
+
+
+def page(title: str, body: str) -> str:
+    """A complete HTML document (mail clients and screen readers need the language and title)."""
+    return ("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{_html.escape(title)}</title>\n</head>\n"
+            f"<body style=\"font-family: sans-serif\">\n<main>\n{body}\n</main>\n</body>\n</html>")
+
+
 def render(title: str, blocks: Sequence[Block]) -> Message:
+    """The message: the full title heads the body; the subject is the title, short."""
     text_parts, html_parts = [], []
     for b in blocks:
         if isinstance(b, tuple):
@@ -46,11 +66,10 @@ def render(title: str, blocks: Sequence[Block]) -> Message:
         else:
             text_parts.append(b)
             html_parts.append(f"<p>{_html.escape(b)}</p>")
-    text = "\n\n".join(text_parts)
+    short = subject(title)
+    text = "\n\n".join(([title] if short != title else []) + text_parts)
     body = "\n".join(html_parts)
-    page = (f"<html><body style=\"font-family: sans-serif\"><h2>{_html.escape(title)}</h2>\n"
-            f"{body}\n</body></html>")
-    return Message(title, text, page)
+    return Message(short, text, page(title, f"<h1>{_html.escape(title)}</h1>\n{body}"))
 
 
 GROUP_ITEMS = 25  # alerts written out in one message; the rest are counted, not listed
@@ -62,25 +81,26 @@ def group(msgs: Sequence[Message], recipient_name: str, items: int = GROUP_ITEMS
     a first run or a long downtime never makes a message a mail server or a chat refuses."""
     if len(msgs) == 1:
         return msgs[0]
+    # the most urgent first: the first message (the planner orders them) leads the subject
     first = msgs[0].title.removeprefix(f"{recipient_name}: ")
-    title = f"{len(msgs)} alerts for {recipient_name}: {first}; and {len(msgs) - 1} more"
+    lead = f"{len(msgs)} alerts for {recipient_name}: "
+    title = lead + subject(first, SUBJECT_MAX - len(lead))
     shown, more = msgs[:items], len(msgs) - len(msgs[:items])
     text = "\n\n".join(f"{m.title}\n{'=' * len(m.title)}\n\n{m.text}" for m in shown)
-    sections = "\n<hr>\n".join(
-        f"<h2>{_html.escape(m.title)}</h2>\n{_inner(m.html)}" for m in shown)
+    sections = "\n<hr>\n".join(_inner(m.html).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+                                for m in shown)
     if more:
         note = (f"... and {more} more alerts, not written out here: every one is in the "
                 "dashboard's alert log (or `nervecenter alerts log`).")
         text += f"\n\n{note}"
         sections += f"\n<hr>\n<p>{_html.escape(note)}</p>"
-    page = f"<html><body style=\"font-family: sans-serif\">\n{sections}\n</body></html>"
-    return Message(title, text, page)
+    heading = f"{len(msgs)} alerts for {recipient_name}"
+    return Message(title, text, page(heading, f"<h1>{_html.escape(heading)}</h1>\n{sections}"))
 
 
-def _inner(page: str) -> str:
-    start = page.find("</h2>")
-    body = page[start + 5:] if start >= 0 else page
-    return body.replace("</body></html>", "").strip()
+def _inner(document: str) -> str:
+    start, end = document.find("<main>"), document.rfind("</main>")
+    return document[start + 6:end].strip() if start >= 0 else document
 
 
 # ---------------------------------------------------------------- describing things
@@ -137,12 +157,18 @@ def _endangered(ctx: MessageContext, case_ids: Iterable[str]) -> list[Block]:
     return ["Cases it endangers:", [case_label(ctx, c) for c in cases]]
 
 
+def renew_command(c: Credential) -> str:
+    """The `nervecenter renew` command line for `c`, with the scope its type needs."""
+    scope = f" --scope {c.scope}" if c.scope else ""
+    return f"nervecenter renew {c.person} {c.type}{scope}"
+
+
 def _what_to_do(ctx: MessageContext, c: Credential) -> list[Block]:
     t = ctx.practice.credential_types.get(c.type)
     steps = []
     if c.status == "renewal_submitted":
-        steps.append("A renewal is recorded as submitted; record the new expiry once it arrives "
-                     f"(nervecenter renew {c.person} {c.type} --expires DATE).")
+        steps.append("A renewal is recorded as submitted; once the new card or certificate "
+                     "arrives, record its new expiry date (Record renewal on the person's page).")
     elif t and t.renewal_lead_days:
         steps.append(f"Renewal usually takes {_days(t.renewal_lead_days)} to process; "
                      "start it now if you have not.")
@@ -196,8 +222,8 @@ def renewal_deadline(ctx: MessageContext, d, lead: int) -> Message:
         title = f"{who}: too late for the usual {lead}-day renewal of {what}"
         first = (f"{what} is due on {d.due.isoformat()}, in {_days(d.days_left)}, but its renewal "
                  f"usually takes {_days(lead)}: the usual processing time has already run out. "
-                 "Start the renewal today and ask for expedited processing, or plan cover for "
-                 "the cases below.")
+                 "Start the renewal today and ask for expedited processing"
+                 + (", or plan cover for the cases below." if _endangered(ctx, d.cases) else "."))
     else:
         title = f"{who}: start renewing {what} now"
         first = (f"{what} is due on {d.due.isoformat()}, in {_days(d.days_left)}, and its renewal "
@@ -207,8 +233,7 @@ def renewal_deadline(ctx: MessageContext, d, lead: int) -> Message:
     t = ctx.practice.credential_types.get(c.type)
     if t and t.verify_url:
         blocks.append(f"Renew or verify at {t.verify_url}")
-    blocks.append(f"When it is submitted, record it: nervecenter renew {c.person} {c.type} "
-                  "--submitted")
+    blocks.append(f"When it is submitted, record it: {renew_command(c)} --submitted")
     return render(title, blocks)
 
 
@@ -259,12 +284,13 @@ def case_assigned(ctx: MessageContext, clearance, person: str) -> Message:
 
 def digest(ctx: MessageContext, manager: str, due: Sequence, open_cases: Sequence, failed: Sequence,
            conflicts: Sequence) -> Message:
-    title = (f"{ctx.practice.name} digest for {ctx.today.isoformat()}: {len(due)} credentials "
-             f"due within 90 days, {len(open_cases)} cases not cleared")
+    # the most urgent first: cases that cannot go ahead, then what falls due
+    title = (f"Digest {ctx.today.isoformat()}: {len(open_cases)} cases not cleared, {len(due)} "
+             "credentials due within 90 days")
     by_person: dict[str, list] = {}
     for d in sorted(due, key=lambda d: (d.credential.person, d.due)):
         by_person.setdefault(d.credential.person, []).append(d)
-    blocks: list[Block] = [f"For {ctx.name(manager)}."]
+    blocks: list[Block] = [f"{ctx.practice.name}, for {ctx.name(manager)}."]
     blocks.append(("h", "Credentials due within 90 days"))
     if not by_person:
         blocks.append("None.")
