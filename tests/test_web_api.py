@@ -34,6 +34,28 @@ def test_openapi_documents_every_api_endpoint_and_no_page(server):
         assert "application/json" in path["get"]["responses"]["200"]["content"]
 
 
+def test_openapi_says_how_to_authenticate_and_a_client_following_it_gets_in(server):
+    from openapi_spec_validator import validate
+
+    with server.client() as c:
+        spec = c.get("/openapi.json").json()
+    validate(spec)  # the OpenAPI 3.1 document is valid, security schemes included
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearer"] == {"type": "http", "scheme": "bearer", "bearerFormat": "opaque token",
+                                 "description": schemes["bearer"]["description"]}
+    assert schemes["session"]["in"] == "cookie" and schemes["session"]["name"] == \
+        "nervecenter_session"
+    for path, item in spec["paths"].items():
+        assert item["get"]["security"] == [{"bearer": []}, {"session": []}], path
+    # what a generated client does with the scheme: Authorization: <Scheme> <token>
+    token = server.app.state.users.new_token("dana")
+    header = {"Authorization": f"{schemes['bearer']['scheme'].title()} {token}"}
+    with server.client(headers=header) as c:
+        assert c.get("/api/people").status_code == 200
+    with server.client() as c:
+        assert c.get("/api/people").status_code == 401
+
+
 def test_status_keys_are_the_clis(server):
     with server.client(headers=bearer(server, "dana")) as c:
         body = c.get("/api/status", params={"person": "t-price"}).json()

@@ -7,14 +7,24 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, Security
+from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, Field
 
 from nervecenter.data import report
 from nervecenter.web import auth, records
 from nervecenter.web.picture import Picture, take_picture
 
-router = APIRouter(prefix="/api", tags=["api"],
+# Declared for /openapi.json (so generated clients and API explorers send the token); the check
+# itself is auth.current_user's, which also accepts the dashboard's session cookie.
+BEARER = HTTPBearer(scheme_name="bearer", auto_error=False, bearerFormat="opaque token",
+                    description="A token from `nervecenter users token NAME`, sent as "
+                                "`Authorization: Bearer <token>`.")
+SESSION = APIKeyCookie(name=auth.SESSION_COOKIE, scheme_name="session", auto_error=False,
+                       description="The dashboard's session cookie, set by logging in on /login "
+                                   "(a form POST with username, password and csrf_token).")
+
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Security(BEARER), Security(SESSION)],
                    responses={401: {"description": "No or unknown bearer token"}})
 
 
