@@ -88,7 +88,7 @@ def test_requirements_carry_their_keys_and_resolved_enforcement(cfg):
     assert acls.when == {"procedure": ("cranial", "vascular")}
     assert licence.role == "reader" and licence.valid_days_after_case == 30
     assert concurrency.params == {"max": 3} and concurrency.source == "facility:ochsner-main"
-    assert bls.location.line == 9
+    assert bls.location.line == 10
     # tulane warns by default; at memorial one requirement overrides the facility's block
     assert {r.enforcement for r in p.facilities["tulane"].requirements} == {"warn"}
     memorial = {r.credential or r.rule: r for r in p.facilities["memorial-hermann-tmc"].requirements}
@@ -320,7 +320,7 @@ def test_invalid_time_zones(cfg):
     assert problems_of(cfg) == [
         (str(f), 4, ("unknown time zone 'Central'; use an IANA name such as America/Chicago or "
                     "America/New_York")),
-        (str(p), 4, ("unknown time zone 'America/Chicgo'; use an IANA name such as "
+        (str(p), 5, ("unknown time zone 'America/Chicgo'; use an IANA name such as "
                     "America/Chicago or America/New_York")),
     ]
 
@@ -332,9 +332,9 @@ def test_bad_cron_and_missing_source(cfg):
     text = text.replace("sources: [people.yaml, cases.csv]", "sources: [people.yaml, case.csv]")
     p = write(cfg / "practice.yaml", text)
     assert problems_of(cfg) == [
-        (str(p), 12, ("schedule.evaluate: 'every morning' is not a cron expression; write five "
+        (str(p), 13, ("schedule.evaluate: 'every morning' is not a cron expression; write five "
                      "fields like \"0 6 * * *\" (minute hour day month weekday)")),
-        (str(p), 26, ("sources: case.csv does not exist in the configuration directory; create "
+        (str(p), 27, ("sources: case.csv does not exist in the configuration directory; create "
                      "it or remove it from sources")),
     ]
 

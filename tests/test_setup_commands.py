@@ -12,7 +12,8 @@ from kit.practice import copy_example
 EXAMPLE_FILES = sorted([
     "practice.yaml", "people.yaml", "cases.csv", "facilities/ochsner-main.yaml",
     "facilities/tulane.yaml", "facilities/memorial-hermann-tmc.yaml", "states/LA.yaml",
-    "docs/okafor-tulane-reappointment.pdf"])
+    "docs/okafor-tulane-reappointment.pdf"] + [
+    f"schemas/{name}.json" for name in ("practice", "facility", "state", "credential_type", "people")])
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def test_init_writes_the_example_practice(tmp_path, run):
     target = tmp_path / "new"
     code, out, err = run("init", str(target))
     assert code == 0, err
-    assert out == (f"Wrote the example practice to {target} (8 files).\n"
+    assert out == (f"Wrote the example practice to {target} (13 files).\n"
                    f"Next: nervecenter check --config {target}\n")
     assert files_under(target) == EXAMPLE_FILES
 
@@ -97,7 +98,7 @@ def test_check_reports_an_impossible_date_in_people_yaml(practice, run):
     people.write_text(people.read_text().replace("issued: 2025-12-15", "issued: 2026-02-30"))
     code, out, err = run("check", "--config", str(practice))
     assert (code, out) == (1, "")
-    assert err == f"{people}:17: 2026-02-30 is not a date: February 2026 has 28 days\n"
+    assert err == f"{people}:18: 2026-02-30 is not a date: February 2026 has 28 days\n"
 
 
 def test_check_reports_every_problem_of_every_file(practice, run):
@@ -111,12 +112,12 @@ def test_check_reports_every_problem_of_every_file(practice, run):
     code, out, err = run("check", "--config", str(practice))
     assert (code, out) == (1, "")
     # the configuration is checked first; its problems stop the check of the sources
-    assert err == (f"{facility}:10: requirements.2.credential: unknown credential type 'cnim2' "
+    assert err == (f"{facility}:11: requirements.2.credential: unknown credential type 'cnim2' "
                    "(did you mean 'cnim'?); `nervecenter plugins` lists the types\n")
     facility.write_text(facility.read_text().replace("cnim2", "cnim"))
     code, _out, err = run("check", "--config", str(practice))
     assert code == 1
-    assert err.startswith(f"{people}:7: people.0: unknown key 'home_sate' (did you mean "
+    assert err.startswith(f"{people}:8: people.0: unknown key 'home_sate' (did you mean "
                           "'home_state'?)")
     assert len(err.splitlines()) == 1
 
@@ -132,9 +133,9 @@ def test_check_reports_a_missing_document_and_a_bad_channel(practice, run):
     assert code == 1
     lines = err.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith(f"{people}:32: notify smtp://")
+    assert lines[0].startswith(f"{people}:33: notify smtp://")
     assert "secret-token" not in err
-    assert lines[1] == (f"{people}:74: document docs/okafor-tulane-reappointment.pdf does not "
+    assert lines[1] == (f"{people}:75: document docs/okafor-tulane-reappointment.pdf does not "
                         "exist; add the file or fix the path (relative to the configuration "
                         "directory)")
 
@@ -211,9 +212,10 @@ def test_schema_prints_every_schema_valid_and_described(run):
 def test_schema_of_one_file_offers_the_rule_kinds_keys(run):
     _code, out, _err = run("schema", "facility")
     schema = json.loads(out)
-    requirement = schema["properties"]["requirements"]["items"]["properties"]
-    assert requirement["max"]["description"].startswith("(rule: concurrent_cases) ")
-    assert requirement["max"]["minimum"] == 1
+    kinds = schema["properties"]["requirements"]["items"]["oneOf"]
+    [rule] = [k for k in kinds if k["properties"].get("rule", {}).get("const") == "concurrent_cases"]
+    assert rule["required"] == ["rule", "max"] and rule["properties"]["max"]["minimum"] == 1
+    assert all("max" not in k["properties"] for k in kinds if k is not rule)
 
 
 def test_schema_of_an_unknown_name(run):
@@ -246,5 +248,5 @@ def test_check_warns_about_a_requirement_no_one_of_its_role_can_meet(practice, r
     facility.write_text(facility.read_text() + "  - credential: d_abnm\n")
     code, out, err = run("check", "--config", str(practice))
     assert code == 0 and out.startswith("OK: ")
-    assert err == (f"warning: {facility}:14: no technologist can meet this requirement: d_abnm "
+    assert err == (f"warning: {facility}:15: no technologist can meet this requirement: d_abnm "
                    "is held by reader only; change `role:` or the type's `holders:`\n")

@@ -209,18 +209,24 @@ def plugins(fmt: str):
 
 @click.command()
 @click.argument("name", required=False)
-def schema(name: str | None):
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Write each schema to DIR/<name>.json (what the `# yaml-language-server: "
+                   "$schema=` line of each YAML file points at) instead of printing.")
+def schema(name: str | None, out: str | None):
     """Print the JSON Schema (Draft 2020-12) of a YAML file: practice, facility, state,
     credential_type or people; all of them, by name, without NAME."""
     from nervecenter.core import plugins, schemas
 
-    rule_kinds = plugins.registry().rule_kinds
-    found = {n: schemas.with_rule_kinds(s, rule_kinds) if n in ("facility", "state") else s
-             for n, s in schemas.SCHEMAS.items()}
-    if name is None:
-        click.echo(json.dumps(found, indent=2))
-        return
-    if name not in found:
+    found = schemas.published(plugins.registry().rule_kinds)
+    if name is not None and name not in found:
         raise click.BadParameter(f"{name!r} is not a schema; use one of "
                                  f"{', '.join(found)}", param_hint="NAME")
-    click.echo(json.dumps(found[name], indent=2))
+    chosen = found if name is None else {name: found[name]}
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n, s in chosen.items():
+            (folder / f"{n}.json").write_text(json.dumps(s, indent=2) + "\n")
+        click.echo(f"wrote {', '.join(f'{n}.json' for n in chosen)} to {folder}")
+        return
+    click.echo(json.dumps(found if name is None else found[name], indent=2))
