@@ -6,8 +6,12 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 
-def utcnow() -> datetime:
-    """Now, as an aware datetime in UTC (what the database and the outbox record)."""
+def utcnow(on: date | None = None) -> datetime:
+    """Now, as an aware datetime in UTC (what the database and the outbox record); with `on`
+    (the `--on` option), the start of that day, so that a replayed day stamps what it writes
+    (a calendar's DTSTAMP) the same way every time."""
+    if on is not None:
+        return datetime(on.year, on.month, on.day, tzinfo=UTC)
     return datetime.now(UTC)
 
 

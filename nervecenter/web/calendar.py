@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event, vText
 
 from nervecenter.core import clock
 from nervecenter.store.users import User
@@ -58,7 +58,7 @@ def practice_feed(request: Request, token: Token = None):
     if not user.is_manager:
         raise auth.Forbidden()
     pic = take_picture(request, user)
-    return _ics(pic, pic.due(None), f"{pic.practice.name}: due dates")
+    return _ics(pic, pic.due(None), f"{pic.practice.name}: due dates", request.app.state.on)
 
 
 @router.get("/calendar/people/{person_id}.ics")
@@ -68,15 +68,17 @@ def person_feed(request: Request, person_id: str, token: Token = None):
     person = pic.person(person_id)
     if person is None:
         raise auth.Forbidden()
-    return _ics(pic, pic.due(None, person_id), f"{person.name}: due dates")
+    return _ics(pic, pic.due(None, person_id), f"{person.name}: due dates",
+                request.app.state.on)
 
 
-def _ics(pic: Picture, due_dates, title: str) -> Response:
+def _ics(pic: Picture, due_dates, title: str, on) -> Response:
     cal = Calendar()
     cal.add("prodid", "-//NerveCenter//due dates//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", title)
-    stamp = clock.utcnow().replace(microsecond=0)
+    cal.add("x-wr-calname", vText(title))  # TEXT: a comma in a name is escaped
+    # under a fixed day (`serve --on`), the feed is stamped with that day, not the wall clock
+    stamp = clock.utcnow(on).replace(microsecond=0)
     types = pic.practice.credential_types
     for d in due_dates:
         c = d.credential
@@ -92,6 +94,13 @@ def _ics(pic: Picture, due_dates, title: str) -> Response:
             f"; expires {c.expires}; status {c.status.replace('_', ' ')}."
         event.add("description", why)
         event.add("categories", [c.type])
+        # a reminder when the renewal should start (its usual lead time, at least 30 days)
+        lead = max(types[c.type].renewal_lead_days if c.type in types else 0, 30)
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", timedelta(days=-lead))
+        alarm.add("description", f"{name}{scope} of {pic.name(c.person)} is due in {lead} days")
+        event.add_component(alarm)
         cal.add_component(event)
     return Response(cal.to_ical(), media_type="text/calendar; charset=utf-8",
                     headers={"Cache-Control": "private, max-age=300"})
