@@ -59,10 +59,14 @@ def _logged_in(browser, server, name, size):
     return context, page
 
 
-def _check(page, url) -> list[str]:
-    """What is wrong with the page at `url`: sideways panning and axe-core's violations."""
-    response = page.goto(url)
-    assert response.status == 200, url
+def _check(page, url, html=None) -> list[str]:
+    """What is wrong with the page at `url` (or the document `html`): sideways panning and
+    axe-core's violations."""
+    if html is None:
+        response = page.goto(url)
+        assert response.status == 200, url
+    else:
+        page.set_content(html)
     wrong = []
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.evaluate("window.innerWidth")
@@ -120,5 +124,24 @@ def test_on_a_phone_a_person_reads_their_credentials_as_cards(browser, server):
     try:
         page.goto(server.url + "/")
         page.screenshot(path=ARTIFACTS / "overview-390.png", full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_alert_emails_pass_axe_as_mail_clients_show_them(browser, server, size):
+    from nervecenter.alerts import messages
+    from nervecenter.service import runner
+
+    _, alerts, _ = runner.plan(server.workspace, web_kit.DAY, digest=True)
+    msgs = [a.message for a in alerts]
+    by_kind = {a.kind: a.message for a in alerts}  # one of each kind, and a grouped one
+    context = browser.new_context(viewport=dict(zip(("width", "height"), SIZES[size])))
+    try:
+        page = context.new_page()
+        wrong = []
+        for kind, m in [*by_kind.items(), ("grouped", messages.group(msgs[:4], "Dana Lee"))]:
+            wrong += _check(page, f"the {kind} email", html=m.html)
+        assert wrong == []
     finally:
         context.close()

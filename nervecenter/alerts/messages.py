@@ -58,7 +58,7 @@ def render(title: str, blocks: Sequence[Block]) -> Message:
     for b in blocks:
         if isinstance(b, tuple):
             text_parts.append(f"{b[1]}\n" + "-" * len(b[1]))
-            html_parts.append(f"<h3>{_html.escape(b[1])}</h3>")
+            html_parts.append(f"<h2>{_html.escape(b[1])}</h2>")
         elif isinstance(b, list):
             text_parts.append("\n".join(f"- {item}" for item in b) if b else "- (none)")
             lis = "".join(f"<li>{_html.escape(item)}</li>" for item in b) or "<li>(none)</li>"
@@ -87,8 +87,7 @@ def group(msgs: Sequence[Message], recipient_name: str, items: int = GROUP_ITEMS
     title = lead + subject(first, SUBJECT_MAX - len(lead))
     shown, more = msgs[:items], len(msgs) - len(msgs[:items])
     text = "\n\n".join(f"{m.title}\n{'=' * len(m.title)}\n\n{m.text}" for m in shown)
-    sections = "\n<hr>\n".join(_inner(m.html).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-                                for m in shown)
+    sections = "\n<hr>\n".join(_demoted(_inner(m.html)) for m in shown)
     if more:
         note = (f"... and {more} more alerts, not written out here: every one is in the "
                 "dashboard's alert log (or `nervecenter alerts log`).")
@@ -96,6 +95,14 @@ def group(msgs: Sequence[Message], recipient_name: str, items: int = GROUP_ITEMS
         sections += f"\n<hr>\n<p>{_html.escape(note)}</p>"
     heading = f"{len(msgs)} alerts for {recipient_name}"
     return Message(title, text, page(heading, f"<h1>{_html.escape(heading)}</h1>\n{sections}"))
+
+
+def _demoted(body: str) -> str:
+    """Headings one level down: each message's title becomes a section of the group."""
+    for level in (2, 1):
+        body = body.replace(f"<h{level}>", f"<h{level + 1}>").replace(f"</h{level}>",
+                                                                     f"</h{level + 1}>")
+    return body
 
 
 def _inner(document: str) -> str:
