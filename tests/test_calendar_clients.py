@@ -8,13 +8,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import web_kit
 from icalendar import Calendar
+from kit import web
+from kit.practice import example_practice
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = web_kit.start(web_kit.example_practice(tmp_path_factory.mktemp("ics")),
+    s = web.start(example_practice(tmp_path_factory.mktemp("ics")),
                       {"dana": ("manager", None)})
     yield s
     s.stop()
@@ -22,7 +23,7 @@ def server(tmp_path_factory):
 
 def test_a_feed_named_with_a_comma_and_reminders_stamped_with_the_fixed_day(server):
     dana = server.login("dana")
-    r = dana.post("/calendar", data={"csrf_token": web_kit.csrf_of(dana.get("/calendar").text)})
+    r = dana.post("/calendar", data={"csrf_token": web.csrf_of(dana.get("/calendar").text)})
     [link] = re.findall(r'value="([^"]+/people/r-adams\.ics\?token=[^"]+)"', r.text)
     with server.client() as c:
         raw = c.get(link.removeprefix(server.url)).content

@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import email
 import re
-import shutil
 from datetime import date
 from email.policy import default
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from kit.practice import copy_example
 
 from nervecenter.alerts import messages
 from nervecenter.cli import main
 from nervecenter.service import runner
 from nervecenter.service.workspace import open_workspace
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 DAY = date(2026, 12, 1)
 COMMAND = re.compile(r"nervecenter [a-z][^\n]*")  # a command ends its paragraph
 
@@ -27,9 +25,7 @@ COMMAND = re.compile(r"nervecenter [a-z][^\n]*")  # a command ends its paragraph
 @pytest.fixture
 def example(tmp_path, monkeypatch):
     monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
-    config = tmp_path / "example"
-    shutil.copytree(EXAMPLE, config, ignore=shutil.ignore_patterns(".nervecenter"))
-    return config
+    return copy_example(tmp_path / "example")
 
 
 def _planned(config):

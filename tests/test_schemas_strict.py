@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from kit.practice import copy_example
 
 from nervecenter.cli import main
 from nervecenter.core import plugins, schemas
@@ -42,7 +42,8 @@ def editor_errors(path: Path) -> list[str]:
     return [e.message for e in validator.iter_errors(data)]
 
 
-def test_published_schemas_are_valid_and_the_examples_are_what_schema_out_writes(tmp_path, capsys):
+def test_published_schemas_are_valid_and_the_examples_are_what_schema_out_writes(
+        tmp_path, capsys, builtin_plugins):
     found = schemas.published(plugins.registry().rule_kinds)
     for schema in found.values():
         Draft202012Validator.check_schema(schema)
@@ -91,9 +92,7 @@ BROKEN_PEOPLE = {
 
 
 def _copy(tmp_path) -> Path:
-    config = tmp_path / "practice"
-    shutil.copytree(EXAMPLE, config, ignore=shutil.ignore_patterns(".nervecenter"))
-    return config
+    return copy_example(tmp_path / "practice")
 
 
 def _tool_refuses(config, capsys) -> str:
@@ -106,7 +105,7 @@ def _tool_refuses(config, capsys) -> str:
 
 @pytest.mark.parametrize("what", BROKEN_FACILITY)
 def test_a_broken_requirement_is_refused_by_tool_and_validator(what, tmp_path, capsys,
-                                                              monkeypatch):
+                                                              monkeypatch, builtin_plugins):
     monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
     config = _copy(tmp_path)
     path = config / "facilities" / "ochsner-main.yaml"
@@ -118,7 +117,8 @@ def test_a_broken_requirement_is_refused_by_tool_and_validator(what, tmp_path, c
 
 
 @pytest.mark.parametrize("what", BROKEN_PEOPLE)
-def test_a_broken_roster_is_refused_by_tool_and_validator(what, tmp_path, capsys, monkeypatch):
+def test_a_broken_roster_is_refused_by_tool_and_validator(what, tmp_path, capsys, monkeypatch,
+                                                          builtin_plugins):
     monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
     config = _copy(tmp_path)
     path = config / "people.yaml"

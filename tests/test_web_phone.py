@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-import web_kit
+from kit import web
+from kit.practice import example_practice
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -29,11 +30,11 @@ PERSON_PAGES = ["/people/t-price", "/alerts", "/calendar"]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = web_kit.start(web_kit.example_practice(tmp_path_factory.mktemp("phone")),
+    s = web.start(example_practice(tmp_path_factory.mktemp("phone")),
                       {"dana": ("manager", None), "jordan": ("person", "t-price")})
     from nervecenter.service import runner
 
-    runner.run(s.workspace, on=web_kit.DAY)  # the alert log has rows to show
+    runner.run(s.workspace, on=web.DAY)  # the alert log has rows to show
     yield s
     s.stop()
 
@@ -42,7 +43,7 @@ def server(tmp_path_factory):
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=web_kit.chromium_args())
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=web.chromium_args())
         yield b
         b.close()
 
@@ -53,7 +54,7 @@ def _logged_in(browser, server, name, size):
     page = context.new_page()
     page.goto(server.url + "/login")
     page.fill("input[name=username]", name)
-    page.fill("input[name=password]", web_kit.PASSWORD)
+    page.fill("input[name=password]", web.PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_load_state()
     return context, page
@@ -133,7 +134,7 @@ def test_alert_emails_pass_axe_as_mail_clients_show_them(browser, server, size):
     from nervecenter.alerts import messages
     from nervecenter.service import runner
 
-    _, alerts, _ = runner.plan(server.workspace, web_kit.DAY, digest=True)
+    _, alerts, _ = runner.plan(server.workspace, web.DAY, digest=True)
     msgs = [a.message for a in alerts]
     by_kind = {a.kind: a.message for a in alerts}  # one of each kind, and a grouped one
     context = browser.new_context(viewport=dict(zip(("width", "height"), SIZES[size])))
