@@ -46,10 +46,9 @@ def directory(p: Practice, people: dict[str, list[str]]) -> Directory:
     return Directory(p, snap)
 
 
-def alert(key: str, recipient: str, urls: list[str], title: str | None = None,
-          kind: str = "stage") -> Alert:
+def alert(key: str, recipient: str, urls: list[str], title: str | None = None) -> Alert:
     msg = messages.render(title or f"Alert {key}", [f"Body of {key}.", ["one", "two"]])
-    return Alert(key, kind, (recipient,), tuple(Target(recipient, u) for u in urls), msg,
+    return Alert(key, "stage", (recipient,), tuple(Target(recipient, u) for u in urls), msg,
                  person=recipient, stage=30)
 
 
@@ -103,21 +102,6 @@ def test_several_alerts_for_one_person_are_one_message_per_channel(ledger, http_
     for title in ("First", "Second", "Third"):
         assert title in grouped.body["message"]
     assert http_server.to("/b")[0].body["title"] == "First"
-
-
-def test_a_grouped_message_leads_with_the_most_urgent(ledger, http_server):
-    ch = channels_mod.load()
-    a = http_server.url("/a")
-    ledger.enqueue([alert("k1", "t-price", [a], "BLS due in 30 days"),
-                    alert("k2", "t-price", [a], "You are on case C-1", kind="case_assigned"),
-                    alert("k3", "t-price", [a], "Licence lapsed", kind="lapsed")],
-                   ON, ch.privacy, T0)
-    p = practice()
-    deliver(ledger, ch, p, directory=directory(p, {"t-price": [a]}), now=T0)
-    [grouped] = http_server.to("/a")
-    assert grouped.body["title"] == "3 alerts for T-Price: Licence lapsed"
-    body = grouped.body["message"]
-    assert body.index("Licence lapsed") < body.index("BLS due") < body.index("You are on case")
 
 
 def test_a_failed_channel_is_retried_without_resending_to_the_others(ledger, smtp_server,

@@ -57,17 +57,6 @@ def backoff(policy: AlertPolicy, attempts: int) -> timedelta:
     return timedelta(seconds=policy.retry_backoff_seconds * 2 ** max(0, attempts - 1))
 
 
-# What a grouped message leads with (its subject): what stops cases first, news and summaries last.
-URGENCY = ("lapsed", "case", "delivery_failed", "renewal_deadline", "stage", "case_assigned",
-           "case_cleared", "digest")
-
-
-def _urgent_first(g: _Group) -> list[messages.Message]:
-    rank = {kind: i for i, kind in enumerate(URGENCY)}
-    order = sorted(range(len(g.msgs)), key=lambda i: rank.get(g.kinds[i], len(URGENCY)))
-    return [g.msgs[i] for i in order]
-
-
 def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
     """Pending rows due at `now` (including rows left in flight by a crash), grouped."""
     q = (select(deliveries_t.c.id, deliveries_t.c.recipient, deliveries_t.c.url,
@@ -133,7 +122,7 @@ def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as
                 _mark_in_flight(ledger, starting, now_fn())
                 starting = [g for g in starting if g.ids]
             for g in starting:
-                msg = messages.group(_urgent_first(g), name(g.recipient))
+                msg = messages.group(g.msgs, name(g.recipient))
                 running[pool.submit(channels.send, g.url, msg.title, msg.text, msg.html)] = g
                 out.messages += 1
             if not running:
