@@ -25,8 +25,9 @@ def nc(config, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
 
 
 def bls_expiry(page: str) -> str:
-    row = page[page.index('<tr id="t-price:bls">'):]
-    return re.findall(r'<td class="when">([0-9-]+)</td>', row[:row.index("</tr>")])[1]
+    """The expiry on the BLS card of the person page."""
+    card = page[page.index('id="t-price:bls">'):]
+    return re.search(r"<dt>Expires</dt><dd>([0-9-]+)</dd>", card[:card.index("</li>")])[1]
 
 
 def test_two_workers_share_sessions_and_see_a_change(tmp_path):
