@@ -49,7 +49,7 @@ def _leniency(attribute: str, value: Any) -> tuple:
     return (value == "warn",)
 
 
-def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tuple[Conflict, ...]:
+def find_conflicts(ctx: Context, on: date) -> tuple[Conflict, ...]:
     by_type: dict[str, dict[str, list[Requirement]]] = {}
     for facility_id in sorted(ctx.practice.facilities):
         for rule in ctx.rulebook.rules(facility_id):
@@ -61,8 +61,6 @@ def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tu
     passing: dict[str, list[Credential]] = {}  # type -> its credentials meeting the plain requirement
     out = []
     for type_id in sorted(by_type):
-        if type_filter and type_id != type_filter:
-            continue
         facilities = by_type[type_id]
         if len(facilities) < 2:
             continue

@@ -22,7 +22,10 @@ Limit = tuple[int | None, int, str | None, str]
 
 
 def stage_for(days_left: int, stages: Iterable[int]) -> int | None:
-    """The smallest stage s with days_left <= s; 0 once lapsed; None when beyond every stage."""
+    """The smallest stage s with days_left <= s; 0 once lapsed; None when beyond every stage.
+
+    The one stage rule: DueDates.compute gives every DueDate its stage with it, and alerts plan
+    from DueDate.stage."""
     if days_left <= 0:
         return 0
     return next((s for s in sorted(stages) if days_left <= s), None)
@@ -99,8 +102,8 @@ class DueDates:
         for case_id, p in problems:
             if p.credential and case_id not in endangered[p.credential]:
                 endangered[p.credential].append(case_id)
-        stages = {t: sorted(ctx.practice.stages_for(t)) for t in ctx.practice.credential_types}
-        default_stages = sorted(ctx.practice.alerts.stages)
+        stages = {t: ctx.practice.stages_for(t) for t in ctx.practice.credential_types}
+        default_stages = ctx.practice.alerts.stages
         troubled = {p.person for _, p in problems}
         today = on.toordinal()
         stage_of: dict[tuple[str, int], int | None] = {}  # (type, days left) -> stage
@@ -117,15 +120,9 @@ class DueDates:
                 key = (cred.type, days_left)
                 if key in stage_of:
                     stage = stage_of[key]
-                elif days_left <= 0:
-                    stage = stage_of[key] = 0
                 else:
-                    stage = None
-                    for s in stages.get(cred.type, default_stages):
-                        if days_left <= s:
-                            stage = s
-                            break
-                    stage_of[key] = stage
+                    stage = stage_of[key] = stage_for(days_left,
+                                                      stages.get(cred.type, default_stages))
                 cases = ()
                 if dues:
                     cid = cred.id

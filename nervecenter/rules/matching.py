@@ -106,10 +106,6 @@ class CredentialIndex:
             mine[key] = cred
             self.holders[key].add(cred.person)
 
-    def of(self, person: str) -> list[Credential]:
-        """The person's credentials."""
-        return list(self.held.get(person, {}).values())
-
     def all(self) -> Iterator[Credential]:
         for mine in self.held.values():
             yield from mine.values()
@@ -242,11 +238,3 @@ class Spans:
                 if span is not None:
                     found.append(span)
         return tuple(found)
-
-    def spans(self, person: str, rule: Rule) -> tuple[tuple[date, date], ...]:
-        """The spans of days on which the person meets a credential rule (any accepted type)."""
-        mine = self.of(person)
-        spans = mine.get(rule.same)
-        if spans is None:
-            spans = mine[rule.same] = self.compute(person, rule)
-        return spans
