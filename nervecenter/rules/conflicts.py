@@ -26,7 +26,7 @@ def _strictest(attribute: str, reqs: list[Requirement], type_id: str) -> Any:
         ages = [r.max_age_months for r in reqs if r.max_age_months is not None]
         return min(ages) if ages else None
     if attribute == "valid_days_after_case":
-        return max((r.valid_days_after_case for r in reqs), default=0) or None
+        return max(r.valid_days_after_case for r in reqs) or None  # reqs is never empty
     if attribute == "issuers":
         sets = [frozenset(r.issuers) for r in reqs if r.issuers is not None]
         return sorted(frozenset.intersection(*sets)) if sets else None
@@ -85,16 +85,16 @@ def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any,
               creds_by_type: dict[str, list[Credential]],
               passing: dict[str, list[Credential]]) -> tuple[str, ...]:
     """People whose credential meets the lenient version on `on` but not the strict one."""
+    # The plain requirement accepts no grace, and neither do the versions built from it, so a
+    # type's grace_days never matter here.
     base = Requirement(source="", credential=type_id)
-    grace = ctx.rulebook.grace_days
 
     def meeting_plain(t: str) -> list[Credential]:
         """The credentials of type t meeting the plain requirement (cached per evaluation)."""
         good = passing.get(t)
         if good is None:
-            days = grace(t)
             good = passing[t] = [c for c in creds_by_type.get(t, ())
-                                 if failure(c, base, on, days) is None]
+                                 if failure(c, base, on, 0) is None]
         return good
 
     if attribute == "any_of":
@@ -103,7 +103,6 @@ def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any,
         holders = {c.person for t in lenient for c in creds_by_type.get(t, ())}
         lenient_ok, strict_ok = meeting(lenient), meeting(strict)
         return tuple(sorted(p for p in holders if p in lenient_ok and p not in strict_ok))
-    days = grace(type_id)
     creds = creds_by_type.get(type_id, ())
     # Every other attribute only adds conditions to the plain requirement, so a credential
     # failing it fails every version.
@@ -113,13 +112,13 @@ def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any,
         return tuple(sorted({c.person for c in creds if id(c) not in kept}))
     key = {"max_age_months": "max_age_months", "valid_days_after_case": "valid_days_after_case",
            "issuers": "issuers"}[attribute]
-    default = 0 if attribute == "valid_days_after_case" else None
     as_value = (lambda v: tuple(v)) if attribute == "issuers" else (lambda v: v)
-    strict_req = replace(base, **{key: default if strict is None else as_value(strict)})
+    # The strictest value is never "no limit": with two distinct values, one of them limits.
+    strict_req = replace(base, **{key: as_value(strict)})
     if lenient is None:  # the lenient version is the plain requirement
         meet_lenient = good
     else:
         lenient_req = replace(base, **{key: as_value(lenient)})
-        meet_lenient = [c for c in good if failure(c, lenient_req, on, days) is None]
+        meet_lenient = [c for c in good if failure(c, lenient_req, on, 0) is None]
     return tuple(sorted({c.person for c in meet_lenient
-                         if failure(c, strict_req, on, days) is not None}))
+                         if failure(c, strict_req, on, 0) is not None}))

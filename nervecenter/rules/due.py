@@ -74,11 +74,10 @@ class DueDates:
                 if req.max_age_months is None and not req.valid_days_after_case:
                     continue
                 label = _label(req.source)
-                for (type_id, scope), kind in zip(rule.keys, rule.scope_kinds):
+                for type_id, scope in rule.keys:  # scope is None for a person-scoped type
                     for role in rule.roles:
                         found.setdefault((type_id, role), []).append(
-                            (req.max_age_months, req.valid_days_after_case,
-                             scope if kind != "person" else None, label))
+                            (req.max_age_months, req.valid_days_after_case, scope, label))
             self._limits[facility_id] = found
         return found
 

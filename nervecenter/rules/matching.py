@@ -24,7 +24,7 @@ def _plus(day: date, days: int) -> date:
         return date.max if days > 0 else date.min
 
 
-def failure(cred: Credential, req: Requirement, day: date, grace_days: int = 0) -> str | None:
+def failure(cred: Credential, req: Requirement, day: date, grace_days: int) -> str | None:
     """The reason `cred` does not satisfy `req` for a case on `day`, or None when it does.
 
     The checks run in the order a scheduler would fix them: revoked, not yet valid, expired,
@@ -51,7 +51,7 @@ def failure(cred: Credential, req: Requirement, day: date, grace_days: int = 0) 
     return None
 
 
-def valid_span(cred: Credential, req: Requirement, grace_days: int = 0) -> tuple[date, date] | None:
+def valid_span(cred: Credential, req: Requirement, grace_days: int) -> tuple[date, date] | None:
     """The case days on which `cred` satisfies `req`, as (first, last), or None for no day at all.
 
     The same decision as `failure`, turned around so that it can be computed once per credential
