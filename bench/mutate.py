@@ -1,0 +1,114 @@
+"""Mutation testing of the rules engine (nervecenter/rules/ and nervecenter/core/dates.py).
+
+    .venv/bin/python bench/mutate.py            # fresh run (about 4 minutes on 2 cores), then the table
+    .venv/bin/python bench/mutate.py --report   # the table and survivors of the last run only
+    .venv/bin/python bench/mutate.py --diffs    # ... with the diff of each survivor
+
+mutmut (the `test` extra) does the work, configured under [tool.mutmut] in pyproject.toml: it
+mutates the engine in a copy of the package under mutants/ and runs the quick rules and date tests
+against each mutant. This script starts it from a clean mutants/ (mutmut reuses old results when
+it thinks nothing changed, which it cannot always tell), prints the score per module, and lists
+every mutant no test noticed. Each survivor should be killed by a test or explained in
+docs/mutation.md. Exit status 1 when the overall score is below --fail-under (default 90).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+
+
+def run(children: int) -> None:
+    shutil.rmtree(MUTANTS, ignore_errors=True)
+    mutmut = Path(sys.executable).with_name("mutmut")
+    cmd = [str(mutmut) if mutmut.exists() else "mutmut", "run", "--max-children", str(children)]
+    # mutmut draws a progress line many times a second: keep only its last state.
+    proc = subprocess.run(cmd, check=False, cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, errors="replace")
+    tail = proc.stdout.replace("\r", "\n").strip().splitlines()[-3:]
+    print("\n".join(tail))
+    if proc.returncode:
+        sys.exit(f"mutmut run failed with status {proc.returncode}")
+
+
+def results() -> dict[str, dict[str, str]]:
+    """Source path -> mutant name -> status, from the last run's mutants/**/*.meta."""
+    from mutmut.__main__ import status_by_exit_code
+
+    out: dict[str, dict[str, str]] = {}
+    for meta in sorted(MUTANTS.glob("nervecenter/**/*.py.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        source = str(meta.relative_to(MUTANTS))[: -len(".meta")]
+        out[source] = {name: status_by_exit_code[code] for name, code in sorted(
+            codes.items(), key=lambda kv: _natural(kv[0]))}
+    return out
+
+
+def _natural(name: str) -> tuple[str, int]:
+    base, _, n = name.rpartition("_")
+    return (base, int(n)) if n.isdigit() else (name, 0)
+
+
+def table(found: dict[str, dict[str, str]]) -> float:
+    """Print mutants, killed, survived and score per module; return the overall score."""
+    print(f"\n{'module':38} {'mutants':>7} {'killed':>7} {'survived':>8} {'score':>7}")
+    total = Counter()
+    for source, statuses in found.items():
+        if not statuses:
+            continue
+        c = Counter("killed" if s in ("killed", "timeout") else "survived" for s in statuses.values())
+        total.update(c)
+        n = len(statuses)
+        print(f"{source:38} {n:7} {c['killed']:7} {c['survived']:8} {c['killed'] / n:7.1%}")
+    n = total["killed"] + total["survived"]
+    score = total["killed"] / n if n else 1.0
+    print(f"{'total':38} {n:7} {total['killed']:7} {total['survived']:8} {score:7.1%}")
+    return score
+
+
+def survivors(found: dict[str, dict[str, str]], diffs: bool) -> None:
+    """Every mutant no test noticed (`survived`, or `no tests` when none of the selected tests
+    even runs the function), with its diff on request."""
+    if diffs:
+        from mutmut.mutation.diff_apply import get_diff_for_mutant
+    left = [(source, name, status) for source, statuses in found.items()
+            for name, status in statuses.items() if status not in ("killed", "timeout")]
+    print(f"\n{len(left)} mutants not killed:")
+    for source, name, status in left:
+        print(f"  {name}: {status}")
+        if diffs:
+            diff = get_diff_for_mutant(name, path=source)
+            print("\n".join("      " + line for line in diff.splitlines()[2:]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--report", action="store_true", help="report the last run, do not run")
+    parser.add_argument("--diffs", action="store_true", help="show each survivor's diff")
+    parser.add_argument("--children", type=int, default=os.cpu_count() or 2,
+                        help="mutants tested at once (default: one per core)")
+    parser.add_argument("--fail-under", type=float, default=90.0, help="minimum overall score, %%")
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    if not args.report:
+        run(args.children)
+    found = results()
+    if not found:
+        sys.exit("no results under mutants/: run without --report first")
+    score = table(found)
+    survivors(found, args.diffs)
+    if score * 100 < args.fail_under:
+        sys.exit(f"\nmutation score {score:.1%} is below {args.fail_under:g}%")
+
+
+if __name__ == "__main__":
+    main()
