@@ -18,6 +18,9 @@ from nervecenter.rules.matching import failure
 from nervecenter.rules.results import Conflict
 
 ATTRIBUTES = ("max_age_months", "valid_days_after_case", "issuers", "any_of", "enforcement")
+# The plain requirement accepts no grace, and neither do the versions built from it, so a type's
+# grace_days never matter here.
+NO_GRACE = 0
 
 
 def _strictest(attribute: str, reqs: list[Requirement], type_id: str) -> Any:
@@ -73,7 +76,7 @@ def find_conflicts(ctx: Context, on: date) -> tuple[Conflict, ...]:
             roles = {role for reqs in facilities.values() for r in reqs
                      for role in ("technologist", "reader") if r.applies_to(role)}
             affected = tuple(
-                p for p in _affected(ctx, on, type_id, attribute, ordered[0], ordered[-1],
+                p for p in _affected(on, type_id, attribute, ordered[0], ordered[-1],
                                      creds_by_type, passing)
                 if p not in ctx.people or ctx.people[p].role in roles)
             out.append(Conflict(type=type_id, attribute=attribute, values=values,
@@ -81,12 +84,10 @@ def find_conflicts(ctx: Context, on: date) -> tuple[Conflict, ...]:
     return tuple(out)
 
 
-def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any, lenient: Any,
+def _affected(on: date, type_id: str, attribute: str, strict: Any, lenient: Any,
               creds_by_type: dict[str, list[Credential]],
               passing: dict[str, list[Credential]]) -> tuple[str, ...]:
     """People whose credential meets the lenient version on `on` but not the strict one."""
-    # The plain requirement accepts no grace, and neither do the versions built from it, so a
-    # type's grace_days never matter here.
     base = Requirement(source="", credential=type_id)
 
     def meeting_plain(t: str) -> list[Credential]:
@@ -94,7 +95,7 @@ def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any,
         good = passing.get(t)
         if good is None:
             good = passing[t] = [c for c in creds_by_type.get(t, ())
-                                 if failure(c, base, on, 0) is None]
+                                 if failure(c, base, on, NO_GRACE) is None]
         return good
 
     if attribute == "any_of":
@@ -112,13 +113,13 @@ def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any,
         return tuple(sorted({c.person for c in creds if id(c) not in kept}))
     key = {"max_age_months": "max_age_months", "valid_days_after_case": "valid_days_after_case",
            "issuers": "issuers"}[attribute]
-    as_value = (lambda v: tuple(v)) if attribute == "issuers" else (lambda v: v)
     # The strictest value is never "no limit": with two distinct values, one of them limits.
-    strict_req = replace(base, **{key: as_value(strict)})
+    # (Issuers stay the sorted list _strictest made: failure() only iterates them.)
+    strict_req = replace(base, **{key: strict})
     if lenient is None:  # the lenient version is the plain requirement
         meet_lenient = good
     else:
-        lenient_req = replace(base, **{key: as_value(lenient)})
-        meet_lenient = [c for c in good if failure(c, lenient_req, on, 0) is None]
+        lenient_req = replace(base, **{key: lenient})
+        meet_lenient = [c for c in good if failure(c, lenient_req, on, NO_GRACE) is None]
     return tuple(sorted({c.person for c in meet_lenient
-                         if failure(c, strict_req, on, 0) is not None}))
+                         if failure(c, strict_req, on, NO_GRACE) is not None}))
