@@ -69,15 +69,17 @@ def test_a_candidate_is_looked_at_once_and_the_answer_holds_on_every_day():
 def test_a_case_that_started_earlier_and_still_runs_makes_a_candidate_busy():
     """C-1 runs 08:00-12:00. t-early's case 06:00-10:00 started earlier and still runs at 08:00;
     t-zero's case was written with its end at its start (07:00), so it lasts the default 4 hours,
-    until 11:00; t-before's case 06:00-08:00 ends as C-1 starts, which is no overlap."""
+    until 11:00; t-before's case 06:00-08:00 ends as C-1 starts, which is no overlap (nor is
+    their afternoon case 13:00-17:00)."""
     people = [PRICE, *techs("t-before", "t-early", "t-free", "t-zero")]
     creds = [cred(p.id, "bls", "2027-06-30") for p in people[1:]]
     cases = [case("C-1", "2026-12-03T08:00", end="2026-12-03T12:00"),
              case("C-2", "2026-12-03T06:00", tech="t-early", end="2026-12-03T10:00"),
              case("C-3", "2026-12-03T07:00", tech="t-zero", end="2026-12-03T07:00"),
-             case("C-4", "2026-12-03T06:00", tech="t-before", end="2026-12-03T08:00")]
+             case("C-4", "2026-12-03T06:00", tech="t-before", end="2026-12-03T08:00"),
+             case("C-5", "2026-12-03T13:00", tech="t-before", end="2026-12-03T17:00")]
     found = backups(practice(facility(reqs=[BLS])), people, creds, cases)
-    # t-free has no case that day and comes first; t-before has one.
+    # t-free has no case that day and comes first; t-before has two.
     assert found["C-1"] == ("t-free", "t-before")
 
 

@@ -37,3 +37,18 @@ def test_a_reader_is_tried_without_the_technologists_requirements():
     p = practice(facility(reqs=[req(credential="bls")]))
     adams = person("r-adams", "Ravi Adams", "reader")
     assert cleared_at(p, snapshot([adams], []), "ochsner", DAYS, [adams], ON) == {"r-adams"}
+
+
+def test_any_week_can_be_asked_about_before_today_or_past_the_horizon():
+    """Evaluated on 2026-12-01 (its horizon ends 2026-12-31). Jordan Price's BLS runs from
+    2026-11-22 to 2027-01-22."""
+    p = practice(facility(reqs=[req(credential="bls")]))
+    price = person("t-price", "Jordan Price")
+    snap = snapshot([price], [cred("t-price", "bls", "2027-01-22", issued="2026-11-22")])
+
+    def cleared(first, last):
+        return cleared_at(p, snap, "ochsner", [first, last], [price], ON)
+    assert cleared(date(2026, 11, 22), date(2026, 11, 28)) == {"t-price"}
+    assert cleared(date(2026, 11, 20), date(2026, 11, 26)) == set()  # not yet issued on 11-20
+    assert cleared(date(2027, 1, 16), date(2027, 1, 22)) == {"t-price"}
+    assert cleared(date(2027, 1, 20), date(2027, 1, 26)) == set()  # expired by 01-26
