@@ -185,3 +185,14 @@ def test_an_unstaffed_case_with_no_technologist_on_the_roster_gets_no_backups():
     cases = [case("C-1", "2026-12-05T08:00", tech=None)]
     found = backups(practice(facility()), [person("r-adams", "Ravi Adams", "reader")], [], cases)
     assert found == {"C-1": ()}
+
+
+def test_two_cards_that_overlap_on_a_single_day_qualify_on_that_day():
+    # Ochsner asks BLS and ACLS. t-one's BLS runs out on 2026-12-12 (its last valid day) and
+    # their ACLS is issued that very day: both valid on 12-12 only.
+    creds = [cred("t-one", "bls", "2026-12-12"),
+             cred("t-one", "acls", "2028-12-31", issued="2026-12-12")]
+    cases = [case(f"C-{d}", f"2026-12-{d}T08:00") for d in ("11", "12", "13")]
+    found = backups(practice(facility(reqs=[BLS, req(credential="acls")])),
+                    [PRICE, *techs("t-one")], creds, cases)
+    assert found == {"C-11": (), "C-12": ("t-one",), "C-13": ()}
