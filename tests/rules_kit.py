@@ -18,6 +18,7 @@ from nervecenter.core.model import (
     Person,
     Practice,
     Requirement,
+    RuleKind,
     Snapshot,
     StateRules,
     Verification,
@@ -33,7 +34,24 @@ TYPES = {t.id: t for t in (
     CredentialType("acls", "ACLS Provider", issuer="AHA", stages=(60, 14, 0)),
     CredentialType("state_license", "State licence", scope="state"),
     CredentialType("facility_privileges", "Facility privileges", scope="facility"),
+    CredentialType("dea", "DEA registration", scope="state"),
 )}
+
+
+def check_cases_per_day(requirement, case, person, schedule):
+    """A plugin's rule kind as a third party would write it: at most `max` cases a day, this one
+    included (a backup candidate not yet on the case would take it on top of their others)."""
+    day = case.start.date()
+    count = schedule.count_on(person, day) + (person not in (case.technologist, case.reader))
+    if count <= requirement.params["max"]:
+        return []
+    return [("limit_exceeded", (f"would have {count} cases on {day}, more than "
+                                f"{requirement.params['max']}"))]
+
+
+CASES_PER_DAY = RuleKind(id="cases_per_day", description="At most `max` cases a day.",
+                         params_schema={"type": "object"}, check=check_cases_per_day,
+                         plugin="rules_kit")
 
 
 def req(source: str = "facility:ochsner", **kw) -> Requirement:
@@ -63,7 +81,7 @@ def practice(*facilities: Facility, states=(), horizon=30, stages=(90, 60, 30, 7
         database="sqlite://", alerts=AlertPolicy(stages=stages, case_horizon_days=horizon),
         credential_types=dict(TYPES), facilities={f.id: f for f in facilities},
         states={s.state: s for s in states},
-        rule_kinds={"concurrent_cases": CONCURRENT_CASES})
+        rule_kinds={"concurrent_cases": CONCURRENT_CASES, "cases_per_day": CASES_PER_DAY})
 
 
 def state(code: str, *reqs: Requirement) -> StateRules:
@@ -75,10 +93,10 @@ def person(id: str, name: str, role: str = "technologist") -> Person:
 
 
 def cred(person: str, type: str, expires: str, issued: str | None = None, scope=None,
-         issuer=None, status="active", verified_on: str | None = None) -> Credential:
+         issuer=None, status="active", verified_on: str | None = None, version=1) -> Credential:
     return Credential(person=person, type=type, expires=date.fromisoformat(expires), scope=scope,
                       issued=date.fromisoformat(issued) if issued else None, issuer=issuer,
-                      status=status,
+                      status=status, version=version,
                       verified=Verification(date.fromisoformat(verified_on), "dana")
                       if verified_on else None)
 

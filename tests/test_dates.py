@@ -39,7 +39,7 @@ def test_add_months_examples(day, n, expected):
 
 
 @pytest.mark.parametrize("issued, n, rule, expected", [
-    (date(2024, 3, 15), 24, "exact", date(2026, 3, 14)),         # SPEC's own example
+    (date(2024, 3, 15), 24, "exact", date(2026, 3, 14)),         # docs/configuration.md's example
     (date(2024, 2, 29), 12, "exact", date(2025, 2, 28)),         # no Feb 29 in 2025
     (date(2025, 1, 31), 1, "exact", date(2025, 2, 28)),
     (date(2026, 3, 1), 1, "exact", date(2026, 3, 31)),

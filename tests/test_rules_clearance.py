@@ -334,3 +334,146 @@ def test_every_reason_code_is_covered_here():
         (pathlib.Path(__file__).parent / "test_rules_schedule.py").read_text()
     for reason in REASONS:
         assert f'"{reason}"' in text, reason
+
+
+def test_the_same_card_can_clear_at_one_facility_and_block_at_the_next():
+    # Tulane asks a plain BLS card, Ochsner one issued within 12 months. Jordan Price's card was
+    # issued 2025-06-01: accepted at Ochsner until 2026-06-01, long before either case.
+    ochsner = facility(reqs=[req(credential="bls", max_age_months=12)])
+    tulane = facility("tulane", "Tulane Medical Center", reqs=[req(credential="bls")])
+    cases = [case("C-T", "2026-12-03T08:00", facility="tulane"), case("C-O", "2026-12-04T08:00")]
+    ev = evaluate(practice(ochsner, tulane),
+                  snapshot([PRICE], [cred("t-price", "bls", "2027-06-30", "2025-06-01")], cases), ON)
+    by_id = {c.case.id: c for c in ev.clearances}
+    assert by_id["C-T"].outcome == "cleared"
+    assert [p.reason for p in by_id["C-O"].problems] == ["too_old"]
+
+
+def test_procedure_rules_hold_for_each_case_of_one_evaluation():
+    # ACLS only for cranial cases: the spine case the same morning does not need it.
+    p = practice(facility(reqs=[req(credential="acls", when={"procedure": "cranial"})]))
+    cases = [case("C-1", "2026-12-03T08:00", procedure="cranial"),
+             case("C-2", "2026-12-03T13:00", procedure="spine")]
+    ev = evaluate(p, snapshot([PRICE], [], cases), ON)
+    assert [(c.case.id, c.outcome) for c in ev.clearances] == [("C-1", "blocked"), ("C-2", "cleared")]
+
+
+def test_a_renewed_credential_with_two_versions_counts_as_its_newest():
+    # BLS version 1 expired 2026-11-30; version 2, renewed, runs to 2028-11-30. The snapshot
+    # lists the new version first, then the old one, then an ACLS card.
+    creds = [cred("t-price", "bls", "2028-11-30", "2026-11-15", version=2),
+             cred("t-price", "bls", "2026-11-30", "2024-11-15", version=1),
+             cred("t-price", "acls", "2027-06-30")]
+    p = practice(facility(reqs=[req(credential="bls"), req(credential="acls")]))
+    ev = evaluate(p, snapshot([PRICE], creds, [case("C-1", "2026-12-03T08:00")]), ON)
+    assert ev.clearances[0].outcome == "cleared"
+    # One due date per credential: version 2's expiry, 2028-11-30, and the ACLS card's.
+    assert [(d.credential.id, d.credential.version, d.due) for d in ev.due_dates] == [
+        ("t-price:acls", 1, date(2027, 6, 30)), ("t-price:bls", 2, date(2028, 11, 30))]
+
+
+def test_an_unregistered_rule_kind_is_a_clear_error():
+    reqs = [req(rule="sleep_hours", params={"min": 8})]
+    with pytest.raises(NerveCenterError, match=r"^facility:ochsner: rule kind 'sleep_hours' is not "
+                                               r"registered by any plugin; install the plugin "
+                                               r"that provides it or remove the rule$"):
+        clear_one(reqs, [])
+
+
+def test_a_rule_kinds_problem_carries_the_requirements_source_and_enforcement():
+    # Ravi Adams reads C-1 and C-2 at once; Ochsner allows one at a time but only warns.
+    reqs = [req(rule="concurrent_cases", role="reader", params={"max": 1}, enforcement="warn")]
+    p = practice(facility(reqs=reqs))
+    cases = [case("C-1", "2026-12-03T08:00", reader="r-adams", end="2026-12-03T10:00"),
+             case("C-2", "2026-12-03T09:00", tech="t-other", reader="r-adams",
+                  end="2026-12-03T11:00")]
+    c1 = evaluate(p, snapshot([PRICE, ADAMS], [], cases), ON).clearances[0]
+    (problem,) = c1.problems
+    assert (c1.outcome, problem.source, problem.enforcement, problem.reason) == (
+        "warning", "facility:ochsner", "warn", "limit_exceeded")
+    assert problem.detail == ("Ravi Adams would have 2 cases at once during this case (C-1, C-2), "
+                              "more than the limit of 1; Ochsner Medical Center warns but allows "
+                              "the case.")
+
+
+def test_grace_that_covers_the_expiry_does_not_hide_that_the_card_is_too_old():
+    # CNIM expired 2026-11-30, within its 31 days of accepted grace on 2026-12-03 (grace runs
+    # to 2026-12-31); but it was issued 2024-06-01, and 2024-06-01 + 24 months = 2026-06-01.
+    p = only_problem(clear_one([req(credential="cnim", accept_grace=True, max_age_months=24)],
+                               [cred("t-price", "cnim", "2026-11-30", "2024-06-01")]))
+    assert p.reason == "too_old"
+    assert p.detail == ("Jordan Price's CNIM was issued on 2024-06-01, more than 24 months before "
+                        "this case (accepted until 2026-06-01); Ochsner Medical Center blocks the "
+                        "case.")
+
+
+def test_any_of_names_scoped_alternatives_in_full():
+    reqs = [req(any_of=["state_license", "facility_privileges"], role="reader")]
+    c = case("C-1", "2026-12-03T08:00", reader="r-adams")
+    none = only_problem(clear_one(reqs, [], c))
+    assert none.detail == ("Ravi Adams has no Louisiana state licence or Facility privileges at "
+                           "Ochsner Medical Center on file; Ochsner Medical Center accepts any "
+                           "of them and blocks the case.")
+    expired = only_problem(clear_one(reqs, [cred("r-adams", "facility_privileges", "2026-11-30",
+                                                 scope="ochsner")], c))
+    assert expired.detail == ("Ravi Adams's Facility privileges at Ochsner Medical Center expired "
+                              "on 2026-11-30, 3 days before this case, and there is no valid "
+                              "Louisiana state licence either; Ochsner Medical Center blocks the "
+                              "case.")
+
+
+def test_any_of_three_lists_every_other_alternative():
+    p = only_problem(clear_one([req(any_of=["cnim", "cltm", "d_abnm"])],
+                               [cred("t-price", "cnim", "2026-12-02")]))
+    assert p.detail == ("Jordan Price's CNIM expired on 2026-12-02, 1 day before this case (its "
+                        "late-renewal grace period is not accepted here), and there is no valid "
+                        "CLTM or D.ABNM either; Ochsner Medical Center blocks the case.")
+
+
+def test_explanations_without_an_issue_date_or_an_issuer():
+    too_old = only_problem(clear_one([req(credential="bls", max_age_months=12)],
+                                     [cred("t-price", "bls", "2027-12-31")]))
+    assert too_old.detail == ("Jordan Price's BLS Provider has no issue date on record, and Ochsner "
+                              "Medical Center accepts it only within 12 months of issue; Ochsner "
+                              "Medical Center blocks the case.")
+    issuer = only_problem(clear_one([req(credential="bls", issuers=["AHA", "Red Cross"])],
+                                    [cred("t-price", "bls", "2027-12-31")]))
+    assert issuer.detail == ("Jordan Price's BLS Provider is from an unrecorded issuer, and Ochsner "
+                             "Medical Center accepts only AHA or Red Cross; Ochsner Medical Center "
+                             "blocks the case.")
+    unverified = only_problem(clear_one([req(credential="cnim", verified=True)],
+                                        [cred("t-price", "cnim", "2028-12-31")]))
+    assert unverified.detail == ("Jordan Price's CNIM has no primary source verification dated on "
+                                 "or after its issue; Ochsner Medical Center blocks the case.")
+
+
+def test_grace_over_names_the_expiry_and_the_grace():
+    # Expired 2026-10-31: 31 days of grace end 2026-12-01, two days before the case.
+    p = only_problem(clear_one([req(credential="cnim", accept_grace=True)],
+                               [cred("t-price", "cnim", "2026-10-31")]))
+    assert p.detail == ("Jordan Price's CNIM expired on 2026-10-31, 33 days before this case, and "
+                        "its 31 days of grace are over too; Ochsner Medical Center blocks the case.")
+
+
+def test_not_yet_valid_the_day_after_the_case():
+    p = only_problem(clear_one([req(credential="bls")],
+                               [cred("t-price", "bls", "2028-12-31", issued="2026-12-04")]))
+    assert p.detail == ("Jordan Price's BLS Provider is only valid from 2026-12-04, 1 day after "
+                        "this case; Ochsner Medical Center blocks the case.")
+
+
+def test_names_the_configuration_does_not_know_are_shown_as_written():
+    # Privileges at Touro, which is not a configured facility, and a type no plugin registers.
+    reqs = [req(credential="facility_privileges", facility="touro"),
+            req(credential="hipaa_training")]
+    c = clear_one(reqs, [])
+    assert [p.detail for p in c.problems] == [
+        ("Jordan Price has no Facility privileges at touro on file; Ochsner Medical Center "
+         "requires it and blocks the case."),
+        ("Jordan Price has no hipaa_training on file; Ochsner Medical Center requires it and "
+         "blocks the case.")]
+
+
+def test_a_state_scoped_type_named_with_an_acronym_keeps_its_capitals():
+    p = only_problem(clear_one([req(credential="dea")], []))
+    assert p.detail.startswith("Jordan Price has no Louisiana DEA registration on file;")

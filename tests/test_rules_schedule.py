@@ -6,7 +6,7 @@ from datetime import date
 from nervecenter.plugins.rule_kinds import concurrency
 from rules_kit import case, cred, facility, person, practice, req, snapshot
 
-from nervecenter.rules import evaluate
+from nervecenter.rules import CaseSchedule, evaluate
 
 ON = date(2026, 12, 1)
 ADAMS = person("r-adams", "Ravi Adams", "reader")
@@ -144,3 +144,30 @@ def test_reader_backups_for_a_reader_problem():
     c1 = next(c for c in ev.clearances if c.case.id == "C-1")
     assert [p.reason for p in c1.problems] == ["expired"]
     assert c1.backups == ("r-moss",)
+
+
+def test_back_to_back_cases_are_not_at_once():
+    # Ravi Adams reads P 08:00-09:00, then Q 09:00-10:00, and L 12:00-16:00; at most 1 at once.
+    p = practice(facility(reqs=[req(rule="concurrent_cases", role="reader", params={"max": 1})]))
+    cases = [case("P", "2026-12-03T08:00", reader="r-adams", end="2026-12-03T09:00"),
+             case("Q", "2026-12-03T09:00", reader="r-adams", end="2026-12-03T10:00"),
+             case("L", "2026-12-03T12:00", reader="r-adams", end="2026-12-03T16:00")]
+    ev = evaluate(p, snapshot([ADAMS], [], cases), ON)
+    assert {c.case.id: c.outcome for c in ev.clearances} == {
+        "P": "cleared", "Q": "cleared", "L": "cleared"}
+
+
+def test_what_a_plugin_can_ask_the_schedule():
+    _, cases = reader_cases()
+    schedule = CaseSchedule(cases + [case("F", "2026-12-04T08:00", tech="t-a", reader="r-adams")])
+    # Ravi Adams's cases by start; Tech A's two, one on each day.
+    assert [c.id for c in schedule.cases_of("r-adams")] == ["A", "B", "D", "C", "E", "F"]
+    assert [c.id for c in schedule.cases_of("t-a")] == ["A", "F"]
+    assert schedule.cases_of("r-nobody") == []
+    assert (schedule.count_on("r-adams", date(2026, 12, 3)),
+            schedule.count_on("r-adams", date(2026, 12, 4)),
+            schedule.count_on("r-nobody", date(2026, 12, 3))) == (5, 1, 0)
+    # During D (10:00-10:30) Ravi Adams also reads A and B.
+    d = next(c for c in cases if c.id == "D")
+    assert [c.id for c in schedule.overlapping("r-adams", d)] == ["A", "B"]
+    assert schedule.busy("r-adams", d) and not schedule.busy("r-nobody", d)

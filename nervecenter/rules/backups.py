@@ -33,7 +33,8 @@ class Backups:
         return [r for r in ("technologist", "reader") if r in roles]
 
     def find(self, case: Case, problems: tuple[Problem, ...]) -> tuple[str, ...]:
-        """Up to MAX_BACKUPS people for each role that has a problem (technologists first)."""
+        """Up to MAX_BACKUPS people for each role that has a problem, and technologists for a case
+        without one (technologists first); none for a cleared case."""
         rules = self.ctx.rulebook.for_case(case)
         found: list[str] = []
         for role in self.roles_needed(case, problems):
@@ -62,8 +63,8 @@ class Backups:
                     continue
             if busy(person, case):
                 continue
-            if not kinds or all(kind is not None and not kind.check(r.req, case, person, schedule)
-                                for r, kind in kinds):
+            # Every rule kind is registered: clear() has refused the case otherwise.
+            if not kinds or not any(kind.check(r.req, case, person, schedule) for r, kind in kinds):
                 out.append(person)
                 if len(out) == MAX_BACKUPS:
                     break

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nervecenter.core.errors import NerveCenterError
-from nervecenter.core.model import Case, Practice, credential_id
+from nervecenter.core.model import Case, Practice, Requirement, credential_id
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, failure
 from nervecenter.rules.plans import Plans
@@ -26,21 +26,9 @@ class Context:
     plans: Plans
 
 
-def slots(case: Case) -> list[tuple[str, str]]:
-    """(role, person) for each person assigned to the case."""
-    out = []
-    if case.technologist:
-        out.append(("technologist", case.technologist))
-    if case.reader:
-        out.append(("reader", case.reader))
-    return out
-
-
 def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[Problem]:
-    """The problems of one person (in one role) with one requirement of one case."""
+    """The problems of one person (in one role) with one credential requirement of one case."""
     req = rule.req
-    if req.rule:
-        return _check_rule_kind(ctx, rule, case, role, person)
     day = case_day(case)
     best = None
     held = ctx.index.held.get(person, {})
@@ -72,14 +60,10 @@ def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[
                     credential=cred.id if cred else credential_id(person, type_id, scope))]
 
 
-def _check_rule_kind(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[Problem]:
-    req = rule.req
-    kind = ctx.practice.rule_kinds.get(req.rule)
-    if kind is None:
-        raise NerveCenterError(
-            f"{req.location or req.source}: rule kind {req.rule!r} is not registered by any "
-            f"plugin; install the plugin that provides it or remove the rule")
-    return _rule_problems(ctx, rule, role, person, kind.check(req, case, person, ctx.schedule) or ())
+def _unregistered(req: Requirement) -> NerveCenterError:
+    return NerveCenterError(
+        f"{req.location or req.source}: rule kind {req.rule!r} is not registered by any "
+        f"plugin; install the plugin that provides it or remove the rule")
 
 
 def _rule_problems(ctx: Context, rule: Rule, role: str, person: str, found) -> list[Problem]:
@@ -91,7 +75,7 @@ def _rule_problems(ctx: Context, rule: Rule, role: str, person: str, found) -> l
 
 
 def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
-    """The outcome of a case and its problems (SPEC.md section 6): the technologist's first,
+    """The outcome of a case and its problems (docs/rules.md): the technologist's first,
     each in the order the requirements are written (the state's, then the facility's)."""
     problems: list[Problem] = []
     day = case.start.date()  # case_day
@@ -116,11 +100,10 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
                     problems.extend(check(ctx, rule, case, role, person))
         for rule, kind in plan.kinds:
             if kind is None:
-                problems.extend(_check_rule_kind(ctx, rule, case, role, person))
-            else:
-                found = kind.check(rule.req, case, person, ctx.schedule)
-                if found:
-                    problems.extend(_rule_problems(ctx, rule, role, person, found))
+                raise _unregistered(rule.req)
+            found = kind.check(rule.req, case, person, ctx.schedule)
+            if found:
+                problems.extend(_rule_problems(ctx, rule, role, person, found))
     if not case.technologist:
         outcome: Outcome = "unstaffed"
     elif any(p.enforcement == "block" for p in problems):

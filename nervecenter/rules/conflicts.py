@@ -18,6 +18,9 @@ from nervecenter.rules.matching import failure
 from nervecenter.rules.results import Conflict
 
 ATTRIBUTES = ("max_age_months", "valid_days_after_case", "issuers", "any_of", "enforcement")
+# The plain requirement accepts no grace, and neither do the versions built from it, so a type's
+# grace_days never matter here.
+NO_GRACE = 0
 
 
 def _strictest(attribute: str, reqs: list[Requirement], type_id: str) -> Any:
@@ -26,7 +29,7 @@ def _strictest(attribute: str, reqs: list[Requirement], type_id: str) -> Any:
         ages = [r.max_age_months for r in reqs if r.max_age_months is not None]
         return min(ages) if ages else None
     if attribute == "valid_days_after_case":
-        return max((r.valid_days_after_case for r in reqs), default=0) or None
+        return max(r.valid_days_after_case for r in reqs) or None  # reqs is never empty
     if attribute == "issuers":
         sets = [frozenset(r.issuers) for r in reqs if r.issuers is not None]
         return sorted(frozenset.intersection(*sets)) if sets else None
@@ -49,7 +52,7 @@ def _leniency(attribute: str, value: Any) -> tuple:
     return (value == "warn",)
 
 
-def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tuple[Conflict, ...]:
+def find_conflicts(ctx: Context, on: date) -> tuple[Conflict, ...]:
     by_type: dict[str, dict[str, list[Requirement]]] = {}
     for facility_id in sorted(ctx.practice.facilities):
         for rule in ctx.rulebook.rules(facility_id):
@@ -61,8 +64,6 @@ def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tu
     passing: dict[str, list[Credential]] = {}  # type -> its credentials meeting the plain requirement
     out = []
     for type_id in sorted(by_type):
-        if type_filter and type_id != type_filter:
-            continue
         facilities = by_type[type_id]
         if len(facilities) < 2:
             continue
@@ -75,7 +76,7 @@ def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tu
             roles = {role for reqs in facilities.values() for r in reqs
                      for role in ("technologist", "reader") if r.applies_to(role)}
             affected = tuple(
-                p for p in _affected(ctx, on, type_id, attribute, ordered[0], ordered[-1],
+                p for p in _affected(on, type_id, attribute, ordered[0], ordered[-1],
                                      creds_by_type, passing)
                 if p not in ctx.people or ctx.people[p].role in roles)
             out.append(Conflict(type=type_id, attribute=attribute, values=values,
@@ -83,20 +84,18 @@ def find_conflicts(ctx: Context, on: date, type_filter: str | None = None) -> tu
     return tuple(out)
 
 
-def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any, lenient: Any,
+def _affected(on: date, type_id: str, attribute: str, strict: Any, lenient: Any,
               creds_by_type: dict[str, list[Credential]],
               passing: dict[str, list[Credential]]) -> tuple[str, ...]:
     """People whose credential meets the lenient version on `on` but not the strict one."""
     base = Requirement(source="", credential=type_id)
-    grace = ctx.rulebook.grace_days
 
     def meeting_plain(t: str) -> list[Credential]:
         """The credentials of type t meeting the plain requirement (cached per evaluation)."""
         good = passing.get(t)
         if good is None:
-            days = grace(t)
             good = passing[t] = [c for c in creds_by_type.get(t, ())
-                                 if failure(c, base, on, days) is None]
+                                 if failure(c, base, on, NO_GRACE) is None]
         return good
 
     if attribute == "any_of":
@@ -105,7 +104,6 @@ def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any,
         holders = {c.person for t in lenient for c in creds_by_type.get(t, ())}
         lenient_ok, strict_ok = meeting(lenient), meeting(strict)
         return tuple(sorted(p for p in holders if p in lenient_ok and p not in strict_ok))
-    days = grace(type_id)
     creds = creds_by_type.get(type_id, ())
     # Every other attribute only adds conditions to the plain requirement, so a credential
     # failing it fails every version.
@@ -115,13 +113,13 @@ def _affected(ctx: Context, on: date, type_id: str, attribute: str, strict: Any,
         return tuple(sorted({c.person for c in creds if id(c) not in kept}))
     key = {"max_age_months": "max_age_months", "valid_days_after_case": "valid_days_after_case",
            "issuers": "issuers"}[attribute]
-    default = 0 if attribute == "valid_days_after_case" else None
-    as_value = (lambda v: tuple(v)) if attribute == "issuers" else (lambda v: v)
-    strict_req = replace(base, **{key: default if strict is None else as_value(strict)})
+    # The strictest value is never "no limit": with two distinct values, one of them limits.
+    # (Issuers stay the sorted list _strictest made: failure() only iterates them.)
+    strict_req = replace(base, **{key: strict})
     if lenient is None:  # the lenient version is the plain requirement
         meet_lenient = good
     else:
-        lenient_req = replace(base, **{key: as_value(lenient)})
-        meet_lenient = [c for c in good if failure(c, lenient_req, on, days) is None]
+        lenient_req = replace(base, **{key: lenient})
+        meet_lenient = [c for c in good if failure(c, lenient_req, on, NO_GRACE) is None]
     return tuple(sorted({c.person for c in meet_lenient
-                         if failure(c, strict_req, on, days) is not None}))
+                         if failure(c, strict_req, on, NO_GRACE) is not None}))

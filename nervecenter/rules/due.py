@@ -1,4 +1,4 @@
-"""Due dates: the last day each credential is good for the places its holder works (SPEC.md 7).
+"""Due dates: the last day each credential is good for the places its holder works (docs/alerts.md).
 
 A credential is due on its expiry, or earlier where a facility the holder works at (privileges
 there, or a case there within the horizon) has a requirement for its type and the holder's role
@@ -22,7 +22,10 @@ Limit = tuple[int | None, int, str | None, str]
 
 
 def stage_for(days_left: int, stages: Iterable[int]) -> int | None:
-    """The smallest stage s with days_left <= s; 0 once lapsed; None when beyond every stage."""
+    """The smallest stage s with days_left <= s; 0 once lapsed; None when beyond every stage.
+
+    The one stage rule: DueDates.compute gives every DueDate its stage with it, and alerts plan
+    from DueDate.stage."""
     if days_left <= 0:
         return 0
     return next((s for s in sorted(stages) if days_left <= s), None)
@@ -71,11 +74,10 @@ class DueDates:
                 if req.max_age_months is None and not req.valid_days_after_case:
                     continue
                 label = _label(req.source)
-                for (type_id, scope), kind in zip(rule.keys, rule.scope_kinds):
+                for type_id, scope in rule.keys:  # scope is None for a person-scoped type
                     for role in rule.roles:
                         found.setdefault((type_id, role), []).append(
-                            (req.max_age_months, req.valid_days_after_case,
-                             scope if kind != "person" else None, label))
+                            (req.max_age_months, req.valid_days_after_case, scope, label))
             self._limits[facility_id] = found
         return found
 
@@ -99,8 +101,8 @@ class DueDates:
         for case_id, p in problems:
             if p.credential and case_id not in endangered[p.credential]:
                 endangered[p.credential].append(case_id)
-        stages = {t: sorted(ctx.practice.stages_for(t)) for t in ctx.practice.credential_types}
-        default_stages = sorted(ctx.practice.alerts.stages)
+        stages = {t: ctx.practice.stages_for(t) for t in ctx.practice.credential_types}
+        default_stages = ctx.practice.alerts.stages
         troubled = {p.person for _, p in problems}
         today = on.toordinal()
         stage_of: dict[tuple[str, int], int | None] = {}  # (type, days left) -> stage
@@ -117,15 +119,9 @@ class DueDates:
                 key = (cred.type, days_left)
                 if key in stage_of:
                     stage = stage_of[key]
-                elif days_left <= 0:
-                    stage = stage_of[key] = 0
                 else:
-                    stage = None
-                    for s in stages.get(cred.type, default_stages):
-                        if days_left <= s:
-                            stage = s
-                            break
-                    stage_of[key] = stage
+                    stage = stage_of[key] = stage_for(days_left,
+                                                      stages.get(cred.type, default_stages))
                 cases = ()
                 if dues:
                     cid = cred.id

@@ -74,8 +74,8 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | No
     clearances = []
     for case in in_window:
         outcome, problems = verdicts[case.id]
-        found = backups.find(case, problems) if outcome != "cleared" else ()
-        clearances.append(Clearance(case=case, outcome=outcome, problems=problems, backups=found))
+        clearances.append(Clearance(case=case, outcome=outcome, problems=problems,
+                                    backups=backups.find(case, problems)))
     horizon_problems = [(c.id, p) for c in in_horizon for p in verdicts[c.id][1]]
     due_dates = DueDates(ctx).compute(on, in_horizon, horizon_problems) if due else ()
     return Evaluation(as_of=on, clearances=tuple(clearances), due_dates=due_dates,

@@ -23,10 +23,9 @@ def days(n: int) -> str:
 
 
 def relative(day: date, case_day: date) -> str:
-    """'5 days before this case', 'the day of this case', '3 days after this case'."""
+    """'5 days before this case', '3 days after this case' (never the day itself: a credential
+    is valid on the day it is issued and on the day it expires)."""
     n = (case_day - day).days
-    if n == 0:
-        return "the day of this case"
     return f"{days(n)} {'before' if n > 0 else 'after'} this case"
 
 
@@ -85,7 +84,7 @@ class Explainer:
 
     def credential_problem(self, reason: str, person: str, label: str, cred: Credential | None,
                            req: Requirement, case_day: date, grace_days: int,
-                           alternatives: str = "") -> str:
+                           alternatives: str) -> str:
         """The sentence for an unmet credential requirement. For an any_of requirement, `label`
         names the best candidate and `alternatives` the other accepted types ('' otherwise)."""
         place = self.place(req.source)

@@ -1,4 +1,4 @@
-"""Does one credential satisfy one requirement on one day? (SPEC.md section 6)
+"""Does one credential satisfy one requirement on one day? (docs/rules.md)
 
 Also the lookups that answer it quickly: credentials by (person, type, scope key), and each
 facility's requirements (its state's and its own) with their scope keys resolved once.
@@ -24,7 +24,7 @@ def _plus(day: date, days: int) -> date:
         return date.max if days > 0 else date.min
 
 
-def failure(cred: Credential, req: Requirement, day: date, grace_days: int = 0) -> str | None:
+def failure(cred: Credential, req: Requirement, day: date, grace_days: int) -> str | None:
     """The reason `cred` does not satisfy `req` for a case on `day`, or None when it does.
 
     The checks run in the order a scheduler would fix them: revoked, not yet valid, expired,
@@ -51,7 +51,7 @@ def failure(cred: Credential, req: Requirement, day: date, grace_days: int = 0) 
     return None
 
 
-def valid_span(cred: Credential, req: Requirement, grace_days: int = 0) -> tuple[date, date] | None:
+def valid_span(cred: Credential, req: Requirement, grace_days: int) -> tuple[date, date] | None:
     """The case days on which `cred` satisfies `req`, as (first, last), or None for no day at all.
 
     The same decision as `failure`, turned around so that it can be computed once per credential
@@ -105,10 +105,6 @@ class CredentialIndex:
                 continue  # a snapshot should hold one version per credential; keep the newest
             mine[key] = cred
             self.holders[key].add(cred.person)
-
-    def of(self, person: str) -> list[Credential]:
-        """The person's credentials."""
-        return list(self.held.get(person, {}).values())
 
     def all(self) -> Iterator[Credential]:
         for mine in self.held.values():
@@ -242,11 +238,3 @@ class Spans:
                 if span is not None:
                     found.append(span)
         return tuple(found)
-
-    def spans(self, person: str, rule: Rule) -> tuple[tuple[date, date], ...]:
-        """The spans of days on which the person meets a credential rule (any accepted type)."""
-        mine = self.of(person)
-        spans = mine.get(rule.same)
-        if spans is None:
-            spans = mine[rule.same] = self.compute(person, rule)
-        return spans

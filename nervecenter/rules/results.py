@@ -1,4 +1,4 @@
-"""What an evaluation produces. `as_dict()` gives the stable JSON keys of SPEC.md section 11."""
+"""What an evaluation produces. `as_dict()` gives the stable JSON keys of docs/contract.md."""
 
 from __future__ import annotations
 
