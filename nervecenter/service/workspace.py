@@ -7,6 +7,7 @@ questions here:
     ev = ws.evaluate()                       # re-import sources, snapshot, evaluate today
     ev = ws.evaluate(on, start=d, end=d, due=False, conflicts=False)   # only what is asked
     ev = ws.evaluate(on, case="C-1001")      # the clearance of one case, on its own day
+    cov = ws.coverage(on, weeks=12)          # who is cleared where, week by week ahead
     snap = ws.snapshot(on)                   # what the evaluation of `on` read
     fin = ws.latest(on)                      # the newest finished one: never waits long
 
@@ -32,6 +33,7 @@ from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Practice, Snapshot, SourceProblem
 from nervecenter.data.importer import import_files
 from nervecenter.rules import Evaluation, evaluate
+from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.schedule import case_day
 from nervecenter.store import db, migrations
 from nervecenter.store.store import Store
@@ -162,6 +164,27 @@ class Workspace:
                 self._evaluations[question] = evaluate(
                     self.practice, snapshot, day, start=start, end=end, due=due,
                     conflicts=conflicts)
+            return self._evaluations[question]
+
+    def coverage(self, on: date | None = None, *, weeks: int = WEEKS,
+                 facility: str | None = None, sync: bool = True) -> Coverage:
+        """Coverage ahead from the week holding `on` (default today): who is cleared at each
+        facility (or the one), per role and week, against the cases booked
+        (`rules.coverage`, the engine's clearance of trial cases)."""
+        with self._lock:
+            if sync:
+                self.sync_sources()
+            day = self.today(on)
+            if facility is not None and facility not in self.practice.facilities:
+                raise NerveCenterError(f"no facility {facility!r}; the configured ones are "
+                                       + ", ".join(sorted(self.practice.facilities)))
+            snapshot = self.snapshot(day)
+            question = ("coverage", day, weeks, facility)
+            if question not in self._evaluations:
+                if len(self._evaluations) > 8:
+                    self._evaluations.clear()
+                self._evaluations[question] = coverage(self.practice, snapshot, day,
+                                                       weeks=weeks, facility=facility)
             return self._evaluations[question]
 
 
