@@ -132,7 +132,7 @@ def _facility(ctx, snapshot: Snapshot, fid: str, on: date, weeks: list[date]) ->
         if rule.req.when:
             whens.setdefault(rule.when, []).append(rule)
     variants = []
-    for when, picked in whens.items():
+    for picked in whens.values():
         written = picked[0].req.when
         values = {k: tuple(str(v) for v in vs) for k, vs in written.items()}
         label = ", ".join(v for vs in values.values() for v in vs) + " cases"
