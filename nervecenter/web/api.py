@@ -160,6 +160,34 @@ class FacilityDetail(BaseModel):
                     "(a case without procedure-specific rules)")
 
 
+class CoverageWeek(BaseModel):
+    week: date = Field(description="the Monday of the ISO week")
+    cleared: list[str] = Field(description="people cleared there on every day of the week")
+    renewal_submitted: list[str] = Field(description="not cleared only for a submitted renewal")
+    cases: int
+    peak: int = Field(description="the most cases running at one moment")
+    flag: Literal["short", "thin", "ok"]
+
+
+class CoverageVariant(BaseModel):
+    when: dict[str, list[str]]
+    label: str
+    roles: dict[str, list[CoverageWeek]]
+
+
+class CoverageFacility(BaseModel):
+    id: str
+    name: str
+    roles: dict[str, list[CoverageWeek]]
+    variants: list[CoverageVariant]
+
+
+class Coverage(BaseModel):
+    as_of: date
+    weeks: int
+    facilities: list[CoverageFacility]
+
+
 class Delivery(BaseModel):
     recipient: str
     channel: str = Field(description="the channel URL in Apprise's privacy form (secrets masked)")
@@ -286,6 +314,18 @@ def alerts(request: Request, pic: Pic,
                              limit=limit + 1, offset=offset)
     return _page(request, {"as_of": pic.day, "alerts": rows[:limit]}, "alerts", limit, offset,
                  more=len(rows) > limit)
+
+
+@router.get("/coverage", response_model=Coverage,
+            summary="Who is cleared at each facility, per role and week ahead (managers)",
+            responses={404: {"description": "No such facility, or not a manager"}})
+def coverage(pic: Pic, facility: Annotated[str | None, Query(max_length=200)] = None,
+             weeks: Annotated[int, Query(ge=1, le=104)] = 12):
+    if not pic.user.is_manager:
+        raise auth.Forbidden()
+    if facility is not None and facility not in pic.practice.facilities:
+        raise HTTPException(404, f"no facility {facility!r}")
+    return _json(pic.coverage(weeks=weeks, facility=facility).as_dict())
 
 
 @router.get("/facilities/{facility_id}", response_model=FacilityDetail,

@@ -211,7 +211,8 @@ def facility(request: Request, facility_id: str, pic: Pic):
     return render(request, "facility.html", pic=pic, user=pic.user, as_of=pic.day, facility=f,
                   requirements=rows, cleared=pic.cleared_this_week(f.id),
                   week_start=pic.day, week_end=pic.day + timedelta(days=6),
-                  clearances=[c for c in pic.clearances() if c.case.facility == f.id])
+                  clearances=[c for c in pic.clearances() if c.case.facility == f.id],
+                  coverage=pic.coverage(facility=f.id) if pic.user.is_manager else None)
 
 
 @router.get("/alerts")

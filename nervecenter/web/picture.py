@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from nervecenter.core.model import Case, Credential, Person, Practice, Snapshot
+from nervecenter.rules.coverage import Coverage
 from nervecenter.rules.eligibility import cleared_at
 from nervecenter.rules.results import Clearance, Conflict, DueDate, Evaluation
 from nervecenter.service.workspace import Workspace
@@ -166,6 +167,10 @@ class Picture:
             conflicts=tuple(self.conflicts()))
 
     # ------------------------------------------------------------ facilities
+
+    def coverage(self, *, weeks: int = 12, facility: str | None = None) -> Coverage:
+        """Coverage ahead from the picture's day (the workspace's one function)."""
+        return self.workspace.coverage(self.day, weeks=weeks, facility=facility, sync=False)
 
     def cleared_this_week(self, facility_id: str) -> list[tuple[Person, str]]:
         """People who would be cleared for a case at the facility on every day of this week.
