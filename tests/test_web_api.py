@@ -27,8 +27,8 @@ def test_openapi_documents_every_api_endpoint_and_no_page(server):
     with server.client() as c:
         spec = c.get("/openapi.json").json()
     assert sorted(spec["paths"]) == ["/api/alerts", "/api/cases", "/api/conflicts",
-                                     "/api/facilities/{facility_id}", "/api/people",
-                                     "/api/status"]
+                                     "/api/coverage", "/api/facilities/{facility_id}",
+                                     "/api/people", "/api/status"]
     for path in spec["paths"].values():
         assert "401" in path["get"]["responses"]
         assert "application/json" in path["get"]["responses"]["200"]["content"]
@@ -128,7 +128,7 @@ def test_schemathesis_finds_no_server_error(server):
 
     schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
     operations = [r.ok() for r in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 7
     for name in USERS:
         headers = bearer(server, name)
         for operation in operations:
