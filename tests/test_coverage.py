@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,29 @@ def test_unknown_facility_is_the_users_error(nc):
     (1, 2, "short"), (2, 2, "thin"), (3, 2, "thin"), (4, 2, "ok")])
 def test_flags(cleared, peak, expected):
     assert flag(cleared, peak) == expected
+
+
+def test_the_managers_digest_names_the_thin_and_short_weeks(tmp_path, database_url):
+    from nervecenter.service import runner
+    from nervecenter.service.workspace import open_workspace
+
+    config = tmp_path / "example"
+    shutil.copytree(EXAMPLE, config, ignore=shutil.ignore_patterns(".nervecenter"))
+    ws = open_workspace(config, database_url)
+    _, alerts, digest = runner.plan(ws, date(2026, 12, 7), digest=True)
+    assert digest
+    [dana] = [a.message.text for a in alerts
+              if a.kind == "digest" and a.recipients == ("dana",)]
+    section = dana.split("Thin or short in the next 4 weeks\n")[1]
+    items = [line[2:] for line in section.splitlines() if line.startswith("- ")]
+    # four weeks from the week of 12-07 (to the week of 12-28); Tulane's readers: Adams and Patel
+    # until Adams's LA licence lapses on Sunday 12-20, then Patel alone
+    assert ("Tulane Medical Center, readers (all cases), week of 2026-12-21: thin — 1 cleared "
+            "(Anil Patel, DO), 0 cases booked, 0 at once") in items
+    assert ("Tulane Medical Center, technologists (all cases), week of 2026-12-07: thin — "
+            "2 cleared (Camille Hebert, Jordan Price), 1 cases booked, 1 at once; "
+            "renewal submitted: Chidi Okafor") in items
+    assert not any("2026-11-30" in i or "2027-01-04" in i for i in items)
+    # Memorial Hermann's technologists stay ok (four cleared, at most two at once)
+    assert not any(i.startswith("Memorial Hermann-Texas Medical Center, technologists (all")
+                   for i in items)

@@ -53,7 +53,7 @@ def test_facility_page_coverage_section(server):
     section = page[page.index('id="coverage"'):page.index("Cases here")]
     assert "Coverage ahead (12 weeks)" in section
     rows = re.findall(r'<tr class="(short|thin|ok)">\s*<td>([\d-]+)</td>(.*?)</tr>', section, re.DOTALL)
-    readers = [r for r in rows][12:24]  # technologists first, then readers
+    readers = rows[12:24]  # technologists first, then readers
     # Tulane readers: Adams's LA licence expires Sunday 12-20, Patel's 2027-01-31
     week = {w: (flag, re.findall(r'/people/([\w-]+)', cells)) for flag, w, cells in readers}
     assert week["2026-12-14"] == ("thin", ["r-adams", "r-patel"])

@@ -290,7 +290,9 @@ def case_assigned(ctx: MessageContext, clearance, person: str) -> Message:
 
 
 def digest(ctx: MessageContext, manager: str, due: Sequence, open_cases: Sequence, failed: Sequence,
-           conflicts: Sequence) -> Message:
+           conflicts: Sequence, thin: Sequence | None = None) -> Message:
+    """The manager's digest; `thin` is coverage ahead's flagged weeks (Coverage.flagged), its
+    section left out when coverage was not computed."""
     # the most urgent first: cases that cannot go ahead, then what falls due
     title = (f"Digest {ctx.today.isoformat()}: {len(open_cases)} cases not cleared, {len(due)} "
              "credentials due within 90 days")
@@ -321,7 +323,20 @@ def digest(ctx: MessageContext, manager: str, due: Sequence, open_cases: Sequenc
                    + ", ".join(f"{_facility_name(ctx, k)} {v}" for k, v in sorted(c.values.items()))
                    + (f" — affects {', '.join(c.affected)}" if c.affected else "")
                    for c in conflicts])
+    if thin is not None:
+        blocks.append(("h", "Thin or short in the next 4 weeks"))
+        blocks.append([_thin_line(ctx, *item) for item in thin])
     return render(title, blocks)
+
+
+def _thin_line(ctx: MessageContext, facility, label: str, role: str, week) -> str:
+    who = ", ".join(ctx.name(p) for p in week.cleared) or "nobody"
+    line = (f"{facility.name}, {role}s ({label}), week of {week.week.isoformat()}: {week.flag}"
+            f" — {len(week.cleared)} cleared ({who}), {week.cases} cases booked,"
+            f" {week.peak} at once")
+    if week.renewal_submitted:
+        line += "; renewal submitted: " + ", ".join(ctx.name(p) for p in week.renewal_submitted)
+    return line
 
 
 def delivery_failed(alert_title: str, recipient: str, channel: str, error: str,

@@ -29,12 +29,14 @@ from typing import Any
 
 from nervecenter.alerts import messages
 from nervecenter.core.model import Channel, Practice, Snapshot, SourceProblem
+from nervecenter.rules.coverage import Coverage
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
 
 KINDS = ("stage", "lapsed", "renewal_deadline", "case", "case_cleared", "case_assigned",
          "digest", "delivery_failed", "source_error", "source_fixed")
 CREDENTIAL_KINDS = ("stage", "lapsed", "renewal_deadline")
 DIGEST_DAYS = 90  # the digest lists credentials due within this many days
+DIGEST_WEEKS = 4  # and the facilities thin or short within this many weeks (coverage ahead)
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,9 @@ def problems_hash(clearance: Clearance) -> str:
 
 class _Planner:
     def __init__(self, practice: Practice, snapshot: Snapshot, evaluation: Evaluation,
-                 history: History, silences: Iterable[Silence]):
+                 history: History, silences: Iterable[Silence], coverage: Coverage | None = None):
         self.practice = practice
+        self.coverage = coverage
         self.policy = practice.alerts
         self.snapshot = snapshot
         self.today = evaluation.as_of
@@ -308,13 +311,14 @@ class _Planner:
                if d.days_left <= DIGEST_DAYS and d.credential.status != "revoked"]
         open_cases = [cl for cl in self.evaluation.clearances
                       if cl.outcome != "cleared" and self.in_horizon(cl)]
+        thin = self.coverage.flagged(DIGEST_WEEKS) if self.coverage is not None else None
         for m in self.practice.managers:
             key = f"digest:{m.id}:{self.today.isoformat()}"
             if key in self.history.keys:
                 continue
             self.add(key, "digest", (m.id,), None,
                      partial(messages.digest, self.ctx, m.id, due, open_cases,
-                             self.history.failed, self.evaluation.conflicts))
+                             self.history.failed, self.evaluation.conflicts, thin))
 
     # ------------------------------------------------------------------ sources
 
@@ -348,15 +352,16 @@ class _Planner:
 
 def plan(practice: Practice, snapshot: Snapshot, evaluation: Evaluation, history: History,
          *, silences: Iterable[Silence] = (), digest: bool = False,
-         sources: Iterable[SourceProblem] = ()) -> list[Alert]:
+         sources: Iterable[SourceProblem] = (), coverage: Coverage | None = None) -> list[Alert]:
     """The alerts due on `evaluation.as_of` that the ledger (`history`) does not hold yet;
-    `sources` are the `sources:` files failing now (Workspace.source_problems)."""
+    `sources` are the `sources:` files failing now (Workspace.source_problems). The digest lists
+    the weeks of `coverage` (its first DIGEST_WEEKS) that are thin or short."""
     # Planning allocates many small objects next to a large live snapshot; without this the
     # cyclic collector re-scans that snapshot again and again (it holds no cycles we make).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        planner = _Planner(practice, snapshot, evaluation, history, silences)
+        planner = _Planner(practice, snapshot, evaluation, history, silences, coverage)
         planner.sources(sources)
         return planner.run(digest)
     finally:

@@ -70,9 +70,10 @@ def plan(ws, day: date, *, now: datetime | None = None, digest: bool | None = No
     snapshot = ws.snapshot(day)
     if digest is None:
         digest = digest_due(ws.practice, day, now)
+    coverage = ws.coverage(day, weeks=planning.DIGEST_WEEKS, sync=False) if digest else None
     alerts = planning.plan(ws.practice, snapshot, evaluation, ledger.history(now),
                            silences=ledger.silences(day), digest=digest,
-                           sources=ws.source_problems())
+                           sources=ws.source_problems(), coverage=coverage)
     return snapshot, alerts, digest
 
 
