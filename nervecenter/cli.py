@@ -28,6 +28,7 @@ COMMANDS = {
     "alerts": "alerting:alerts",
     "daemon": "alerting:daemon",
     "serve": "web:serve",
+    "whatif": "ahead:whatif",
     "users": "web:users",
 }
 
@@ -50,6 +51,7 @@ SHORT_HELP = {
     "alerts": "Plan, list and silence alerts.",
     "daemon": "Run on schedule: evaluations, digests, retries.",
     "serve": "The web dashboard and JSON API.",
+    "whatif": "What a change would do to the cases and coverage ahead.",
     "users": "Manage dashboard users and API tokens.",
 }
 

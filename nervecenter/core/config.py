@@ -179,6 +179,8 @@ class _Loader:
         self.problems: list[FileProblem] = []
 
     def name(self, path: Path) -> str:
+        if not path.is_relative_to(self.dir):  # a file given on its own (load_practice)
+            return str(path)
         return _display(self.shown, str(path.relative_to(self.dir)))
 
     def problem(self, name: str, data: Any, path, message: str) -> None:
@@ -309,8 +311,12 @@ def resolve_database(url: str, config_dir: Path) -> str:
     return url
 
 
-def load_practice(config_dir: str | Path) -> Practice:
-    """The practice configured in `config_dir`, validated; ConfigError lists every problem."""
+def load_practice(config_dir: str | Path, facility_file: str | Path | None = None) -> Practice:
+    """The practice configured in `config_dir`, validated; ConfigError lists every problem.
+
+    With `facility_file` (a facility's YAML anywhere), that file is read as one of facilities/,
+    in place of the one with the same id: a hospital's new rules, tried before they are adopted.
+    """
     shown = Path(config_dir)
     root = shown.resolve()
     if not root.is_dir():
@@ -376,9 +382,20 @@ def load_practice(config_dir: str | Path) -> Practice:
     # facilities first (ids are needed by requirements), then their requirements and the states'
     facility_files = []
     facility_ids: dict[str, str] = {}
+    extra = Path(facility_file) if facility_file is not None else None
+    if extra is not None and not extra.is_file():
+        raise ConfigError([FileProblem(str(extra), 0, "no such file; give the path of a "
+                                       "facility's YAML (as in facilities/)")])
+    replaced = None
+    if extra is not None:
+        data, name, params = ld.read(extra, schemas.FACILITY, requirements=True)
+        if data is not None:
+            replaced = data["id"]
+            facility_ids[replaced] = name
+            facility_files.append((data, name, params))
     for path in ld.files("facilities"):
         data, name, params = ld.read(path, schemas.FACILITY, requirements=True)
-        if data is None:
+        if data is None or data["id"] == replaced:
             continue
         if data["id"] in facility_ids:
             ld.problem(name, data, ("id",), f"duplicate facility id {data['id']!r} (also in "

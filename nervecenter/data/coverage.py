@@ -13,21 +13,9 @@ import click
 
 from nervecenter.rules.coverage import Coverage, Week
 
-ALL_CASES = "all cases"
 FLAG_COLORS = {"short": "red", "thin": "yellow", "ok": "green"}
 CSV_COLUMNS = ("facility", "cases_of", "role", "week", "cleared", "renewal_submitted",
                "cases", "peak", "flag")
-
-
-def lines(cov: Coverage):
-    """(facility, label, role, weeks) for every line: each role for all cases, then each
-    `when:` variant's roles."""
-    for f in cov.facilities:
-        for role, weeks in f.roles.items():
-            yield f, ALL_CASES, role, weeks
-        for v in f.variants:
-            for role, weeks in v.roles.items():
-                yield f, v.label, role, weeks
 
 
 def render(cov: Coverage, fmt: str, *, color: bool = False) -> str:
@@ -37,7 +25,7 @@ def render(cov: Coverage, fmt: str, *, color: bool = False) -> str:
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
-        for f, label, role, weeks in lines(cov):
+        for f, label, role, weeks in cov.lines():
             for wk in weeks:
                 w.writerow([f.id, label, role, wk.week.isoformat(), " ".join(wk.cleared),
                             " ".join(wk.renewal_submitted), wk.cases, wk.peak, wk.flag])
@@ -55,7 +43,7 @@ def _who(wk: Week) -> str:
 def _table(cov: Coverage, color: bool) -> str:
     out = [f"Coverage ahead from {cov.as_of.isoformat()}, {cov.weeks} weeks (week = its Monday)"]
     current = None
-    for f, label, role, weeks in lines(cov):
+    for f, label, role, weeks in cov.lines():
         if f is not current:
             current = f
             out.append("")

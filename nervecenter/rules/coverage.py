@@ -19,6 +19,7 @@ from nervecenter.rules.evaluate import context
 from nervecenter.rules.schedule import case_day, case_end
 
 WEEKS = 12
+ALL_CASES = "all cases"  # the label of a facility's lines for requirements without `when:`
 FLAGS = ("short", "thin", "ok")
 _NOBODY = "\x00nobody"  # a technologist no person is, so that a reader's trial case is staffed
 
@@ -74,16 +75,21 @@ class Coverage:
         return {"as_of": self.as_of.isoformat(), "weeks": self.weeks,
                 "facilities": [f.as_dict() for f in self.facilities]}
 
+    def lines(self):
+        """(facility, label, role, weeks) of every line: each role for all cases, then each
+        `when:` variant's roles."""
+        for f in self.facilities:
+            for role, weeks in f.roles.items():
+                yield f, ALL_CASES, role, weeks
+            for v in f.variants:
+                for role, weeks in v.roles.items():
+                    yield f, v.label, role, weeks
+
     def flagged(self, weeks: int) -> list[tuple[FacilityCoverage, str, str, Week]]:
         """(facility, line label, role, week) of every short or thin week among the first
-        `weeks`, the base lines and the variants alike."""
-        out = []
-        for f in self.facilities:
-            lines = [("all cases", f.roles)] + [(v.label, v.roles) for v in f.variants]
-            for label, roles in lines:
-                for role, ws in roles.items():
-                    out.extend((f, label, role, w) for w in ws[:weeks] if w.flag != "ok")
-        return out
+        `weeks`."""
+        return [(f, label, role, w) for f, label, role, ws in self.lines()
+                for w in ws[:weeks] if w.flag != "ok"]
 
 
 def flag(cleared: int, peak: int) -> str:

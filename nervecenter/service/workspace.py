@@ -8,6 +8,7 @@ questions here:
     ev = ws.evaluate(on, start=d, end=d, due=False, conflicts=False)   # only what is asked
     ev = ws.evaluate(on, case="C-1001")      # the clearance of one case, on its own day
     cov = ws.coverage(on, weeks=12)          # who is cleared where, week by week ahead
+    diff = ws.whatif(Change(without="t-price"), on)   # the same, were the change made
     snap = ws.snapshot(on)                   # what the evaluation of `on` read
     fin = ws.latest(on)                      # the newest finished one: never waits long
 
@@ -32,9 +33,10 @@ from nervecenter.core.config import load_practice
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Practice, Snapshot, SourceProblem
 from nervecenter.data.importer import import_files
-from nervecenter.rules import Evaluation, evaluate
+from nervecenter.rules import Evaluation, evaluate, whatif
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.schedule import case_day
+from nervecenter.rules.whatif import Change, WhatIf
 from nervecenter.store import db, migrations
 from nervecenter.store.store import Store
 
@@ -187,6 +189,25 @@ class Workspace:
                                                        weeks=weeks, facility=facility)
             return self._evaluations[question]
 
+    def whatif(self, change: Change, on: date | None = None, *, weeks: int = WEEKS,
+               facility_file: str | Path | None = None, sync: bool = True) -> WhatIf:
+        """The practice as it is and as `change` would leave it, evaluated on `on` (default
+        today): the cases of the horizon and the coverage weeks that differ. With
+        `facility_file`, that facility's YAML replaces the one of its id. Nothing is written."""
+        with self._lock:
+            if sync:
+                self.sync_sources()
+            day = self.today(on)
+            snapshot = self.snapshot(day)
+            practice = self.practice
+            if facility_file is not None:
+                practice = load_practice(self.practice.config_dir, facility_file)
+                practice = replace(practice, database=self.practice.database)
+            changed = whatif.apply(snapshot, change, day)
+            return whatif.compare(
+                (self.practice, snapshot), (practice, changed), day, change, weeks=weeks,
+                evaluated=self.evaluate(day, due=False, conflicts=False, sync=False),
+                covered=self.coverage(day, weeks=weeks, sync=False))
 
     def latest(self, on: date | None = None, *, wait: float = 0.8) -> Finished:
         """The newest finished evaluation of `on` (default today, all cases of the horizon,
