@@ -63,3 +63,43 @@ def test_facility_page_coverage_section(server):
     technologists = {w: cells for _, w, cells in rows[:12]}
     assert re.search(r"renewal submitted: <a href=\"/people/t-okafor\">",
                      technologists["2026-12-07"])
+
+
+def test_whatif_from_the_person_page(server):
+    dana = server.login("dana")
+    person = dana.get("/people/t-hebert").text
+    assert 'action="/whatif"' in person and 'name="without" value="t-hebert"' in person
+    page = dana.get("/whatif", params={"without": "t-hebert", "from": "2026-12-10"})
+    assert page.status_code == 200
+    cases = re.findall(r'<td><a href="/cases/(C-\d+)">', page.text)
+    # as `nervecenter whatif --without t-hebert --from 2026-12-10` on 2026-12-01 gives it
+    result = CliRunner().invoke(cli, ["whatif", "--config", str(server.config_dir), "--on",
+                                      web_kit.DAY.isoformat(), "--format", "json",
+                                      "--without", "t-hebert", "--from", "2026-12-10"])
+    assert cases == [c["case"] for c in json.loads(result.output)["changes"]]
+    assert "C-1016" in cases and "C-1006" not in cases
+    assert "Nothing is written" in page.text
+    bad = dana.get("/whatif", params={"without": "t-nobody"})
+    assert bad.status_code == 400 and "no person &#39;t-nobody&#39; in the roster" in bad.text
+    price = server.login("price")
+    assert price.get("/whatif", params={"without": "t-hebert"}).status_code == 404
+    assert 'action="/whatif"' not in price.get("/people/t-price").text
+
+
+def test_whatif_of_new_facility_rules_from_the_facility_page(server):
+    dana = server.login("dana")
+    page = dana.get("/facilities/tulane").text
+    rules = re.search(r'<textarea id="rules" name="rules"[^>]*>(.*?)</textarea>', page, re.DOTALL)
+    from html import unescape
+    yaml = unescape(rules.group(1))
+    assert yaml.startswith("id: tulane")
+    csrf = web_kit.csrf_of(page)
+    answer = dana.post("/whatif/facility-rules", data={
+        "rules": yaml.replace("enforcement: warn ", "enforcement: block"), "csrf_token": csrf})
+    assert answer.status_code == 200
+    assert re.findall(r'<td><a href="/cases/(C-\d+)">', answer.text) == ["C-1003", "C-1012"]
+    broken = dana.post("/whatif/facility-rules", data={
+        "rules": yaml.replace("credential: tb_screening", "credential: tb_scrn"),
+        "csrf_token": csrf})
+    assert broken.status_code == 400 and "the rules entered:" in broken.text
+    assert dana.post("/whatif/facility-rules", data={"rules": yaml}).status_code == 403

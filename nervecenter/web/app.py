@@ -24,7 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.service.workspace import open_workspace
 from nervecenter.store.users import Users
-from nervecenter.web import actions, api, auth, calendar, pages, templating
+from nervecenter.web import actions, api, auth, calendar, pages, templating, whatif
 
 HERE = Path(__file__).parent
 API_DESCRIPTION = """The same picture as the `nervecenter` CLI's JSON output, with the same keys.
@@ -80,6 +80,7 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(calendar.router)
+    app.include_router(whatif.router)
     _error_handlers(app)
     return app
 

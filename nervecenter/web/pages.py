@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -212,7 +213,16 @@ def facility(request: Request, facility_id: str, pic: Pic):
                   requirements=rows, cleared=pic.cleared_this_week(f.id),
                   week_start=pic.day, week_end=pic.day + timedelta(days=6),
                   clearances=[c for c in pic.clearances() if c.case.facility == f.id],
-                  coverage=pic.coverage(facility=f.id) if pic.user.is_manager else None)
+                  coverage=pic.coverage(facility=f.id) if pic.user.is_manager else None,
+                  rules_yaml=_facility_yaml(pic, f) if pic.user.is_manager else "")
+
+
+def _facility_yaml(pic: Picture, f) -> str:
+    """The facility's own file, to start the what-if form from."""
+    if f.location is None:
+        return ""
+    path = pic.practice.config_dir / "facilities" / Path(f.location.file).name
+    return path.read_text() if path.is_file() else ""
 
 
 @router.get("/alerts")
