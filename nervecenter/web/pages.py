@@ -12,8 +12,8 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from nervecenter.core.model import Case, Requirement
 from nervecenter.service import actions
-from nervecenter.web import auth, records
-from nervecenter.web.picture import Pic, Picture
+from nervecenter.web import auth, charts, records
+from nervecenter.web.picture import Pic, Picture, stage_class
 from nervecenter.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -108,7 +108,8 @@ def overview(request: Request, pic: Pic):
                   more_people=max(0, len(due_by_person) - OVERVIEW_LIMIT),
                   not_cleared=not_cleared[:OVERVIEW_LIMIT],
                   more_cases=max(0, len(not_cleared) - OVERVIEW_LIMIT),
-                  conflicts=pic.conflicts())
+                  conflicts=pic.conflicts(),
+                  due_chart=charts.due_chart(pic.due(charts.DUE_WEEKS * 7), pic.day, stage_class))
 
 
 @router.get("/people")
@@ -155,6 +156,8 @@ def person(request: Request, person_id: str, pic: Pic):
                   ce=records.ce_progress(pic, p.id),
                   cases=pic.cases_of(p.id),
                   alerts=records.deliveries(records.alert_log(ws, person=p.id)),
+                  timeline=charts.timeline(credentials, pic.cases_of(p.id), pic.day,
+                                           _credential_label(pic), pic.practice.stages_for),
                   accept=", ".join(actions.DOCUMENT_TYPES))
 
 
@@ -209,12 +212,24 @@ def facility(request: Request, facility_id: str, pic: Pic):
                 if f.state in pic.practice.states else ()) + list(f.requirements)
     rows = [{"text": describe(pic, r), "source": r.source, "who": r.role,
              "enforcement": r.enforcement} for r in reqs]
+    cov = pic.coverage(facility=f.id) if pic.user.is_manager else None
     return render(request, "facility.html", pic=pic, user=pic.user, as_of=pic.day, facility=f,
                   requirements=rows, cleared=pic.cleared_this_week(f.id),
                   week_start=pic.day, week_end=pic.day + timedelta(days=6),
                   clearances=[c for c in pic.clearances() if c.case.facility == f.id],
-                  coverage=pic.coverage(facility=f.id) if pic.user.is_manager else None,
+                  coverage=cov,
+                  charts={role: charts.coverage_chart(weeks, f"{role}s, all cases")
+                          for role, weeks in cov.facilities[0].roles.items()} if cov else {},
                   rules_yaml=_facility_yaml(pic, f) if pic.user.is_manager else "")
+
+
+def _credential_label(pic: Picture):
+    types = pic.practice.credential_types
+
+    def label(c) -> str:
+        name = types[c.type].name if c.type in types else c.type
+        return f"{name} {c.scope}" if c.scope else name
+    return label
 
 
 def _facility_yaml(pic: Picture, f) -> str:
