@@ -72,7 +72,9 @@ def main(argv=None):
     facility = min(app.state.workspace.practice.facilities)
     paths = ["/", "/people", f"/people/{person}", "/cases", f"/cases/{case}",
              f"/facilities/{facility}", "/alerts", "/api/status", "/api/cases", "/api/conflicts",
-             "/api/people", "/api/alerts", f"/api/facilities/{facility}"]
+             "/api/people", "/api/alerts", f"/api/facilities/{facility}",
+             f"/api/coverage?facility={facility}", "/api/coverage",
+             f"/whatif?without={person}"]
     for who in ("manager", "person"):
         for path in paths:
             r, wall, cpu = timed(client, path, headers[who])

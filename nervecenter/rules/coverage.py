@@ -1,21 +1,27 @@
 """Coverage ahead: for each facility, role and week, who is cleared to work there, against the
-cases booked. Pure, and decided by the engine's own clearance (`clearance.clear`) of trial cases.
+cases booked. Pure, and decided by the engine's own lookups for a trial case there (no procedure,
+or one a `when:` picks out) in the person's role.
 
-A person counts as cleared for a week when a trial case in their own role at the facility is
-cleared on the week's first and last day and the days they meet every credential requirement
-(`plans.Plans.qualified`) run unbroken between them: validity is a span of days, so nothing
-lapses and comes back in between unnoticed.
+A person counts as cleared for a week when the days on which they meet every credential
+requirement (`plans.Plans.qualified`, the spans clearance itself consults) hold the whole week,
+and `clearance.clear` finds no problem of theirs with a rule-kind requirement on its first and
+last day. Trial cases are evaluated alone, so a rule kind (concurrent cases) does not count the
+person's real cases against a case that is not booked.
+
+A submitted renewal: the same question on the practice with every credential whose renewal is
+submitted taken as valid; who is cleared only then is listed as `renewal_submitted`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from nervecenter.core.model import ROLES, Case, Practice, Snapshot
 from nervecenter.rules.clearance import clear
 from nervecenter.rules.evaluate import context
+from nervecenter.rules.plans import ALWAYS
 from nervecenter.rules.schedule import case_day, case_end
 
 WEEKS = 12
@@ -117,22 +123,26 @@ def coverage(practice: Practice, snapshot: Snapshot, on: date, *, weeks: int = W
     The first week counts from `on` (the days before it are past). Only the credentials in
     force in `snapshot` count: no renewal is assumed unless it is recorded.
     """
-    # Trial cases run alone: the people's real cases must not make a rule kind (concurrent
-    # cases) answer for a case that is not booked.
-    ctx = context(practice, Snapshot(snapshot.people, snapshot.credentials, snapshot.ce, ()))
+    alone = Snapshot(snapshot.people, snapshot.credentials, snapshot.ce, ())
+    ctx = context(practice, alone)
+    # the same practice were every submitted renewal to come through: who would be cleared then
+    renewed = context(practice, replace(alone, credentials=tuple(
+        replace(c, expires=date.max) if c.status == "renewal_submitted" else c
+        for c in alone.credentials)))
     ids = [facility] if facility else sorted(practice.facilities)
     out = []
     for fid in ids:
         ctx.rulebook.facility(fid)  # an unknown facility is the user's error, with the fix
-        out.append(_facility(ctx, snapshot, fid, on, mondays(on, weeks)))
+        out.append(_facility(ctx, renewed, snapshot, fid, on, mondays(on, weeks)))
     return Coverage(on, weeks, tuple(out))
 
 
-def _facility(ctx, snapshot: Snapshot, fid: str, on: date, weeks: list[date]) -> FacilityCoverage:
+def _facility(ctx, renewed, snapshot: Snapshot, fid: str, on: date,
+              weeks: list[date]) -> FacilityCoverage:
     f = ctx.practice.facilities[fid]
     rules = ctx.rulebook.rules(fid)
     booked = [c for c in snapshot.cases if c.facility == fid]
-    roles = {r: _weeks(ctx, snapshot, fid, on, weeks, r, {}, booked) for r in ROLES}
+    roles = {r: _weeks(ctx, renewed, snapshot, fid, on, weeks, r, {}, booked) for r in ROLES}
     whens: dict[tuple, list] = {}
     for rule in rules:
         if rule.req.when:
@@ -146,7 +156,7 @@ def _facility(ctx, snapshot: Snapshot, fid: str, on: date, weeks: list[date]) ->
                   if {r.n for r in picked} <= {r.n for r in ctx.rulebook.for_case(c)}]
         bound = [r for r in ROLES if any(r in rule.roles for rule in picked)]
         variants.append(Variant(values, label, {
-            r: _weeks(ctx, snapshot, fid, on, weeks, r, values, theirs) for r in bound}))
+            r: _weeks(ctx, renewed, snapshot, fid, on, weeks, r, values, theirs) for r in bound}))
     return FacilityCoverage(fid, f.name, roles, tuple(variants))
 
 
@@ -160,50 +170,61 @@ def _trial(ctx, fid: str, role: str, person: str, day: date, when: dict) -> Case
                 reader=reader, fields=values)
 
 
-def _weeks(ctx, snapshot: Snapshot, fid: str, on: date, weeks: list[date], role: str,
+def _weeks(ctx, renewed, snapshot: Snapshot, fid: str, on: date, weeks: list[date], role: str,
            when: dict, booked: list[Case]) -> tuple[Week, ...]:
-    people = sorted(p.id for p in snapshot.people.values() if p.role == role)
+    days = [(max(monday, on), monday + timedelta(days=6)) for monday in weeks]
+    cleared: list[list[str]] = [[] for _ in weeks]
+    submitted: list[list[str]] = [[] for _ in weeks]
+    people = [pid for pid, p in snapshot.people.items() if p.role == role]
+    for pid in _candidates(renewed, fid, role, when, people, on):
+        now = _covered(ctx, fid, role, pid, days, when)
+        then = _covered(renewed, fid, role, pid, days, when) if not all(now) else now
+        for i, (yes, maybe) in enumerate(zip(now, then)):
+            if yes:
+                cleared[i].append(pid)
+            elif maybe:
+                submitted[i].append(pid)
     out = []
-    for monday in weeks:
-        first, last = max(monday, on), monday + timedelta(days=6)
-        cleared, submitted = [], []
-        for pid in people:
-            verdict = _verdict(ctx, fid, role, pid, first, last, when)
-            if verdict == "cleared":
-                cleared.append(pid)
-            elif verdict == "renewal_submitted":
-                submitted.append(pid)
-        week_cases = [c for c in booked if monday <= case_day(c) <= last]
+    for i, monday in enumerate(weeks):
+        week_cases = [c for c in booked if monday <= case_day(c) <= days[i][1]]
         peak = _peak(week_cases)
-        out.append(Week(monday, tuple(cleared), tuple(submitted), len(week_cases), peak,
-                        flag(len(cleared), peak)))
+        out.append(Week(monday, tuple(sorted(cleared[i])), tuple(sorted(submitted[i])),
+                        len(week_cases), peak, flag(len(cleared[i]), peak)))
     return tuple(out)
 
 
-def _verdict(ctx, fid: str, role: str, person: str, first: date, last: date, when: dict) -> str:
-    """cleared | renewal_submitted | not_cleared, for every day from `first` to `last`."""
-    problems = []
-    rules = None
-    for day in (first, last):
-        case = _trial(ctx, fid, role, person, day, when)
-        rules = ctx.rulebook.for_case(case)
-        problems.extend(p for p in clear(ctx, case)[1] if p.person == person)
-    if not problems:
-        plan = ctx.plans.plan(rules, role)
-        if not plan.credential_rules or any(
-                a <= first and last <= b for a, b in _spans(ctx, plan, person, first)):
-            return "cleared"
-        return "not_cleared"
-    held = {c.id: c for c in ctx.index.of(person)}
-    if all(p.credential in held and held[p.credential].status == "renewal_submitted"
-           for p in problems):
-        return "renewal_submitted"
-    return "not_cleared"
+def _plan(ctx, fid: str, role: str, when: dict, on: date):
+    return ctx.plans.plan(ctx.rulebook.for_case(_trial(ctx, fid, role, "", on, when)), role)
 
 
-def _spans(ctx, plan, person: str, day: date):
-    ctx.plans.qualified(plan, person, day)  # fills plan.known[person]
-    return plan.known.get(person, ())
+def _candidates(ctx, fid: str, role: str, when: dict, people: list[str], on: date) -> list[str]:
+    """Those of `people` who hold a credential of an accepted type for every credential
+    requirement: nobody else can be cleared, whatever the dates (an index lookup)."""
+    keep = set(people)
+    for rule in _plan(ctx, fid, role, when, on).credential_rules:
+        keep &= set().union(*(ctx.index.holders.get(key, ()) for key in rule.keys))
+    return sorted(keep)
+
+
+def _covered(ctx, fid: str, role: str, person: str, days: list[tuple[date, date]],
+             when: dict) -> list[bool]:
+    """For each (first, last): would the person be cleared on every day of it? The days they
+    meet every credential requirement are the engine's spans (`Plans.qualified`, what
+    clearance itself looks up); a requirement of a rule kind is asked on the first and the last
+    day through `clear`."""
+    plan = _plan(ctx, fid, role, when, days[0][0])
+    spans = ALWAYS
+    if plan.credential_rules:
+        ctx.plans.qualified(plan, person, days[0][0])  # fills plan.known[person]
+        spans = plan.known.get(person, ())
+    out = []
+    for first, last in days:
+        yes = any(a <= first and last <= b for a, b in spans)
+        if yes and plan.kinds:
+            yes = not any(p.person == person for day in (first, last)
+                          for p in clear(ctx, _trial(ctx, fid, role, person, day, when))[1])
+        out.append(yes)
+    return out
 
 
 def _peak(cases: list[Case]) -> int:
