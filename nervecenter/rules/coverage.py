@@ -27,7 +27,6 @@ from nervecenter.rules.schedule import case_day, case_end
 WEEKS = 12
 ALL_CASES = "all cases"  # the label of a facility's lines for requirements without `when:`
 FLAGS = ("short", "thin", "ok")
-_NOBODY = "\x00nobody"  # a technologist no person is, so that a reader's trial case is staffed
 
 
 @dataclass(frozen=True)
@@ -130,19 +129,25 @@ def coverage(practice: Practice, snapshot: Snapshot, on: date, *, weeks: int = W
         replace(c, expires=date.max) if c.status == "renewal_submitted" else c
         for c in alone.credentials)))
     ids = [facility] if facility else sorted(practice.facilities)
+    by_role: dict[str, list[str]] = {r: [] for r in ROLES}
+    for pid, p in snapshot.people.items():
+        by_role.setdefault(p.role, []).append(pid)
+    booked: dict[str, list[Case]] = {}
+    for c in snapshot.cases:
+        booked.setdefault(c.facility, []).append(c)
     out = []
     for fid in ids:
         ctx.rulebook.facility(fid)  # an unknown facility is the user's error, with the fix
-        out.append(_facility(ctx, renewed, snapshot, fid, on, mondays(on, weeks)))
+        out.append(_facility(ctx, renewed, by_role, booked.get(fid, []), fid, on,
+                             mondays(on, weeks)))
     return Coverage(on, weeks, tuple(out))
 
 
-def _facility(ctx, renewed, snapshot: Snapshot, fid: str, on: date,
-              weeks: list[date]) -> FacilityCoverage:
+def _facility(ctx, renewed, by_role: dict[str, list[str]], booked: list[Case], fid: str,
+              on: date, weeks: list[date]) -> FacilityCoverage:
     f = ctx.practice.facilities[fid]
     rules = ctx.rulebook.rules(fid)
-    booked = [c for c in snapshot.cases if c.facility == fid]
-    roles = {r: _weeks(ctx, renewed, snapshot, fid, on, weeks, r, {}, booked) for r in ROLES}
+    roles = {r: _weeks(ctx, renewed, by_role[r], fid, on, weeks, r, {}, booked) for r in ROLES}
     whens: dict[tuple, list] = {}
     for rule in rules:
         if rule.req.when:
@@ -156,7 +161,8 @@ def _facility(ctx, renewed, snapshot: Snapshot, fid: str, on: date,
                   if {r.n for r in picked} <= {r.n for r in ctx.rulebook.for_case(c)}]
         bound = [r for r in ROLES if any(r in rule.roles for rule in picked)]
         variants.append(Variant(values, label, {
-            r: _weeks(ctx, renewed, snapshot, fid, on, weeks, r, values, theirs) for r in bound}))
+            r: _weeks(ctx, renewed, by_role[r], fid, on, weeks, r, values, theirs)
+            for r in bound}))
     return FacilityCoverage(fid, f.name, roles, tuple(variants))
 
 
@@ -165,20 +171,20 @@ def _trial(ctx, fid: str, role: str, person: str, day: date, when: dict) -> Case
     start = datetime.combine(day, time(12, 0), tz)
     values = {k: vs[0] for k, vs in when.items()}
     procedure = values.pop("procedure", None)
-    tech, reader = (person, None) if role == "technologist" else (_NOBODY, person)
+    tech, reader = (person, None) if role == "technologist" else (None, person)
     return Case(f"trial:{person}:{day}", fid, start, procedure=procedure, technologist=tech,
                 reader=reader, fields=values)
 
 
-def _weeks(ctx, renewed, snapshot: Snapshot, fid: str, on: date, weeks: list[date], role: str,
+def _weeks(ctx, renewed, people: list[str], fid: str, on: date, weeks: list[date], role: str,
            when: dict, booked: list[Case]) -> tuple[Week, ...]:
     days = [(max(monday, on), monday + timedelta(days=6)) for monday in weeks]
     cleared: list[list[str]] = [[] for _ in weeks]
     submitted: list[list[str]] = [[] for _ in weeks]
-    people = [pid for pid, p in snapshot.people.items() if p.role == role]
-    for pid in _candidates(renewed, fid, role, when, people, on):
-        now = _covered(ctx, fid, role, pid, days, when)
-        then = _covered(renewed, fid, role, pid, days, when) if not all(now) else now
+    plan, plan_renewed = _plan(ctx, fid, role, when, on), _plan(renewed, fid, role, when, on)
+    for pid in _candidates(renewed, plan_renewed, people):
+        now = _covered(ctx, plan, fid, role, pid, days, when)
+        then = now if all(now) else _covered(renewed, plan_renewed, fid, role, pid, days, when)
         for i, (yes, maybe) in enumerate(zip(now, then)):
             if yes:
                 cleared[i].append(pid)
@@ -197,22 +203,21 @@ def _plan(ctx, fid: str, role: str, when: dict, on: date):
     return ctx.plans.plan(ctx.rulebook.for_case(_trial(ctx, fid, role, "", on, when)), role)
 
 
-def _candidates(ctx, fid: str, role: str, when: dict, people: list[str], on: date) -> list[str]:
+def _candidates(ctx, plan, people: list[str]) -> list[str]:
     """Those of `people` who hold a credential of an accepted type for every credential
-    requirement: nobody else can be cleared, whatever the dates (an index lookup)."""
+    requirement of `plan`: nobody else can be cleared, whatever the dates (an index lookup)."""
     keep = set(people)
-    for rule in _plan(ctx, fid, role, when, on).credential_rules:
+    for rule in plan.credential_rules:
         keep &= set().union(*(ctx.index.holders.get(key, ()) for key in rule.keys))
     return sorted(keep)
 
 
-def _covered(ctx, fid: str, role: str, person: str, days: list[tuple[date, date]],
+def _covered(ctx, plan, fid: str, role: str, person: str, days: list[tuple[date, date]],
              when: dict) -> list[bool]:
     """For each (first, last): would the person be cleared on every day of it? The days they
     meet every credential requirement are the engine's spans (`Plans.qualified`, what
     clearance itself looks up); a requirement of a rule kind is asked on the first and the last
     day through `clear`."""
-    plan = _plan(ctx, fid, role, when, days[0][0])
     spans = ALWAYS
     if plan.credential_rules:
         ctx.plans.qualified(plan, person, days[0][0])  # fills plan.known[person]
