@@ -63,7 +63,7 @@ def due_chart(due_dates, today: date, urgency) -> Markup:
     """Credentials coming due per week for 26 weeks, stacked by urgency, lapsed at the left.
     `urgency(due_date)` is the page's class for it (picture.stage_class)."""
     lapsed, per_week = due_buckets(due_dates, today, urgency=urgency)
-    width, height, left, bottom, top = 760, 230, 36, 34, 12
+    width, height, left, bottom, top = 760, 230, 46, 34, 12
     columns = DUE_WEEKS + 1
     step = (width - left - 8) / columns
     bar = step * 0.72
@@ -110,7 +110,7 @@ def due_chart(due_dates, today: date, urgency) -> Markup:
 def coverage_chart(weeks: tuple[Week, ...], label: str) -> Markup:
     """People cleared per week as a step line (weeks shaded by flag), the booked peak drawn
     over it as a dashed step line."""
-    width, height, left, bottom, top = 760, 200, 36, 34, 12
+    width, height, left, bottom, top = 760, 200, 46, 34, 12
     n = max(len(weeks), 1)
     step = (width - left - 8) / n
     top_value = max([1, *(len(w.cleared) for w in weeks), *(w.peak for w in weeks)]) + 1
