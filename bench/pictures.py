@@ -26,8 +26,8 @@ def main(argv=None):
     parser.add_argument("--dir", type=Path, default=Path("/tmp/nervecenter-web-bench"))
     args = parser.parse_args(argv)
 
-    import web_kit
     from generate import generate
+    from kit import web as web_kit
     from playwright.sync_api import sync_playwright
 
     target = args.dir / str(args.people)

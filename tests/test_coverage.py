@@ -4,23 +4,19 @@ config/example (people.yaml, facilities/, states/LA.yaml, cases.csv), on SQLite 
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
+from kit.practice import copy_example
 
 from nervecenter.cli import main
 from nervecenter.rules.coverage import flag
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 
 
 @pytest.fixture
 def nc(capsys, monkeypatch, database_url, tmp_path):
     """`nervecenter ARGS --config <a copy of the example>` -> (exit code, stdout, stderr)."""
-    config = tmp_path / "example"
-    shutil.copytree(EXAMPLE, config, ignore=shutil.ignore_patterns(".nervecenter"))
+    config = copy_example(tmp_path / "example")
     monkeypatch.setenv("NERVECENTER_DATABASE_URL", database_url)
 
     def call(*args: str) -> tuple[int, str, str]:
@@ -139,8 +135,7 @@ def test_the_managers_digest_names_the_thin_and_short_weeks(tmp_path, database_u
     from nervecenter.service import runner
     from nervecenter.service.workspace import open_workspace
 
-    config = tmp_path / "example"
-    shutil.copytree(EXAMPLE, config, ignore=shutil.ignore_patterns(".nervecenter"))
+    config = copy_example(tmp_path / "example")
     ws = open_workspace(config, database_url)
     _, alerts, digest = runner.plan(ws, date(2026, 12, 7), digest=True)
     assert digest

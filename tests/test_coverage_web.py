@@ -6,8 +6,9 @@ import json
 import re
 
 import pytest
-import web_kit
 from click.testing import CliRunner
+from kit import web as web_kit
+from kit.practice import example_practice
 
 from nervecenter.cli import cli
 
@@ -16,7 +17,7 @@ USERS = {"dana": ("manager", None), "price": ("person", "t-price")}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    s = web_kit.start(web_kit.example_practice(tmp_path_factory.mktemp("coverage")), USERS)
+    s = web_kit.start(example_practice(tmp_path_factory.mktemp("coverage")), USERS)
     yield s
     s.stop()
 

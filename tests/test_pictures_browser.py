@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import web_kit
+from kit import web as web_kit
+from kit.practice import example_practice
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     sync_api = pytest.importorskip("playwright.sync_api")
-    server = web_kit.start(web_kit.example_practice(tmp_path_factory.mktemp("pictures")),
+    server = web_kit.start(example_practice(tmp_path_factory.mktemp("pictures")),
                            {"dana": ("manager", None)})
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=web_kit.chromium_args())

@@ -4,22 +4,18 @@ hand from config/example: which cases change, which coverage weeks change flag; 
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
+from kit.practice import EXAMPLE, copy_example
 
 from nervecenter.cli import main
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 ON = "2026-12-02"
 
 
 @pytest.fixture
 def config(tmp_path):
-    target = tmp_path / "example"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".nervecenter"))
-    return target
+    return copy_example(tmp_path / "example")
 
 
 @pytest.fixture
