@@ -15,6 +15,7 @@ from datetime import date
 from nervecenter.core.model import Case, Credential, Practice, Snapshot, SourceProblem
 
 Block = str | list | tuple  # paragraph | bullet list | ("h", heading)
+THIN_LIMIT = 50  # lines of the digest's "thin or short" section; short weeks and the soonest first
 
 
 @dataclass(frozen=True)
@@ -325,7 +326,11 @@ def digest(ctx: MessageContext, manager: str, due: Sequence, open_cases: Sequenc
                    for c in conflicts])
     if thin is not None:
         blocks.append(("h", "Thin or short in the next 4 weeks"))
-        blocks.append([_thin_line(ctx, *item) for item in thin])
+        ordered = sorted(thin, key=lambda t: (t[3].flag != "short", t[3].week, t[0].name, t[2]))
+        blocks.append([_thin_line(ctx, *item) for item in ordered[:THIN_LIMIT]])
+        if len(ordered) > THIN_LIMIT:
+            blocks.append(f"… and {len(ordered) - THIN_LIMIT} more: `nervecenter coverage "
+                          "--weeks 4` or each facility's page lists them all.")
     return render(title, blocks)
 
 
