@@ -93,7 +93,7 @@ def test_whatif_of_new_facility_rules_from_the_facility_page(server):
     rules = re.search(r'<textarea id="rules" name="rules"[^>]*>(.*?)</textarea>', page, re.DOTALL)
     from html import unescape
     yaml = unescape(rules.group(1))
-    assert yaml.startswith("id: tulane")
+    assert "\nid: tulane\n" in f"\n{yaml}"
     csrf = web_kit.csrf_of(page)
     answer = dana.post("/whatif/facility-rules", data={
         "rules": yaml.replace("enforcement: warn ", "enforcement: block"), "csrf_token": csrf})
