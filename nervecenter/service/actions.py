@@ -19,6 +19,7 @@ from pathlib import Path
 
 from nervecenter.alerts.ledger import Ledger
 from nervecenter.alerts.planning import Silence
+from nervecenter.core import limits
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Credential, credential_id
 from nervecenter.service.workspace import Workspace
@@ -69,6 +70,9 @@ def renew(ws: Workspace, actor: str, person: str, type_id: str, scope: str | Non
     The new expiry must be after the current one, and the issue date must not be after it. Where
     the current version has an issue date, the renewed one needs its own: rules such as
     max_age_months read it, and a renewal without one would block every case."""
+    for day in (expires, issued):
+        if day is not None:
+            _bounded(day)
     scope = _scope(ws, type_id, scope)
     ws.sync_sources()
     current = _current(ws, credential_id(person, type_id, scope))
@@ -84,6 +88,13 @@ def renew(ws: Workspace, actor: str, person: str, type_id: str, scope: str | Non
                                    f"one was issued {current.issued})")
     return ws.store.renew(person, type_id, scope, expires=expires, issued=issued,
                           number=number or None, document=document, actor=actor)
+
+
+def _bounded(day: date) -> None:
+    try:
+        limits.check_date(day)
+    except ValueError as e:
+        raise NerveCenterError(str(e)) from None
 
 
 # ---------------------------------------------------------------- documents
@@ -161,6 +172,7 @@ def silence(ws: Workspace, actor: str, *, until: date, person: str | None = None
     """Silence the alerts of a person, a type and/or one credential through `until` (inclusive)."""
     if not (person or type_id or credential):
         raise NerveCenterError("name what to silence: a person, a credential type or a credential")
+    _bounded(until)
     day = ws.today(on)
     if until < day:
         raise NerveCenterError(f"until {until.isoformat()} is before today ({day.isoformat()}); "

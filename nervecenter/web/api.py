@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, Field
 
+from nervecenter.core import limits
 from nervecenter.data import report
 from nervecenter.web import auth, records
 from nervecenter.web.picture import Picture, take_picture
@@ -244,6 +245,10 @@ def cases(request: Request, pic: Pic,
           outcome: Literal["cleared", "warning", "blocked", "unstaffed"] | None = None,
           limit: Limit = 100, offset: Offset = 0):
     if from_ is not None or to is not None:
+        for day in (from_, to):
+            if day is not None and not limits.FIRST_YEAR <= day.year <= limits.LAST_YEAR:
+                raise HTTPException(422, f"{day.isoformat()} is outside the years "
+                                    f"{limits.FIRST_YEAR}-{limits.LAST_YEAR}")
         start = from_ or pic.day
         end = to or pic.day + timedelta(days=pic.practice.alerts.case_horizon_days)
         clearances = pic.workspace.evaluate(pic.day, start=start, end=end, due=False,
