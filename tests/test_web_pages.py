@@ -145,7 +145,7 @@ def test_bad_uploads_are_refused_and_nothing_is_recorded(server, dana, name, con
     assert r.status_code == 400
     assert message in text_of(r.text)
     assert server.workspace.store.versions("r-adams:d_abnm") == before
-    assert not (server.app.state.data_dir / "documents" / "r-adams").exists()
+    assert not (server.workspace.practice.documents / "r-adams").exists()
 
 
 def test_a_renewal_must_move_the_expiry_forward(server, dana):

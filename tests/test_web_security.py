@@ -284,7 +284,7 @@ def test_documents_are_served_only_to_whom_may_see_them(server):
                   files={"document": ("../../bls card.pdf", scan, "application/pdf")})
     assert r.status_code == 303
     [stored] = [d for d in server.workspace.store.versions("t-price:bls")[-1]["documents"]]
-    assert stored["path"].startswith(".nervecenter/documents/t-price/")
+    assert stored["path"].startswith("documents/t-price/")
     assert stored["path"].endswith("-bls_card.pdf")
     url = "/people/t-price/credentials/t-price:bls/documents/0"
     assert f'href="{url}"' in dana.get("/people/t-price").text
@@ -303,11 +303,13 @@ def test_a_document_path_outside_the_practice_is_not_served(server, tmp_path):
 
     outside = tmp_path / "secret.pdf"
     outside.write_bytes(b"%PDF-")
-    data_dir = server.app.state.data_dir
-    assert document_path(server.workspace, data_dir, str(outside)) is None
-    assert document_path(server.workspace, data_dir, "../" * 12 + str(outside)[1:]) is None
-    assert document_path(server.workspace, data_dir, "people.yaml") == \
-        (server.config_dir / "people.yaml").resolve()
+    assert document_path(server.workspace, str(outside)) is None
+    assert document_path(server.workspace, "../" * 12 + str(outside)[1:]) is None
+    assert document_path(server.workspace, "people.yaml") is None  # not in documents/
+    folder = server.workspace.practice.documents
+    folder.mkdir(exist_ok=True)
+    (folder / "card.pdf").write_bytes(b"%PDF-")
+    assert document_path(server.workspace, "documents/card.pdf") == (folder / "card.pdf").resolve()
 
 
 def test_a_person_sees_on_their_case_only_their_own_requirements_results(server):

@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nervecenter.core import dates, limits, yamlfile
+from nervecenter.core.documents import confine
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
@@ -273,6 +274,12 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
     documents = v.get("documents") or []
     if isinstance(documents, str):
         documents = [d.strip() for d in documents.split(";") if d.strip()]
+    for doc in documents:
+        try:
+            confine(practice.config_dir, practice.documents, str(doc))
+        except ValueError as e:
+            rows.problem(line, "documents", str(e))
+            ok = False
     if not ok:
         return
     data = {"person": person, "type": type_id, "scope": scope,
