@@ -147,3 +147,62 @@ def test_uploads_and_renew_documents_stay_in_the_documents_folder(tmp_path):
                            "--issued", "2027-11-01", "--document", "documents/card.pdf",
                            cwd=config)
     assert code == 0, err
+
+
+# ---------------------------------------------------------------- the database file
+
+
+@pytest.mark.parametrize("damage, says", [
+    ("empty", "is empty (0 bytes), not a new database"),
+    ("garbage", "is not an SQLite database"),
+    ("truncated", "is truncated"),
+])
+def test_a_damaged_database_is_one_line_and_never_reinitialised(practice, damage, says):
+    state = practice / ".nervecenter" / "state.db"
+    run_cli("run", "--config", ".", "--once", "--on", ON, cwd=practice)  # history worth keeping
+    import sqlite3
+
+    sqlite3.connect(state).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    (practice / ".nervecenter" / "state.db-wal").unlink(missing_ok=True)
+    data = state.read_bytes()
+    state.write_bytes({"empty": b"", "garbage": b"\x00not a database\x00" * 700,
+                       "truncated": data[:len(data) // 2]}[damage])
+    before = state.read_bytes()
+    for command in (["status", "--config", "."], ["run", "--config", ".", "--once"],
+                    ["db", "upgrade", "--config", "."], ["users", "list", "--config", "."]):
+        code, out, err = run_cli(*command, cwd=practice)
+        assert code == 1, (command, err)
+        assert err.count("\n") == 1 and says in err and "state.db" in err, (command, err)
+        assert "nervecenter db backup" in err
+    assert state.read_bytes() == before  # nothing re-initialised
+
+
+def test_db_backup_copies_a_consistent_database(practice, tmp_path):
+    import sqlite3
+
+    run_cli("run", "--config", ".", "--once", "--on", ON, cwd=practice)
+    copy = tmp_path / "backup.db"
+    code, out, err = run_cli("db", "backup", "--config", ".", str(copy), cwd=practice)
+    assert code == 0, err
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    live = sqlite3.connect(practice / ".nervecenter" / "state.db")
+    for table in ("people", "credentials", "cases", "alerts", "audit_log"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == \
+            live.execute(f"SELECT count(*) FROM {table}").fetchone()
+    code, _, err = run_cli("db", "backup", "--config", ".", str(copy), cwd=practice)
+    assert code == 1 and "exists" in err  # never overwrites
+    # restore: put the copy in place of the database and the practice works on
+    (practice / ".nervecenter" / "state.db").unlink()
+    for extra in ("-wal", "-shm"):
+        (practice / ".nervecenter" / f"state.db{extra}").unlink(missing_ok=True)
+    copy.rename(practice / ".nervecenter" / "state.db")
+    assert run_cli("status", "--config", ".", "--on", ON, cwd=practice)[0] == 0
+
+
+def test_db_backup_of_postgresql_says_to_use_pg_dump(practice):
+    from nervecenter.core.errors import DatabaseError
+    from nervecenter.store.backup import backup
+
+    with pytest.raises(DatabaseError, match="pg_dump"):
+        backup("postgresql+psycopg://u@127.0.0.1:1/x", practice / "x.db")

@@ -33,7 +33,7 @@ from nervecenter.core.model import Practice, Snapshot, SourceProblem
 from nervecenter.data.importer import import_files
 from nervecenter.rules import Evaluation, evaluate
 from nervecenter.rules.schedule import case_day
-from nervecenter.store import db, migrations
+from nervecenter.store import backup, db, migrations
 from nervecenter.store.store import Store
 
 
@@ -235,6 +235,9 @@ def open_store(practice: Practice, database_url: str | None = None) -> Store:
     """The practice's Store: connects (DatabaseError naming the host), creates a new database at
     the newest revision, refuses one at an older revision (`nervecenter db upgrade`)."""
     url = database_url or practice.database
+    path = backup.sqlite_path(url)
+    if path is not None:
+        backup.check_file(path)
     db.make_sqlite_dir(url)
     engine = db.create(url)
     migrations.ensure_current(engine)
