@@ -170,7 +170,7 @@ def test_a_damaged_database_is_one_line_and_never_reinitialised(practice, damage
     before = state.read_bytes()
     for command in (["status", "--config", "."], ["run", "--config", ".", "--once"],
                     ["db", "upgrade", "--config", "."], ["users", "list", "--config", "."]):
-        code, out, err = run_cli(*command, cwd=practice)
+        code, _, err = run_cli(*command, cwd=practice)
         assert code == 1, (command, err)
         assert err.count("\n") == 1 and says in err and "state.db" in err, (command, err)
         assert "nervecenter db backup" in err
@@ -182,7 +182,7 @@ def test_db_backup_copies_a_consistent_database(practice, tmp_path):
 
     run_cli("run", "--config", ".", "--once", "--on", ON, cwd=practice)
     copy = tmp_path / "backup.db"
-    code, out, err = run_cli("db", "backup", "--config", ".", str(copy), cwd=practice)
+    code, _, err = run_cli("db", "backup", "--config", ".", str(copy), cwd=practice)
     assert code == 0, err
     conn = sqlite3.connect(copy)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
