@@ -206,3 +206,43 @@ def test_db_backup_of_postgresql_says_to_use_pg_dump(practice):
 
     with pytest.raises(DatabaseError, match="pg_dump"):
         backup("postgresql+psycopg://u@127.0.0.1:1/x", practice / "x.db")
+
+
+# ---------------------------------------------------------------- parser limits
+
+BOMB = "".join(f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" if i else
+               "x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" for i in range(10))
+
+
+@pytest.mark.parametrize("where", ["people", "facility name", "facility when"])
+def test_a_yaml_alias_bomb_is_one_line_not_memory_error(tmp_path, where):
+    """Nine levels of nine aliases (387 million values expanded): refused at the anchor where
+    the expansion passes the limit, before anything expands it."""
+    config = copy_example(tmp_path / "practice")
+    if where == "people":
+        path, name = config / "people.yaml", "people.yaml"
+        text = path.read_text().replace('notify: ["file://.nervecenter/outbox/t-price.jsonl"]',
+                                        "notify: *a9", 1)
+        path.write_text("bomb:\n" + "".join(f"  {line}\n" for line in BOMB.splitlines()) + text)
+    else:
+        path, name = config / "facilities" / "ochsner-main.yaml", "facilities/ochsner-main.yaml"
+        text = path.read_text()
+        text = text.replace("name: Ochsner", "name: *a9\nalias_of: Ochsner", 1) \
+            if where == "facility name" else \
+            text.replace("  - credential: bls", "  - credential: bls\n    when: *a9", 1)
+        path.write_text(BOMB + text)
+    for command in (["check", "--config", "."], ["status", "--config", ".", "--on", ON]):
+        code, _, err = run_cli(*command, cwd=config)
+        assert code == 1, err
+        [p] = [p for p in problems(err) if p["file"] == name]
+        assert 1 <= int(p["line"]) <= 11 and "its aliases expand to" in p["message"]
+
+
+def test_yaml_nested_too_deep_is_one_line(tmp_path):
+    config = copy_example(tmp_path / "practice")
+    people = config / "people.yaml"
+    people.write_text(people.read_text() + "deep: " + "[" * 250 + "]" * 250 + "\n")
+    code, _, err = run_cli("check", "--config", ".", cwd=config)
+    assert code == 1 and "Traceback" not in err
+    [p] = problems(err)
+    assert p["file"] == "people.yaml" and "nested more than 64 levels deep" in p["message"]

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # far enough for any credential; far from datetime's edges
 MAX_CASE_HOURS = 24
 MAX_INPUT_BYTES = 50 * 1024 * 1024  # one roster or schedule file (NERVECENTER_MAX_INPUT_MB)
-MAX_YAML_ALIASES = 1000  # alias references per YAML document
-MAX_YAML_DEPTH = 64  # nesting of mappings and sequences
+MAX_YAML_EXPANSION = 100_000  # nodes that aliases may add to a YAML document, expanded
+MAX_YAML_DEPTH = 64  # nesting of mappings and sequences, aliases expanded
 MAX_XLSX_BYTES = 200 * 1024 * 1024  # the uncompressed parts of one workbook
 
 
@@ -43,3 +43,53 @@ def max_input_bytes() -> int:
     raw = os.environ.get("NERVECENTER_MAX_INPUT_MB", "")
     return int(float(raw) * 1024 * 1024) if raw.strip().replace(".", "", 1).isdigit() \
         else MAX_INPUT_BYTES
+
+
+class TooLarge(ValueError):
+    """A limit was passed; `line` is where (0: the whole file)."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+
+def check_yaml_nodes(root) -> None:
+    """TooLarge when a composed YAML document, its aliases expanded, nests deeper than
+    MAX_YAML_DEPTH or grows by more than MAX_YAML_EXPANSION nodes (an alias bomb: `*a9`, nine
+    levels of nine, is 387 million nodes). Works on the node graph, iteratively, without
+    expanding anything: each node's expanded size and height are computed once."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    open_ = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        kids = _children(node)
+        if not done:
+            if key in size:
+                continue
+            if key in open_:
+                raise TooLarge(node.start_mark.line + 1, "an alias refers to the mapping or list "
+                               "that contains it; remove the recursion")
+            open_.add(key)
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in kids if id(kid) not in size)
+            continue
+        open_.discard(key)
+        size[key] = 1 + sum(size[id(kid)] for kid in kids)
+        height[key] = 1 + max((height[id(kid)] for kid in kids), default=0)
+        if height[key] > MAX_YAML_DEPTH:
+            raise TooLarge(node.start_mark.line + 1, f"nested more than {MAX_YAML_DEPTH} levels "
+                           "deep (aliases expanded); flatten it")
+        if size[key] > len(size) + MAX_YAML_EXPANSION:
+            raise TooLarge(node.start_mark.line + 1, f"its aliases expand to {size[key]:,} values "
+                           f"(at most {MAX_YAML_EXPANSION:,} more than written); write the values "
+                           "out instead of nesting aliases")
+
+
+def _children(node) -> list:
+    value = node.value
+    if isinstance(value, list):
+        return [part for item in value for part in (item if isinstance(item, tuple) else (item,))]
+    return []
