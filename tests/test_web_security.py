@@ -321,6 +321,22 @@ def test_a_person_sees_on_their_case_only_their_own_requirements_results(server)
     assert "Backups" not in html
 
 
+@pytest.mark.parametrize("page", ["/cases", "/cases?outcome=blocked", "/facilities/ochsner-main",
+                                  "/", "/api/cases", "/api/cases?from=2026-12-01"])
+def test_a_person_sees_on_every_list_only_their_own_problems(server, page):
+    """/cases and /facilities/<id> showed a person their co-workers' problems on shared cases."""
+    adams = server.login("adams")
+    manager = server.login("dana")
+    try:
+        assert "Mallory&#39;s BLS" in manager.get("/cases").text  # there to be hidden
+        text = adams.get(page).text
+        assert "Mallory&#39;s BLS" not in text and "Mallory's BLS" not in text
+        assert "Mallory\u0027s BLS" not in text
+    finally:
+        adams.close()
+        manager.close()
+
+
 def test_an_unexpected_error_is_a_plain_500_without_a_traceback(server, monkeypatch, caplog):
     from nervecenter.web import records
 
