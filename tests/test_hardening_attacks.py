@@ -246,3 +246,33 @@ def test_yaml_nested_too_deep_is_one_line(tmp_path):
     assert code == 1 and "Traceback" not in err
     [p] = problems(err)
     assert p["file"] == "people.yaml" and "nested more than 64 levels deep" in p["message"]
+
+
+# ---------------------------------------------------------------- ids and control characters
+
+
+@pytest.mark.parametrize("pid", ["../../evil", "a/b", "t-price\u200b", "\u202eecirp-t",
+                                 "\x1b[31mred", "t-pr\u0456ce", "-x", "a b"])
+def test_person_ids_from_a_spreadsheet_follow_the_rule_of_yaml_ids(practice, pid):
+    roster = practice / "more.csv"
+    roster.write_text("person,name,role,type,issued,expires\n"
+                      f"{pid},Evil Twin,technologist,bls,2025-01-01,2027-01-31\n",
+                      encoding="utf-8")
+    before = db_digest(practice / ".nervecenter" / "state.db")
+    code, out, err = run_cli("import", "--config", ".", "more.csv", cwd=practice)
+    assert code == 1
+    [p] = problems(err)
+    assert (p["file"], int(p["line"])) == ("more.csv", 2)
+    assert p["message"].startswith("person: ") and "is not an id" in p["message"]
+    assert "\x1b" not in out + err and "\u202e" not in out + err  # shown escaped
+    assert db_digest(practice / ".nervecenter" / "state.db") == before
+
+
+@pytest.mark.parametrize("name", ["Evil \x1b]0;owned\x07Twin", "Evil \u202eniwT", "Evil\x08\x08"])
+def test_names_that_a_terminal_would_obey_are_refused(practice, name):
+    roster = practice / "more.csv"
+    roster.write_text("person,name,role,type,issued,expires\n"
+                      f"t-twin,{name},technologist,bls,2025-01-01,2027-01-31\n", encoding="utf-8")
+    code, out, err = run_cli("import", "--config", ".", "more.csv", cwd=practice)
+    assert code == 1 and "name: contains the control character U+" in err
+    assert "\x1b" not in out + err and "\u202e" not in out + err and "\x08" not in out + err

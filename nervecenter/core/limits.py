@@ -6,6 +6,8 @@ Each check raises ValueError with the sentence a user reads after `file:line: co
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime, timedelta
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # far enough for any credential; far from datetime's edges
@@ -93,3 +95,24 @@ def _children(node) -> list:
     if isinstance(value, list):
         return [part for item in value for part in (item if isinstance(item, tuple) else (item,))]
     return []
+
+
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")  # the one rule for ids, from any source
+_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_id(text: str) -> str:
+    """`text` when it is an id: ASCII letters, digits, `-`, `_`, `.`, starting with a letter or
+    digit (no path separators, invisible or look-alike characters, nothing a terminal obeys)."""
+    if not ID.fullmatch(text):
+        raise ValueError(f"{text!r} is not an id; use letters, digits, -, _ and . (like t-price)")
+    return text
+
+
+def control_character(text: str) -> str | None:
+    """The first character of `text` a terminal or a page would obey rather than show: control
+    characters (but tab and line breaks) and bidirectional overrides; None when there is none."""
+    for ch in text:
+        if ch in _OVERRIDES or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
+            return f"U+{ord(ch):04X}"
+    return None

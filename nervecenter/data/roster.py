@@ -84,6 +84,10 @@ class _Rows:
             if "\x00" in value:
                 self.problem(line, shown, "contains a NUL character; remove it")
                 ok = False
+            elif limits.control_character(value):
+                self.problem(line, shown, f"contains the control character "
+                             f"{limits.control_character(value)}; remove it")
+                ok = False
             elif limit and len(value) > limit:
                 self.problem(line, shown, f"is {len(value)} characters long; at most {limit} fit")
                 ok = False
@@ -296,6 +300,11 @@ def _person(rows: _Rows, line: int, v: dict, columns: dict[str, str] | None = No
     pid = _text(v.get("id"))
     if not pid:
         rows.problem(line, col.get("id", "id"), "is empty; give the person's id")
+        return None
+    try:
+        limits.check_id(pid)
+    except ValueError as e:
+        rows.problem(line, col.get("id", "id"), str(e))
         return None
     name, role = _text(v.get("name")), _text(v.get("role"))
     if not name:
