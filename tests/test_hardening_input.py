@@ -200,7 +200,7 @@ names = st.builds(
                           blacklist_characters="\x00\r\u202a\u202b\u202c\u202d\u202e"
                                                "\u2066\u2067\u2068\u2069"),
             max_size=40)).filter(lambda s: s == s.strip() and not any(
-                ord(c) < 32 and c not in "\t\n" or 0x7f <= ord(c) <= 0x9f for c in s)))
+                ord(c) < 32 and c not in "\t\n" or 0x7f <= ord(c) <= 0x9f for c in s))
 
 
 def date_formats(day: date) -> st.SearchStrategy[str]:
