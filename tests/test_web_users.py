@@ -187,12 +187,12 @@ def test_a_removed_user_or_a_changed_password_ends_sessions_at_once(tmp_path):
 
 def test_logout_ends_every_copy_of_the_session(tmp_path):
     """A cookie copied before logout worked for 12 more hours."""
-    server = web_kit.start(web_kit.small_practice(tmp_path), {"dana": ("manager", None)})
+    server = web.start(web.small_practice(tmp_path), {"dana": ("manager", None)})
     try:
         dana = server.login("dana")
         copy = server.client(cookies=dict(dana.cookies))
         assert copy.get("/").status_code == 200
-        token = web_kit.csrf_of(dana.get("/").text)
+        token = web.csrf_of(dana.get("/").text)
         assert dana.post("/logout", data={"csrf_token": token}).status_code == 303
         assert copy.get("/").status_code == 303 and copy.get("/api/people").status_code == 401
         assert server.login("dana").get("/").status_code == 200  # a new session works
@@ -202,7 +202,7 @@ def test_logout_ends_every_copy_of_the_session(tmp_path):
 
 def test_a_password_change_or_revoke_ends_the_api_token(tmp_path):
     """An API token survived `users password`."""
-    config = str(web_kit.small_practice(tmp_path))
+    config = str(web.small_practice(tmp_path))
     run(["users", "add", "dana", "--role", "manager", "--config", config], "correct horse battery\n")
     from nervecenter.service.workspace import open_workspace
 
