@@ -183,10 +183,10 @@ def test_a_manager_silences_a_credentials_alerts(server, dana):
 def test_calendar_feed_of_the_practice(server, dana):
     r = dana.post("/calendar", data={"csrf_token": web.csrf_of(dana.get("/calendar").text)})
     links = re.findall(r'class="url" readonly value="([^"]+)"', r.text)
-    assert links[0].startswith(server.url + "/calendar/practice.ics?token=ncf_")
+    assert links[0].startswith("/calendar/practice.ics?token=ncf_")  # no base_url configured
     assert len(links) == 1 + 3  # the practice, then each person
     with server.client() as c:
-        ics = c.get(links[0].removeprefix(server.url)).text
+        ics = c.get(links[0]).text
     assert ics.startswith("BEGIN:VCALENDAR")
     events = ics.replace("\r\n ", "").split("BEGIN:VEVENT")[1:]
     assert len(events) == 6  # every credential of the three people

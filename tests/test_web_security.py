@@ -242,6 +242,22 @@ def test_a_persons_calendar_link_opens_only_their_feed(server):
         assert c.get("/calendar/practice.ics", params={"token": token}).status_code == 404
 
 
+def test_calendar_links_never_come_from_the_host_header(tmp_path):
+    """A forged Host header put the feed token into a link to another site."""
+    server = web.start(web.small_practice(tmp_path, practice={
+        "base_url": "https://nc.example.org/"}), {"dana": ("manager", None)})
+    try:
+        dana = server.login("dana")
+        token = web.csrf_of(dana.get("/calendar").text)
+        r = dana.post("/calendar", data={"csrf_token": token},
+                      headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
+        links = web_kit_links(r.text)
+        assert links and all(u.startswith("https://nc.example.org/calendar/") for u in links)
+        assert "evil.example" not in r.text
+    finally:
+        server.stop()
+
+
 def web_kit_links(html: str) -> list[str]:
     import re
 

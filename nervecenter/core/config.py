@@ -443,6 +443,7 @@ def load_practice(config_dir: str | Path) -> Practice:
                        for m in practice.get("managers") or ()),
         sources=tuple(root / s for s in practice.get("sources") or ()),
         documents_dir=root / (practice.get("documents") or "documents"),
+        base_url=(practice.get("base_url") or "").rstrip("/") or None,
         credential_types=types, facilities=facilities, states=states, rule_kinds=rule_kinds)
 
 

@@ -180,6 +180,7 @@ class Practice:
     states: dict[str, StateRules] = field(default_factory=dict)
     rule_kinds: dict[str, RuleKind] = field(default_factory=dict)
     documents_dir: Path | None = None  # where credential documents live (default: documents/)
+    base_url: str | None = None  # the dashboard's address, for absolute links (calendar feeds)
 
     @property
     def documents(self) -> Path:
