@@ -229,7 +229,10 @@ def test_a_yaml_alias_bomb_is_one_line_not_memory_error(tmp_path, where):
         path.write_text(BOMB + text)
     for command in (["check", "--config", "."], ["status", "--config", ".", "--on", ON]):
         code, _, err = run_cli(*command, cwd=config)
-        assert code == 1, err
+        # a source (people.yaml) that fails is a warning: commands go on with its last good data
+        assert code == (0 if where == "people" and command[0] == "status" else 1), err
+        err = "\n".join(line.removeprefix("warning: ").split(" — going on with")[0]
+                        for line in err.splitlines())
         [p] = [p for p in problems(err) if p["file"] == name]
         assert 1 <= int(p["line"]) <= 11 and "its aliases expand to" in p["message"]
 

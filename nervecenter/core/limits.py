@@ -27,6 +27,11 @@ def check_date(day: date, text: object = None) -> date:
     return day
 
 
+def clamp(day: date) -> date:
+    """`day` moved into FIRST_YEAR..LAST_YEAR (for ranges that only look up what is inside)."""
+    return min(max(day, date(FIRST_YEAR, 1, 1)), date(LAST_YEAR, 12, 31))
+
+
 def check_moment(moment: datetime, text: object = None) -> datetime:
     check_date(moment.date(), text if text is not None else moment.isoformat())
     return moment
