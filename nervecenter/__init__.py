@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-from nervecenter.core.channels import ChannelKind
+from nervecenter.core.channels import ChannelKind, mask_url, scrub
 from nervecenter.core.errors import (
     ConfigError,
     DatabaseError,
@@ -45,7 +45,7 @@ __all__ = [
     "OUTCOMES", "REASONS", "Case", "CaseSchedule", "ChannelKind", "ConfigError", "DatabaseError",
     "DeliveryError", "Evaluation", "FileProblem", "NerveCenterError", "PluginError",
     "Requirement", "RuleKind", "Workspace", "__version__", "case_end", "evaluate", "hookimpl",
-    "open_workspace",
+    "mask_url", "open_workspace", "scrub",
 ]
 
 

@@ -46,7 +46,7 @@ SHORT_HELP = {
     "audit": "The credentialing packet for one facility on a date.",
     "renew": "Record a renewal (submitted, or a new expiry).",
     "ce": "Continuing-education hours of a person against requirements.",
-    "db": "Database maintenance (upgrade).",
+    "db": "Database maintenance (upgrade, backup).",
     "run": "Import sources, evaluate, plan and deliver alerts.",
     "alerts": "Plan, list and silence alerts.",
     "daemon": "Run on schedule: evaluations, digests, retries.",

@@ -35,7 +35,7 @@ PEOPLE = """people:
          verified: {on: 2023-06-20, by: dana}}
       - {type: bls, issued: 2025-06-20, expires: 2027-06-30}
       - {type: facility_privileges, facility: ochsner-main, expires: 2027-06-30,
-         documents: [docs/price-ochsner.pdf]}
+         documents: [documents/price-ochsner.pdf]}
     ce:
       - {credential: cnim, date: 2024-03-01, hours: 6, category: conference, provider: ASET}
       - {credential: cnim, date: 2025-03-01, hours: 30, category: article, provider: ASET}
@@ -55,12 +55,12 @@ C-1001,ochsner-main,2026-12-03T08:00,2026-12-03T12:00,spine,t-price,r-adams
 def config(tmp_path, monkeypatch):
     monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
     (tmp_path / "facilities").mkdir()
-    (tmp_path / "docs").mkdir()
+    (tmp_path / "documents").mkdir()
     (tmp_path / "practice.yaml").write_text(PRACTICE)
     (tmp_path / "facilities" / "ochsner-main.yaml").write_text(FACILITY)
     (tmp_path / "people.yaml").write_text(PEOPLE)
     (tmp_path / "cases.csv").write_text(CASES)
-    (tmp_path / "docs" / "price-ochsner.pdf").write_bytes(b"%PDF-1.4 reappointment letter")
+    (tmp_path / "documents" / "price-ochsner.pdf").write_bytes(b"%PDF-1.4 reappointment letter")
     return tmp_path
 
 
@@ -168,7 +168,7 @@ def test_audit_packet_on_a_date(capsys, config):
                    ("t-price", "bls"): ("1", "2026-06-03", "too_old"),
                    ("t-price", "cnim"): ("1", "2026-06-03", "valid")}
     sha = hashlib.sha256(b"%PDF-1.4 reappointment letter").hexdigest()
-    assert f"docs/price-ochsner.pdf (sha256 {sha})" in out
+    assert f"documents/price-ochsner.pdf (sha256 {sha})" in out
     out_file = config / "packet.html"
     code, _, _ = run(capsys, config, "audit", "--facility", "ochsner-main", "--on", "2026-07-01",
                      "--format", "html", "--out", str(out_file))
@@ -235,23 +235,23 @@ def test_missing_documents_are_flagged(capsys, config):
     imported(capsys, config)
     store = open_workspace(config).store
     assert missing_documents(store) == []
-    (config / "docs" / "price-ochsner.pdf").unlink()
+    (config / "documents" / "price-ochsner.pdf").unlink()
     problems = [str(p) for p in missing_documents(store)]
-    assert problems == [Path("docs/price-ochsner.pdf").as_posix() + ": document of "
+    assert problems == [Path("documents/price-ochsner.pdf").as_posix() + ": document of "
                         "t-price:facility_privileges:ochsner-main is missing; restore the file "
                         "or record the credential again without it"]
 
 
 def test_renew_with_a_document_keeps_its_sha256(capsys, config, tmp_path, monkeypatch):
     imported(capsys, config)
-    letter = config / "docs" / "bls-2026.pdf"
+    letter = config / "documents" / "bls-2026.pdf"
     letter.write_bytes(b"new card")
-    monkeypatch.chdir(config / "docs")  # a path relative to where the command runs
+    monkeypatch.chdir(config / "documents")  # a path relative to where the command runs
     code, out, err = run(capsys, config, "renew", "t-price", "bls", "--expires", "2028-06-30",
                          "--issued", "2026-06-10", "--document", "bls-2026.pdf")
     assert (code, out) == (0, "t-price:bls: version 2, expires 2028-06-30, issued 2026-06-10\n"), err
     from nervecenter.service.workspace import open_workspace
 
     versions = open_workspace(config).store.versions("t-price:bls")
-    assert versions[-1]["documents"] == [{"path": "docs/bls-2026.pdf",
+    assert versions[-1]["documents"] == [{"path": "documents/bls-2026.pdf",
                                           "sha256": hashlib.sha256(b"new card").hexdigest()}]

@@ -156,7 +156,7 @@ def test_backoff_doubles_and_the_last_failure_tells_the_managers_with_secrets_ma
              *(r["channel"] + (r["last_error"] or "") for r in rows(ledger))]
     for text in shown:
         assert secret not in text
-    assert "okafor:****@127.0.0.1" in rows(ledger)[0]["channel"]
+    assert rows(ledger)[0]["channel"] == f"json://127.0.0.1:{http_server.port}/****"
 
 
 def test_deliveries_run_concurrently_but_bounded(ledger, http_server):
@@ -202,7 +202,7 @@ def test_a_channel_plugin_without_a_privacy_form_shows_no_secret():
 
     url = "pager://ops:S3CRET@pager.example.org/page?token=T0KEN99"
     channels = Channels([Pager()])
-    assert channels.privacy(url) == "pager://ops:****@pager.example.org/page?token=****"
+    assert channels.privacy(url) == "pager://pager.example.org/****"
     with pytest.raises(DeliveryError) as failed:
         channels.send(url, "title", "body", None)
     assert "S3CRET" not in str(failed.value) and "T0KEN99" not in str(failed.value)

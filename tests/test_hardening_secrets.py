@@ -28,12 +28,15 @@ def practice(tmp_path, smtp_server, http_server):
     mail = (f"mailto://nc:{SECRET}@127.0.0.1:{smtp_server.port}"
             "?from=nc@example.org&to=dana@example.org")
     hook = http_server.url("/hook", user="okafor", password=SECRET)
+    # a header value and a path token (Apprise's own privacy form shows both)
+    header = http_server.url("/hook2") + f"?+Authorization=Bearer%20{SECRET}"
+    path_token = http_server.url(f"/hook3/{SECRET}")
     failing = http_server.url("/down", user="u", password=SECRET)
     http_server.script("/down", [500] * 50)
     return small_practice(tmp_path / "practice",
                           practice={"managers": [{"id": "dana", "name": "Dana Lee",
                                                   "notify": [mail]}]},
-                          people={"t-price": {"notify": [hook, failing]}})
+                          people={"t-price": {"notify": [hook, failing, header, path_token]}})
 
 
 @pytest.fixture
@@ -100,7 +103,8 @@ def test_secrets_appear_nowhere_but_where_sending_needs_them(practice, every_log
         seen.append((" ".join(command), out + err))
     # (the mail fails: the test SMTP server offers no AUTH for the user and password, which
     # puts the secret through the error path as well)
-    assert http_server.to("/hook") and http_server.to("/down")
+    assert http_server.to("/hook") and http_server.to("/down") and http_server.to("/hook2")
+    assert http_server.to(f"/hook3/{SECRET}")
     for name in ("people.csv", "credentials.csv", "cases.csv", "ce.csv"):
         if (practice / "export" / name).exists():
             seen.append((name, (practice / "export" / name).read_text()))
@@ -134,6 +138,11 @@ def test_secrets_appear_nowhere_but_where_sending_needs_them(practice, every_log
     f"json://u:{SECRET}@",
     f"nosuchscheme://u:{SECRET}@127.0.0.1/x",
     f"mailto://nc:{SECRET}@127.0.0.1:1?from=a@example.org&to=b@example.org",  # nobody listens
+    f"json://127.0.0.1:1/?+Authorization=Bearer%20{SECRET}",  # a header value
+    f"form://127.0.0.1:1/?-X-Api-Key={SECRET}",  # a header value
+    f"json://127.0.0.1:1/hook/{SECRET}",  # a path token
+    f"mailto:jdoe:{SECRET}@smtp.example.com?to=b@example.org",  # no `//`: not parsed
+    f"tgram://123456:{SECRET}/42",  # a token where the host would be
 ])
 def test_errors_about_a_channel_do_not_show_its_secret(tmp_path, url, every_log):
     config = small_practice(tmp_path / "practice", practice={
@@ -195,3 +204,21 @@ def test_a_plugin_can_be_disabled_by_name(tmp_path, monkeypatch):
         monkeypatch.delenv(plugins.DISABLE_ENV)
         plugins.reset()
     assert run_cli("check", "--config", ".", cwd=config)[0] == 0
+
+
+def test_channel_urls_take_secrets_from_the_environment(tmp_path, http_server, monkeypatch):
+    """`${NAME}` is read from the environment when sending, so practice files can be committed
+    without the secret; an unset name is one line from `check` and a permanent failure."""
+    config = small_practice(tmp_path / "practice", people={"t-price": {"notify": [
+        f"json://127.0.0.1:{http_server.port}/env/${{NC_HOOK_TOKEN}}"]}})
+    monkeypatch.delenv("NC_HOOK_TOKEN", raising=False)
+    code, out, err = run_cli("check", "--config", ".", cwd=config)
+    assert code == 1 and "NC_HOOK_TOKEN is not set" in err and "Traceback" not in err
+    monkeypatch.setenv("NC_HOOK_TOKEN", SECRET)
+    assert run_cli("check", "--config", ".", cwd=config)[0] == 0
+    code, out, err = run_cli("run", "--config", ".", "--once", "--on", "2026-12-01", cwd=config)
+    assert code == 0, err
+    assert http_server.to(f"/env/{SECRET}")  # sent with the value
+    assert SECRET not in out + err
+    rows = _dump(config / ".nervecenter" / "state.db")
+    assert not [(t, c) for t, c, v in rows if SECRET in v]  # stored as ${NC_HOOK_TOKEN}

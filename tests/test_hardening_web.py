@@ -22,9 +22,9 @@ CHECKED = {"authorisation": 0}
 def server(tmp_path_factory):
     # in a folder of its own, so that the path traversal test can look at every file near it
     config = small_practice(tmp_path_factory.mktemp("matrix") / "practice", people=change_credential(
-        "t-price", {"type": "bls"}, documents=["docs/price-bls.pdf"]))
-    (config / "docs").mkdir()
-    (config / "docs" / "price-bls.pdf").write_bytes(PDF)
+        "t-price", {"type": "bls"}, documents=["documents/price-bls.pdf"]))
+    (config / "documents").mkdir()
+    (config / "documents" / "price-bls.pdf").write_bytes(PDF)
     s = web.start(config, USERS)
     yield s
     s.stop()
@@ -228,8 +228,8 @@ def test_uploads_of_the_wrong_size_or_type_are_refused_and_change_nothing(server
                                                                          message):
     store = server.workspace.store
     before = store.versions("t-price:bls")
-    files_before = sorted((server.app.state.data_dir / "documents").rglob("*")) \
-        if (server.app.state.data_dir / "documents").exists() else []
+    files_before = sorted((server.workspace.practice.documents).rglob("*")) \
+        if (server.workspace.practice.documents).exists() else []
     dana = server.login("dana")
     token = web.csrf_of(dana.get("/people/t-price").text)
     r = dana.post("/people/t-price/credentials/t-price:bls/renew",
@@ -238,8 +238,8 @@ def test_uploads_of_the_wrong_size_or_type_are_refused_and_change_nothing(server
                   follow_redirects=True)
     assert message in r.text
     assert store.versions("t-price:bls") == before
-    files_after = sorted((server.app.state.data_dir / "documents").rglob("*")) \
-        if (server.app.state.data_dir / "documents").exists() else []
+    files_after = sorted((server.workspace.practice.documents).rglob("*")) \
+        if (server.workspace.practice.documents).exists() else []
     assert files_after == files_before
     dana.close()
 
@@ -248,7 +248,6 @@ def test_uploads_of_the_wrong_size_or_type_are_refused_and_change_nothing(server
                                       "/etc/passwd.pdf", "a/../../b.pdf", "\x00x.pdf",
                                       "....//....//c.pdf"])
 def test_upload_file_names_cannot_leave_the_documents_folder(server, filename):
-    data_dir = server.app.state.data_dir
     dana = server.login("dana")
     token = web.csrf_of(dana.get("/people/t-price").text)
     expires = f"2041-0{1 + len(filename) % 9}-01"
@@ -256,7 +255,7 @@ def test_upload_file_names_cannot_leave_the_documents_folder(server, filename):
                   data={"csrf_token": token, "expires": expires},
                   files={"document": (filename, PDF, "application/pdf")})
     dana.close()
-    folder = (data_dir / "documents").resolve()
+    folder = server.workspace.practice.documents.resolve()
     every_file = [p.resolve() for p in server.config_dir.parent.rglob("*.pdf")]
     outside = [p for p in every_file if p.is_relative_to(server.config_dir.parent)
                and not p.is_relative_to(folder) and p.name != "price-bls.pdf"]

@@ -326,5 +326,5 @@ def test_the_built_in_types_and_example_ship_in_the_wheel(tmp_path):
     assert "nervecenter/plugins/credential_types/facility_health/tb_screening.yaml" in types
     for name in ("practice.yaml", "people.yaml", "cases.csv", "facilities/ochsner-main.yaml",
                  "facilities/tulane.yaml", "facilities/memorial-hermann-tmc.yaml",
-                 "states/LA.yaml", "docs/okafor-tulane-reappointment.pdf"):
+                 "states/LA.yaml", "documents/okafor-tulane-reappointment.pdf"):
         assert f"nervecenter/example/{name}" in names

@@ -12,7 +12,7 @@ from kit.practice import copy_example
 EXAMPLE_FILES = sorted([
     "practice.yaml", "people.yaml", "cases.csv", "facilities/ochsner-main.yaml",
     "facilities/tulane.yaml", "facilities/memorial-hermann-tmc.yaml", "states/LA.yaml",
-    "docs/okafor-tulane-reappointment.pdf"] + [
+    "documents/okafor-tulane-reappointment.pdf"] + [
     f"schemas/{name}.json" for name in ("practice", "facility", "state", "credential_type", "people")])
 
 
@@ -123,7 +123,7 @@ def test_check_reports_every_problem_of_every_file(practice, run):
 
 
 def test_check_reports_a_missing_document_and_a_bad_channel(practice, run):
-    (practice / "docs" / "okafor-tulane-reappointment.pdf").unlink()
+    (practice / "documents" / "okafor-tulane-reappointment.pdf").unlink()
     people = practice / "people.yaml"
     # a text edit on purpose: the expected lines are those of the example as `init` writes it
     people.write_text(people.read_text().replace(
@@ -135,7 +135,7 @@ def test_check_reports_a_missing_document_and_a_bad_channel(practice, run):
     assert len(lines) == 2
     assert lines[0].startswith(f"{people}:33: notify smtp://")
     assert "secret-token" not in err
-    assert lines[1] == (f"{people}:75: document docs/okafor-tulane-reappointment.pdf does not "
+    assert lines[1] == (f"{people}:75: document documents/okafor-tulane-reappointment.pdf does not "
                         "exist; add the file or fix the path (relative to the configuration "
                         "directory)")
 

@@ -145,7 +145,7 @@ def test_bad_uploads_are_refused_and_nothing_is_recorded(server, dana, name, con
     assert r.status_code == 400
     assert message in text_of(r.text)
     assert server.workspace.store.versions("r-adams:d_abnm") == before
-    assert not (server.app.state.data_dir / "documents" / "r-adams").exists()
+    assert not (server.workspace.practice.documents / "r-adams").exists()
 
 
 def test_a_renewal_must_move_the_expiry_forward(server, dana):
@@ -183,10 +183,10 @@ def test_a_manager_silences_a_credentials_alerts(server, dana):
 def test_calendar_feed_of_the_practice(server, dana):
     r = dana.post("/calendar", data={"csrf_token": web.csrf_of(dana.get("/calendar").text)})
     links = re.findall(r'class="url" readonly value="([^"]+)"', r.text)
-    assert links[0].startswith(server.url + "/calendar/practice.ics?token=ncf_")
+    assert links[0].startswith("/calendar/practice.ics?token=ncf_")  # no base_url configured
     assert len(links) == 1 + 3  # the practice, then each person
     with server.client() as c:
-        ics = c.get(links[0].removeprefix(server.url)).text
+        ics = c.get(links[0]).text
     assert ics.startswith("BEGIN:VCALENDAR")
     events = ics.replace("\r\n ", "").split("BEGIN:VEVENT")[1:]
     assert len(events) == 6  # every credential of the three people
@@ -203,7 +203,7 @@ def test_alert_log_shows_delivery_status_with_secrets_masked(server, dana):
     assert result.outcome.failed > 0  # Mallory's webhook: nothing listens on 127.0.0.1:9
     log = dana.get("/alerts").text
     failed_rows = re.findall(r'<tr class="failed">(.*?)</tr>', log, re.DOTALL)
-    assert failed_rows and all("json://hookuser:****@127.0.0.1:9/sms" in row
+    assert failed_rows and all("json://127.0.0.1:9/****" in row
                                for row in failed_rows)
     sent_rows = re.findall(r'<tr class="sent">(.*?)</tr>', log, re.DOTALL)
     assert sent_rows and all("file://" in row for row in sent_rows)

@@ -242,6 +242,22 @@ def test_a_persons_calendar_link_opens_only_their_feed(server):
         assert c.get("/calendar/practice.ics", params={"token": token}).status_code == 404
 
 
+def test_calendar_links_never_come_from_the_host_header(tmp_path):
+    """A forged Host header put the feed token into a link to another site."""
+    server = web.start(web.small_practice(tmp_path, practice={
+        "base_url": "https://nc.example.org/"}), {"dana": ("manager", None)})
+    try:
+        dana = server.login("dana")
+        token = web.csrf_of(dana.get("/calendar").text)
+        r = dana.post("/calendar", data={"csrf_token": token},
+                      headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
+        links = web_kit_links(r.text)
+        assert links and all(u.startswith("https://nc.example.org/calendar/") for u in links)
+        assert "evil.example" not in r.text
+    finally:
+        server.stop()
+
+
 def web_kit_links(html: str) -> list[str]:
     import re
 
@@ -284,7 +300,7 @@ def test_documents_are_served_only_to_whom_may_see_them(server):
                   files={"document": ("../../bls card.pdf", scan, "application/pdf")})
     assert r.status_code == 303
     [stored] = [d for d in server.workspace.store.versions("t-price:bls")[-1]["documents"]]
-    assert stored["path"].startswith(".nervecenter/documents/t-price/")
+    assert stored["path"].startswith("documents/t-price/")
     assert stored["path"].endswith("-bls_card.pdf")
     url = "/people/t-price/credentials/t-price:bls/documents/0"
     assert f'href="{url}"' in dana.get("/people/t-price").text
@@ -303,11 +319,13 @@ def test_a_document_path_outside_the_practice_is_not_served(server, tmp_path):
 
     outside = tmp_path / "secret.pdf"
     outside.write_bytes(b"%PDF-")
-    data_dir = server.app.state.data_dir
-    assert document_path(server.workspace, data_dir, str(outside)) is None
-    assert document_path(server.workspace, data_dir, "../" * 12 + str(outside)[1:]) is None
-    assert document_path(server.workspace, data_dir, "people.yaml") == \
-        (server.config_dir / "people.yaml").resolve()
+    assert document_path(server.workspace, str(outside)) is None
+    assert document_path(server.workspace, "../" * 12 + str(outside)[1:]) is None
+    assert document_path(server.workspace, "people.yaml") is None  # not in documents/
+    folder = server.workspace.practice.documents
+    folder.mkdir(exist_ok=True)
+    (folder / "card.pdf").write_bytes(b"%PDF-")
+    assert document_path(server.workspace, "documents/card.pdf") == (folder / "card.pdf").resolve()
 
 
 def test_a_person_sees_on_their_case_only_their_own_requirements_results(server):
@@ -317,6 +335,22 @@ def test_a_person_sees_on_their_case_only_their_own_requirements_results(server)
     assert "Robin Adams&#39;s Louisiana state licence expires on 2026-12-20" in html
     assert "Mallory&#39;s BLS" not in html and "not checked: another person&#39;s" in html
     assert "Backups" not in html
+
+
+@pytest.mark.parametrize("page", ["/cases", "/cases?outcome=blocked", "/facilities/ochsner-main",
+                                  "/", "/api/cases", "/api/cases?from=2026-12-01"])
+def test_a_person_sees_on_every_list_only_their_own_problems(server, page):
+    """/cases and /facilities/<id> showed a person their co-workers' problems on shared cases."""
+    adams = server.login("adams")
+    manager = server.login("dana")
+    try:
+        assert "Mallory&#39;s BLS" in manager.get("/cases").text  # there to be hidden
+        text = adams.get(page).text
+        assert "Mallory&#39;s BLS" not in text and "Mallory's BLS" not in text
+        assert "Mallory\u0027s BLS" not in text
+    finally:
+        adams.close()
+        manager.close()
 
 
 def test_an_unexpected_error_is_a_plain_500_without_a_traceback(server, monkeypatch, caplog):

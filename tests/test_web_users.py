@@ -154,7 +154,8 @@ def test_users_password_and_remove(tmp_path):
     config = str(web.small_practice(tmp_path))
     run(["users", "add", "dana", "--role", "manager", "--config", config], "correct horse battery\n")
     r = run(["users", "password", "dana", "--config", config], "a brand new phrase\n")
-    assert (r.exit_code, r.output) == (0, "Password of dana changed.\n")
+    assert (r.exit_code, r.output) == (
+        0, "Password of dana changed; their sessions and API token ended.\n")
 
     from nervecenter.service.workspace import open_workspace
 
@@ -184,6 +185,38 @@ def test_a_removed_user_or_a_changed_password_ends_sessions_at_once(tmp_path):
         server.stop()
 
 
+def test_logout_ends_every_copy_of_the_session(tmp_path):
+    """A cookie copied before logout worked for 12 more hours."""
+    server = web.start(web.small_practice(tmp_path), {"dana": ("manager", None)})
+    try:
+        dana = server.login("dana")
+        copy = server.client(cookies=dict(dana.cookies))
+        assert copy.get("/").status_code == 200
+        token = web.csrf_of(dana.get("/").text)
+        assert dana.post("/logout", data={"csrf_token": token}).status_code == 303
+        assert copy.get("/").status_code == 303 and copy.get("/api/people").status_code == 401
+        assert server.login("dana").get("/").status_code == 200  # a new session works
+    finally:
+        server.stop()
+
+
+def test_a_password_change_or_revoke_ends_the_api_token(tmp_path):
+    """An API token survived `users password`."""
+    config = str(web.small_practice(tmp_path))
+    run(["users", "add", "dana", "--role", "manager", "--config", config], "correct horse battery\n")
+    from nervecenter.service.workspace import open_workspace
+
+    accounts = Users(open_workspace(config).store.engine)
+    token = accounts.new_token("dana")
+    assert accounts.by_token(token).name == "dana"
+    assert run(["users", "password", "dana", "--config", config], "a brand new phrase\n").exit_code == 0
+    assert accounts.by_token(token) is None
+    token = accounts.new_token("dana")
+    r = run(["users", "token", "dana", "--revoke", "--config", config])
+    assert (r.exit_code, r.output) == (0, "The API token of dana no longer works.\n")
+    assert accounts.by_token(token) is None
+
+
 def test_revision_0003_creates_the_users_table_the_model_describes(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -196,4 +229,4 @@ def test_revision_0003_creates_the_users_table_the_model_describes(database_url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
-    assert [d for d in diff if "users" in repr(d)] == []
+    assert [d for d in diff if "users" in repr(d) or "sessions" in repr(d)] == []

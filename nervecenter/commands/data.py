@@ -146,7 +146,7 @@ def ce(config_dir, person, on):
 
 @click.group()
 def db():
-    """Database maintenance."""
+    """Database maintenance: upgrade, backup."""
 
 
 @db.command()
@@ -154,10 +154,12 @@ def db():
 def upgrade(config_dir):
     """Bring the database to the newest revision (creates it when new)."""
     from nervecenter.core.config import load_practice
+    from nervecenter.store import backup, migrations
     from nervecenter.store import db as dbmod
-    from nervecenter.store import migrations
 
     practice = load_practice(config_dir)
+    if backup.sqlite_path(practice.database):
+        backup.check_file(backup.sqlite_path(practice.database))
     dbmod.make_sqlite_dir(practice.database)
     engine = dbmod.create(practice.database)
     before = migrations.current(engine)
@@ -169,3 +171,17 @@ def upgrade(config_dir):
         click.echo(f"{where}: already at revision {after}")
     else:
         click.echo(f"{where}: revision {before or '(new)'} -> {after}")
+
+
+@db.command("backup")
+@config_option
+@click.argument("file", type=click.Path(dir_okay=False))
+def backup_(config_dir, file):
+    """A consistent copy of the SQLite database in FILE, safe while the daemon and the web run
+    (docs/reliability.md says how to restore it); PostgreSQL: use pg_dump."""
+    from nervecenter.core.config import load_practice
+    from nervecenter.store import backup
+
+    practice = load_practice(config_dir)
+    size = backup.backup(practice.database, Path(file))
+    click.echo(f"{file}: a copy of {backup.sqlite_path(practice.database)} ({size:,} bytes)")

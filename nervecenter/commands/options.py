@@ -7,14 +7,20 @@ from datetime import date
 
 import click
 
+from nervecenter.core import limits
+
 
 def _parse_date(ctx, param, value):
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD")
+    try:
+        return limits.check_date(day, value)
+    except ValueError as e:
+        raise click.BadParameter(str(e))
 
 
 config_option = click.option(

@@ -98,9 +98,14 @@ def add(config_dir, name, role, person_id):
 @users.command("token")
 @config_option
 @click.argument("name")
-def token(config_dir, name):
-    """Print a new API token for NAME (the old one stops working)."""
+@click.option("--revoke", is_flag=True, help="End NAME's token without making a new one.")
+def token(config_dir, name, revoke):
+    """Print a new API token for NAME (the old one stops working); --revoke ends it."""
     _, accounts = _users(config_dir)
+    if revoke:
+        accounts.revoke_token(name)
+        click.echo(f"The API token of {name} no longer works.")
+        return
     click.echo(accounts.new_token(name))
 
 
@@ -113,7 +118,7 @@ def password(config_dir, name):
     if accounts.get(name) is None:
         raise NerveCenterError(f"no user {name}; `nervecenter users list` shows them")
     accounts.set_password(name, _read_password(name))
-    click.echo(f"Password of {name} changed.")
+    click.echo(f"Password of {name} changed; their sessions and API token ended.")
 
 
 @users.command("remove")

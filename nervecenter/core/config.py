@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nervecenter.core import plugins, schemas, yamlfile
+from nervecenter.core import documents, plugins, schemas, yamlfile
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import (
     AlertPolicy,
@@ -372,6 +372,11 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
                 ld.problem(pname, practice, ("schedule", key),
                            f"schedule.{key}: {expr!r} is not a cron expression; write five "
                            "fields like \"0 6 * * *\" (minute hour day month weekday)")
+        folder = Path(practice.get("documents") or "documents")
+        if folder.is_absolute() or ".." in folder.parts or documents.PRIVATE in folder.parts:
+            ld.problem(pname, practice, ("documents",),
+                       f"documents: {folder} must be a folder inside the configuration "
+                       f"directory and outside {documents.PRIVATE}/; e.g. documents")
         for i, src in enumerate(practice.get("sources") or ()):
             if not (root / src).is_file():
                 ld.problem(pname, practice, ("sources", i),
@@ -454,6 +459,8 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
         managers=tuple(Manager(m["id"], m["name"], _channels(m.get("notify")), m.get("email"))
                        for m in practice.get("managers") or ()),
         sources=tuple(root / s for s in practice.get("sources") or ()),
+        documents_dir=root / (practice.get("documents") or "documents"),
+        base_url=(practice.get("base_url") or "").rstrip("/") or None,
         credential_types=types, facilities=facilities, states=states, rule_kinds=rule_kinds)
 
 

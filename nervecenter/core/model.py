@@ -179,6 +179,12 @@ class Practice:
     facilities: dict[str, Facility] = field(default_factory=dict)
     states: dict[str, StateRules] = field(default_factory=dict)
     rule_kinds: dict[str, RuleKind] = field(default_factory=dict)
+    documents_dir: Path | None = None  # where credential documents live (default: documents/)
+    base_url: str | None = None  # the dashboard's address, for absolute links (calendar feeds)
+
+    @property
+    def documents(self) -> Path:
+        return self.documents_dir or self.config_dir / "documents"
 
     def stages_for(self, type_id: str) -> tuple[int, ...]:
         t = self.credential_types.get(type_id)

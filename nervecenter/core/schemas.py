@@ -102,6 +102,14 @@ PRACTICE: dict[str, Any] = {
         "database": _d("SQLAlchemy URL; relative sqlite paths are relative to this directory. "
                        "Default sqlite:///.nervecenter/state.db; NERVECENTER_DATABASE_URL "
                        "overrides it.", {"type": "string", "minLength": 1}),
+        "documents": _d("The folder of credential documents (scans, PDFs, uploads), relative to "
+                        "this directory; no document outside it is recorded or served. Default "
+                        "documents.", {"type": "string", "minLength": 1}),
+        "base_url": _d("The dashboard's address as its users reach it (https://nc.example.org); "
+                       "absolute links, such as calendar feeds, are built from it and never from "
+                       "the request's Host header.",
+                       {"type": "string", "pattern": "^https?://[^/?#\\s]+(/[^?#\\s]*)?$",
+                        "x-hint": "write the address like https://nc.example.org"}),
         "alerts": _d("When and to whom alerts go.", {
             "type": "object", "additionalProperties": False, "properties": {
                 "stages": _d("Days before the due date at which a credential alert fires.",

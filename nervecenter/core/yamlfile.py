@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError, validators
 
+from nervecenter.core import limits
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.yaml12 import Core12, Number
 
@@ -124,8 +125,18 @@ def decode(data: bytes, name: str) -> str:
 
 
 def loads(text: str, name: str) -> Any:
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        limits.check_yaml_nodes(node)  # before anything expands an alias bomb
+        return loader.construct_document(node)
+    except limits.TooLarge as e:
+        raise ConfigError([FileProblem(name, e.line, str(e))]) from None
+    except RecursionError:
+        raise ConfigError([FileProblem(name, 0, f"nested more than {limits.MAX_YAML_DEPTH} "
+                                       "levels deep; flatten it")]) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         lines = text.splitlines()
@@ -148,6 +159,8 @@ def loads(text: str, name: str) -> Any:
     except yaml.YAMLError as e:
         what = " ".join(str(e).split())
         raise ConfigError([FileProblem(name, 0, f"YAML syntax: {what}")]) from None
+    finally:
+        loader.dispose()
 
 
 def line_of(data: Any, path: Iterable[Any]) -> int:

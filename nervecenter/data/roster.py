@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nervecenter.core import dates, yamlfile
+from nervecenter.core import dates, limits, yamlfile
+from nervecenter.core.documents import confine
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
@@ -83,6 +84,10 @@ class _Rows:
             if "\x00" in value:
                 self.problem(line, shown, "contains a NUL character; remove it")
                 ok = False
+            elif limits.control_character(value):
+                self.problem(line, shown, f"contains the control character "
+                             f"{limits.control_character(value)}; remove it")
+                ok = False
             elif limit and len(value) > limit:
                 self.problem(line, shown, f"is {len(value)} characters long; at most {limit} fit")
                 ok = False
@@ -124,7 +129,12 @@ def _text(value: Any) -> str | None:
 
 
 def parse_date(value: Any) -> date:
-    """A date from ISO text, US MM/DD/YYYY, an Excel serial number or a date/datetime cell."""
+    """A date from ISO text, US MM/DD/YYYY, an Excel serial number or a date/datetime cell,
+    within the years of core/limits.py."""
+    return limits.check_date(_parse_date(value), value)
+
+
+def _parse_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -177,6 +187,7 @@ def parse_moment(value: Any, tz: str) -> datetime:
         except ValueError:
             raise ValueError(f"{text!r} is not a date and time; use YYYY-MM-DDTHH:MM "
                              "(local to the facility) or add an offset like -06:00") from None
+    limits.check_moment(moment, value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     return moment
@@ -242,8 +253,12 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
                          "derive it from; give the expiry date")
             ok = False
         else:
-            values["expires"] = dates.derive_expiry(values["issued"], ctype.validity_months,
-                                                    ctype.expiry)
+            try:
+                values["expires"] = limits.check_date(dates.derive_expiry(
+                    values["issued"], ctype.validity_months, ctype.expiry))
+            except ValueError as e:
+                rows.problem(line, "issued", f"gives the expiry {e}")
+                ok = False
     status = _text(v.get("status")) or "active"
     if status not in STATUSES:
         rows.problem(line, "status", f"{status!r} is not one of {', '.join(STATUSES)}")
@@ -263,6 +278,12 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
     documents = v.get("documents") or []
     if isinstance(documents, str):
         documents = [d.strip() for d in documents.split(";") if d.strip()]
+    for doc in documents:
+        try:
+            confine(practice.config_dir, practice.documents, str(doc))
+        except ValueError as e:
+            rows.problem(line, "documents", str(e))
+            ok = False
     if not ok:
         return
     data = {"person": person, "type": type_id, "scope": scope,
@@ -279,6 +300,11 @@ def _person(rows: _Rows, line: int, v: dict, columns: dict[str, str] | None = No
     pid = _text(v.get("id"))
     if not pid:
         rows.problem(line, col.get("id", "id"), "is empty; give the person's id")
+        return None
+    try:
+        limits.check_id(pid)
+    except ValueError as e:
+        rows.problem(line, col.get("id", "id"), str(e))
         return None
     name, role = _text(v.get("name")), _text(v.get("role"))
     if not name:
@@ -368,6 +394,12 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
     if ok and moments["end"] is not None and moments["end"] <= moments["start"]:
         rows.problem(line, "end", f"{moments['end'].isoformat()} is not after the start")
         ok = False
+    elif ok and moments["end"] is not None:
+        try:
+            limits.check_case_length(moments["start"], moments["end"])
+        except ValueError as e:
+            rows.problem(line, "end", str(e))
+            ok = False
     people = {}
     for role in ROLES:
         pid = _text(v.get(role))

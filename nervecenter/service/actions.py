@@ -19,6 +19,8 @@ from pathlib import Path
 
 from nervecenter.alerts.ledger import Ledger
 from nervecenter.alerts.planning import Silence
+from nervecenter.core import limits
+from nervecenter.core.documents import confine
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Credential, credential_id
 from nervecenter.service.workspace import Workspace
@@ -69,6 +71,9 @@ def renew(ws: Workspace, actor: str, person: str, type_id: str, scope: str | Non
     The new expiry must be after the current one, and the issue date must not be after it. Where
     the current version has an issue date, the renewed one needs its own: rules such as
     max_age_months read it, and a renewal without one would block every case."""
+    for day in (expires, issued):
+        if day is not None:
+            _bounded(day)
     scope = _scope(ws, type_id, scope)
     ws.sync_sources()
     current = _current(ws, credential_id(person, type_id, scope))
@@ -84,6 +89,13 @@ def renew(ws: Workspace, actor: str, person: str, type_id: str, scope: str | Non
                                    f"one was issued {current.issued})")
     return ws.store.renew(person, type_id, scope, expires=expires, issued=issued,
                           number=number or None, document=document, actor=actor)
+
+
+def _bounded(day: date) -> None:
+    try:
+        limits.check_date(day)
+    except ValueError as e:
+        raise NerveCenterError(str(e)) from None
 
 
 # ---------------------------------------------------------------- documents
@@ -118,12 +130,12 @@ def check_document(filename: str, data: bytes) -> str:
 
 
 def upload(ws: Workspace, person: str, filename: str, data: bytes) -> str:
-    """Store an uploaded document under <data dir>/documents/<person>/ and return the path to
+    """Store an uploaded document under <documents folder>/<person>/ and return the path to
     record. The name starts with the first 12 hex digits of its SHA-256, so two uploads never
     collide and the same file uploaded twice is stored once."""
     name = check_document(filename, data)
     digest = hashlib.sha256(data).hexdigest()
-    folder = ws.data_dir / "documents" / safe_filename(person)
+    folder = ws.practice.documents / safe_filename(person)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest[:12]}-{name}"
     if not path.exists():
@@ -134,12 +146,17 @@ def upload(ws: Workspace, person: str, filename: str, data: bytes) -> str:
 
 
 def local_document(ws: Workspace, document: str) -> str:
-    """The path to record for a file already on disk: relative to the configuration directory
-    when it is inside it (as people.yaml writes them), else absolute."""
+    """The path to record for a file already on disk, inside the documents folder: relative to
+    the configuration directory as people.yaml writes them (a relative `document` is tried
+    there first, then from the current directory)."""
     config_dir = Path(ws.practice.config_dir)
-    if not Path(document).is_absolute() and (config_dir / document).is_file():
-        return document
-    path = Path(document).resolve()
+    given = Path(document)
+    if not given.is_absolute() and not (config_dir / given).exists():
+        given = given.absolute()  # relative to where the command runs
+    try:
+        path = confine(config_dir, ws.practice.documents, str(given))
+    except ValueError as e:
+        raise NerveCenterError(str(e)) from None
     if not path.is_file():
         raise NerveCenterError(f"{document}: no such file")
     return _recorded(ws, path)
@@ -161,6 +178,7 @@ def silence(ws: Workspace, actor: str, *, until: date, person: str | None = None
     """Silence the alerts of a person, a type and/or one credential through `until` (inclusive)."""
     if not (person or type_id or credential):
         raise NerveCenterError("name what to silence: a person, a credential type or a credential")
+    _bounded(until)
     day = ws.today(on)
     if until < day:
         raise NerveCenterError(f"until {until.isoformat()} is before today ({day.isoformat()}); "

@@ -37,7 +37,7 @@ from nervecenter.rules import Evaluation, evaluate, whatif
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.schedule import case_day
 from nervecenter.rules.whatif import Change, WhatIf
-from nervecenter.store import db, migrations
+from nervecenter.store import backup, db, migrations
 from nervecenter.store.store import Store
 
 
@@ -279,6 +279,9 @@ def open_store(practice: Practice, database_url: str | None = None) -> Store:
     """The practice's Store: connects (DatabaseError naming the host), creates a new database at
     the newest revision, refuses one at an older revision (`nervecenter db upgrade`)."""
     url = database_url or practice.database
+    path = backup.sqlite_path(url)
+    if path is not None:
+        backup.check_file(path)
     db.make_sqlite_dir(url)
     engine = db.create(url)
     migrations.ensure_current(engine)

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import CheckConstraint, DateTime, Engine, String, select
+from sqlalchemy import CheckConstraint, DateTime, Engine, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -49,6 +49,15 @@ class UserRow(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RevokedSessionRow(Base):
+    """A session ended by logout (its id's SHA-256), kept until the cookie would expire anyway."""
+
+    __tablename__ = "revoked_sessions"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,28 @@ class Users:
             row = s.get(UserRow, name)
             if row is None:
                 raise NerveCenterError(f"no user {name}; add one with `nervecenter users add`")
-            row.password_hash = _hasher.hash(password)
+            row.password_hash = _hasher.hash(password)  # and with it every session's stamp
+            row.token_hash = None  # a token made before the change would outlive it
+
+    def revoke_token(self, name: str) -> None:
+        """End `name`'s API token without making a new one."""
+        with Session(self.engine) as s, s.begin():
+            row = s.get(UserRow, name)
+            if row is None:
+                raise NerveCenterError(f"no user {name}; `nervecenter users list` shows them")
+            row.token_hash = None
+
+    def end_session(self, session_id: str, until: datetime) -> None:
+        """Refuse the session `session_id` from now until `until` (when its cookie expires)."""
+        with Session(self.engine) as s, s.begin():
+            s.execute(delete(RevokedSessionRow).where(
+                RevokedSessionRow.expires_at < clock.utcnow()))
+            if s.get(RevokedSessionRow, _digest(session_id)) is None:
+                s.add(RevokedSessionRow(session_hash=_digest(session_id), expires_at=until))
+
+    def session_ended(self, session_id: str) -> bool:
+        with Session(self.engine) as s:
+            return s.get(RevokedSessionRow, _digest(session_id)) is not None
 
     def remove(self, name: str) -> None:
         """Remove a user: their sessions, API token and calendar links stop working at once."""

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
+from nervecenter.core import limits
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.service import actions
 from nervecenter.store.users import User
@@ -29,9 +30,11 @@ def _actor(user: User) -> str:
 
 def _date(value: str, field: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise NerveCenterError(f"{field}: {value!r} is not a date; use YYYY-MM-DD") from None
+        return limits.check_date(date.fromisoformat(value.strip()), value.strip())
+    except ValueError as e:
+        reason = str(e) if "outside the years" in str(e) else \
+            f"{value!r} is not a date; use YYYY-MM-DD"
+        raise NerveCenterError(f"{field}: {reason}") from None
 
 
 def _own_credential(request: Request, user: User, person_id: str, credential_id: str):

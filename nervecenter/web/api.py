@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, Field
 
+from nervecenter.core import limits
 from nervecenter.data import report
 from nervecenter.web import auth, records
 from nervecenter.web.picture import Picture, take_picture
@@ -272,8 +273,10 @@ def cases(request: Request, pic: Pic,
           outcome: Literal["cleared", "warning", "blocked", "unstaffed"] | None = None,
           limit: Limit = 100, offset: Offset = 0):
     if from_ is not None or to is not None:
-        start = from_ or pic.day
-        end = to or pic.day + timedelta(days=pic.practice.alerts.case_horizon_days)
+        # no case lies outside the years of core/limits.py (imports refuse them), so a range
+        # is cut to them: the answer is the same, and no date arithmetic can overflow
+        start = limits.clamp(from_ or pic.day)
+        end = limits.clamp(to or pic.day + timedelta(days=pic.practice.alerts.case_horizon_days))
         clearances = pic.workspace.evaluate(pic.day, start=start, end=end, due=False,
                                             conflicts=False, sync=False).clearances \
             if start <= end else ()

@@ -12,11 +12,13 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from nervecenter.core import clock
 from nervecenter.store.users import User, Users
 
 SESSION_COOKIE = "nervecenter_session"
@@ -100,10 +102,16 @@ def login(request: Request, user: User) -> None:
     request.session.clear()
     request.session["user"] = user.name
     request.session["stamp"] = user.stamp
+    request.session["sid"] = secrets.token_urlsafe(24)
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
 def logout(request: Request) -> None:
+    """End the session here and for any copy of its cookie (the cookie itself stays valid as
+    signed data until it expires, so its id is refused until then)."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        request.app.state.users.end_session(sid, clock.utcnow() + timedelta(hours=SESSION_HOURS))
     request.session.clear()
 
 
@@ -123,6 +131,9 @@ def optional_user(request: Request) -> User | None:
     user = users.get(name) if isinstance(name, str) else None
     if user is None or request.session.get("stamp") != user.stamp:
         return None  # removed, or the password changed since this session began
+    sid = request.session.get("sid")
+    if not isinstance(sid, str) or users.session_ended(sid):
+        return None  # logged out (a copy of the cookie), or made before sessions had ids
     return user
 
 

@@ -34,7 +34,8 @@ def new_link(request: Request, user: auth.CurrentUser,
              csrf_token: Annotated[str, Form()] = ""):
     auth.check_csrf(request, csrf_token)
     token = request.app.state.users.new_feed_token(user.name)
-    base = str(request.base_url).rstrip("/")
+    # never from the Host header: a forged one would send the feed token to another site
+    base = request.app.state.workspace.practice.base_url or ""
     if user.is_manager:
         links = [("Whole practice", f"{base}/calendar/practice.ics?token={token}")]
         pic = take_picture(request, user)

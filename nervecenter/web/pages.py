@@ -164,14 +164,13 @@ def person(request: Request, person_id: str, pic: Pic):
 @router.get("/people/{person_id}/credentials/{credential_id}/documents/{index}")
 def document(request: Request, person_id: str, credential_id: str, index: int, pic: Pic):
     """A credential's document, for whoever may see that person; only files inside the
-    configuration directory or beside the database are served."""
+    practice's documents folder are served (core/documents.py)."""
     if pic.person(person_id) is None:
         raise auth.Forbidden()
     credential = next((c for c in pic.credentials_of(person_id) if c.id == credential_id), None)
     if credential is None or not 0 <= index < len(credential.documents):
         raise auth.Forbidden()
-    path = records.document_path(request.app.state.workspace, request.app.state.data_dir,
-                                 credential.documents[index])
+    path = records.document_path(request.app.state.workspace, credential.documents[index])
     if path is None:
         raise auth.Forbidden()
     return FileResponse(path, filename=path.name, content_disposition_type="attachment")

@@ -117,8 +117,15 @@ class Picture:
         return self.user.is_manager or self.user.person in (case.technologist, case.reader)
 
     def clearances(self, *, not_cleared: bool = False) -> list[Clearance]:
-        return [c for c in self.evaluation.clearances
-                if self.visible_case(c.case) and not (not_cleared and c.outcome == "cleared")]
+        """The cases the user may see; for a person user with only their own problems and no
+        backups (every page and API answer that lists cases reads them here)."""
+        shown = [c for c in self.evaluation.clearances
+                 if self.visible_case(c.case) and not (not_cleared and c.outcome == "cleared")]
+        if self.user.is_manager:
+            return shown
+        me = self.user.person
+        return [replace(c, problems=tuple(p for p in c.problems if p.person == me), backups=())
+                for c in shown]
 
     def clearance_for(self, case: Case) -> Clearance:
         """The clearance of one case, evaluated on its own date when outside the horizon."""
@@ -162,8 +169,7 @@ class Picture:
         me = self.user.person
         return replace(
             ev, due_dates=tuple(self.index.due.get(me, ())),
-            clearances=tuple(replace(c, problems=tuple(p for p in c.problems if p.person == me),
-                                     backups=()) for c in self.clearances()),
+            clearances=tuple(self.clearances()),
             conflicts=tuple(self.conflicts()))
 
     # ------------------------------------------------------------ facilities

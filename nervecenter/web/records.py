@@ -7,17 +7,19 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from nervecenter.core.documents import confine
+
 # ---------------------------------------------------------------- documents
 
 
-def document_path(ws, data_dir: Path, recorded: str) -> Path | None:
-    """The file behind a recorded document path, if it exists inside the configuration
-    directory or the data directory (never anywhere else on the machine)."""
-    config_dir = Path(ws.practice.config_dir).resolve()
-    path = Path(recorded)
-    path = (path if path.is_absolute() else config_dir / path).resolve()
-    inside = any(path.is_relative_to(root) for root in (config_dir, data_dir.resolve()))
-    return path if inside and path.is_file() else None
+def document_path(ws, recorded: str) -> Path | None:
+    """The file behind a recorded document path, if it exists inside the practice's documents
+    folder (core/documents.py: never anywhere else on the machine, never `.nervecenter/`)."""
+    try:
+        path = confine(ws.practice.config_dir, ws.practice.documents, recorded)
+    except ValueError:
+        return None
+    return path if path.is_file() else None
 
 
 # ---------------------------------------------------------------- reads

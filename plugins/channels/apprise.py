@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 
-from nervecenter import ChannelKind, DeliveryError
+from nervecenter import ChannelKind, DeliveryError, mask_url, scrub
 
 
 class AppriseChannel(ChannelKind):
@@ -12,6 +14,8 @@ class AppriseChannel(ChannelKind):
 
     One Apprise object per send, so each channel has its own result. Apprise's own retries are
     off: the outbox decides when to try again. Email gets the HTML body (with its text part).
+    Shown as scheme and host only (the default): Apprise's own privacy form keeps header values,
+    path tokens and whole URLs it cannot parse.
     """
 
     id = "apprise"
@@ -27,17 +31,14 @@ class AppriseChannel(ChannelKind):
     def _service(self, url: str):
         import apprise
 
-        return apprise.Apprise.instantiate(url, asset=self.asset)
+        with _scrubbed_logs(url):
+            return apprise.Apprise.instantiate(url, asset=self.asset)
 
     def check(self, url: str) -> str | None:
         if self._service(url) is None:
-            return (f"not a URL Apprise can send to (scheme {url.split('://')[0]!r}); see "
+            return (f"not a URL Apprise can send to ({mask_url(url)}); see "
                     "https://github.com/caronc/apprise/wiki for the URL of each service")
         return None
-
-    def privacy(self, url: str) -> str:
-        service = self._service(url)
-        return service.url(privacy=True) if service else f"{url.split('://')[0]}://****"
 
     def send(self, url: str, title: str, body: str, html: str | None) -> None:
         import apprise
@@ -50,10 +51,41 @@ class AppriseChannel(ChannelKind):
         wants_html = html is not None and first == apprise.NotifyFormat.HTML
         a = apprise.Apprise(asset=self.asset)
         a.add(service)
-        result = a.notify(body=html if wants_html else body, title=title,
-                          body_format=apprise.NotifyFormat.HTML if wants_html
-                          else apprise.NotifyFormat.TEXT)
+        with _scrubbed_logs(url):
+            result = a.notify(body=html if wants_html else body, title=title,
+                              body_format=apprise.NotifyFormat.HTML if wants_html
+                              else apprise.NotifyFormat.TEXT)
         if not result:
             reasons = [e.message for e in result.logs() if e.level in ("WARNING", "ERROR")]
             detail = "; ".join(dict.fromkeys(reasons)) or "the service did not accept it"
-            raise DeliveryError(f"{service.service_name} to {service.url(privacy=True)}: {detail}")
+            raise DeliveryError(f"{service.service_name} to {mask_url(url)}: {detail}")
+
+
+@contextlib.contextmanager
+def _scrubbed_logs(url: str):
+    """Apprise and urllib3 log the URLs they load and post to, path tokens and all: while `url`
+    is in use their records pass through scrub()."""
+    hide = _Scrub(url)
+    loggers = [logging.getLogger(name) for name in _CHATTY]
+    for logger in loggers:
+        logger.addFilter(hide)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(hide)
+
+
+_CHATTY = ("apprise", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry")
+
+
+class _Scrub(logging.Filter):
+    """Rewrites Apprise's log records so that no part of the URL being sent survives."""
+
+    def __init__(self, url: str):
+        super().__init__()
+        self.url, self.masked = url, mask_url(url)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = scrub(record.getMessage(), self.url, self.masked), ()
+        return True

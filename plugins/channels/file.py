@@ -19,6 +19,10 @@ class FileChannel(ChannelKind):
     schemes = ("file",)
     _lock = threading.Lock()
 
+    def privacy(self, url: str) -> str:
+        """A local file's path holds no secret: shown as written."""
+        return url
+
     def resolve(self, url: str, base_dir: Path) -> str:
         path = Path(unquote(url.split("://", 1)[1]))
         return "file://" + str(path if path.is_absolute() else base_dir / path)

@@ -1,0 +1,123 @@
+"""Bounds on what enters from outside, checked where it enters so that nothing downstream can
+overflow or exhaust memory: dates, case lengths, input sizes, YAML aliases and nesting.
+
+Each check raises ValueError with the sentence a user reads after `file:line: column:`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # far enough for any credential; far from datetime's edges
+MAX_CASE_HOURS = 24
+MAX_INPUT_BYTES = 50 * 1024 * 1024  # one roster or schedule file (NERVECENTER_MAX_INPUT_MB)
+MAX_YAML_EXPANSION = 100_000  # nodes that aliases may add to a YAML document, expanded
+MAX_YAML_DEPTH = 64  # nesting of mappings and sequences, aliases expanded
+MAX_XLSX_BYTES = 200 * 1024 * 1024  # the uncompressed parts of one workbook
+
+
+def check_date(day: date, text: object = None) -> date:
+    """`day`, when its year is within FIRST_YEAR..LAST_YEAR."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        shown = text if text is not None else day.isoformat()
+        raise ValueError(f"{shown!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}; give the real "
+                         "date (leave an open end empty rather than writing a far-off date)")
+    return day
+
+
+def clamp(day: date) -> date:
+    """`day` moved into FIRST_YEAR..LAST_YEAR (for ranges that only look up what is inside)."""
+    return min(max(day, date(FIRST_YEAR, 1, 1)), date(LAST_YEAR, 12, 31))
+
+
+def check_moment(moment: datetime, text: object = None) -> datetime:
+    check_date(moment.date(), text if text is not None else moment.isoformat())
+    return moment
+
+
+def check_case_length(start: datetime, end: datetime, hours: int = MAX_CASE_HOURS) -> None:
+    if end - start > timedelta(hours=hours):
+        raise ValueError(f"{end.isoformat()} is more than {hours} hours after the start; give the "
+                         "case's real end (or leave it empty)")
+
+
+def max_input_bytes() -> int:
+    """The size cap of one input file: NERVECENTER_MAX_INPUT_MB, else MAX_INPUT_BYTES."""
+    import os
+
+    raw = os.environ.get("NERVECENTER_MAX_INPUT_MB", "")
+    return int(float(raw) * 1024 * 1024) if raw.strip().replace(".", "", 1).isdigit() \
+        else MAX_INPUT_BYTES
+
+
+class TooLarge(ValueError):
+    """A limit was passed; `line` is where (0: the whole file)."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+
+
+def check_yaml_nodes(root) -> None:
+    """TooLarge when a composed YAML document, its aliases expanded, nests deeper than
+    MAX_YAML_DEPTH or grows by more than MAX_YAML_EXPANSION nodes (an alias bomb: `*a9`, nine
+    levels of nine, is 387 million nodes). Works on the node graph, iteratively, without
+    expanding anything: each node's expanded size and height are computed once."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    open_ = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        kids = _children(node)
+        if not done:
+            if key in size:
+                continue
+            if key in open_:
+                raise TooLarge(node.start_mark.line + 1, "an alias refers to the mapping or list "
+                               "that contains it; remove the recursion")
+            open_.add(key)
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in kids if id(kid) not in size)
+            continue
+        open_.discard(key)
+        size[key] = 1 + sum(size[id(kid)] for kid in kids)
+        height[key] = 1 + max((height[id(kid)] for kid in kids), default=0)
+        if height[key] > MAX_YAML_DEPTH:
+            raise TooLarge(node.start_mark.line + 1, f"nested more than {MAX_YAML_DEPTH} levels "
+                           "deep (aliases expanded); flatten it")
+        if size[key] > len(size) + MAX_YAML_EXPANSION:
+            raise TooLarge(node.start_mark.line + 1, f"its aliases expand to {size[key]:,} values "
+                           f"(at most {MAX_YAML_EXPANSION:,} more than written); write the values "
+                           "out instead of nesting aliases")
+
+
+def _children(node) -> list:
+    value = node.value
+    if isinstance(value, list):
+        return [part for item in value for part in (item if isinstance(item, tuple) else (item,))]
+    return []
+
+
+ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")  # the one rule for ids, from any source
+_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_id(text: str) -> str:
+    """`text` when it is an id: ASCII letters, digits, `-`, `_`, `.`, starting with a letter or
+    digit (no path separators, invisible or look-alike characters, nothing a terminal obeys)."""
+    if not ID.fullmatch(text):
+        raise ValueError(f"{text!r} is not an id; use letters, digits, -, _ and . (like t-price)")
+    return text
+
+
+def control_character(text: str) -> str | None:
+    """The first character of `text` a terminal or a page would obey rather than show: control
+    characters (but tab and line breaks) and bidirectional overrides; None when there is none."""
+    for ch in text:
+        if ch in _OVERRIDES or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
+            return f"U+{ord(ch):04X}"
+    return None
