@@ -72,6 +72,14 @@ def render(title: str, blocks: Sequence[Block]) -> Message:
     return Message(short, text, page(title, f"<h1>{_html.escape(title)}</h1>\n{body}"))
 
 
+def with_note(msg: Message, note: str) -> Message:
+    """The message with a paragraph in front (e.g. who it could not reach)."""
+    marker = "</h2>\n"
+    at = msg.html.find(marker) + len(marker)
+    page = f"{msg.html[:at]}<p><strong>{_html.escape(note)}</strong></p>\n{msg.html[at:]}"
+    return Message(msg.title, f"{note}\n\n{msg.text}", page)
+
+
 GROUP_ITEMS = 25  # alerts written out in one message; the rest are counted, not listed
 
 

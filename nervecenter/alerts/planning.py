@@ -28,6 +28,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from nervecenter.alerts import messages
+from nervecenter.core import contacts
 from nervecenter.core.model import Channel, Practice, Snapshot, SourceProblem
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
 
@@ -151,25 +152,40 @@ class Directory:
         return who.name if who else rid
 
     def channels(self, rid: str) -> tuple[Channel, ...]:
+        """Their own `notify`, else what the practice's `contacts:` make of their email/phone."""
         found = self._channels.get(rid)
         if found is None:
             urls: dict[str, Channel] = {}
             for who in (self.people.get(rid), self.managers.get(rid)):
-                for ch in (who.notify if who else ()):
+                for ch in contacts.channels(who, self.practice.contacts):
                     urls.setdefault(ch.url, ch)
             found = self._channels[rid] = tuple(urls.values())
         return found
 
+    def stranded(self, recipients: Iterable[str]) -> tuple[str, ...]:
+        """The recipients no channel reaches (their alerts go to the managers)."""
+        return tuple(r for r in recipients if not self.channels(r))
+
 
 def route(directory: Directory, recipients: Iterable[str], stage: int | None) -> tuple[Target, ...]:
     """Each recipient's channels that take this alert: a channel with a `stages` filter takes
-    only alerts of those stages (a lapse counts as stage 0), nothing else."""
-    targets = []
+    only alerts of those stages (a lapse counts as stage 0), nothing else. A recipient without
+    any channel is replaced by the managers, so the alert never vanishes."""
+    targets: dict[Target, None] = {}
+    recipients = tuple(recipients)
+    if directory.stranded(recipients):
+        recipients = _unique((*recipients, *directory.managers))
     for rid in recipients:
         for ch in directory.channels(rid):
             if ch.stages is None or (stage is not None and stage in ch.stages):
-                targets.append(Target(rid, ch.url))
+                targets.setdefault(Target(rid, ch.url))
     return tuple(targets)
+
+
+def _stranded_note(compose: Callable[[], messages.Message], names: list[str]) -> messages.Message:
+    return messages.with_note(compose(), f"No channel for {' and '.join(names)}: this goes to "
+                              "the managers instead. Give them `notify`, or an email or phone "
+                              "with `contacts:` in practice.yaml.")
 
 
 def _unique(ids: Iterable[str | None]) -> tuple[str, ...]:
@@ -208,6 +224,9 @@ class _Planner:
         targets = self.routes.get((recipients, stage))
         if targets is None:
             targets = self.routes[(recipients, stage)] = route(self.directory, recipients, stage)
+        stranded = self.directory.stranded(recipients)
+        if stranded:
+            compose = partial(_stranded_note, compose, [self.directory.name(r) for r in stranded])
         self.alerts.append(Alert(key, kind, recipients, targets, compose, stage=stage, **fields))
 
     # ------------------------------------------------------------------ credentials

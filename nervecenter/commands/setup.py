@@ -54,15 +54,21 @@ def init(directory: Path, force: bool):
     click.echo(f"Next: nervecenter check --config {directory}")
 
 
-def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, int]]:
+def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, int],
+                                                    list[FileProblem]]:
     """Problems of the practice's source files (people.yaml, cases.csv...), read the way an
-    import reads them; counts of what they hold."""
-    from nervecenter.core import channels
+    import reads them; counts of what they hold; warnings (who no channel reaches)."""
+    from types import SimpleNamespace
+
+    from nervecenter.core import channels, contacts, model
     from nervecenter.data import roster
 
     kinds = channels.load(practice.config_dir)
     problems: list[FileProblem] = _manager_channel_problems(practice, shown, kinds)
     held: dict[str, set] = {"person": set(), "credential": set(), "ce": set(), "case": set()}
+    warned = [FileProblem(_display(practice, shown, practice.config_dir / "practice.yaml"), 0,
+                          _unreachable(m.name))
+              for m in contacts.unreachable((), practice.managers, practice.contacts)]
     people: dict[str, str] = {}
     sources = list(practice.sources)
     default_people = practice.config_dir / "people.yaml"
@@ -78,6 +84,11 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
             held.setdefault(record.kind, set()).add(record.key)
             if record.kind == "person":
                 people[record.key] = record.data.get("role")
+                who = SimpleNamespace(**{**record.data, "notify": tuple(
+                    model.Channel(c["url"]) for c in record.data.get("notify") or ())})
+                if not contacts.channels(who, practice.contacts):
+                    warned.append(FileProblem(record.file, record.line,
+                                              _unreachable(record.data["name"])))
                 for channel in record.data.get("notify") or ():
                     problem = kinds.check(channel["url"])
                     if problem:
@@ -89,7 +100,12 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
                                             f"document {doc} does not exist; add the file or "
                                             "fix the path (relative to the configuration "
                                             "directory)"))
-    return problems, {kind: len(keys) for kind, keys in held.items()}
+    return problems, {kind: len(keys) for kind, keys in held.items()}, warned
+
+
+def _unreachable(name: str) -> str:
+    return (f"no channel for {name}: their alerts go to the managers; give them notify, or an "
+            "email or phone with contacts: in practice.yaml")
 
 
 def _manager_channel_problems(practice, shown: str, kinds) -> list[FileProblem]:
@@ -124,10 +140,10 @@ def check(config_dir: str):
     from nervecenter.core.config import load_practice, warnings
 
     practice = load_practice(config_dir)
-    problems, counts = _source_problems(practice, config_dir)
+    problems, counts, unreachable = _source_problems(practice, config_dir)
     if problems:
         raise ConfigError(problems)
-    for warning in warnings(practice):
+    for warning in [*warnings(practice), *unreachable]:
         click.echo(f"warning: {warning}", err=True)
     plugins = {t.plugin for t in practice.credential_types.values()}
     reqs = sum(len(f.requirements) for f in practice.facilities.values()) + \

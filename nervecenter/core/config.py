@@ -360,6 +360,11 @@ def load_practice(config_dir: str | Path) -> Practice:
                            f"duplicate manager id {m['id']!r} (first on line {seen[m['id']]}); "
                            "rename one")
             seen.setdefault(m["id"], yamlfile.line_of(practice, ("managers", i, "id")))
+        for kind, template in (practice.get("contacts") or {}).items():
+            if "{" + kind + "}" not in template:
+                ld.problem(pname, practice, ("contacts", kind),
+                           f"contacts.{kind} has no {{{kind}}}; write it where the address "
+                           f"goes, e.g. ...&to={{{kind}}}")
         for key in ("evaluate", "digest"):
             expr = (practice.get("schedule") or {}).get(key)
             if expr is not None and not _valid_cron(expr):
@@ -434,8 +439,10 @@ def load_practice(config_dir: str | Path) -> Practice:
         alerts=AlertPolicy(**{k: (tuple(sorted(v, reverse=True)) if k == "stages" else v)
                               for k, v in alerts.items()}),
         schedule=Schedule(**schedule),
-        managers=tuple(Manager(m["id"], m["name"], _channels(m.get("notify")), m.get("email"))
+        managers=tuple(Manager(m["id"], m["name"], _channels(m.get("notify")), m.get("email"),
+                               m.get("phone"))
                        for m in practice.get("managers") or ()),
+        contacts=dict(practice.get("contacts") or {}),
         sources=tuple(root / s for s in practice.get("sources") or ()),
         credential_types=types, facilities=facilities, states=states, rule_kinds=rule_kinds)
 

@@ -124,6 +124,7 @@ class Manager:
     name: str
     notify: tuple[Channel, ...] = ()
     email: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class Practice:
     facilities: dict[str, Facility] = field(default_factory=dict)
     states: dict[str, StateRules] = field(default_factory=dict)
     rule_kinds: dict[str, RuleKind] = field(default_factory=dict)
+    contacts: dict[str, str] = field(default_factory=dict)  # email|phone -> URL template
 
     def stages_for(self, type_id: str) -> tuple[int, ...]:
         t = self.credential_types.get(type_id)

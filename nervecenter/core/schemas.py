@@ -132,9 +132,19 @@ PRACTICE: dict[str, Any] = {
                 "properties": {
                     "id": _d("A short unique id (used in alert recipients).", _ID),
                     "name": _d("Full name.", {"type": "string", "minLength": 1}),
-                    "email": _d("Email address (for the dashboard login).", {"type": "string"}),
+                    "email": _d("Email address (for the dashboard login, and for "
+                                "`contacts.email`).", {"type": "string"}),
+                    "phone": _d("Phone number, for `contacts.phone`.", {"type": "string"}),
                     "notify": _NOTIFY,
                 }}}),
+        "contacts": _d("How to reach someone who has no `notify` of their own: an Apprise URL "
+                       "per contact kind, with {email} or {phone} where their address goes.", {
+            "type": "object", "additionalProperties": False, "properties": {
+                "email": _d("e.g. mailtos://user:pass@smtp.example.com?from=alerts@example.com"
+                            "&to={email}", {"type": "string", "minLength": 1}),
+                "phone": _d("An SMS service's Apprise URL with {phone}.",
+                            {"type": "string", "minLength": 1}),
+            }}),
         "sources": _d("Files (relative to this directory) re-imported before every evaluation: "
                       "people.yaml, cases.csv, spreadsheets.",
                       {"type": "array", "items": {"type": "string", "minLength": 1}}),

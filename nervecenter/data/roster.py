@@ -28,8 +28,9 @@ from nervecenter.core.states import STATE_NAMES
 from nervecenter.store.records import Record
 
 ROSTER_COLUMNS = ("person", "name", "role", "type", "state", "facility", "number", "issuer",
-                  "issued", "expires", "status", "home_state", "email", "phone", "verified_on",
+                  "issued", "expires", "status", "home_state", "email", "phone", "notify", "verified_on",
                   "verified_by", "verified_method", "documents")
+PERSON_COLUMNS = ("name", "role", "home_state", "email", "phone", "notify")
 CASE_COLUMNS = ("id", "facility", "start", "end", "procedure", "technologist", "reader")
 CE_COLUMNS = ("person", "credential", "date", "hours", "category", "provider")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 1900-02-29
@@ -518,14 +519,16 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
     pid = _text(values.get("person"))
     if not pid:
         return rows.problem(line, "person", "is empty; give the person's id")
-    own = {"id": pid, **{k: values.get(k) for k in ("name", "role", "home_state", "email", "phone")}}
+    own = {"id": pid, **{k: values.get(k) for k in PERSON_COLUMNS}}
     if pid not in first:
         first[pid] = (line, own)
-        if _person(rows, line, own, {"id": "person"}) is None:
+        # a notify cell holds one or more channel URLs, separated by spaces or new lines
+        if _person(rows, line, {**own, "notify": (_text(own["notify"]) or "").split()},
+                   {"id": "person"}) is None:
             return
     else:
         line0, seen = first[pid]
-        for key in ("name", "role", "home_state", "email", "phone"):
+        for key in PERSON_COLUMNS:
             a, b = _text(seen.get(key)), _text(own.get(key))
             if b is not None and a != b:
                 rows.problem(line, key, f"{b!r} differs from {a!r} on row {line0} for {pid}")

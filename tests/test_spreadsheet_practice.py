@@ -1,0 +1,130 @@
+"""A practice whose roster and schedule live in spreadsheets (an Excel CSV with a BOM and CRLF
+line ends), end to end through the CLI: contact channels, people who leave, plugin bugs."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import servers
+
+from nervecenter.cli import main
+
+smtp_server = servers.smtp_server  # pytest fixture
+
+ROSTER = [
+    "person,name,role,email,phone,notify,type,number,issuer,issued,expires",
+    "t-price,Jordan Price,technologist,jordan.price@bayou.example,,,bls,B-1,AHA,2025-01-10,2026-12-31",
+    "t-price,,,,,,cnim,C-1,ABRET,2023-06-01,2028-12-31",
+    "t-lee,Alex Lee,technologist,,,,bls,B-2,AHA,2025-01-10,2026-12-31",
+    "t-lee,,,,,,cnim,C-2,ABRET,2023-06-01,2028-12-31",
+    "r-adams,Elise Adams,reader,,,,cnim,C-3,ABRET,2023-06-01,2028-12-31",
+]
+CASES = [
+    "id,facility,start,end,procedure,technologist,reader",
+    "C-1,tulane,2026-12-03T08:00,2026-12-03T12:00,spine,t-price,r-adams",
+    "C-2,tulane,2026-12-04T08:00,2026-12-04T12:00,spine,t-lee,r-adams",
+]
+
+
+def write_csv(path: Path, rows: list[str]) -> None:
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode() + b"\r\n")
+
+
+@pytest.fixture
+def sheet_practice(tmp_path, smtp_server) -> Path:
+    root = tmp_path / "sheets"
+    (root / "facilities").mkdir(parents=True)
+    (root / "practice.yaml").write_text(textwrap.dedent(f"""\
+        name: Spreadsheet Neuro
+        timezone: America/Chicago
+        database: sqlite:///state.db
+        contacts:
+          email: "mailto://nervecenter@127.0.0.1:{smtp_server.port}?from=alerts@example.org&to={{email}}"
+        managers:
+          - {{id: dana, name: Dana Lee, notify: ["file://outbox/dana.jsonl"]}}
+        sources: [roster.csv, cases.csv]
+        """))
+    (root / "facilities" / "tulane.yaml").write_text(textwrap.dedent("""\
+        id: tulane
+        name: Tulane Medical Center
+        state: LA
+        requirements:
+          - credential: bls
+          - credential: cnim
+        """))
+    write_csv(root / "roster.csv", ROSTER)
+    write_csv(root / "cases.csv", CASES)
+    return root
+
+
+@pytest.fixture
+def nc(capsys, monkeypatch):
+    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
+
+    def call(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_:
+            main(list(args))
+        out = capsys.readouterr()
+        return exit_.value.code, out.out, out.err
+
+    return call
+
+
+def outbox(root: Path, who: str) -> list[dict]:
+    path = root / "outbox" / f"{who}.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_an_email_column_is_a_channel_through_the_contacts_template(sheet_practice, nc,
+                                                                   smtp_server):
+    code, _, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01")
+    assert code == 0, err
+    # BLS expires 2026-12-31: 30 days left on 2026-12-01, stage 30, to the holder only.
+    mine = [m for m in smtp_server.messages if "Jordan Price" in m["Subject"]]
+    assert mine, [m["Subject"] for m in smtp_server.messages]
+    assert all(rcpt == ["jordan.price@bayou.example"] for rcpt in smtp_server.recipients())
+    assert "BLS" in mine[0]["Subject"]
+
+
+def test_someone_without_a_channel_reaches_the_managers_and_check_warns(sheet_practice, nc):
+    code, out, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--format", "json")
+    assert code == 0, err
+    planned = json.loads(out)["alerts"]
+    [lee] = [a for a in planned if a["credential"] == "t-lee:bls" and a["kind"] == "stage"]
+    assert lee["recipients"] == ["t-lee"]  # who it is for does not change, only where it goes
+    [mail] = outbox(sheet_practice, "dana")  # one message: the alerts grouped
+    assert ("Alex Lee: BLS Provider no. B-2 is due in 30 days (2026-12-31)\n" + "=" * 61 +
+            "\n\nNo channel for Alex Lee: this goes to the managers instead.") in mail["body"]
+
+    code, out, err = nc("check", "--config", str(sheet_practice))
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if "no channel for" in line]
+    # Alex Lee and Elise Adams have no email, phone or notify; Jordan Price has an email.
+    fix = ("their alerts go to the managers; give them notify, or an email or phone with "
+           "contacts: in practice.yaml")
+    assert sorted(warned) == [
+        f"warning: {sheet_practice}/roster.csv:4: no channel for Alex Lee: {fix}",
+        f"warning: {sheet_practice}/roster.csv:6: no channel for Elise Adams: {fix}"], err
+
+
+def test_a_notify_column_is_a_channel_of_its_own(sheet_practice, nc):
+    rows = [*ROSTER]
+    rows[3] = rows[3].replace("Alex Lee,technologist,,,,", "Alex Lee,technologist,,,"
+                              "file://outbox/t-lee.jsonl,")
+    write_csv(sheet_practice / "roster.csv", rows)
+    code, _, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01")
+    assert code == 0, err
+    assert any("BLS" in x["title"] for x in outbox(sheet_practice, "t-lee"))
+    assert not any("No channel for Alex Lee" in x["body"] for x in outbox(sheet_practice, "dana"))
+
+
+def test_a_contacts_template_without_its_placeholder_is_refused(sheet_practice, nc):
+    path = sheet_practice / "practice.yaml"
+    path.write_text(path.read_text().replace("to={email}", "to=someone@example.org"))
+    code, _, err = nc("check", "--config", str(sheet_practice))
+    assert code == 1
+    assert "practice.yaml:5: contacts.email has no {email}; write it where the address goes" in err
