@@ -26,11 +26,17 @@ CASES = [
     "id,facility,start,end,procedure,technologist,reader",
     "C-1,tulane,2026-12-03T08:00,2026-12-03T12:00,spine,t-price,r-adams",
     "C-2,tulane,2026-12-04T08:00,2026-12-04T12:00,spine,t-lee,r-adams",
+    "C-3,tulane,2026-12-05T08:00,2026-12-05T12:00,spine,,r-adams",
 ]
 
 
 def write_csv(path: Path, rows: list[str]) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode() + b"\r\n")
+
+
+def write_cases(root: Path, rows: list[str]) -> Path:
+    write_csv(root / "cases.csv", rows)
+    return root / "cases.csv"
 
 
 @pytest.fixture
@@ -128,3 +134,119 @@ def test_a_contacts_template_without_its_placeholder_is_refused(sheet_practice, 
     code, _, err = nc("check", "--config", str(sheet_practice))
     assert code == 1
     assert "practice.yaml:5: contacts.email has no {email}; write it where the address goes" in err
+
+
+# ---------------------------------------------------------------- people who leave
+
+
+def cases_json(nc, root: Path, on: str) -> dict:
+    code, out, err = nc("cases", "--config", str(root), "--on", on, "--format", "json")
+    assert code == 0, err
+    return {c["id"]: c for c in json.loads(out)["cases"]}
+
+
+def test_someone_deleted_from_the_roster_has_left_and_is_never_a_backup(sheet_practice, nc,
+                                                                       monkeypatch):
+    from datetime import date
+
+    from nervecenter.core import clock
+
+    code, _, err = nc("import", "--config", str(sheet_practice),
+                      str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
+    assert code == 0, err
+    before = cases_json(nc, sheet_practice, "2026-12-01")
+    assert before["C-1"]["outcome"] == "cleared" and before["C-2"]["outcome"] == "cleared"
+    assert before["C-3"]["backups"] == ["t-lee", "t-price"]
+
+    # Alex Lee's rows are deleted from the roster on 2026-12-02; C-2 still names them.
+    monkeypatch.setattr(clock, "today", lambda tz, on=None: on or date(2026, 12, 2))
+    write_csv(sheet_practice / "roster.csv", [r for r in ROSTER if not r.startswith("t-lee")])
+    code, out, err = nc("import", "--config", str(sheet_practice),
+                        str(sheet_practice / "roster.csv"))
+    assert code == 0, err
+    assert "people: 0 added, 0 changed, 2 unchanged, 1 left" in out
+    assert "person t-lee: left the practice on 2026-12-02 (no longer in its source)" in out
+
+    after = cases_json(nc, sheet_practice, "2026-12-01")
+    c2 = after["C-2"]
+    assert c2["outcome"] == "blocked"
+    assert c2["problems"] == [{"person": "t-lee", "role": "technologist", "type": None,
+                               "reason": "inactive", "source": "practice",
+                               "detail": "Alex Lee left the practice on 2026-12-02; assign "
+                                         "someone else."}]
+    assert c2["backups"] == ["t-price"]
+    assert after["C-3"]["backups"] == ["t-price"]  # never a backup once gone
+    assert after["C-1"]["outcome"] == "cleared"
+    # a case of theirs before the day they left is judged as it was
+    code, out, err = nc("import", "--config", str(sheet_practice), str(write_cases(
+        sheet_practice, [*CASES, "C-0,tulane,2026-12-01T08:00,2026-12-01T12:00,spine,t-lee,"])))
+    assert code == 0, err
+    assert cases_json(nc, sheet_practice, "2026-12-01")["C-0"]["outcome"] == "cleared"
+
+    code, out, err = nc("status", "--config", str(sheet_practice), "--on", "2026-12-03",
+                        "--format", "json")
+    assert code == 0, err
+    assert {d["person"] for d in json.loads(out)["items"]} == {"t-price"}
+
+    # their history stays: the audit log and the person record keep them
+    code, out, err = nc("cases", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--case", "C-2")
+    assert "Alex Lee left the practice on 2026-12-02" in out
+
+
+def test_left_and_active_in_people_yaml_and_their_mistakes(tmp_path, sheet_practice, nc):
+    practice = sheet_practice / "practice.yaml"
+    practice.write_text(practice.read_text().replace("[roster.csv,", "[people.yaml,"))
+    people = sheet_practice / "people.yaml"
+    people.write_text(textwrap.dedent("""\
+        people:
+          - {id: r-adams, name: Elise Adams, role: reader}
+          - {id: t-price, name: Jordan Price, role: technologist, email: jp@bayou.example}
+          - {id: t-lee, name: Alex Lee, role: technologist, left: 2026-12-04}
+          - {id: t-old, name: Sam Old, role: technologist, active: false}
+        """))
+    code, out, err = nc("import", "--config", str(sheet_practice), str(people))
+    assert code == 0, err
+    code, out, err = nc("alerts", "plan", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--format", "json")
+    assert code == 0, err
+    # t-lee leaves on 12-04, the day of their case C-2: blocked, and they are not told
+    [c2] = [a for a in json.loads(out)["alerts"] if a["case"] == "C-2" and a["kind"] == "case"]
+    assert c2["recipients"] == ["dana", "r-adams"]
+    assert not any(a["kind"] == "case_assigned" and a["person"] == "t-lee"
+                   for a in json.loads(out)["alerts"])
+
+    people.write_text(textwrap.dedent("""\
+        people:
+          - {id: t-lee, name: Alex Lee, role: technologist, left: 2026-13-04}
+        """))
+    code, out, err = nc("import", "--config", str(sheet_practice), str(people))
+    assert code == 1
+    assert "people.yaml:2: 2026-13-04 is not a date: there is no month 13" in err
+    people.write_text(textwrap.dedent("""\
+        people:
+          - {id: t-lee, name: Alex Lee, role: technologist}
+          - {id: t-old, name: Sam Old, role: technologist, active: true, left: 2026-12-01}
+        """))
+    code, out, err = nc("import", "--config", str(sheet_practice), str(people))
+    assert code == 1
+    assert ("people.yaml:3: active: is true but left is 2026-12-01; remove one of them") in err
+
+
+def test_active_and_left_columns_of_a_spreadsheet(sheet_practice, nc):
+    marks = {"t-lee": ("no", ""), "r-adams": ("", "12/01/2026")}
+    rows = [ROSTER[0].replace(",notify,", ",notify,active,left,")]
+    for row in ROSTER[1:]:
+        cells = row.split(",")
+        active, left = marks.get(cells[0], ("", "")) if cells[1] else ("", "")
+        rows.append(",".join([*cells[:6], active, left, *cells[6:]]))
+    write_csv(sheet_practice / "roster.csv", rows)
+    code, out, err = nc("import", "--config", str(sheet_practice),
+                        str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
+    assert code == 0, err
+    cases = cases_json(nc, sheet_practice, "2026-11-30")
+    # r-adams left on 2026-12-01 (before every case); t-lee is inactive since this import
+    assert [(p["person"], p["reason"]) for p in cases["C-1"]["problems"]] == [
+        ("r-adams", "inactive")]
+    assert "Elise Adams left the practice on 2026-12-01" in cases["C-1"]["problems"][0]["detail"]
+    assert [p["person"] for p in cases["C-2"]["problems"]] == ["t-lee", "r-adams"]

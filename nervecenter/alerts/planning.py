@@ -194,7 +194,7 @@ def _unique(ids: Iterable[str | None]) -> tuple[str, ...]:
 
 def problems_hash(clearance: Clearance) -> str:
     """A short stable digest of a case's outcome and problem set (order does not matter)."""
-    items = sorted("\x1f".join((p.person or "", p.role, p.type, p.reason, p.source))
+    items = sorted("\x1f".join((p.person or "", p.role, p.type or "", p.reason, p.source))
                    for p in clearance.problems)
     raw = "\x1e".join([clearance.outcome, *items])
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
@@ -308,12 +308,18 @@ class _Planner:
         key = f"case:{c.id}:{problems_hash(cl)}"
         if key in self.history.keys:
             return
-        recipients = _unique((*self.manager_ids, c.technologist, c.reader))
+        recipients = _unique((*self.manager_ids, *self.staff(c)))
         self.add(key, "case", recipients, None, partial(messages.case_problems, self.ctx, cl), case=c.id)
+
+    def staff(self, case) -> tuple[str, ...]:
+        """The case's technologist and reader, but not who has left the practice by its day."""
+        people, day = self.snapshot.people, case.start.date()
+        return _unique(p for p in (case.technologist, case.reader)
+                       if not (p in people and people[p].gone(day)))
 
     def case_assigned(self, cl: Clearance) -> None:
         c = cl.case
-        for person in _unique((c.technologist, c.reader)):
+        for person in self.staff(c):
             key = f"case_assigned:{c.id}:{person}:{c.start.isoformat()}"
             if key in self.history.keys or person not in self.snapshot.people:
                 continue

@@ -86,7 +86,7 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
                 people[record.key] = record.data.get("role")
                 who = SimpleNamespace(**{**record.data, "notify": tuple(
                     model.Channel(c["url"]) for c in record.data.get("notify") or ())})
-                if not contacts.channels(who, practice.contacts):
+                if who.active and not who.left and not contacts.channels(who, practice.contacts):
                     warned.append(FileProblem(record.file, record.line,
                                               _unreachable(record.data["name"])))
                 for channel in record.data.get("notify") or ():

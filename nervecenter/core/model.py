@@ -199,6 +199,11 @@ class Person:
     email: str | None = None
     phone: str | None = None
     notify: tuple[Channel, ...] = ()
+    left: date | None = None  # the day they left the practice (they are kept, for history)
+
+    def gone(self, day: date) -> bool:
+        """Whether they have left the practice by `day`."""
+        return self.left is not None and self.left <= day
 
 
 @dataclass(frozen=True)

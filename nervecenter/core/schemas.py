@@ -272,6 +272,10 @@ PERSON = _d("Someone who holds credentials: a technologist or a reader.", {
         "email": _d("Email address.", {"type": "string"}),
         "phone": _d("Phone number, E.164 preferred (+15045550100).", {"type": "string"}),
         "notify": _NOTIFY,
+        "active": _d("false once they have left the practice (from the day this is first "
+                     "imported; `left` gives the day).", {"type": "boolean", "default": True}),
+        "left": _d("The day they left the practice: from then on no alerts, never a backup, "
+                   "and a case still assigned to them is blocked (reason inactive).", _DATE),
         "credentials": _d("The credentials they hold.", {"type": "array", "items": CREDENTIAL}),
         "ce": _d("Continuing-education entries.", {"type": "array", "items": CE_ENTRY}),
     }})

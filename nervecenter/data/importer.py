@@ -23,7 +23,7 @@ from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import Practice
 from nervecenter.data import roster
 from nervecenter.store.db import begin_write
-from nervecenter.store.store import Changes, Store, bulk_insert
+from nervecenter.store.store import Changes, Store, bulk_insert, mark_left
 from nervecenter.store.tables import ImportFileRow, ImportRowState
 
 F, R = ImportFileRow.__table__, ImportRowState.__table__
@@ -109,10 +109,11 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     for attempt in (1, 2):
         changes = Changes()
         try:
+            given = {f"person:{r.key}" for f in files for r in f.batch.of("person")}
             with store.engine.begin() as conn:
                 begin_write(conn)
                 for f in files:
-                    _apply_file(conn, store, f, actor or f"import:{f.display}", changes)
+                    _apply_file(conn, store, f, actor or f"import:{f.display}", changes, given)
                 if dry_run:
                     raise _DryRun
         except _DryRun:
@@ -128,7 +129,10 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     return changes
 
 
-def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes) -> None:
+def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes,
+                given: set[str]) -> None:
+    """Write one file's changed records; `given` are the people keys any file of this import
+    gives (someone moved to another file of the same import has not left)."""
     state = dict(conn.execute(select(R.c.key, R.c.hash).where(R.c.source == f.source)).all())
     todo, new_state, changed_state = [], [], []
     keys = set()
@@ -149,6 +153,12 @@ def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes) -> N
     gone = [k for k in state if k not in keys]
     removed_cases = [k.split(":", 1)[1] for k in gone if k.startswith("case:")]
     store.apply(conn, todo, actor, changes, remove_cases=removed_cases)
+    left = [k for k in gone if k.startswith("person:") and k not in given]
+    if left:  # ...nor has someone another source still gives
+        elsewhere = {k for (k,) in conn.execute(select(R.c.key).where(
+            R.c.key.in_(left), R.c.source != f.source))}
+        mark_left(conn, store, [k.split(":", 1)[1] for k in left if k not in elsewhere],
+                  actor, changes)
     if new_state:
         bulk_insert(conn, R, [{k: v for k, v in s.items() if k != "_key"} for s in new_state])
     if changed_state:
@@ -184,6 +194,8 @@ def report(changes: Changes, dry_run: bool) -> str:
         parts = [f"{c['added']} added", f"{c['changed']} changed", f"{c['unchanged']} unchanged"]
         if c["removed"]:
             parts.append(f"{c['removed']} removed")
+        if c.get("left"):
+            parts.append(f"{c['left']} left")
         lines.append(f"{label}: {', '.join(parts)}")
     lines.extend(changes.lines[:50])
     if len(changes.lines) > 50:

@@ -28,9 +28,9 @@ from nervecenter.core.states import STATE_NAMES
 from nervecenter.store.records import Record
 
 ROSTER_COLUMNS = ("person", "name", "role", "type", "state", "facility", "number", "issuer",
-                  "issued", "expires", "status", "home_state", "email", "phone", "notify", "verified_on",
+                  "issued", "expires", "status", "home_state", "email", "phone", "notify", "active", "left", "verified_on",
                   "verified_by", "verified_method", "documents")
-PERSON_COLUMNS = ("name", "role", "home_state", "email", "phone", "notify")
+PERSON_COLUMNS = ("name", "role", "home_state", "email", "phone", "notify", "active", "left")
 CASE_COLUMNS = ("id", "facility", "start", "end", "procedure", "technologist", "reader")
 CE_COLUMNS = ("person", "credential", "date", "hours", "category", "provider")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 1900-02-29
@@ -297,11 +297,42 @@ def _person(rows: _Rows, line: int, v: dict, columns: dict[str, str] | None = No
                            "stages": list(stages) if stages is not None else None})
         else:
             notify.append({"url": str(entry), "stages": None})
+    active, left = _membership(rows, line, v)
+    if active is None:
+        return None
     data = {"id": pid, "name": name, "role": role, "home_state": _text(v.get("home_state")),
-            "email": _text(v.get("email")), "phone": _text(v.get("phone")), "notify": notify}
+            "email": _text(v.get("email")), "phone": _text(v.get("phone")), "notify": notify,
+            "active": active, "left": left}
     rows.add("person", pid, data, line)
     rows.people[pid] = role
     return pid
+
+
+_YES, _NO = ("true", "yes", "y", "1", "active"), ("false", "no", "n", "0", "inactive", "left")
+
+
+def _membership(rows: _Rows, line: int, v: dict) -> tuple[bool | None, str | None]:
+    """(active, left as ISO text): `left` (a date) marks someone as gone from that day;
+    `active: false` without a date, from the day it is first imported (store.py)."""
+    raw, left_raw = v.get("active"), v.get("left")
+    active = raw if isinstance(raw, bool) else None
+    if active is None:
+        text = (_text(raw) or "true").lower()
+        active = True if text in _YES else False if text in _NO else None
+        if active is None:
+            rows.problem(line, "active", f"{raw!r} is not yes or no; write true or false")
+            return None, None
+    left = None
+    if _text(left_raw) is not None:
+        try:
+            left = parse_date(left_raw).isoformat()
+        except ValueError as e:
+            rows.problem(line, "left", str(e))
+            return None, None
+        if _text(raw) is not None and active:
+            rows.problem(line, "active", f"is true but left is {left}; remove one of them")
+            return None, None
+    return (not left and active), left
 
 
 def _ce(rows: _Rows, line: int, person: str, v: dict) -> None:

@@ -48,8 +48,9 @@ class Backups:
         taken = (case.technologist, case.reader)
         day = case_day(case)
         out: list[str] = []
+        people = ctx.people
         for person in self._ordered(day, self._pool(plan)):
-            if person in taken:
+            if person in taken or people[person].gone(day):
                 continue
             spans = known.get(person)
             if spans is None:  # first look at this person under this plan

@@ -83,9 +83,16 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
     plans = ctx.plans
     known_of = plans.known_qualified
     spans_of, compute = plans.spans.of, plans.spans.compute
+    people = ctx.people
     for role, person in (("technologist", case.technologist), ("reader", case.reader)):
         if not person:
             continue
+        who = people.get(person)
+        if who is not None and who.left is not None and who.left <= day:
+            problems.append(Problem(person=person, role=role, type=None, reason="inactive",
+                                    source="practice", detail=f"{who.name} left the practice on "
+                                    f"{who.left.isoformat()}; assign someone else."))
+            continue  # their requirements no longer matter
         plan = plans.plan(rules, role)
         if plan.credential_rules and not known_of(plan, person, day):
             mine = spans_of(person)

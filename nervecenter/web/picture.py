@@ -90,7 +90,10 @@ class Picture:
     # ------------------------------------------------------------ what the user may see
 
     def people(self) -> list[Person]:
-        return sorted((p for p in self.snapshot.people.values() if self.user.may_see(p.id)),
+        """The staff on the day: not who has left the practice (their own page stays)."""
+        day = self.day
+        return sorted((p for p in self.snapshot.people.values()
+                       if self.user.may_see(p.id) and not p.gone(day)),
                       key=lambda p: (p.name.lower(), p.id))
 
     def person(self, person_id: str) -> Person | None:
