@@ -241,7 +241,7 @@ def test_active_and_left_columns_of_a_spreadsheet(sheet_practice, nc):
         active, left = marks.get(cells[0], ("", "")) if cells[1] else ("", "")
         rows.append(",".join([*cells[:6], active, left, *cells[6:]]))
     write_csv(sheet_practice / "roster.csv", rows)
-    code, out, err = nc("import", "--config", str(sheet_practice),
+    code, _, err = nc("import", "--config", str(sheet_practice),
                         str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
     assert code == 0, err
     cases = cases_json(nc, sheet_practice, "2026-11-30")
