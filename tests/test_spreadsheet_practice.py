@@ -250,3 +250,62 @@ def test_active_and_left_columns_of_a_spreadsheet(sheet_practice, nc):
         ("r-adams", "inactive")]
     assert "Elise Adams left the practice on 2026-12-01" in cases["C-1"]["problems"][0]["detail"]
     assert [p["person"] for p in cases["C-2"]["problems"]] == ["t-lee", "r-adams"]
+
+
+# ---------------------------------------------------------------- a plugin's bug
+
+
+@pytest.fixture
+def broken_rule_kind(sheet_practice):
+    """A third party's rule kind `on_call` whose check raises for one person (t-lee)."""
+    from nervecenter import hookimpl
+    from nervecenter.core import plugins
+    from nervecenter.core.model import RuleKind
+
+    def check(req, case, person, schedule):
+        return {"t-price": None, "r-adams": None}[person]  # KeyError for anyone else
+
+    class OnCall:
+        @hookimpl
+        def register_rule_kinds(self, register):
+            register(RuleKind(id="on_call", description="on the on-call list", check=check,
+                              params_schema={"type": "object", "properties": {}}))
+
+    plugins.reset()
+    plugins.add_plugin(OnCall(), "oncall", "0.3", package="nervecenter-oncall")
+    path = sheet_practice / "facilities" / "tulane.yaml"
+    path.write_text(path.read_text() + "  - rule: on_call\n    role: any\n")
+    yield
+    plugins.reset()
+
+
+def test_a_rule_kind_that_raises_blocks_only_its_cases_and_tells_the_managers_once(
+        sheet_practice, nc, smtp_server, broken_rule_kind):
+    cases = cases_json(nc, sheet_practice, "2026-12-01")
+    assert cases["C-1"]["outcome"] == "cleared"  # t-price and r-adams: the plugin answers
+    c2 = cases["C-2"]
+    assert c2["outcome"] == "blocked"
+    assert c2["problems"] == [{
+        "person": "t-lee", "role": "technologist", "type": "on_call", "reason": "rule_error",
+        "source": "facility:tulane",
+        "detail": "rule kind 'on_call' of plugin 'oncall' (package nervecenter-oncall) failed: "
+                  "KeyError: 't-lee'; the case is blocked until the plugin is fixed or the rule "
+                  "removed."}]
+    assert c2["backups"] == ["t-price"]
+
+    code, out, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--format", "json")
+    assert code == 0, err
+    planned = json.loads(out)["alerts"]
+    [broken] = [a for a in planned if a["kind"] == "rule_error"]
+    assert (broken["key"], broken["recipients"]) == ("rule_error:on_call:KeyError", ["dana"])
+    assert ("warning: rule kind 'on_call' of plugin 'oncall' (package nervecenter-oncall) "
+            "failed: KeyError: 't-lee'") in err
+    assert broken["title"] == "Rule kind on_call is broken: 1 case is blocked until it is fixed"
+    # everything else is planned and sent as usual: Jordan Price's BLS by email
+    assert any("Jordan Price" in m["Subject"] for m in smtp_server.messages)
+    assert any(a["kind"] == "case" and a["case"] == "C-2" for a in planned)
+    code, out, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-02",
+                        "--format", "json")
+    assert code == 0, err
+    assert not [a for a in json.loads(out)["alerts"] if a["kind"] == "rule_error"]  # once

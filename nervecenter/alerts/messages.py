@@ -284,6 +284,19 @@ def case_cleared(ctx: MessageContext, clearance) -> Message:
                           "the problems reported earlier are resolved.")])
 
 
+def rule_error(ctx: MessageContext, rule_kind: str, failures: Sequence) -> Message:
+    """A plugin's rule kind raised: which, why, and the cases it blocks (one per case)."""
+    n = len({cl.case.id for cl, _ in failures})
+    title = (f"Rule kind {rule_kind} is broken: {n} {'case is' if n == 1 else 'cases are'} "
+             "blocked until it is fixed")
+    first = failures[0][1].detail
+    blocked = {cl.case.id: cl.case for cl, _ in failures}
+    advice = ("Everything else was evaluated and sent as usual. Update or switch off the plugin "
+              "(NERVECENTER_DISABLE_PLUGINS), or remove the rule.")
+    return render(title, [first[0].upper() + first[1:], "Blocked cases:",
+                          [case_label(ctx, c) for c in blocked.values()], advice])
+
+
 def case_assigned(ctx: MessageContext, clearance, person: str) -> Message:
     c = clearance.case
     role = "technologist" if c.technologist == person else "reader"

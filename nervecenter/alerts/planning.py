@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -33,7 +34,8 @@ from nervecenter.core.model import Channel, Practice, Snapshot, SourceProblem
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
 
 KINDS = ("stage", "lapsed", "renewal_deadline", "case", "case_cleared", "case_assigned",
-         "digest", "delivery_failed", "source_error", "source_fixed")
+         "digest", "delivery_failed", "source_error", "source_fixed",
+         "rule_error")
 CREDENTIAL_KINDS = ("stage", "lapsed", "renewal_deadline")
 DIGEST_DAYS = 90  # the digest lists credentials due within this many days
 
@@ -326,6 +328,22 @@ class _Planner:
             self.add(key, "case_assigned", (person,), None,
                      partial(messages.case_assigned, self.ctx, cl, person), person=person, case=c.id)
 
+    def rule_errors(self) -> None:
+        """One alert to the managers per broken rule kind (and kind of exception), whatever
+        the number of cases it blocks."""
+        by_kind: dict[str, list] = {}
+        for cl in self.evaluation.clearances:
+            if self.in_horizon(cl):
+                for p in cl.problems:
+                    if p.reason == "rule_error":
+                        by_kind.setdefault(p.type, []).append((cl, p))
+        for rule_kind, failures in by_kind.items():
+            raised = re.search(r"failed: (\w+)", failures[0][1].detail)
+            key = f"rule_error:{rule_kind}:{raised.group(1) if raised else 'error'}"
+            if key not in self.history.keys:
+                self.add(key, "rule_error", self.manager_ids, None,
+                         partial(messages.rule_error, self.ctx, rule_kind, failures))
+
     # ------------------------------------------------------------------ digest
 
     def digests(self) -> None:
@@ -366,6 +384,7 @@ class _Planner:
             if self.in_horizon(cl):
                 self.case(cl)
                 self.case_assigned(cl)
+        self.rule_errors()
         if digest:
             self.digests()
         return self.alerts

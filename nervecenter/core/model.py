@@ -162,6 +162,7 @@ class RuleKind:
     params_schema: dict[str, Any]
     check: Callable[..., Any]
     plugin: str = ""
+    package: str | None = None  # the plugin's distribution; None when built in
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from nervecenter.core.model import Case, Credential, Person
 Outcome = Literal["cleared", "warning", "blocked", "unstaffed"]
 OUTCOMES = ("cleared", "warning", "blocked", "unstaffed")
 REASONS = ("missing", "expired", "not_yet_valid", "too_old", "expires_too_soon", "revoked",
-           "wrong_issuer", "unverified", "limit_exceeded", "inactive")
+           "wrong_issuer", "unverified", "limit_exceeded", "inactive",
+           "rule_error")
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,6 +121,8 @@ class Daemon:
             log.info("%s", result.line())
             for problem in self.ws.source_problems():
                 log.warning("%s", problem.line().removeprefix("warning: "))
+            for failure in result.rule_errors:
+                log.warning("%s", failure)
         except Exception as e:  # noqa: BLE001 - the daemon outlives one bad run; next tick retries
             log.error("run failed: %s", _first_line(e))
 
