@@ -109,9 +109,9 @@ def test_bad_file_exit_1_every_row_and_database_unchanged(capsys, config):
     assert code == 1 and out == ""
     assert err.splitlines() == [
         (f"{bad}:2: expires: '13/45/2027' is not a date (month must be in 1..12); "
-         "use YYYY-MM-DD or MM/DD/YYYY"),
+         "write YYYY-MM-DD, MM/DD/YYYY, M/D/YY (read as 20YY) or an Excel date"),
         f"{bad}:3: state: is empty; state_license is per state: give the state code",
-        f"{bad}:4: type: unknown credential type 'cmin' (did you mean 'cnim'?)"]
+        f"{bad}:4: type: unknown credential type 'cmin' (did you mean 'cnim', CNIM?)"]
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 

@@ -309,3 +309,55 @@ def test_a_rule_kind_that_raises_blocks_only_its_cases_and_tells_the_managers_on
                         "--format", "json")
     assert code == 0, err
     assert not [a for a in json.loads(out)["alerts"] if a["kind"] == "rule_error"]  # once
+
+
+# ---------------------------------------------------------------- names as people write them
+
+
+def test_types_headers_dates_and_times_as_a_spreadsheet_writes_them(sheet_practice, nc):
+    write_csv(sheet_practice / "roster.csv", [
+        "Person,Name,Role,Email,Credential Type,Card #,Issuer,Issue Date,Expiration Date",
+        "t-price,Jordan Price,technologist,jp@bayou.example,BLS Provider,B-1,AHA,1/10/25,12/31/26",
+        "t-price,Jordan Price,technologist,,C.N.I.M.,C-1,ABRET,2023-6-1,12/31/2028",
+        "r-adams,Elise Adams,reader,,D.ABNM,D-3,ABNM,6/1/2023,12/31/2028",
+        "r-adams,Elise Adams,reader,,cnim,C-3,ABRET,6/1/2023,12/31/2028",
+    ])
+    write_csv(sheet_practice / "cases.csv", [
+        "Case #,Hospital,Date,Start Time,End Time,Procedure,Tech,Interpreting Physician",
+        "C-1,tulane,12/3/2026,8:00 AM,12 PM,spine,t-price,r-adams",
+        "C-2,tulane,12/4/26,1:30 PM,17:00,spine,t-price,r-adams",
+    ])
+    code, out, err = nc("import", "--config", str(sheet_practice),
+                        str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
+    assert code == 0, err
+    cases = cases_json(nc, sheet_practice, "2026-12-01")
+    assert [(c["start"], c["end"], c["technologist"], c["reader"], c["outcome"])
+            for c in cases.values()] == [
+        ("2026-12-03T08:00:00-06:00", "2026-12-03T12:00:00-06:00", "t-price", "r-adams",
+         "cleared"),
+        ("2026-12-04T13:30:00-06:00", "2026-12-04T17:00:00-06:00", "t-price", "r-adams",
+         "cleared")]
+    code, out, err = nc("status", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--person", "t-price", "--format", "json")
+    assert {(d["type"], d["expires"]) for d in json.loads(out)["items"]} >= {("bls", "2026-12-31")}
+
+
+def test_names_people_get_wrong_are_one_line_each_with_the_fix(sheet_practice, nc):
+    write_csv(sheet_practice / "roster.csv", [
+        "person,name,role,type,expires",
+        "t-price,Jordan Price,technologist,alcs,12/31/2026",
+        "t-price,Jordan Price,technologist,bls,31.12.2026",
+    ])
+    write_csv(sheet_practice / "cases.csv", [
+        "Case ID,Facility,Date,Time,Tech,Technologist",
+        "C-1,tulane,12/3/2026,8:00 AM,t-price,t-price",
+    ])
+    code, _, err = nc("import", "--config", str(sheet_practice),
+                      str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
+    assert code == 1
+    roster, cases = sheet_practice / "roster.csv", sheet_practice / "cases.csv"
+    assert sorted(err.splitlines()) == [
+        f"{cases}:1: technologist: columns Tech and Technologist are both technologist; keep one",
+        f"{roster}:2: type: unknown credential type 'alcs' (did you mean 'acls', ACLS Provider?)",
+        (f"{roster}:3: expires: '31.12.2026' is not a date; write YYYY-MM-DD, MM/DD/YYYY, "
+         "M/D/YY (read as 20YY) or an Excel date")]

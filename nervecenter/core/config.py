@@ -84,7 +84,8 @@ def parse_credential_type(data: Any, name: str, plugin: str) -> tuple[Credential
     ce = data.get("continuing_education")
     stages = data.get("stages")
     kind = CredentialType(
-        id=data["id"], name=data["name"], scope=data.get("scope", "person"),
+        id=data["id"], name=data["name"], aliases=tuple(data.get("aliases", ())),
+        scope=data.get("scope", "person"),
         description=data.get("description", "").strip(), issuer=data.get("issuer"),
         holders=tuple(data.get("holders", ("technologist", "reader"))),
         validity_months=data.get("validity_months"), expiry=data.get("expiry", "exact"),

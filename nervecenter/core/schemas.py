@@ -187,6 +187,10 @@ CREDENTIAL_TYPE: dict[str, Any] = {
     "properties": {
         "id": _d("A short unique id used in people.yaml and requirements (e.g. cnim).", _ID),
         "name": _d("Display name (e.g. CNIM).", {"type": "string", "minLength": 1}),
+        "aliases": _d("Other names people write for it in spreadsheets, people.yaml and "
+                      "`renew` (letter case, spaces, dots, - and _ are ignored).",
+                      {"type": "array", "items": {"type": "string", "minLength": 1},
+                       "uniqueItems": True}),
         "description": _d("What it is; note here any default a practice should confirm.",
                           {"type": "string"}),
         "issuer": _d("Who issues it (e.g. ABRET, AHA).", {"type": "string"}),

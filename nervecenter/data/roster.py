@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nervecenter.core import dates, yamlfile
+from nervecenter.core import dates, names, yamlfile
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
@@ -54,6 +54,7 @@ class _Rows:
         self.people = dict(people)  # id -> role, known so far (database + this file)
         self.seen: dict[tuple[str, str], int] = {}
         self.emails: dict[str, str] = {}  # e-mail -> person id, for .ics attendees
+        self.type_names = names.TypeNames(practice.credential_types)
 
     def problem(self, line: int, column: str | None, message: str) -> None:
         self.batch.problems.append(FileProblem(self.name, line, f"{column}: {message}" if column else message))
@@ -124,8 +125,15 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+DATE_FORMATS = "YYYY-MM-DD, MM/DD/YYYY, M/D/YY (read as 20YY) or an Excel date"
+TIME_FORMATS = "HH:MM (24-hour), H:MM AM/PM or H AM/PM, local to the facility"
+_DATE_TEXT = r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})"
+_TIME_TEXT = r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?"
+
+
 def parse_date(value: Any) -> date:
-    """A date from ISO text, US MM/DD/YYYY, an Excel serial number or a date/datetime cell."""
+    """A date from ISO text (2024-1-5 too), US M/D/YYYY or M/D/YY, an Excel serial number or a
+    date/datetime cell."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -133,22 +141,49 @@ def parse_date(value: Any) -> date:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _excel(value)
     text = str(value).strip()
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-        y, m, d = map(int, text.split("-"))
-        return _checked(y, m, d, text)
-    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
-        m, d, y = map(int, text.split("/"))
-        return _checked(y, m, d, text)
+    found = re.fullmatch(_DATE_TEXT, text)
+    if found:
+        return _date_of(found.groups(), text)
     if re.fullmatch(r"\d{5}(\.0+)?", text):
         return _excel(float(text))
-    raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD or MM/DD/YYYY")
+    raise ValueError(f"{text!r} is not a date; write {DATE_FORMATS}")
+
+
+def _date_of(groups, text: str) -> date:
+    y, m, d, us_m, us_d, us_y = groups
+    if y is None:
+        y, m, d = (f"20{us_y}" if len(us_y) == 2 else us_y), us_m, us_d
+    return _checked(int(y), int(m), int(d), text)
 
 
 def _checked(y: int, m: int, d: int, text: str) -> date:
     try:
         return date(y, m, d)
     except ValueError as e:
-        raise ValueError(f"{text!r} is not a date ({e}); use YYYY-MM-DD or MM/DD/YYYY") from None
+        raise ValueError(f"{text!r} is not a date ({e}); write {DATE_FORMATS}") from None
+
+
+def parse_time(value: Any) -> time:
+    """A time of day: 08:00, 8:00:00, 8:00 AM, 8 PM, 12:30 a.m.; or a time cell."""
+    if isinstance(value, datetime):
+        return value.time()
+    if isinstance(value, time):
+        return value
+    text = str(value).strip()
+    found = re.fullmatch(_TIME_TEXT, text)
+    if found:
+        hh, mm, ss, half = found.groups()
+        hour = int(hh)
+        if half:
+            if not 1 <= hour <= 12:
+                found = None
+            else:
+                hour = hour % 12 + (12 if half[0] in "Pp" else 0)
+        elif mm is None:
+            found = None  # a bare number is not a time
+        if found and hour < 24 and int(mm or 0) < 60 and int(ss or 0) < 60:
+            return time(hour, int(mm or 0), int(ss or 0))
+    raise ValueError(f"{text!r} is not a time; write {TIME_FORMATS}")
 
 
 def _excel(serial: float) -> date:
@@ -168,16 +203,18 @@ def parse_moment(value: Any, tz: str) -> datetime:
         moment = moment.replace(microsecond=0)
     else:
         text = str(value).strip()
-        us = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})", text)
+        local = re.fullmatch(rf"(?:{_DATE_TEXT})(?:[ T]+({_TIME_TEXT}))?", text)
         try:
-            if us:
-                m, d, y, hh, mm = map(int, us.groups())
-                moment = datetime(y, m, d, hh, mm)
+            if local:
+                day = _date_of(local.groups()[:6], text)
+                at = parse_time(local.group(7)) if local.group(7) else time()
+                moment = datetime.combine(day, at)
             else:
                 moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a date and time; use YYYY-MM-DDTHH:MM "
-                             "(local to the facility) or add an offset like -06:00") from None
+            raise ValueError(f"{text!r} is not a date and time; write a date ({DATE_FORMATS}) "
+                             f"and a time ({TIME_FORMATS}), or ISO with an offset like "
+                             "2026-12-03T08:00-06:00") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     return moment
@@ -194,13 +231,14 @@ def _closest(word: str, choices) -> str:
 def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) -> None:
     """Validate one credential's values (keys as in people.yaml) and add it as a record."""
     practice = rows.practice
-    type_id = _text(v.get("type"))
-    if not type_id:
+    written = _text(v.get("type"))
+    if not written:
         return rows.problem(line, "type", "is empty; name a credential type")
-    ctype = practice.credential_types.get(type_id)
-    if ctype is None:
-        return rows.problem(line, "type", f"unknown credential type {type_id!r}"
-                            f"{_closest(type_id, practice.credential_types)}")
+    type_id = rows.type_names.find(written)
+    if type_id is None:
+        return rows.problem(line, "type", f"unknown credential type {written!r}"
+                            f"{rows.type_names.suggestion(written)}")
+    ctype = practice.credential_types[type_id]
     scope = None
     ok = True
     state, facility = _text(v.get("state")), _text(v.get("facility"))
@@ -337,13 +375,14 @@ def _membership(rows: _Rows, line: int, v: dict) -> tuple[bool | None, str | Non
 
 def _ce(rows: _Rows, line: int, person: str, v: dict) -> None:
     ok = True
-    credential = _text(v.get("credential"))
-    if not credential:
+    written = _text(v.get("credential"))
+    credential = rows.type_names.find(written) if written else None
+    if not written:
         rows.problem(line, "credential", "is empty; name the credential type the hours count toward")
         ok = False
-    elif credential not in rows.practice.credential_types:
-        rows.problem(line, "credential", f"unknown credential type {credential!r}"
-                     f"{_closest(credential, rows.practice.credential_types)}")
+    elif credential is None:
+        rows.problem(line, "credential", f"unknown credential type {written!r}"
+                     f"{rows.type_names.suggestion(written)}")
         ok = False
     try:
         day = parse_date(v.get("date")) if v.get("date") not in (None, "") else None
@@ -496,9 +535,59 @@ def _people_schema_problems(data: dict, name: str) -> list[FileProblem]:
 # ---------------------------------------------------------------- tables (CSV, XLSX)
 
 
+# Headers as spreadsheets spell them -> the column they are (after column_name's normalizing)
+HEADER_NAMES = {
+    **dict.fromkeys(("case_id", "case_no", "case_number", "case"), "id"),
+    **dict.fromkeys(("tech", "technologist_id", "tech_id", "neurophysiologic_technologist"),
+                    "technologist"),
+    **dict.fromkeys(("interpreting_physician", "reading_physician", "physician",
+                     "neurophysiologist", "reader_id"), "reader"),
+    **dict.fromkeys(("start_time", "time", "start_date_time", "starts"), "start"),
+    **dict.fromkeys(("end_time", "ends", "end_date_time"), "end"),
+    **dict.fromkeys(("hospital", "facility_id", "site"), "facility"),
+    **dict.fromkeys(("expiration", "expiration_date", "expiry", "expiry_date", "exp_date",
+                     "expires_on", "expiration_dt"), "expires"),
+    **dict.fromkeys(("issue_date", "issued_on", "date_issued", "issued_date"), "issued"),
+    **dict.fromkeys(("person_id", "staff_id", "employee_id"), "person"),
+    **dict.fromkeys(("credential_type", "certification"), "type"),
+    **dict.fromkeys(("license_number", "licence_number", "cert_number", "card_number",
+                     "credential_number", "no"), "number"),
+}
+
+
+def column_name(header: Any) -> str:
+    """A header cell as the column it is: letter case, spaces and punctuation ignored
+    (`Case #` and `Case ID` are `id`, `Expiration date` is `expires`)."""
+    text = (_text(header) or "").lower().replace("#", " no ")
+    name = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return HEADER_NAMES.get(name, name)
+
+
+def _dated(rows: _Rows, line: int, values: dict) -> bool:
+    """A schedule with a `date` column and times in `start`/`end`: the two made one moment."""
+    day_raw = values.pop("date")
+    if _text(day_raw) is None and not isinstance(day_raw, date):
+        return True
+    try:
+        day = parse_date(day_raw)
+    except ValueError as e:
+        rows.problem(line, "date", str(e))
+        return False
+    ok = True
+    for column in ("start", "end"):
+        raw = values.get(column)
+        if isinstance(raw, time) or (isinstance(raw, str) and re.fullmatch(_TIME_TEXT, raw.strip())):
+            try:
+                values[column] = datetime.combine(day, parse_time(raw))
+            except ValueError as e:
+                rows.problem(line, column, str(e))
+                ok = False
+    return ok
+
+
 def _read_table(header: list[Any], body, rows: _Rows) -> bool:
     """Rows of one sheet; False when its header is not one NerveCenter knows."""
-    names = [(_text(h) or "").lower().replace(" ", "_") for h in header]
+    names = [column_name(h) for h in header]
     present = set(names)
     if "start" in present:
         kind, known = "case", CASE_COLUMNS
@@ -508,6 +597,12 @@ def _read_table(header: list[Any], body, rows: _Rows) -> bool:
         kind, known = "roster", ROSTER_COLUMNS
     else:
         return False
+    twice = sorted({n for n in names if n and names.count(n) > 1})
+    if twice:
+        for n in twice:
+            written = [str(h) for h, m in zip(header, names) if m == n]
+            rows.problem(1, n, f"columns {' and '.join(written)} are both {n}; keep one")
+        return True
     required = {"case": ("id", "facility", "start"), "ce": ("person", "credential", "date"),
                 "roster": ("person", "type")}[kind]
     missing = [c for c in required if c not in present]
@@ -531,7 +626,9 @@ def _read_table(header: list[Any], body, rows: _Rows) -> bool:
         if uncalculated:
             continue
         if kind == "case":
-            extra = {n: x for n, x in values.items() if n not in CASE_COLUMNS}
+            if "date" in values and not _dated(rows, line, values):
+                continue
+            extra = {n: x for n, x in values.items() if n not in (*CASE_COLUMNS, "date")}
             _case(rows, line, values, extra)
         elif kind == "ce":
             pid = _text(values.get("person"))
