@@ -361,3 +361,29 @@ def test_names_people_get_wrong_are_one_line_each_with_the_fix(sheet_practice, n
         f"{roster}:2: type: unknown credential type 'alcs' (did you mean 'acls', ACLS Provider?)",
         (f"{roster}:3: expires: '31.12.2026' is not a date; write YYYY-MM-DD, MM/DD/YYYY, "
          "M/D/YY (read as 20YY) or an Excel date")]
+
+
+def test_a_credentials_sheet_needs_only_the_id_and_file_order_does_not_matter(sheet_practice,
+                                                                             nc):
+    extra = sheet_practice / "extra.csv"
+    write_csv(extra, ["person,type,number,issuer,issued,expires",
+                      "t-lee,acls,A-2,AHA,3/1/2025,3/31/2027"])
+    # extra.csv names t-lee, whom roster.csv (later on the command line) defines
+    code, out, err = nc("import", "--config", str(sheet_practice), str(extra),
+                        str(sheet_practice / "cases.csv"), str(sheet_practice / "roster.csv"))
+    assert code == 0, err
+    code, out, err = nc("status", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--person", "t-lee", "--within", "3650", "--format", "json")
+    assert code == 0, err
+    assert "t-lee:acls" in {d["credential"] for d in json.loads(out)["items"]}
+    # the roster gives the people; the credentials sheet leaving out Alex Lee is no departure
+    write_csv(extra, ["person,type,number,issuer,issued,expires",
+                      "t-price,acls,A-1,AHA,3/1/2025,3/31/2027"])
+    code, out, err = nc("import", "--config", str(sheet_practice), str(extra))
+    assert code == 0, err
+    assert "left" not in out
+    # an unknown id there is still an error with a suggestion
+    write_csv(extra, ["person,type,expires", "t-le,acls,3/31/2027"])
+    code, out, err = nc("import", "--config", str(sheet_practice), str(extra))
+    assert code == 1
+    assert f"{extra}:2: name: is empty; give the person's name" in err

@@ -74,6 +74,9 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
     default_people = practice.config_dir / "people.yaml"
     if default_people.is_file() and default_people not in sources:
         sources.insert(0, default_people)
+    for path in sources:  # the people of every source first, as one import resolves them
+        for record in roster.read(path, practice, people).of("person"):
+            people[record.key] = record.data.get("role")
     for path in sources:
         batch = roster.read(path, practice, people, display=_display(practice, shown, path))
         problems.extend(batch.problems)

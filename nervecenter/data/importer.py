@@ -90,18 +90,31 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     emails = store.people_emails()
     # Roster files first, so that cases may name people added in the same import.
     files.sort(key=lambda f: f.path.suffix.lower() == ".ics")
-    for f in list(files):
-        f.batch = roster.read(f.path, practice, people, f.display, emails)
-        if f.batch.problems and failed is not None:
-            # Its people are not added: a file that names them fails too, until this is fixed.
-            failed[f.source] = (f.display, sorted(f.batch.problems))
-            files.remove(f)
-            continue
-        problems.extend(f.batch.problems)
+
+    def learn(f: _File) -> None:
         people.update(f.batch.people)
         for r in f.batch.of("person"):
             if r.data["email"]:
                 emails[r.data["email"]] = r.key
+
+    for f in files:
+        f.batch = roster.read(f.path, practice, people, f.display, emails)
+        if not f.batch.problems:  # a bad file's people are not added: what names them fails too
+            learn(f)
+    # The files of one import are resolved together: a file that named people another file
+    # defines (a schedule before its roster on the command line) is read again knowing them.
+    for f in files:
+        if f.batch.problems and any(g is not f and not g.batch.problems and g.batch.of("person")
+                                    for g in files):
+            f.batch = roster.read(f.path, practice, people, f.display, emails)
+            if not f.batch.problems:
+                learn(f)
+    for f in list(files):
+        if f.batch.problems and failed is not None:
+            failed[f.source] = (f.display, sorted(f.batch.problems))
+            files.remove(f)
+            continue
+        problems.extend(f.batch.problems)
     if problems:
         raise ConfigError(problems)
     if not files:
@@ -112,7 +125,8 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
             given = {f"person:{r.key}" for f in files for r in f.batch.of("person")}
             with store.engine.begin() as conn:
                 begin_write(conn)
-                for f in files:
+                # files that give people first: the others' rows may name them
+                for f in sorted(files, key=lambda f: not f.batch.of("person")):
                     _apply_file(conn, store, f, actor or f"import:{f.display}", changes, given)
                 if dry_run:
                     raise _DryRun

@@ -650,9 +650,11 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
     own = {"id": pid, **{k: values.get(k) for k in PERSON_COLUMNS}}
     if pid not in first:
         first[pid] = (line, own)
+        if pid in rows.people and all(_text(own.get(k)) is None for k in PERSON_COLUMNS):
+            pass  # a credentials sheet: the person is on the roster already
         # a notify cell holds one or more channel URLs, separated by spaces or new lines
-        if _person(rows, line, {**own, "notify": (_text(own["notify"]) or "").split()},
-                   {"id": "person"}) is None:
+        elif _person(rows, line, {**own, "notify": (_text(own["notify"]) or "").split()},
+                     {"id": "person"}) is None:
             return
     else:
         line0, seen = first[pid]
