@@ -387,3 +387,53 @@ def test_a_credentials_sheet_needs_only_the_id_and_file_order_does_not_matter(sh
     code, out, err = nc("import", "--config", str(sheet_practice), str(extra))
     assert code == 1
     assert f"{extra}:2: name: is empty; give the person's name" in err
+
+
+# ---------------------------------------------------------------- nothing silent
+
+
+def test_a_case_value_close_to_one_a_rule_names_is_a_warning_unless_values_are_listed(
+        sheet_practice, nc):
+    path = sheet_practice / "facilities" / "tulane.yaml"
+    path.write_text(path.read_text() + "  - credential: acls\n    when: {procedure: [cranial]}\n")
+    write_cases(sheet_practice, [*CASES, "C-4,tulane,2026-12-06T08:00,,cranail,t-price,r-adams"])
+    code, _, err = nc("check", "--config", str(sheet_practice))
+    assert code == 0, err
+    cases = sheet_practice / "cases.csv"
+    warning = (f"warning: {cases}:5: procedure: 'cranail' is not a value any rule's when: names, "
+               "but 'cranial' is: rules for 'cranial' cases will not apply to it; fix the value "
+               "if it is a typo")
+    assert warning in err.splitlines()
+    roster = sheet_practice / "roster.csv"
+    code, _, err = nc("import", "--config", str(sheet_practice), str(roster), str(cases))
+    assert code == 0 and warning in err.splitlines()
+
+    practice = sheet_practice / "practice.yaml"
+    practice.write_text(practice.read_text() + "case_values: {procedure: [spine, cranial]}\n")
+    code, _, err = nc("import", "--config", str(sheet_practice), str(roster), str(cases))
+    assert code == 1
+    assert err.splitlines() == [(
+        f"{cases}:5: procedure: 'cranail' is not one of the values practice.yaml lists for "
+        "procedure (spine, cranial); did you mean 'cranial'? fix it, or add it to case_values")]
+
+
+def test_two_files_disagreeing_and_a_role_change_under_assigned_cases_are_errors(
+        sheet_practice, nc):
+    roster, cases = sheet_practice / "roster.csv", sheet_practice / "cases.csv"
+    code, _, err = nc("import", "--config", str(sheet_practice), str(roster), str(cases))
+    assert code == 0, err
+    other = sheet_practice / "other.csv"
+    write_csv(other, ["id,facility,start,technologist", "C-1,tulane,2026-12-03T09:00,t-price"])
+    code, _, err = nc("import", "--config", str(sheet_practice), str(cases), str(other))
+    assert code == 1
+    assert err.splitlines() == [(f"{other}:2: case C-1 is given differently by {cases}:2; make "
+                                 "the two agree or keep it in one file")]
+
+    write_csv(other, ["person,name,role,type", "t-lee,Alex Lee,reader,"])
+    code, _, err = nc("import", "--config", str(sheet_practice), str(other))
+    assert code == 1
+    assert err.splitlines() == [(f"{other}:2: role: t-lee becomes a reader, but cases C-2 "
+                                 "still assign them as technologist; reassign those cases first")]
+    code, _, err = nc("import", "--config", str(sheet_practice), str(other), str(cases))
+    assert code == 1  # the schedule in the same import says so row by row
+    assert f"{cases}:3: technologist: t-lee is a reader, not a technologist" in err

@@ -34,6 +34,8 @@ def import_(config_dir, files, dry_run):
 
     ws = _workspace(config_dir)
     changes = import_files(ws.store, ws.practice, [Path(f) for f in files], dry_run=dry_run)
+    for warning in changes.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(report(changes, dry_run))
 
 

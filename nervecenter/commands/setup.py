@@ -80,6 +80,7 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
     for path in sources:
         batch = roster.read(path, practice, people, display=_display(practice, shown, path))
         problems.extend(batch.problems)
+        warned.extend(batch.warnings)
         if batch.problems and not batch.records:
             break  # an unreadable roster would make every later file's people look unknown
         for record in batch.records:

@@ -444,6 +444,7 @@ def load_practice(config_dir: str | Path) -> Practice:
                                m.get("phone"))
                        for m in practice.get("managers") or ()),
         contacts=dict(practice.get("contacts") or {}),
+        case_values={k: tuple(v) for k, v in (practice.get("case_values") or {}).items()},
         sources=tuple(root / s for s in practice.get("sources") or ()),
         credential_types=types, facilities=facilities, states=states, rule_kinds=rule_kinds)
 

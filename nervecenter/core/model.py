@@ -183,6 +183,7 @@ class Practice:
     states: dict[str, StateRules] = field(default_factory=dict)
     rule_kinds: dict[str, RuleKind] = field(default_factory=dict)
     contacts: dict[str, str] = field(default_factory=dict)  # email|phone -> URL template
+    case_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> allowed
 
     def stages_for(self, type_id: str) -> tuple[int, ...]:
         t = self.credential_types.get(type_id)

@@ -137,6 +137,12 @@ PRACTICE: dict[str, Any] = {
                     "phone": _d("Phone number, for `contacts.phone`.", {"type": "string"}),
                     "notify": _NOTIFY,
                 }}}),
+        "case_values": _d("The values a case field may take (e.g. procedure: [spine, cranial, "
+                          "vascular]); any other value in the schedule is an error. Without "
+                          "it, a value close to one a rule's when: names is a warning.", {
+            "type": "object", "additionalProperties": {
+                "type": "array", "minItems": 1, "uniqueItems": True,
+                "items": {"type": "string", "minLength": 1}}}),
         "contacts": _d("How to reach someone who has no `notify` of their own: an Apprise URL "
                        "per contact kind, with {email} or {phone} where their address goes.", {
             "type": "object", "additionalProperties": False, "properties": {

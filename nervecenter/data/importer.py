@@ -24,9 +24,9 @@ from nervecenter.core.model import Practice
 from nervecenter.data import roster
 from nervecenter.store.db import begin_write
 from nervecenter.store.store import Changes, Store, bulk_insert, mark_left
-from nervecenter.store.tables import ImportFileRow, ImportRowState
+from nervecenter.store.tables import CaseRow, ImportFileRow, ImportRowState
 
-F, R = ImportFileRow.__table__, ImportRowState.__table__
+F, R, K = ImportFileRow.__table__, ImportRowState.__table__, CaseRow.__table__
 
 
 class _DryRun(Exception):
@@ -115,12 +115,20 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
             files.remove(f)
             continue
         problems.extend(f.batch.problems)
+    for problem in [*_disagreements(files), *_roles_changed(store, files)]:
+        bad = next((f for f in files if f.display == problem.file), None)
+        if failed is not None and bad is not None:  # a sync leaves the file out, as above
+            failed.setdefault(bad.source, (bad.display, []))[1].append(problem)
+            files.remove(bad)
+        else:
+            problems.append(problem)
     if problems:
         raise ConfigError(problems)
     if not files:
         return Changes()
+    warnings = [w for f in files for w in f.batch.warnings]
     for attempt in (1, 2):
-        changes = Changes()
+        changes = Changes(warnings=warnings)
         try:
             given = {f"person:{r.key}" for f in files for r in f.batch.of("person")}
             with store.engine.begin() as conn:
@@ -141,6 +149,45 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
             continue
         return changes
     return changes
+
+
+def _disagreements(files: list[_File]) -> list[FileProblem]:
+    """The same key given differently by two files of one import: which one wins would depend
+    on the order of the command line, so neither does."""
+    first: dict[tuple[str, str], object] = {}
+    found = []
+    for f in files:
+        for r in f.batch.records:
+            seen = first.setdefault((r.kind, r.key), r)
+            if seen is not r and seen.file != r.file and seen.hash != r.hash:
+                found.append(FileProblem(r.file, r.line, f"{r.kind} {r.key} is given "
+                                            f"differently by {seen.file}:{seen.line}; make the "
+                                            "two agree or keep it in one file"))
+    return found
+
+
+def _roles_changed(store: Store, files: list[_File]) -> list[FileProblem]:
+    """A person whose role changes while cases outside this import still assign them in the
+    old one (those in it are checked row by row)."""
+    known = store.people_roles()
+    reimported = {r.key for f in files for r in f.batch.of("case")}
+    found = []
+    for f in files:
+        for r in f.batch.of("person"):
+            old = known.get(r.key)
+            if old is None or old == r.data["role"]:
+                continue
+            column = K.c.technologist if old == "technologist" else K.c.reader
+            with store.engine.connect() as conn:
+                ids = [i for (i,) in conn.execute(select(K.c.id).where(column == r.key)
+                                                  .order_by(K.c.start))
+                       if i not in reimported]
+            if ids:
+                shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+                found.append(FileProblem(r.file, r.line, f"role: {r.key} becomes a "
+                                            f"{r.data['role']}, but cases {shown} still assign "
+                                            f"them as {old}; reassign those cases first"))
+    return found
 
 
 def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes,

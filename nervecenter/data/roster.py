@@ -25,6 +25,7 @@ from nervecenter.core import dates, names, yamlfile
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
+from nervecenter.data.case_values import CaseValues
 from nervecenter.store.records import Record
 
 ROSTER_COLUMNS = ("person", "name", "role", "type", "state", "facility", "number", "issuer",
@@ -41,6 +42,7 @@ class Batch:
     records: list[Record] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     people: dict[str, str] = field(default_factory=dict)  # every person id known -> role
+    warnings: list[FileProblem] = field(default_factory=list)  # printed; they do not stop it
 
     def of(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
@@ -55,6 +57,7 @@ class _Rows:
         self.seen: dict[tuple[str, str], int] = {}
         self.emails: dict[str, str] = {}  # e-mail -> person id, for .ics attendees
         self.type_names = names.TypeNames(practice.credential_types)
+        self.case_values = CaseValues(practice)
 
     def problem(self, line: int, column: str | None, message: str) -> None:
         self.batch.problems.append(FileProblem(self.name, line, f"{column}: {message}" if column else message))
@@ -452,13 +455,22 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
         elif rows.people[pid] != role:
             rows.problem(line, role, f"{pid} is a {rows.people[pid]}, not a {role}")
             ok = False
+    fields = {k: _text(x) or "" for k, x in sorted(extra.items())}
+    for name in rows.case_values.fields():
+        value = _text(v.get(name)) if name in CASE_COLUMNS else fields.get(name)
+        verdict = rows.case_values.judge(name, value)
+        if verdict and verdict[0] == "error":
+            rows.problem(line, name, verdict[1])
+            ok = False
+        elif verdict:
+            rows.batch.warnings.append(FileProblem(rows.name, line, f"{name}: {verdict[1]}"))
     if not ok:
         return
     data = {"id": cid, "facility": facility_id, "start": moments["start"].isoformat(),
             "end": moments["end"].isoformat() if moments["end"] else None,
             "procedure": _text(v.get("procedure")), "technologist": people["technologist"],
             "reader": people["reader"],
-            "fields": {k: _text(x) or "" for k, x in sorted(extra.items())}}
+            "fields": fields}
     rows.add("case", cid, data, line)
 
 

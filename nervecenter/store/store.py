@@ -84,6 +84,7 @@ class Changes:
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)  # what the files got nearly wrong
 
     def count(self, kind: str, action: str, n: int = 1) -> None:
         by = self.counts.setdefault(kind, {"added": 0, "changed": 0, "unchanged": 0, "removed": 0})
