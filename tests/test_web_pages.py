@@ -257,7 +257,7 @@ def test_a_renewal_clears_the_case_on_sqlite_and_postgresql(tmp_path, database_u
 
 def test_someone_no_channel_reaches_is_marked_on_the_people_list_and_their_page(dana):
     rows = {m.group(1): m.group(0) for m in re.finditer(
-        r'<tr><td><a href="/people/([^"]+)">.*?</tr>', dana.get("/people").text, re.S)}
+        r'<tr><td><a href="/people/([^"]+)">.*?</tr>', dana.get("/people").text, re.DOTALL)}
     assert "no channel" in rows["r-adams"]  # no notify, email or phone
     assert "no channel" not in rows["t-price"] and "no channel" not in rows["t-mallory"]
     page = text_of(dana.get("/people/r-adams").text)
