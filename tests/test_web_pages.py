@@ -155,8 +155,8 @@ def test_a_renewal_must_move_the_expiry_forward(server, dana):
     assert r.status_code == 400
     assert "the new expiry 2029-01-01 is not after the current one (2030-01-01)" in text_of(r.text)
     r = dana.post("/people/r-adams/credentials/r-adams:d_abnm/renew",
-                  data={"csrf_token": token, "expires": "01/02/2040"})
-    assert r.status_code == 400 and "is not a date; use YYYY-MM-DD" in text_of(r.text)
+                  data={"csrf_token": token, "expires": "31.12.2040"})
+    assert r.status_code == 400 and "is not a date; write YYYY-MM-DD, MM/DD/YYYY" in text_of(r.text)
 
 
 def test_a_manager_silences_a_credentials_alerts(server, dana):

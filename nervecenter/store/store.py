@@ -544,9 +544,10 @@ class Store:
     def renew(self, person: str, type_id: str, scope: str | None = None, *,
               submitted: bool = False, expires: date | None = None, issued: date | None = None,
               number: str | None = None, document: str | None = None,
-              actor: str = "cli") -> Credential:
+              actor: str = "cli", correction: bool = False) -> Credential:
         """Record a renewal: `submitted` marks the current version renewal_submitted; a new
-        `expires` adds a version (issued, number, document optional; other values carried over)."""
+        `expires` adds a version (issued, number, document optional; other values carried over).
+        A `correction` is audited as such (action `correct`), not as a renewal."""
         cid = credential_id(person, type_id, scope)
         with self.engine.begin() as conn:
             begin_write(conn)
@@ -580,6 +581,9 @@ class Store:
             changes = Changes()
             self._apply_credentials(conn, [Record("credential", cid, record, "", 0)], actor,
                                     changes, audit := [], clock.today(self.timezone), clock.utcnow().isoformat(timespec="seconds"))
+            if correction:
+                audit = [{**a, "action": "correct"} if a["action"] == "renew" else a
+                         for a in audit]
             if audit:
                 bulk_insert(conn, A, audit)
         return self.history(cid)[-1]

@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from nervecenter.core.errors import NerveCenterError
+from nervecenter.data.roster import parse_date
 from nervecenter.service import actions
 from nervecenter.store.users import User
 from nervecenter.web import auth
@@ -28,10 +29,11 @@ def _actor(user: User) -> str:
 
 
 def _date(value: str, field: str) -> date:
+    """A date in any form an import takes (the CLI's `renew` takes the same)."""
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise NerveCenterError(f"{field}: {value!r} is not a date; use YYYY-MM-DD") from None
+        return parse_date(value.strip())
+    except ValueError as e:
+        raise NerveCenterError(f"{field}: {e}") from None
 
 
 def _own_credential(request: Request, user: User, person_id: str, credential_id: str):
