@@ -437,3 +437,18 @@ def test_two_files_disagreeing_and_a_role_change_under_assigned_cases_are_errors
     code, _, err = nc("import", "--config", str(sheet_practice), str(other), str(cases))
     assert code == 1  # the schedule in the same import says so row by row
     assert f"{cases}:3: technologist: t-lee is a reader, not a technologist" in err
+
+
+def test_check_runs_every_rule_kind_over_the_upcoming_cases(sheet_practice, nc, monkeypatch,
+                                                           broken_rule_kind):
+    from datetime import date
+
+    from nervecenter.core import clock
+
+    # the cases are in December 2026: check runs as of a day before them
+    monkeypatch.setattr(clock, "today", lambda tz, on=None: on or date(2026, 12, 1))
+    code, _, err = nc("check", "--config", str(sheet_practice))
+    assert code == 0, err
+    assert (f"warning: {sheet_practice}/cases.csv:3: case C-2: rule kind 'on_call' of plugin "
+            "'oncall' (package nervecenter-oncall) failed: KeyError: 't-lee'; the case is "
+            "blocked until the plugin is fixed or the rule removed.") in err.splitlines()

@@ -77,10 +77,12 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
     for path in sources:  # the people of every source first, as one import resolves them
         for record in roster.read(path, practice, people).of("person"):
             people[record.key] = record.data.get("role")
+    read = []
     for path in sources:
         batch = roster.read(path, practice, people, display=_display(practice, shown, path))
         problems.extend(batch.problems)
         warned.extend(batch.warnings)
+        read.extend(batch.records)
         if batch.problems and not batch.records:
             break  # an unreadable roster would make every later file's people look unknown
         for record in batch.records:
@@ -104,7 +106,36 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
                                             f"document {doc} does not exist; add the file or "
                                             "fix the path (relative to the configuration "
                                             "directory)"))
+    if practice.rule_kinds and not problems:
+        warned.extend(_rule_kind_failures(practice, read))
     return problems, {kind: len(keys) for kind, keys in held.items()}, warned
+
+
+def _rule_kind_failures(practice, records) -> list[FileProblem]:
+    """Every rule kind run over the upcoming cases of the sources: what a plugin raises."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from nervecenter.core import clock
+    from nervecenter.core.model import Case, Person, Snapshot
+    from nervecenter.rules import evaluate
+
+    people = {r.key: Person(r.key, r.data["name"], r.data["role"])
+              for r in records if r.kind == "person"}
+    cases, where = [], {}
+    for r in records:
+        if r.kind == "case":
+            d = r.data
+            zone = ZoneInfo(practice.facilities[d["facility"]].timezone)
+            cases.append(Case(d["id"], d["facility"], datetime.fromisoformat(d["start"])
+                              .astimezone(zone), None, d["procedure"], d["technologist"],
+                              d["reader"], dict(d["fields"])))
+            where[d["id"]] = r
+    ev = evaluate(practice, Snapshot(people, (), cases=tuple(cases)),
+                  clock.today(practice.timezone), due=False, conflicts=False)
+    return [FileProblem(where[cl.case.id].file, where[cl.case.id].line,
+                        f"case {cl.case.id}: {p.detail}")
+            for cl in ev.clearances for p in cl.problems if p.reason == "rule_error"]
 
 
 def _unreachable(name: str) -> str:
