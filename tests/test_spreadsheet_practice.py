@@ -8,9 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import servers
-
-from nervecenter.cli import main
+from kit import servers
 
 smtp_server = servers.smtp_server  # pytest fixture
 
@@ -64,19 +62,6 @@ def sheet_practice(tmp_path, smtp_server) -> Path:
     write_csv(root / "roster.csv", ROSTER)
     write_csv(root / "cases.csv", CASES)
     return root
-
-
-@pytest.fixture
-def nc(capsys, monkeypatch):
-    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_:
-            main(list(args))
-        out = capsys.readouterr()
-        return exit_.value.code, out.out, out.err
-
-    return call
 
 
 def outbox(root: Path, who: str) -> list[dict]:
