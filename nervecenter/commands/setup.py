@@ -37,12 +37,26 @@ def _example_files():
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Write into DIR even when it is not empty.")
-def init(directory: Path, force: bool):
+@click.option("--blank", is_flag=True, help="An empty practice to fill in instead of the "
+              "example: practice.yaml with its keys commented, one facility, an empty roster "
+              "and schedule with their headers.")
+def init(directory: Path, force: bool, blank: bool):
     """Write a working example practice to DIRECTORY: practice.yaml, facilities/, states/,
-    people.yaml and cases.csv of a small IONM practice in Louisiana and Texas."""
+    people.yaml and cases.csv of a small IONM practice in Louisiana and Texas (or, with
+    --blank, an empty one)."""
     if directory.exists() and any(directory.iterdir()) and not force:
         raise click.ClickException(f"{directory} is not empty; choose a new directory or "
                                    "pass --force to write the example files into it")
+    if blank:
+        from nervecenter.commands.blank import FILES
+
+        for rel, text in FILES.items():
+            (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+            (directory / rel).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote an empty practice to {directory} ({len(FILES)} files): fill in "
+                   "practice.yaml, facilities/, roster.csv and cases.csv.")
+        click.echo(f"Next: nervecenter check --config {directory}")
+        return
     count = 0
     for rel, resource in _example_files():
         target = directory / rel
@@ -186,10 +200,12 @@ def check(config_dir: str):
     click.echo(f"OK: {practice.name} ({config_dir})")
     click.echo(f"  {_n(len(practice.credential_types), 'credential type')} from "
                f"{', '.join(sorted(plugins))}; {_n(len(practice.rule_kinds), 'rule kind')}")
-    click.echo(f"  {len(practice.facilities)} facilities, {_n(len(practice.states), 'state')}, "
+    click.echo(f"  {_n(len(practice.facilities), 'facility', 'facilities')}, "
+               f"{_n(len(practice.states), 'state')}, "
                f"{_n(reqs, 'requirement')}")
-    click.echo(f"  {counts['person']} people, {_n(counts['credential'], 'credential')}, "
-               f"{counts['ce']} CE entries, {_n(counts['case'], 'case')}")
+    click.echo(f"  {_n(counts['person'], 'person', 'people')}, "
+               f"{_n(counts['credential'], 'credential')}, "
+               f"{_n(counts['ce'], 'CE entry', 'CE entries')}, {_n(counts['case'], 'case')}")
 
 
 def _plugin_report() -> dict:
@@ -217,8 +233,8 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {plural or word + 's'}"
 
 
 @click.command()
