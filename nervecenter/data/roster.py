@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nervecenter.core import dates, names, yamlfile
+from nervecenter.core import clock, dates, names, yamlfile
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
@@ -778,32 +778,109 @@ def _with_formulas(values, formulas):
 # ---------------------------------------------------------------- iCalendar
 
 
+ICS_PAST_DAYS = 365  # a repeating event is expanded from this many days ago to the horizon
+ICS_MAX_OCCURRENCES = 2000
+
+
 def _read_ics(path: Path, rows: _Rows) -> None:
     """Cases from VEVENTs: UID = case id, LOCATION = facility id (or name), SUMMARY = procedure,
-    X-NERVECENTER-TECHNOLOGIST / X-NERVECENTER-READER = person ids (else ATTENDEEs by e-mail)."""
+    X-NERVECENTER-TECHNOLOGIST / X-NERVECENTER-READER = person ids (else ATTENDEEs by e-mail).
+
+    A repeating event (RRULE, minus its EXDATEs) is one case per occurrence from a year ago to
+    the end of the case horizon, with the id `UID@YYYY-MM-DD`; an event with a RECURRENCE-ID
+    replaces the occurrence it names (STATUS:CANCELLED removes it)."""
     import icalendar
 
     try:
         calendar = icalendar.Calendar.from_ical(path.read_bytes())
     except (ValueError, IndexError) as e:
         return rows.problem(0, None, f"not an iCalendar file ({e})")
+    events = list(enumerate(calendar.walk("VEVENT"), start=1))
+    overrides = {}
+    for n, event in events:
+        if event.get("RECURRENCE-ID") is not None:
+            day = _day_of(event.decoded("RECURRENCE-ID"))
+            overrides[(str(event.get("UID", "")).strip(), day)] = (n, event)
+    for n, event in events:
+        if event.get("RECURRENCE-ID") is not None:
+            continue
+        uid = str(event.get("UID", "")).strip()
+        if event.get("RRULE") is None:
+            _ics_case(rows, n, event, uid)
+            continue
+        occurrences = _occurrences(rows, n, event)
+        for occurrence in occurrences or ():
+            day = _day_of(occurrence)
+            override = overrides.get((uid, day))
+            if override is not None:
+                if str(override[1].get("STATUS", "")).upper() != "CANCELLED":
+                    _ics_case(rows, override[0], override[1], f"{uid}@{day.isoformat()}")
+            else:
+                _ics_case(rows, n, event, f"{uid}@{day.isoformat()}", occurrence)
+
+
+def _day_of(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _occurrences(rows: _Rows, line: int, event) -> list | None:
+    from dateutil.rrule import rrulestr
+
+    start = event.decoded("DTSTART") if event.get("DTSTART") else None
+    if start is None:
+        rows.problem(line, "start", "a repeating event needs a DTSTART")
+        return None
+    first_day = clock.today(rows.practice.timezone) - timedelta(days=ICS_PAST_DAYS)
+    last_day = clock.today(rows.practice.timezone) + timedelta(
+        days=rows.practice.alerts.case_horizon_days)
+    if not isinstance(start, datetime):
+        start = datetime.combine(start, time())
+    try:
+        rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+    except (ValueError, TypeError) as e:
+        rows.problem(line, "RRULE", f"cannot be read ({e}); export the occurrences as single "
+                     "events instead")
+        return None
+    zone = start.tzinfo
+    window = [datetime.combine(d, time(), zone) for d in (first_day, last_day + timedelta(1))]
+    found = []
+    for occurrence in rule.xafter(window[0], inc=True):
+        if occurrence >= window[1]:
+            break
+        found.append(occurrence)
+        if len(found) > ICS_MAX_OCCURRENCES:
+            rows.problem(line, "RRULE", f"repeats more than {ICS_MAX_OCCURRENCES} times "
+                         "between a year ago and the end of the case horizon; export the "
+                         "occurrences as single events instead")
+            return None
+    excluded = set()
+    exdates = event.get("EXDATE") or []
+    for item in exdates if isinstance(exdates, list) else [exdates]:
+        excluded.update(_day_of(d.dt) for d in item.dts)
+    return [o for o in found if _day_of(o) not in excluded]
+
+
+def _ics_case(rows: _Rows, n: int, event, case_id: str, start: datetime | None = None) -> None:
+    """One case from an event (at `start` for an occurrence of a repeating one)."""
     by_name = {f.name.lower(): f.id for f in rows.practice.facilities.values()}
-    for n, event in enumerate(calendar.walk("VEVENT"), start=1):
-        location = str(event.get("LOCATION", "")).strip()
-        facility = by_name.get(location.lower(), location)
-        values = {"id": str(event.get("UID", "")).strip(), "facility": facility,
-                  "start": event.decoded("DTSTART") if event.get("DTSTART") else None,
-                  "end": event.decoded("DTEND") if event.get("DTEND") else None,
-                  "procedure": str(event.get("SUMMARY", "")).strip() or None}
-        for role in ROLES:
-            values[role] = str(event.get(f"X-NERVECENTER-{role.upper()}", "")).strip() or None
-        attendees = event.get("ATTENDEE") or []
-        for attendee in attendees if isinstance(attendees, list) else [attendees]:
-            email = str(attendee).lower().removeprefix("mailto:")
-            pid = rows.emails.get(email)
-            if pid and values.get(rows.people[pid]) is None:
-                values[rows.people[pid]] = pid
-        _case(rows, n, values, {})
+    location = str(event.get("LOCATION", "")).strip()
+    facility = by_name.get(location.lower(), location)
+    first = event.decoded("DTSTART") if event.get("DTSTART") else None
+    end = event.decoded("DTEND") if event.get("DTEND") else None
+    if start is not None and end is not None and first is not None:
+        end = start + (end - first)
+    values = {"id": case_id, "facility": facility,
+              "start": start if start is not None else first, "end": end,
+              "procedure": str(event.get("SUMMARY", "")).strip() or None}
+    for role in ROLES:
+        values[role] = str(event.get(f"X-NERVECENTER-{role.upper()}", "")).strip() or None
+    attendees = event.get("ATTENDEE") or []
+    for attendee in attendees if isinstance(attendees, list) else [attendees]:
+        email = str(attendee).lower().removeprefix("mailto:")
+        pid = rows.emails.get(email)
+        if pid and values.get(rows.people[pid]) is None:
+            values[rows.people[pid]] = pid
+    _case(rows, n, values, {})
 
 
 # ---------------------------------------------------------------- entry point
