@@ -288,3 +288,14 @@ def test_renew_that_cannot_corrupt(capsys, config):
     assert (code, err) == (1, "no person 't-pric' (did you mean 't-price'?)\n")
     code, _, err = run(capsys, config, "renew", "t-price", "cnim", "--issued", "13/1/2027")
     assert code == 2 and "'13/1/2027' is not a date (month must be in 1..12)" in err
+
+
+def test_a_postgres_url_gets_the_spelling_that_works(capsys, config, monkeypatch):
+    monkeypatch.setenv("NERVECENTER_DATABASE_URL", "postgres://nc:secret@127.0.0.1:1/nc")
+    with pytest.raises(SystemExit) as exit_:
+        main(["import", "--config", str(config), str(config / "people.yaml")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 1
+    assert err == ("database URL postgres://nc:***@127.0.0.1:1/nc: write it as "
+                   "postgresql+psycopg://nc:***@127.0.0.1:1/nc (the driver NerveCenter uses is "
+                   "psycopg: pip install 'nervecenter[postgresql]')\n")
