@@ -105,7 +105,11 @@ def test_check_counts_a_person_in_two_sources_once(tmp_path, run):
         "t-price,Jordan Price,technologist,bls,2025-12-15,2027-12-31\n"
         "t-new,Robin New,technologist,bls,2025-12-15,2027-12-31\n")
     code, out, err = run("check", "--config", str(practice))
-    assert (code, err) == (0, "")
+    # Jordan Price has a channel in people.yaml; Robin New has none anywhere
+    warning = (f"warning: {practice}/roster.csv:3: no channel for Robin New: their alerts go "
+               "to the managers; give them notify, or an email or phone with contacts: in "
+               "practice.yaml\n")
+    assert (code, err) == (0, warning)
     assert out.splitlines()[-1] == "  10 people, 83 credentials, 16 CE entries, 16 cases"
 
 

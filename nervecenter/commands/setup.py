@@ -92,6 +92,7 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
         for record in roster.read(path, practice, people).of("person"):
             people[record.key] = record.data.get("role")
     read = []
+    unreached: dict[str, list] = {}  # person id -> [first record, reached by some source?]
     for path in sources:
         batch = roster.read(path, practice, people, display=_display(practice, shown, path))
         problems.extend(batch.problems)
@@ -106,9 +107,9 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
                 people[record.key] = record.data.get("role")
                 who = SimpleNamespace(**{**record.data, "notify": tuple(
                     model.Channel(c["url"]) for c in record.data.get("notify") or ())})
-                if who.active and not who.left and not contacts.channels(who, practice.contacts):
-                    warned.append(FileProblem(record.file, record.line,
-                                              _unreachable(record.data["name"])))
+                reached = bool(contacts.channels(who, practice.contacts)) or not who.active \
+                    or bool(who.left)  # someone who left is reached by no one, on purpose
+                unreached.setdefault(record.key, [record, False])[1] |= reached
                 for channel in record.data.get("notify") or ():
                     problem = kinds.check(channel["url"])
                     if problem:
@@ -120,6 +121,9 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
                                             f"document {doc} does not exist; add the file or "
                                             "fix the path (relative to the configuration "
                                             "directory)"))
+    # one warning per person whom no source gives a channel (a person may be in two sources)
+    warned.extend(FileProblem(r.file, r.line, _unreachable(r.data["name"]))
+                  for r, reached in unreached.values() if not reached)
     if practice.rule_kinds and not problems:
         warned.extend(_rule_kind_failures(practice, read))
     return problems, {kind: len(keys) for kind, keys in held.items()}, warned
