@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -220,3 +221,7 @@ def test_the_daemon_retries_between_runs(practice_dir, http_server, tmp_path):
             daemon.kill()
     assert len(http_server.to("/p3")) == 2
     assert log.read_text().count("run as of") == 1  # the retry needed no new evaluation
+    # where it runs (absolute) and when it runs next, in the practice's time zone
+    assert f"active on {practice_dir.resolve()}: evaluate" in log.read_text()
+    assert re.search(r"next run \d{4}-\d\d-\d\d \d\d:\d\d[-+]\d\d:\d\d, next digest "
+                     r"\d{4}-", log.read_text())

@@ -109,9 +109,9 @@ def test_bad_file_exit_1_every_row_and_database_unchanged(capsys, config):
     assert code == 1 and out == ""
     assert err.splitlines() == [
         (f"{bad}:2: expires: '13/45/2027' is not a date (month must be in 1..12); "
-         "use YYYY-MM-DD or MM/DD/YYYY"),
+         "write YYYY-MM-DD, MM/DD/YYYY, M/D/YY (read as 20YY) or an Excel date"),
         f"{bad}:3: state: is empty; state_license is per state: give the state code",
-        f"{bad}:4: type: unknown credential type 'cmin' (did you mean 'cnim'?)"]
+        f"{bad}:4: type: unknown credential type 'cmin' (did you mean 'cnim', CNIM?)"]
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
@@ -146,7 +146,7 @@ def test_renew_errors(capsys, config):
     code, _, err = run(capsys, config, "renew", "t-nobody", "bls", "--expires", "2028-01-01")
     assert code == 1 and err.startswith("no person 't-nobody'")
     code, _, err = run(capsys, config, "renew", "t-price", "blss", "--submitted")
-    assert (code, err) == (1, "unknown credential type 'blss' (did you mean 'bls'?)\n")
+    assert (code, err) == (1, "unknown credential type 'blss' (did you mean 'bls', BLS Provider?)\n")
 
 
 def test_audit_packet_on_a_date(capsys, config):
@@ -255,3 +255,47 @@ def test_renew_with_a_document_keeps_its_sha256(capsys, config, tmp_path, monkey
     versions = open_workspace(config).store.versions("t-price:bls")
     assert versions[-1]["documents"] == [{"path": "documents/bls-2026.pdf",
                                           "sha256": hashlib.sha256(b"new card").hexdigest()}]
+
+
+def test_renew_that_cannot_corrupt(capsys, config):
+    imported(capsys, config)
+    # the type as people write it, the scope inferred (r-adams holds state_license in LA only),
+    # a US date as import takes it
+    code, out, err = run(capsys, config, "renew", "r-adams", "State licence", "--expires",
+                         "11/30/2028")
+    assert (code, out) == (0, "r-adams:state_license:LA: version 2, expires 2028-11-30\n"), err
+    # the expiry from --issued by the type's validity (BLS: 24 months, end of month)
+    code, out, err = run(capsys, config, "renew", "t-price", "BLS Provider", "--issued",
+                         "1/5/27")
+    assert (code, out) == (0, "t-price:bls: version 2, expires 2029-01-31, issued 2027-01-05\n"), \
+        err
+    # an earlier expiry is refused... unless it corrects a mistake, audited as such
+    code, _, err = run(capsys, config, "renew", "t-price", "bls", "--expires", "2028-01-31")
+    assert code == 1
+    assert err == ("the new expiry 2028-01-31 is not after the current one (2029-01-31); enter "
+                   "the date on the renewed credential, or give --correct to put a mistake "
+                   "right\n")
+    code, out, err = run(capsys, config, "renew", "t-price", "bls", "--expires", "2028-01-31",
+                         "--correct")
+    # issued kept
+    assert (code, out) == (0, "t-price:bls: version 3, expires 2028-01-31, issued 2027-01-05\n"), \
+        err
+    from nervecenter.service.workspace import open_workspace
+
+    log = open_workspace(config).store.audit_log("credential", "t-price:bls")
+    assert [e["action"] for e in log][-2:] == ["renew", "correct"]
+    code, _, err = run(capsys, config, "renew", "t-pric", "bls", "--expires", "2030-01-01")
+    assert (code, err) == (1, "no person 't-pric' (did you mean 't-price'?)\n")
+    code, _, err = run(capsys, config, "renew", "t-price", "cnim", "--issued", "13/1/2027")
+    assert code == 2 and "'13/1/2027' is not a date (month must be in 1..12)" in err
+
+
+def test_a_postgres_url_gets_the_spelling_that_works(capsys, config, monkeypatch):
+    monkeypatch.setenv("NERVECENTER_DATABASE_URL", "postgres://nc:secret@127.0.0.1:1/nc")
+    with pytest.raises(SystemExit) as exit_:
+        main(["import", "--config", str(config), str(config / "people.yaml")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 1
+    assert err == ("database URL postgres://nc:***@127.0.0.1:1/nc: write it as "
+                   "postgresql+psycopg://nc:***@127.0.0.1:1/nc (the driver NerveCenter uses is "
+                   "psycopg: pip install 'nervecenter[postgresql]')\n")

@@ -26,7 +26,7 @@ def test_dates_in_every_form(value, expected):
 
 @pytest.mark.parametrize("value", ["2026-02-30", "31/12/2026", "next week", "13/01/2026"])
 def test_bad_dates_say_how_to_write_them(value):
-    with pytest.raises(ValueError, match="use YYYY-MM-DD or MM/DD/YYYY"):
+    with pytest.raises(ValueError, match="write YYYY-MM-DD, MM/DD/YYYY, M/D/YY"):
         parse_date(value)
 
 
@@ -120,7 +120,7 @@ def test_people_yaml_line_numbers(practice, tmp_path):
                     "      - {type: bls, expires: 2027-11-30}\n"
                     "      - {type: cmin, expires: 2027-11-30}\n")
     problems = [str(p) for p in roster.read(path, practice, {}).problems]
-    assert problems == [f"{path}:7: type: unknown credential type 'cmin' (did you mean 'cnim'?)"]
+    assert problems == [f"{path}:7: type: unknown credential type 'cmin' (did you mean 'cnim', CNIM?)"]
 
 
 def test_case_rows_check_people_and_roles(practice, tmp_path):
@@ -132,3 +132,43 @@ def test_case_rows_check_people_and_roles(practice, tmp_path):
     problems = [str(p) for p in roster.read(path, practice, {"r-adams": "reader"}).problems]
     assert problems == [f"{path}:2: technologist: r-adams is a reader, not a technologist",
                         f"{path}:3: id: is empty; give the case id"]
+
+
+def test_a_repeating_event_is_a_case_per_occurrence_and_recurrence_id_replaces_one(
+        practice, tmp_path, monkeypatch):
+    from datetime import date
+
+    from nervecenter.core import clock
+
+    monkeypatch.setattr(clock, "today", lambda tz, on=None: on or date(2026, 12, 1))
+    path = tmp_path / "schedule.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        # every Thursday from 2026-11-05: in the window 2025-12-01 .. 2026-12-31 (horizon 30)
+        "BEGIN:VEVENT\r\nUID:SPINE\r\nDTSTART;TZID=America/Chicago:20261105T080000\r\n"
+        "DTEND;TZID=America/Chicago:20261105T120000\r\nRRULE:FREQ=WEEKLY;BYDAY=TH\r\n"
+        "EXDATE;TZID=America/Chicago:20261126T080000\r\n"
+        "SUMMARY:spine\r\nLOCATION:ochsner-main\r\nX-NERVECENTER-TECHNOLOGIST:t-price\r\n"
+        "END:VEVENT\r\n"
+        # the 2026-12-03 occurrence moved to 10:00 with another reader; 12-10 is cancelled
+        "BEGIN:VEVENT\r\nUID:SPINE\r\nRECURRENCE-ID;TZID=America/Chicago:20261203T080000\r\n"
+        "DTSTART;TZID=America/Chicago:20261203T100000\r\n"
+        "DTEND;TZID=America/Chicago:20261203T140000\r\nSUMMARY:cranial\r\n"
+        "LOCATION:ochsner-main\r\nX-NERVECENTER-TECHNOLOGIST:t-price\r\n"
+        "X-NERVECENTER-READER:r-adams\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:SPINE\r\nRECURRENCE-ID;TZID=America/Chicago:20261210T080000\r\n"
+        "DTSTART;TZID=America/Chicago:20261210T080000\r\nSTATUS:CANCELLED\r\n"
+        "LOCATION:ochsner-main\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n")
+    batch = roster.read(path, practice, {"t-price": "technologist", "r-adams": "reader"})
+    assert batch.problems == []
+    cases = {r.data["id"]: r.data for r in batch.of("case")}
+    assert sorted(cases) == ["SPINE@2026-11-05", "SPINE@2026-11-12", "SPINE@2026-11-19",
+                             "SPINE@2026-12-03", "SPINE@2026-12-17", "SPINE@2026-12-24",
+                             "SPINE@2026-12-31"]
+    moved = cases["SPINE@2026-12-03"]
+    assert (moved["start"], moved["end"], moved["procedure"], moved["reader"]) == (
+        "2026-12-03T10:00:00-06:00", "2026-12-03T14:00:00-06:00", "cranial", "r-adams")
+    plain = cases["SPINE@2026-12-17"]
+    assert (plain["start"], plain["end"], plain["procedure"], plain["reader"]) == (
+        "2026-12-17T08:00:00-06:00", "2026-12-17T12:00:00-06:00", "spine", None)

@@ -477,3 +477,53 @@ def test_names_the_configuration_does_not_know_are_shown_as_written():
 def test_a_state_scoped_type_named_with_an_acronym_keeps_its_capitals():
     p = only_problem(clear_one([req(credential="dea")], []))
     assert p.detail.startswith("Jordan Price has no Louisiana DEA registration on file;")
+
+
+def test_inactive_from_the_day_they_left_and_never_a_backup():
+    from dataclasses import replace
+
+    moss = person("t-moss", "Dana Moss")
+    bls = [cred("t-price", "bls", "2027-11-30"), cred("t-moss", "bls", "2027-11-30")]
+    gone = replace(PRICE, left=date(2026, 12, 3))
+    c = clear_one([req(credential="bls")], bls, people=(gone, ADAMS, moss))
+    p = only_problem(c)
+    assert (c.outcome, p.person, p.role, p.type, p.reason, p.source, p.enforcement) == (
+        "blocked", "t-price", "technologist", None, "inactive", "practice", "block")
+    assert p.detail == "Jordan Price left the practice on 2026-12-03; assign someone else."
+    assert c.backups == ("t-moss",)
+    # the day before they leave, the case is theirs as before
+    before = clear_one([req(credential="bls")], bls, c=case("C-1", "2026-12-02T08:00"),
+                       people=(gone, ADAMS, moss))
+    assert before.outcome == "cleared"
+    # someone who left is never proposed
+    unstaffed = clear_one([req(credential="bls")], bls, c=case("C-1", "2026-12-03T08:00", tech=None),
+                          people=(gone, ADAMS, moss))
+    assert unstaffed.backups == ("t-moss",)
+
+
+def test_a_rule_kind_that_raises_is_a_rule_error_that_blocks_even_where_rules_only_warn():
+    from dataclasses import replace
+
+    from nervecenter.core.model import RuleKind
+
+    def check(requirement, case, person, schedule):
+        if person == "t-price":
+            raise ZeroDivisionError("division by zero\nin the vendor's code")
+        return []
+
+    kind = RuleKind("on_call", "test", {"type": "object"}, check, plugin="oncall",
+                    package="nervecenter-oncall")
+    p = replace(practice(facility(reqs=[req(rule="on_call", role="any")], enforcement="warn")),
+                rule_kinds={"on_call": kind})
+    moss = person("t-moss", "Dana Moss")
+    ev = evaluate(p, snapshot([PRICE, ADAMS, moss], [], [case("C-1", "2026-12-03T08:00",
+                                                               reader="r-adams")]), ON)
+    [c] = ev.clearances
+    problem = only_problem(c)
+    assert (c.outcome, problem.person, problem.type, problem.reason, problem.enforcement) == (
+        "blocked", "t-price", "on_call", "rule_error", "block")
+    assert problem.detail == (
+        "rule kind 'on_call' of plugin 'oncall' (package nervecenter-oncall) failed: "
+        "ZeroDivisionError: division by zero in the vendor's code; the case is blocked until "
+        "the plugin is fixed or the rule removed.")
+    assert c.backups == ("t-moss",)  # r-adams passed; t-moss's check did not raise

@@ -57,6 +57,28 @@ def test_init_refuses_a_non_empty_directory_unless_forced(tmp_path, run):
     assert files_under(target) == sorted(EXAMPLE_FILES + ["notes.txt"])
 
 
+def test_init_blank_writes_an_empty_practice_that_checks_and_takes_its_first_rows(tmp_path,
+                                                                                  run):
+    target = tmp_path / "mine"
+    code, out, err = run("init", str(target), "--blank")
+    assert code == 0, err
+    assert files_under(target) == ["cases.csv", "facilities/my-hospital.yaml", "practice.yaml",
+                                   "roster.csv"]
+    practice = (target / "practice.yaml").read_text()
+    for key in ("alerts:", "schedule:", "contacts:", "case_values:", "database:"):
+        assert f"# {key}" in practice, key  # every key there, commented
+    code, out, err = run("check", "--config", str(target))
+    assert code == 0, err
+    assert "  1 facility, 0 states, 1 requirement\n  0 people, 0 credentials" in out
+    with (target / "roster.csv").open("a") as f:
+        f.write("t-lee,Alex Lee,technologist,alex@example.com,,BLS,,,B-1,AHA,1/5/25,\n")
+    with (target / "cases.csv").open("a") as f:
+        f.write("C-1,my-hospital,12/3/26 8:00 AM,,spine,t-lee,\n")
+    code, out, err = run("check", "--config", str(target))
+    assert code == 0, err
+    assert "  1 person, 1 credential, 0 CE entries, 1 case" in out
+
+
 def test_init_into_an_existing_empty_directory(tmp_path, run):
     assert run("init", str(tmp_path))[0] == 0
     assert files_under(tmp_path) == EXAMPLE_FILES
@@ -83,7 +105,11 @@ def test_check_counts_a_person_in_two_sources_once(tmp_path, run):
         "t-price,Jordan Price,technologist,bls,2025-12-15,2027-12-31\n"
         "t-new,Robin New,technologist,bls,2025-12-15,2027-12-31\n")
     code, out, err = run("check", "--config", str(practice))
-    assert (code, err) == (0, "")
+    # Jordan Price has a channel in people.yaml; Robin New has none anywhere
+    warning = (f"warning: {practice}/roster.csv:3: no channel for Robin New: their alerts go "
+               "to the managers; give them notify, or an email or phone with contacts: in "
+               "practice.yaml\n")
+    assert (code, err) == (0, warning)
     assert out.splitlines()[-1] == "  10 people, 83 credentials, 16 CE entries, 16 cases"
 
 

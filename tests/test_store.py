@@ -177,7 +177,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(store, practice, datab
         import_files(store, practice, [bad, cases])
     lines = str(err.value).splitlines()
     assert any(line.startswith(f"{bad}:2: expires: '2027-02-30' is not a date") for line in lines)
-    assert f"{bad}:3: type: unknown credential type 'blss' (did you mean 'bls'?)" in lines
+    assert f"{bad}:3: type: unknown credential type 'blss' (did you mean 'bls', BLS Provider?)" in lines
     assert f"{bad}:4: facility: unknown facility 'nowhere'" in lines
     assert any(line.startswith(f"{bad}:5: expires: is empty") for line in lines)
     assert any(line.startswith(f"{bad}:7: duplicate credential t-two:bls (first on row 6)")

@@ -155,8 +155,8 @@ def test_a_renewal_must_move_the_expiry_forward(server, dana):
     assert r.status_code == 400
     assert "the new expiry 2029-01-01 is not after the current one (2030-01-01)" in text_of(r.text)
     r = dana.post("/people/r-adams/credentials/r-adams:d_abnm/renew",
-                  data={"csrf_token": token, "expires": "01/02/2040"})
-    assert r.status_code == 400 and "is not a date; use YYYY-MM-DD" in text_of(r.text)
+                  data={"csrf_token": token, "expires": "31.12.2040"})
+    assert r.status_code == 400 and "is not a date; write YYYY-MM-DD, MM/DD/YYYY" in text_of(r.text)
 
 
 def test_a_manager_silences_a_credentials_alerts(server, dana):
@@ -253,3 +253,13 @@ def test_a_renewal_clears_the_case_on_sqlite_and_postgresql(tmp_path, database_u
         assert dana.get(case).json()["cases"][0]["outcome"] == "cleared"
     finally:
         server.stop()
+
+
+def test_someone_no_channel_reaches_is_marked_on_the_people_list_and_their_page(dana):
+    rows = {m.group(1): m.group(0) for m in re.finditer(
+        r'<tr><td><a href="/people/([^"]+)">.*?</tr>', dana.get("/people").text, re.DOTALL)}
+    assert "no channel" in rows["r-adams"]  # no notify, email or phone
+    assert "no channel" not in rows["t-price"] and "no channel" not in rows["t-mallory"]
+    page = text_of(dana.get("/people/r-adams").text)
+    assert "No channel reaches Robin Adams: their alerts go to the managers." in page
+    assert "No channel reaches" not in text_of(dana.get("/people/t-price").text)

@@ -73,6 +73,14 @@ def render(title: str, blocks: Sequence[Block]) -> Message:
     return Message(short, text, page(title, f"<h1>{_html.escape(title)}</h1>\n{body}"))
 
 
+def with_note(msg: Message, note: str) -> Message:
+    """The message with a paragraph in front (e.g. who it could not reach)."""
+    marker = "</h2>\n"
+    at = msg.html.find(marker) + len(marker)
+    page = f"{msg.html[:at]}<p><strong>{_html.escape(note)}</strong></p>\n{msg.html[at:]}"
+    return Message(msg.title, f"{note}\n\n{msg.text}", page)
+
+
 GROUP_ITEMS = 25  # alerts written out in one message; the rest are counted, not listed
 
 
@@ -275,6 +283,19 @@ def case_cleared(ctx: MessageContext, clearance) -> Message:
     title = f"Case {c.id} on {c.start.date().isoformat()} is now cleared"
     return render(title, [(f"Case {case_label(ctx, c)} now meets every requirement; "
                           "the problems reported earlier are resolved.")])
+
+
+def rule_error(ctx: MessageContext, rule_kind: str, failures: Sequence) -> Message:
+    """A plugin's rule kind raised: which, why, and the cases it blocks (one per case)."""
+    n = len({cl.case.id for cl, _ in failures})
+    title = (f"Rule kind {rule_kind} is broken: {n} {'case is' if n == 1 else 'cases are'} "
+             "blocked until it is fixed")
+    first = failures[0][1].detail
+    blocked = {cl.case.id: cl.case for cl, _ in failures}
+    advice = ("Everything else was evaluated and sent as usual. Update or switch off the plugin "
+              "(NERVECENTER_DISABLE_PLUGINS), or remove the rule.")
+    return render(title, [first[0].upper() + first[1:], "Blocked cases:",
+                          [case_label(ctx, c) for c in blocked.values()], advice])
 
 
 def case_assigned(ctx: MessageContext, clearance, person: str) -> Message:

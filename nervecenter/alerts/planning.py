@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,12 +29,14 @@ from functools import cached_property, partial
 from typing import Any
 
 from nervecenter.alerts import messages
+from nervecenter.core import contacts
 from nervecenter.core.model import Channel, Practice, Snapshot, SourceProblem
 from nervecenter.rules.coverage import Coverage
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
 
 KINDS = ("stage", "lapsed", "renewal_deadline", "case", "case_cleared", "case_assigned",
-         "digest", "delivery_failed", "source_error", "source_fixed")
+         "digest", "delivery_failed", "source_error", "source_fixed",
+         "rule_error")
 CREDENTIAL_KINDS = ("stage", "lapsed", "renewal_deadline")
 DIGEST_DAYS = 90  # the digest lists credentials due within this many days
 DIGEST_WEEKS = 4  # and the facilities thin or short within this many weeks (coverage ahead)
@@ -153,25 +156,40 @@ class Directory:
         return who.name if who else rid
 
     def channels(self, rid: str) -> tuple[Channel, ...]:
+        """Their own `notify`, else what the practice's `contacts:` make of their email/phone."""
         found = self._channels.get(rid)
         if found is None:
             urls: dict[str, Channel] = {}
             for who in (self.people.get(rid), self.managers.get(rid)):
-                for ch in (who.notify if who else ()):
+                for ch in contacts.channels(who, self.practice.contacts):
                     urls.setdefault(ch.url, ch)
             found = self._channels[rid] = tuple(urls.values())
         return found
 
+    def stranded(self, recipients: Iterable[str]) -> tuple[str, ...]:
+        """The recipients no channel reaches (their alerts go to the managers)."""
+        return tuple(r for r in recipients if not self.channels(r))
+
 
 def route(directory: Directory, recipients: Iterable[str], stage: int | None) -> tuple[Target, ...]:
     """Each recipient's channels that take this alert: a channel with a `stages` filter takes
-    only alerts of those stages (a lapse counts as stage 0), nothing else."""
-    targets = []
+    only alerts of those stages (a lapse counts as stage 0), nothing else. A recipient without
+    any channel is replaced by the managers, so the alert never vanishes."""
+    targets: dict[Target, None] = {}
+    recipients = tuple(recipients)
+    if directory.stranded(recipients):
+        recipients = _unique((*recipients, *directory.managers))
     for rid in recipients:
         for ch in directory.channels(rid):
             if ch.stages is None or (stage is not None and stage in ch.stages):
-                targets.append(Target(rid, ch.url))
+                targets.setdefault(Target(rid, ch.url))
     return tuple(targets)
+
+
+def _stranded_note(compose: Callable[[], messages.Message], names: list[str]) -> messages.Message:
+    return messages.with_note(compose(), f"No channel for {' and '.join(names)}: this goes to "
+                              "the managers instead. Give them `notify`, or an email or phone "
+                              "with `contacts:` in practice.yaml.")
 
 
 def _unique(ids: Iterable[str | None]) -> tuple[str, ...]:
@@ -180,7 +198,7 @@ def _unique(ids: Iterable[str | None]) -> tuple[str, ...]:
 
 def problems_hash(clearance: Clearance) -> str:
     """A short stable digest of a case's outcome and problem set (order does not matter)."""
-    items = sorted("\x1f".join((p.person or "", p.role, p.type, p.reason, p.source))
+    items = sorted("\x1f".join((p.person or "", p.role, p.type or "", p.reason, p.source))
                    for p in clearance.problems)
     raw = "\x1e".join([clearance.outcome, *items])
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
@@ -211,6 +229,9 @@ class _Planner:
         targets = self.routes.get((recipients, stage))
         if targets is None:
             targets = self.routes[(recipients, stage)] = route(self.directory, recipients, stage)
+        stranded = self.directory.stranded(recipients)
+        if stranded:
+            compose = partial(_stranded_note, compose, [self.directory.name(r) for r in stranded])
         self.alerts.append(Alert(key, kind, recipients, targets, compose, stage=stage, **fields))
 
     # ------------------------------------------------------------------ credentials
@@ -292,17 +313,39 @@ class _Planner:
         key = f"case:{c.id}:{problems_hash(cl)}"
         if key in self.history.keys:
             return
-        recipients = _unique((*self.manager_ids, c.technologist, c.reader))
+        recipients = _unique((*self.manager_ids, *self.staff(c)))
         self.add(key, "case", recipients, None, partial(messages.case_problems, self.ctx, cl), case=c.id)
+
+    def staff(self, case) -> tuple[str, ...]:
+        """The case's technologist and reader, but not who has left the practice by its day."""
+        people, day = self.snapshot.people, case.start.date()
+        return _unique(p for p in (case.technologist, case.reader)
+                       if not (p in people and people[p].gone(day)))
 
     def case_assigned(self, cl: Clearance) -> None:
         c = cl.case
-        for person in _unique((c.technologist, c.reader)):
+        for person in self.staff(c):
             key = f"case_assigned:{c.id}:{person}:{c.start.isoformat()}"
             if key in self.history.keys or person not in self.snapshot.people:
                 continue
             self.add(key, "case_assigned", (person,), None,
                      partial(messages.case_assigned, self.ctx, cl, person), person=person, case=c.id)
+
+    def rule_errors(self) -> None:
+        """One alert to the managers per broken rule kind (and kind of exception), whatever
+        the number of cases it blocks."""
+        by_kind: dict[str, list] = {}
+        for cl in self.evaluation.clearances:
+            if self.in_horizon(cl):
+                for p in cl.problems:
+                    if p.reason == "rule_error":
+                        by_kind.setdefault(p.type, []).append((cl, p))
+        for rule_kind, failures in by_kind.items():
+            raised = re.search(r"failed: (\w+)", failures[0][1].detail)
+            key = f"rule_error:{rule_kind}:{raised.group(1) if raised else 'error'}"
+            if key not in self.history.keys:
+                self.add(key, "rule_error", self.manager_ids, None,
+                         partial(messages.rule_error, self.ctx, rule_kind, failures))
 
     # ------------------------------------------------------------------ digest
 
@@ -345,6 +388,7 @@ class _Planner:
             if self.in_horizon(cl):
                 self.case(cl)
                 self.case_assigned(cl)
+        self.rule_errors()
         if digest:
             self.digests()
         return self.alerts

@@ -82,6 +82,8 @@ def run(config_dir, on, once, dry_run, fmt):
         result = runner.run(ws, on=on)
         _print_plan(result.as_of, result.alerts, fmt)
         click.echo(result.line(), err=fmt != "table")
+        for failure in result.rule_errors:
+            click.echo(f"warning: {failure}", err=True)
         while not once:
             due = runner.next_retry(ws)
             if due is None:

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from nervecenter.commands.options import config_option, date_option, on_option, workspace
+from nervecenter.commands.options import (
+    config_option,
+    date_option,
+    on_option,
+    workspace,
+    written_date_option,
+)
 
 
 def _workspace(config_dir):
@@ -34,6 +40,8 @@ def import_(config_dir, files, dry_run):
 
     ws = _workspace(config_dir)
     changes = import_files(ws.store, ws.practice, [Path(f) for f in files], dry_run=dry_run)
+    for warning in changes.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(report(changes, dry_run))
 
 
@@ -89,19 +97,25 @@ def audit(config_dir, facility, start, end, on, fmt, out):
 @click.argument("type_id", metavar="TYPE")
 @click.option("--scope", help="State code or facility id, for state- and facility-scoped types.")
 @click.option("--submitted", is_flag=True, help="The renewal is submitted (stops personal reminders).")
-@date_option("--expires", help="The new expiry date: records a new version.")
-@date_option("--issued", help="The new issue date.")
+@written_date_option("--expires", help="The new expiry date: records a new version (derived "
+                     "from --issued when the type has a validity).")
+@written_date_option("--issued", help="The new issue date (kept from the current version when "
+                     "left out).")
+@click.option("--correct", is_flag=True, help="Put a mistake right: the expiry may be earlier "
+              "than the current one; audited as a correction, not a renewal.")
 @click.option("--number", help="The new credential number.")
 @click.option("--document", type=click.Path(dir_okay=False),
               help="A document (path relative to the configuration directory); its SHA-256 is kept.")
-def renew(config_dir, person, type_id, scope, submitted, expires, issued, number, document):
-    """Record a renewal: --submitted, or a new --expires (the old version stays as history)."""
+def renew(config_dir, person, type_id, scope, submitted, expires, issued, correct, number,
+          document):
+    """Record a renewal: --submitted, or a new --expires and/or --issued (the old version stays
+    as history). TYPE may be its id, name or an alias (CNIM, D.ABNM, "BLS Provider")."""
     from nervecenter.service import actions
 
-    if submitted == (expires is not None):
-        raise click.UsageError("give either --submitted or --expires DATE")
-    if submitted and (issued or number or document):
-        raise click.UsageError("--issued, --number and --document go with --expires")
+    if submitted == (expires is not None or issued is not None):
+        raise click.UsageError("give either --submitted or --expires DATE (or --issued DATE)")
+    if submitted and (number or document or correct):
+        raise click.UsageError("--number, --document and --correct go with --expires")
     ws = _workspace(config_dir)
     actor = f"cli:{_user()}"
     if submitted:
@@ -110,7 +124,7 @@ def renew(config_dir, person, type_id, scope, submitted, expires, issued, number
                    f"expires {cred.expires})")
         return
     cred = actions.renew(ws, actor, person, type_id, scope, expires=expires, issued=issued,
-                         number=number,
+                         number=number, correct=correct,
                          document=actions.local_document(ws, document) if document else None)
     click.echo(f"{cred.id}: version {cred.version}, expires {cred.expires}"
                + (f", issued {cred.issued}" if cred.issued else ""))

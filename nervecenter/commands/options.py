@@ -59,3 +59,19 @@ def _warn_sources(ws) -> None:
         return
     for p in problems:
         click.echo(p.line(), err=True)
+
+
+def _parse_written_date(ctx, param, value):
+    from nervecenter.data.roster import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+def written_date_option(*names, **kwargs):
+    """A date in any form an import takes (2026-12-31, 12/31/2026, 12/31/26)."""
+    return click.option(*names, callback=_parse_written_date, metavar="DATE", **kwargs)

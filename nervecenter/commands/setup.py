@@ -37,12 +37,26 @@ def _example_files():
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Write into DIR even when it is not empty.")
-def init(directory: Path, force: bool):
+@click.option("--blank", is_flag=True, help="An empty practice to fill in instead of the "
+              "example: practice.yaml with its keys commented, one facility, an empty roster "
+              "and schedule with their headers.")
+def init(directory: Path, force: bool, blank: bool):
     """Write a working example practice to DIRECTORY: practice.yaml, facilities/, states/,
-    people.yaml and cases.csv of a small IONM practice in Louisiana and Texas."""
+    people.yaml and cases.csv of a small IONM practice in Louisiana and Texas (or, with
+    --blank, an empty one)."""
     if directory.exists() and any(directory.iterdir()) and not force:
         raise click.ClickException(f"{directory} is not empty; choose a new directory or "
                                    "pass --force to write the example files into it")
+    if blank:
+        from nervecenter.commands.blank import FILES
+
+        for rel, text in FILES.items():
+            (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+            (directory / rel).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote an empty practice to {directory} ({len(FILES)} files): fill in "
+                   "practice.yaml, facilities/, roster.csv and cases.csv.")
+        click.echo(f"Next: nervecenter check --config {directory}")
+        return
     count = 0
     for rel, resource in _example_files():
         target = directory / rel
@@ -54,23 +68,36 @@ def init(directory: Path, force: bool):
     click.echo(f"Next: nervecenter check --config {directory}")
 
 
-def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, int]]:
+def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, int],
+                                                    list[FileProblem]]:
     """Problems of the practice's source files (people.yaml, cases.csv...), read the way an
-    import reads them; counts of what they hold."""
-    from nervecenter.core import channels
+    import reads them; counts of what they hold; warnings (who no channel reaches)."""
+    from types import SimpleNamespace
+
+    from nervecenter.core import channels, contacts, model
     from nervecenter.data import roster
 
     kinds = channels.load(practice.config_dir)
     problems: list[FileProblem] = _manager_channel_problems(practice, shown, kinds)
     held: dict[str, set] = {"person": set(), "credential": set(), "ce": set(), "case": set()}
+    warned = [FileProblem(_display(practice, shown, practice.config_dir / "practice.yaml"), 0,
+                          _unreachable(m.name))
+              for m in contacts.unreachable((), practice.managers, practice.contacts)]
     people: dict[str, str] = {}
     sources = list(practice.sources)
     default_people = practice.config_dir / "people.yaml"
     if default_people.is_file() and default_people not in sources:
         sources.insert(0, default_people)
+    for path in sources:  # the people of every source first, as one import resolves them
+        for record in roster.read(path, practice, people).of("person"):
+            people[record.key] = record.data.get("role")
+    read = []
+    unreached: dict[str, list] = {}  # person id -> [first record, reached by some source?]
     for path in sources:
         batch = roster.read(path, practice, people, display=_display(practice, shown, path))
         problems.extend(batch.problems)
+        warned.extend(batch.warnings)
+        read.extend(batch.records)
         if batch.problems and not batch.records:
             break  # an unreadable roster would make every later file's people look unknown
         for record in batch.records:
@@ -78,6 +105,11 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
             held.setdefault(record.kind, set()).add(record.key)
             if record.kind == "person":
                 people[record.key] = record.data.get("role")
+                who = SimpleNamespace(**{**record.data, "notify": tuple(
+                    model.Channel(c["url"]) for c in record.data.get("notify") or ())})
+                reached = bool(contacts.channels(who, practice.contacts)) or not who.active \
+                    or bool(who.left)  # someone who left is reached by no one, on purpose
+                unreached.setdefault(record.key, [record, False])[1] |= reached
                 for channel in record.data.get("notify") or ():
                     problem = kinds.check(channel["url"])
                     if problem:
@@ -89,7 +121,44 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
                                             f"document {doc} does not exist; add the file or "
                                             "fix the path (relative to the configuration "
                                             "directory)"))
-    return problems, {kind: len(keys) for kind, keys in held.items()}
+    # one warning per person whom no source gives a channel (a person may be in two sources)
+    warned.extend(FileProblem(r.file, r.line, _unreachable(r.data["name"]))
+                  for r, reached in unreached.values() if not reached)
+    if practice.rule_kinds and not problems:
+        warned.extend(_rule_kind_failures(practice, read))
+    return problems, {kind: len(keys) for kind, keys in held.items()}, warned
+
+
+def _rule_kind_failures(practice, records) -> list[FileProblem]:
+    """Every rule kind run over the upcoming cases of the sources: what a plugin raises."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from nervecenter.core import clock
+    from nervecenter.core.model import Case, Person, Snapshot
+    from nervecenter.rules import evaluate
+
+    people = {r.key: Person(r.key, r.data["name"], r.data["role"])
+              for r in records if r.kind == "person"}
+    cases, where = [], {}
+    for r in records:
+        if r.kind == "case":
+            d = r.data
+            zone = ZoneInfo(practice.facilities[d["facility"]].timezone)
+            cases.append(Case(d["id"], d["facility"], datetime.fromisoformat(d["start"])
+                              .astimezone(zone), None, d["procedure"], d["technologist"],
+                              d["reader"], dict(d["fields"])))
+            where[d["id"]] = r
+    ev = evaluate(practice, Snapshot(people, (), cases=tuple(cases)),
+                  clock.today(practice.timezone), due=False, conflicts=False)
+    return [FileProblem(where[cl.case.id].file, where[cl.case.id].line,
+                        f"case {cl.case.id}: {p.detail}")
+            for cl in ev.clearances for p in cl.problems if p.reason == "rule_error"]
+
+
+def _unreachable(name: str) -> str:
+    return (f"no channel for {name}: their alerts go to the managers; give them notify, or an "
+            "email or phone with contacts: in practice.yaml")
 
 
 def _manager_channel_problems(practice, shown: str, kinds) -> list[FileProblem]:
@@ -124,10 +193,10 @@ def check(config_dir: str):
     from nervecenter.core.config import load_practice, warnings
 
     practice = load_practice(config_dir)
-    problems, counts = _source_problems(practice, config_dir)
+    problems, counts, unreachable = _source_problems(practice, config_dir)
     if problems:
         raise ConfigError(problems)
-    for warning in warnings(practice):
+    for warning in [*warnings(practice), *unreachable]:
         click.echo(f"warning: {warning}", err=True)
     plugins = {t.plugin for t in practice.credential_types.values()}
     reqs = sum(len(f.requirements) for f in practice.facilities.values()) + \
@@ -135,10 +204,12 @@ def check(config_dir: str):
     click.echo(f"OK: {practice.name} ({config_dir})")
     click.echo(f"  {_n(len(practice.credential_types), 'credential type')} from "
                f"{', '.join(sorted(plugins))}; {_n(len(practice.rule_kinds), 'rule kind')}")
-    click.echo(f"  {len(practice.facilities)} facilities, {_n(len(practice.states), 'state')}, "
+    click.echo(f"  {_n(len(practice.facilities), 'facility', 'facilities')}, "
+               f"{_n(len(practice.states), 'state')}, "
                f"{_n(reqs, 'requirement')}")
-    click.echo(f"  {counts['person']} people, {_n(counts['credential'], 'credential')}, "
-               f"{counts['ce']} CE entries, {_n(counts['case'], 'case')}")
+    click.echo(f"  {_n(counts['person'], 'person', 'people')}, "
+               f"{_n(counts['credential'], 'credential')}, "
+               f"{_n(counts['ce'], 'CE entry', 'CE entries')}, {_n(counts['case'], 'case')}")
 
 
 def _plugin_report() -> dict:
@@ -166,8 +237,8 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {plural or word + 's'}"
 
 
 @click.command()

@@ -84,7 +84,8 @@ def parse_credential_type(data: Any, name: str, plugin: str) -> tuple[Credential
     ce = data.get("continuing_education")
     stages = data.get("stages")
     kind = CredentialType(
-        id=data["id"], name=data["name"], scope=data.get("scope", "person"),
+        id=data["id"], name=data["name"], aliases=tuple(data.get("aliases", ())),
+        scope=data.get("scope", "person"),
         description=data.get("description", "").strip(), issuer=data.get("issuer"),
         holders=tuple(data.get("holders", ("technologist", "reader"))),
         validity_months=data.get("validity_months"), expiry=data.get("expiry", "exact"),
@@ -366,6 +367,11 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
                            f"duplicate manager id {m['id']!r} (first on line {seen[m['id']]}); "
                            "rename one")
             seen.setdefault(m["id"], yamlfile.line_of(practice, ("managers", i, "id")))
+        for kind, template in (practice.get("contacts") or {}).items():
+            if "{" + kind + "}" not in template:
+                ld.problem(pname, practice, ("contacts", kind),
+                           f"contacts.{kind} has no {{{kind}}}; write it where the address "
+                           f"goes, e.g. ...&to={{{kind}}}")
         for key in ("evaluate", "digest"):
             expr = (practice.get("schedule") or {}).get(key)
             if expr is not None and not _valid_cron(expr):
@@ -456,8 +462,11 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
         alerts=AlertPolicy(**{k: (tuple(sorted(v, reverse=True)) if k == "stages" else v)
                               for k, v in alerts.items()}),
         schedule=Schedule(**schedule),
-        managers=tuple(Manager(m["id"], m["name"], _channels(m.get("notify")), m.get("email"))
+        managers=tuple(Manager(m["id"], m["name"], _channels(m.get("notify")), m.get("email"),
+                               m.get("phone"))
                        for m in practice.get("managers") or ()),
+        contacts=dict(practice.get("contacts") or {}),
+        case_values={k: tuple(v) for k, v in (practice.get("case_values") or {}).items()},
         sources=tuple(root / s for s in practice.get("sources") or ()),
         documents_dir=root / (practice.get("documents") or "documents"),
         base_url=(practice.get("base_url") or "").rstrip("/") or None,

@@ -49,6 +49,7 @@ class CredentialType:
     name: str
     scope: Scope = "person"
     description: str = ""
+    aliases: tuple[str, ...] = ()  # other names people write for it (core/names.py)
     issuer: str | None = None
     holders: tuple[Role, ...] = ROLES
     validity_months: int | None = None
@@ -124,6 +125,7 @@ class Manager:
     name: str
     notify: tuple[Channel, ...] = ()
     email: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ class RuleKind:
     params_schema: dict[str, Any]
     check: Callable[..., Any]
     plugin: str = ""
+    package: str | None = None  # the plugin's distribution; None when built in
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,8 @@ class Practice:
     facilities: dict[str, Facility] = field(default_factory=dict)
     states: dict[str, StateRules] = field(default_factory=dict)
     rule_kinds: dict[str, RuleKind] = field(default_factory=dict)
+    contacts: dict[str, str] = field(default_factory=dict)  # email|phone -> URL template
+    case_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> allowed
     documents_dir: Path | None = None  # where credential documents live (default: documents/)
     base_url: str | None = None  # the dashboard's address, for absolute links (calendar feeds)
 
@@ -203,6 +208,11 @@ class Person:
     email: str | None = None
     phone: str | None = None
     notify: tuple[Channel, ...] = ()
+    left: date | None = None  # the day they left the practice (they are kept, for history)
+
+    def gone(self, day: date) -> bool:
+        """Whether they have left the practice by `day`."""
+        return self.left is not None and self.left <= day
 
 
 @dataclass(frozen=True)

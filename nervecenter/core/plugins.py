@@ -155,8 +155,9 @@ def _state() -> _Loaded:
         return _loaded
 
 
-def add_plugin(plugin: Any, name: str, version: str = "0") -> None:
-    """Register a plugin object or module by hand (tests, embedding); forgets what was collected."""
+def add_plugin(plugin: Any, name: str, version: str = "0", package: str | None = None) -> None:
+    """Register a plugin object or module by hand (tests, embedding); forgets what was collected.
+    `package` is the distribution it stands for, as an entry point's would be."""
     state = _state()
     try:
         state.pm.register(plugin, name=name)
@@ -164,7 +165,8 @@ def add_plugin(plugin: Any, name: str, version: str = "0") -> None:
     except pluggy.PluginValidationError as e:
         state.pm.unregister(name=name)
         raise PluginError(_invalid(name, e)) from None
-    state.plugins[name] = PluginInfo(name, version, getattr(plugin, "__name__", repr(plugin)))
+    state.plugins[name] = PluginInfo(name, version, getattr(plugin, "__name__", repr(plugin)),
+                                     package)
     state.registry = None
 
 
@@ -213,7 +215,9 @@ def _registry() -> Registry:
         if kind.id in reg.rule_kinds:
             raise PluginError(f"rule kind {kind.id!r} is already registered by plugin "
                               f"{reg.rule_kinds[kind.id].plugin!r}")
-        reg.rule_kinds[kind.id] = dataclasses.replace(kind, plugin=current[0])
+        info = reg.plugins.get(current[0])
+        reg.rule_kinds[kind.id] = dataclasses.replace(kind, plugin=current[0],
+                                                      package=info.package if info else None)
 
     def register_channel(kind) -> None:
         kind_id = getattr(kind, "id", None)

@@ -140,9 +140,25 @@ PRACTICE: dict[str, Any] = {
                 "properties": {
                     "id": _d("A short unique id (used in alert recipients).", _ID),
                     "name": _d("Full name.", {"type": "string", "minLength": 1}),
-                    "email": _d("Email address (for the dashboard login).", {"type": "string"}),
+                    "email": _d("Email address (for the dashboard login, and for "
+                                "`contacts.email`).", {"type": "string"}),
+                    "phone": _d("Phone number, for `contacts.phone`.", {"type": "string"}),
                     "notify": _NOTIFY,
                 }}}),
+        "case_values": _d("The values a case field may take (e.g. procedure: [spine, cranial, "
+                          "vascular]); any other value in the schedule is an error. Without "
+                          "it, a value close to one a rule's when: names is a warning.", {
+            "type": "object", "additionalProperties": {
+                "type": "array", "minItems": 1, "uniqueItems": True,
+                "items": {"type": "string", "minLength": 1}}}),
+        "contacts": _d("How to reach someone who has no `notify` of their own: an Apprise URL "
+                       "per contact kind, with {email} or {phone} where their address goes.", {
+            "type": "object", "additionalProperties": False, "properties": {
+                "email": _d("e.g. mailtos://user:pass@smtp.example.com?from=alerts@example.com"
+                            "&to={email}", {"type": "string", "minLength": 1}),
+                "phone": _d("An SMS service's Apprise URL with {phone}.",
+                            {"type": "string", "minLength": 1}),
+            }}),
         "sources": _d("Files (relative to this directory) re-imported before every evaluation: "
                       "people.yaml, cases.csv, spreadsheets.",
                       {"type": "array", "items": {"type": "string", "minLength": 1}}),
@@ -185,6 +201,10 @@ CREDENTIAL_TYPE: dict[str, Any] = {
     "properties": {
         "id": _d("A short unique id used in people.yaml and requirements (e.g. cnim).", _ID),
         "name": _d("Display name (e.g. CNIM).", {"type": "string", "minLength": 1}),
+        "aliases": _d("Other names people write for it in spreadsheets, people.yaml and "
+                      "`renew` (letter case, spaces, dots, - and _ are ignored).",
+                      {"type": "array", "items": {"type": "string", "minLength": 1},
+                       "uniqueItems": True}),
         "description": _d("What it is; note here any default a practice should confirm.",
                           {"type": "string"}),
         "issuer": _d("Who issues it (e.g. ABRET, AHA).", {"type": "string"}),
@@ -270,6 +290,10 @@ PERSON = _d("Someone who holds credentials: a technologist or a reader.", {
         "email": _d("Email address.", {"type": "string"}),
         "phone": _d("Phone number, E.164 preferred (+15045550100).", {"type": "string"}),
         "notify": _NOTIFY,
+        "active": _d("false once they have left the practice (from the day this is first "
+                     "imported; `left` gives the day).", {"type": "boolean", "default": True}),
+        "left": _d("The day they left the practice: from then on no alerts, never a backup, "
+                   "and a case still assigned to them is blocked (reason inactive).", _DATE),
         "credentials": _d("The credentials they hold.", {"type": "array", "items": CREDENTIAL}),
         "ce": _d("Continuing-education entries.", {"type": "array", "items": CE_ENTRY}),
     }})

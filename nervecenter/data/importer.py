@@ -23,10 +23,10 @@ from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import Practice
 from nervecenter.data import roster
 from nervecenter.store.db import begin_write
-from nervecenter.store.store import Changes, Store, bulk_insert
-from nervecenter.store.tables import ImportFileRow, ImportRowState
+from nervecenter.store.store import Changes, Store, bulk_insert, mark_left
+from nervecenter.store.tables import CaseRow, ImportFileRow, ImportRowState
 
-F, R = ImportFileRow.__table__, ImportRowState.__table__
+F, R, K = ImportFileRow.__table__, ImportRowState.__table__, CaseRow.__table__
 
 
 class _DryRun(Exception):
@@ -90,29 +90,52 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     emails = store.people_emails()
     # Roster files first, so that cases may name people added in the same import.
     files.sort(key=lambda f: f.path.suffix.lower() == ".ics")
-    for f in list(files):
-        f.batch = roster.read(f.path, practice, people, f.display, emails)
-        if f.batch.problems and failed is not None:
-            # Its people are not added: a file that names them fails too, until this is fixed.
-            failed[f.source] = (f.display, sorted(f.batch.problems))
-            files.remove(f)
-            continue
-        problems.extend(f.batch.problems)
+
+    def learn(f: _File) -> None:
         people.update(f.batch.people)
         for r in f.batch.of("person"):
             if r.data["email"]:
                 emails[r.data["email"]] = r.key
+
+    for f in files:
+        f.batch = roster.read(f.path, practice, people, f.display, emails)
+        if not f.batch.problems:  # a bad file's people are not added: what names them fails too
+            learn(f)
+    # The files of one import are resolved together: a file that named people another file
+    # defines (a schedule before its roster on the command line) is read again knowing them.
+    for f in files:
+        if f.batch.problems and any(g is not f and not g.batch.problems and g.batch.of("person")
+                                    for g in files):
+            f.batch = roster.read(f.path, practice, people, f.display, emails)
+            if not f.batch.problems:
+                learn(f)
+    for f in list(files):
+        if f.batch.problems and failed is not None:
+            failed[f.source] = (f.display, sorted(f.batch.problems))
+            files.remove(f)
+            continue
+        problems.extend(f.batch.problems)
+    for problem in [*_disagreements(files), *_roles_changed(store, files)]:
+        bad = next((f for f in files if f.display == problem.file), None)
+        if failed is not None and bad is not None:  # a sync leaves the file out, as above
+            failed.setdefault(bad.source, (bad.display, []))[1].append(problem)
+            files.remove(bad)
+        else:
+            problems.append(problem)
     if problems:
         raise ConfigError(problems)
     if not files:
         return Changes()
+    warnings = [w for f in files for w in f.batch.warnings]
     for attempt in (1, 2):
-        changes = Changes()
+        changes = Changes(warnings=warnings)
         try:
+            given = {f"person:{r.key}" for f in files for r in f.batch.of("person")}
             with store.engine.begin() as conn:
                 begin_write(conn)
-                for f in files:
-                    _apply_file(conn, store, f, actor or f"import:{f.display}", changes)
+                # files that give people first: the others' rows may name them
+                for f in sorted(files, key=lambda f: not f.batch.of("person")):
+                    _apply_file(conn, store, f, actor or f"import:{f.display}", changes, given)
                 if dry_run:
                     raise _DryRun
         except _DryRun:
@@ -128,7 +151,49 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     return changes
 
 
-def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes) -> None:
+def _disagreements(files: list[_File]) -> list[FileProblem]:
+    """The same key given differently by two files of one import: which one wins would depend
+    on the order of the command line, so neither does."""
+    first: dict[tuple[str, str], object] = {}
+    found = []
+    for f in files:
+        for r in f.batch.records:
+            seen = first.setdefault((r.kind, r.key), r)
+            if seen is not r and seen.file != r.file and seen.hash != r.hash:
+                found.append(FileProblem(r.file, r.line, f"{r.kind} {r.key} is given "
+                                            f"differently by {seen.file}:{seen.line}; make the "
+                                            "two agree or keep it in one file"))
+    return found
+
+
+def _roles_changed(store: Store, files: list[_File]) -> list[FileProblem]:
+    """A person whose role changes while cases outside this import still assign them in the
+    old one (those in it are checked row by row)."""
+    known = store.people_roles()
+    reimported = {r.key for f in files for r in f.batch.of("case")}
+    found = []
+    for f in files:
+        for r in f.batch.of("person"):
+            old = known.get(r.key)
+            if old is None or old == r.data["role"]:
+                continue
+            column = K.c.technologist if old == "technologist" else K.c.reader
+            with store.engine.connect() as conn:
+                ids = [i for (i,) in conn.execute(select(K.c.id).where(column == r.key)
+                                                  .order_by(K.c.start))
+                       if i not in reimported]
+            if ids:
+                shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+                found.append(FileProblem(r.file, r.line, f"role: {r.key} becomes a "
+                                            f"{r.data['role']}, but cases {shown} still assign "
+                                            f"them as {old}; reassign those cases first"))
+    return found
+
+
+def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes,
+                given: set[str]) -> None:
+    """Write one file's changed records; `given` are the people keys any file of this import
+    gives (someone moved to another file of the same import has not left)."""
     state = dict(conn.execute(select(R.c.key, R.c.hash).where(R.c.source == f.source)).all())
     todo, new_state, changed_state = [], [], []
     keys = set()
@@ -149,6 +214,12 @@ def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes) -> N
     gone = [k for k in state if k not in keys]
     removed_cases = [k.split(":", 1)[1] for k in gone if k.startswith("case:")]
     store.apply(conn, todo, actor, changes, remove_cases=removed_cases)
+    left = [k for k in gone if k.startswith("person:") and k not in given]
+    if left:  # ...nor has someone another source still gives
+        elsewhere = {k for (k,) in conn.execute(select(R.c.key).where(
+            R.c.key.in_(left), R.c.source != f.source))}
+        mark_left(conn, store, [k.split(":", 1)[1] for k in left if k not in elsewhere],
+                  actor, changes)
     if new_state:
         bulk_insert(conn, R, [{k: v for k, v in s.items() if k != "_key"} for s in new_state])
     if changed_state:
@@ -184,6 +255,8 @@ def report(changes: Changes, dry_run: bool) -> str:
         parts = [f"{c['added']} added", f"{c['changed']} changed", f"{c['unchanged']} unchanged"]
         if c["removed"]:
             parts.append(f"{c['removed']} removed")
+        if c.get("left"):
+            parts.append(f"{c['left']} left")
         lines.append(f"{label}: {', '.join(parts)}")
     lines.extend(changes.lines[:50])
     if len(changes.lines) > 50:

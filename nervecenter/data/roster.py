@@ -21,16 +21,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nervecenter.core import dates, limits, yamlfile
+from nervecenter.core import clock, dates, limits, names, yamlfile
 from nervecenter.core.documents import confine
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
+from nervecenter.data.case_values import CaseValues
 from nervecenter.store.records import Record
 
 ROSTER_COLUMNS = ("person", "name", "role", "type", "state", "facility", "number", "issuer",
-                  "issued", "expires", "status", "home_state", "email", "phone", "verified_on",
+                  "issued", "expires", "status", "home_state", "email", "phone", "notify", "active", "left", "verified_on",
                   "verified_by", "verified_method", "documents")
+PERSON_COLUMNS = ("name", "role", "home_state", "email", "phone", "notify", "active", "left")
 CASE_COLUMNS = ("id", "facility", "start", "end", "procedure", "technologist", "reader")
 CE_COLUMNS = ("person", "credential", "date", "hours", "category", "provider")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 1900-02-29
@@ -41,6 +43,7 @@ class Batch:
     records: list[Record] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     people: dict[str, str] = field(default_factory=dict)  # every person id known -> role
+    warnings: list[FileProblem] = field(default_factory=list)  # printed; they do not stop it
 
     def of(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
@@ -54,6 +57,8 @@ class _Rows:
         self.people = dict(people)  # id -> role, known so far (database + this file)
         self.seen: dict[tuple[str, str], int] = {}
         self.emails: dict[str, str] = {}  # e-mail -> person id, for .ics attendees
+        self.type_names = names.TypeNames(practice.credential_types)
+        self.case_values = CaseValues(practice)
 
     def problem(self, line: int, column: str | None, message: str) -> None:
         self.batch.problems.append(FileProblem(self.name, line, f"{column}: {message}" if column else message))
@@ -128,9 +133,15 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+DATE_FORMATS = "YYYY-MM-DD, MM/DD/YYYY, M/D/YY (read as 20YY) or an Excel date"
+TIME_FORMATS = "HH:MM (24-hour), H:MM AM/PM or H AM/PM, local to the facility"
+_DATE_TEXT = r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})"
+_TIME_TEXT = r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?"
+
+
 def parse_date(value: Any) -> date:
-    """A date from ISO text, US MM/DD/YYYY, an Excel serial number or a date/datetime cell,
-    within the years of core/limits.py."""
+    """A date from ISO text (2024-1-5 too), US M/D/YYYY or M/D/YY, an Excel serial number or a
+    date/datetime cell, within the years of core/limits.py."""
     return limits.check_date(_parse_date(value), value)
 
 
@@ -142,22 +153,49 @@ def _parse_date(value: Any) -> date:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _excel(value)
     text = str(value).strip()
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
-        y, m, d = map(int, text.split("-"))
-        return _checked(y, m, d, text)
-    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
-        m, d, y = map(int, text.split("/"))
-        return _checked(y, m, d, text)
+    found = re.fullmatch(_DATE_TEXT, text)
+    if found:
+        return _date_of(found.groups(), text)
     if re.fullmatch(r"\d{5}(\.0+)?", text):
         return _excel(float(text))
-    raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD or MM/DD/YYYY")
+    raise ValueError(f"{text!r} is not a date; write {DATE_FORMATS}")
+
+
+def _date_of(groups, text: str) -> date:
+    y, m, d, us_m, us_d, us_y = groups
+    if y is None:
+        y, m, d = (f"20{us_y}" if len(us_y) == 2 else us_y), us_m, us_d
+    return _checked(int(y), int(m), int(d), text)
 
 
 def _checked(y: int, m: int, d: int, text: str) -> date:
     try:
         return date(y, m, d)
     except ValueError as e:
-        raise ValueError(f"{text!r} is not a date ({e}); use YYYY-MM-DD or MM/DD/YYYY") from None
+        raise ValueError(f"{text!r} is not a date ({e}); write {DATE_FORMATS}") from None
+
+
+def parse_time(value: Any) -> time:
+    """A time of day: 08:00, 8:00:00, 8:00 AM, 8 PM, 12:30 a.m.; or a time cell."""
+    if isinstance(value, datetime):
+        return value.time()
+    if isinstance(value, time):
+        return value
+    text = str(value).strip()
+    found = re.fullmatch(_TIME_TEXT, text)
+    if found:
+        hh, mm, ss, half = found.groups()
+        hour = int(hh)
+        if half:
+            if not 1 <= hour <= 12:
+                found = None
+            else:
+                hour = hour % 12 + (12 if half[0] in "Pp" else 0)
+        elif mm is None:
+            found = None  # a bare number is not a time
+        if found and hour < 24 and int(mm or 0) < 60 and int(ss or 0) < 60:
+            return time(hour, int(mm or 0), int(ss or 0))
+    raise ValueError(f"{text!r} is not a time; write {TIME_FORMATS}")
 
 
 def _excel(serial: float) -> date:
@@ -177,16 +215,18 @@ def parse_moment(value: Any, tz: str) -> datetime:
         moment = moment.replace(microsecond=0)
     else:
         text = str(value).strip()
-        us = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})", text)
+        local = re.fullmatch(rf"(?:{_DATE_TEXT})(?:[ T]+({_TIME_TEXT}))?", text)
         try:
-            if us:
-                m, d, y, hh, mm = map(int, us.groups())
-                moment = datetime(y, m, d, hh, mm)
+            if local:
+                day = _date_of(local.groups()[:6], text)
+                at = parse_time(local.group(7)) if local.group(7) else time()
+                moment = datetime.combine(day, at)
             else:
                 moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a date and time; use YYYY-MM-DDTHH:MM "
-                             "(local to the facility) or add an offset like -06:00") from None
+            raise ValueError(f"{text!r} is not a date and time; write a date ({DATE_FORMATS}) "
+                             f"and a time ({TIME_FORMATS}), or ISO with an offset like "
+                             "2026-12-03T08:00-06:00") from None
     limits.check_moment(moment, value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
@@ -204,13 +244,14 @@ def _closest(word: str, choices) -> str:
 def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) -> None:
     """Validate one credential's values (keys as in people.yaml) and add it as a record."""
     practice = rows.practice
-    type_id = _text(v.get("type"))
-    if not type_id:
+    written = _text(v.get("type"))
+    if not written:
         return rows.problem(line, "type", "is empty; name a credential type")
-    ctype = practice.credential_types.get(type_id)
-    if ctype is None:
-        return rows.problem(line, "type", f"unknown credential type {type_id!r}"
-                            f"{_closest(type_id, practice.credential_types)}")
+    type_id = rows.type_names.find(written)
+    if type_id is None:
+        return rows.problem(line, "type", f"unknown credential type {written!r}"
+                            f"{rows.type_names.suggestion(written)}")
+    ctype = practice.credential_types[type_id]
     scope = None
     ok = True
     state, facility = _text(v.get("state")), _text(v.get("facility"))
@@ -322,22 +363,54 @@ def _person(rows: _Rows, line: int, v: dict, columns: dict[str, str] | None = No
                            "stages": list(stages) if stages is not None else None})
         else:
             notify.append({"url": str(entry), "stages": None})
+    active, left = _membership(rows, line, v)
+    if active is None:
+        return None
     data = {"id": pid, "name": name, "role": role, "home_state": _text(v.get("home_state")),
-            "email": _text(v.get("email")), "phone": _text(v.get("phone")), "notify": notify}
+            "email": _text(v.get("email")), "phone": _text(v.get("phone")), "notify": notify,
+            "active": active, "left": left}
     rows.add("person", pid, data, line)
     rows.people[pid] = role
     return pid
 
 
+_YES, _NO = ("true", "yes", "y", "1", "active"), ("false", "no", "n", "0", "inactive", "left")
+
+
+def _membership(rows: _Rows, line: int, v: dict) -> tuple[bool | None, str | None]:
+    """(active, left as ISO text): `left` (a date) marks someone as gone from that day;
+    `active: false` without a date, from the day it is first imported (store.py)."""
+    raw, left_raw = v.get("active"), v.get("left")
+    active = raw if isinstance(raw, bool) else None
+    if active is None:
+        text = (_text(raw) or "true").lower()
+        active = True if text in _YES else False if text in _NO else None
+        if active is None:
+            rows.problem(line, "active", f"{raw!r} is not yes or no; write true or false")
+            return None, None
+    left = None
+    if _text(left_raw) is not None:
+        try:
+            left = parse_date(left_raw).isoformat()
+        except ValueError as e:
+            rows.problem(line, "left", str(e))
+            return None, None
+        if _text(raw) is not None and active:
+            rows.problem(line, "active", f"is true but left is {left}; remove one of them")
+            return None, None
+    return (not left and active), left
+
+
 def _ce(rows: _Rows, line: int, person: str, v: dict) -> None:
     ok = True
-    credential = _text(v.get("credential"))
-    if not credential:
+    written = _text(v.get("credential"))
+    credential = rows.type_names.find(written) if written else None
+    if not written:
         rows.problem(line, "credential", "is empty; name the credential type the hours count toward")
         ok = False
-    elif credential not in rows.practice.credential_types:
-        rows.problem(line, "credential", f"unknown credential type {credential!r}"
-                     f"{_closest(credential, rows.practice.credential_types)}")
+    elif credential is None:
+        rows.problem(line, "credential", f"unknown credential type {written!r}"
+                     f"{rows.type_names.suggestion(written)}")
         ok = False
     try:
         day = parse_date(v.get("date")) if v.get("date") not in (None, "") else None
@@ -413,13 +486,22 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
         elif rows.people[pid] != role:
             rows.problem(line, role, f"{pid} is a {rows.people[pid]}, not a {role}")
             ok = False
+    fields = {k: _text(x) or "" for k, x in sorted(extra.items())}
+    for name in rows.case_values.fields():
+        value = _text(v.get(name)) if name in CASE_COLUMNS else fields.get(name)
+        verdict = rows.case_values.judge(name, value)
+        if verdict and verdict[0] == "error":
+            rows.problem(line, name, verdict[1])
+            ok = False
+        elif verdict:
+            rows.batch.warnings.append(FileProblem(rows.name, line, f"{name}: {verdict[1]}"))
     if not ok:
         return
     data = {"id": cid, "facility": facility_id, "start": moments["start"].isoformat(),
             "end": moments["end"].isoformat() if moments["end"] else None,
             "procedure": _text(v.get("procedure")), "technologist": people["technologist"],
             "reader": people["reader"],
-            "fields": {k: _text(x) or "" for k, x in sorted(extra.items())}}
+            "fields": fields}
     rows.add("case", cid, data, line)
 
 
@@ -496,9 +578,59 @@ def _people_schema_problems(data: dict, name: str) -> list[FileProblem]:
 # ---------------------------------------------------------------- tables (CSV, XLSX)
 
 
+# Headers as spreadsheets spell them -> the column they are (after column_name's normalizing)
+HEADER_NAMES = {
+    **dict.fromkeys(("case_id", "case_no", "case_number", "case"), "id"),
+    **dict.fromkeys(("tech", "technologist_id", "tech_id", "neurophysiologic_technologist"),
+                    "technologist"),
+    **dict.fromkeys(("interpreting_physician", "reading_physician", "physician",
+                     "neurophysiologist", "reader_id"), "reader"),
+    **dict.fromkeys(("start_time", "time", "start_date_time", "starts"), "start"),
+    **dict.fromkeys(("end_time", "ends", "end_date_time"), "end"),
+    **dict.fromkeys(("hospital", "facility_id", "site"), "facility"),
+    **dict.fromkeys(("expiration", "expiration_date", "expiry", "expiry_date", "exp_date",
+                     "expires_on", "expiration_dt"), "expires"),
+    **dict.fromkeys(("issue_date", "issued_on", "date_issued", "issued_date"), "issued"),
+    **dict.fromkeys(("person_id", "staff_id", "employee_id"), "person"),
+    **dict.fromkeys(("credential_type", "certification"), "type"),
+    **dict.fromkeys(("license_number", "licence_number", "cert_number", "card_number",
+                     "credential_number", "no"), "number"),
+}
+
+
+def column_name(header: Any) -> str:
+    """A header cell as the column it is: letter case, spaces and punctuation ignored
+    (`Case #` and `Case ID` are `id`, `Expiration date` is `expires`)."""
+    text = (_text(header) or "").lower().replace("#", " no ")
+    name = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return HEADER_NAMES.get(name, name)
+
+
+def _dated(rows: _Rows, line: int, values: dict) -> bool:
+    """A schedule with a `date` column and times in `start`/`end`: the two made one moment."""
+    day_raw = values.pop("date")
+    if _text(day_raw) is None and not isinstance(day_raw, date):
+        return True
+    try:
+        day = parse_date(day_raw)
+    except ValueError as e:
+        rows.problem(line, "date", str(e))
+        return False
+    ok = True
+    for column in ("start", "end"):
+        raw = values.get(column)
+        if isinstance(raw, time) or (isinstance(raw, str) and re.fullmatch(_TIME_TEXT, raw.strip())):
+            try:
+                values[column] = datetime.combine(day, parse_time(raw))
+            except ValueError as e:
+                rows.problem(line, column, str(e))
+                ok = False
+    return ok
+
+
 def _read_table(header: list[Any], body, rows: _Rows) -> bool:
     """Rows of one sheet; False when its header is not one NerveCenter knows."""
-    names = [(_text(h) or "").lower().replace(" ", "_") for h in header]
+    names = [column_name(h) for h in header]
     present = set(names)
     if "start" in present:
         kind, known = "case", CASE_COLUMNS
@@ -508,6 +640,12 @@ def _read_table(header: list[Any], body, rows: _Rows) -> bool:
         kind, known = "roster", ROSTER_COLUMNS
     else:
         return False
+    twice = sorted({n for n in names if n and names.count(n) > 1})
+    if twice:
+        for n in twice:
+            written = [str(h) for h, m in zip(header, names) if m == n]
+            rows.problem(1, n, f"columns {' and '.join(written)} are both {n}; keep one")
+        return True
     required = {"case": ("id", "facility", "start"), "ce": ("person", "credential", "date"),
                 "roster": ("person", "type")}[kind]
     missing = [c for c in required if c not in present]
@@ -531,7 +669,9 @@ def _read_table(header: list[Any], body, rows: _Rows) -> bool:
         if uncalculated:
             continue
         if kind == "case":
-            extra = {n: x for n, x in values.items() if n not in CASE_COLUMNS}
+            if "date" in values and not _dated(rows, line, values):
+                continue
+            extra = {n: x for n, x in values.items() if n not in (*CASE_COLUMNS, "date")}
             _case(rows, line, values, extra)
         elif kind == "ce":
             pid = _text(values.get("person"))
@@ -550,14 +690,18 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
     pid = _text(values.get("person"))
     if not pid:
         return rows.problem(line, "person", "is empty; give the person's id")
-    own = {"id": pid, **{k: values.get(k) for k in ("name", "role", "home_state", "email", "phone")}}
+    own = {"id": pid, **{k: values.get(k) for k in PERSON_COLUMNS}}
     if pid not in first:
         first[pid] = (line, own)
-        if _person(rows, line, own, {"id": "person"}) is None:
+        if pid in rows.people and all(_text(own.get(k)) is None for k in PERSON_COLUMNS):
+            pass  # a credentials sheet: the person is on the roster already
+        # a notify cell holds one or more channel URLs, separated by spaces or new lines
+        elif _person(rows, line, {**own, "notify": (_text(own["notify"]) or "").split()},
+                     {"id": "person"}) is None:
             return
     else:
         line0, seen = first[pid]
-        for key in ("name", "role", "home_state", "email", "phone"):
+        for key in PERSON_COLUMNS:
             a, b = _text(seen.get(key)), _text(own.get(key))
             if b is not None and a != b:
                 rows.problem(line, key, f"{b!r} differs from {a!r} on row {line0} for {pid}")
@@ -665,32 +809,109 @@ def _with_formulas(values, formulas):
 # ---------------------------------------------------------------- iCalendar
 
 
+ICS_PAST_DAYS = 365  # a repeating event is expanded from this many days ago to the horizon
+ICS_MAX_OCCURRENCES = 2000
+
+
 def _read_ics(path: Path, rows: _Rows) -> None:
     """Cases from VEVENTs: UID = case id, LOCATION = facility id (or name), SUMMARY = procedure,
-    X-NERVECENTER-TECHNOLOGIST / X-NERVECENTER-READER = person ids (else ATTENDEEs by e-mail)."""
+    X-NERVECENTER-TECHNOLOGIST / X-NERVECENTER-READER = person ids (else ATTENDEEs by e-mail).
+
+    A repeating event (RRULE, minus its EXDATEs) is one case per occurrence from a year ago to
+    the end of the case horizon, with the id `UID@YYYY-MM-DD`; an event with a RECURRENCE-ID
+    replaces the occurrence it names (STATUS:CANCELLED removes it)."""
     import icalendar
 
     try:
         calendar = icalendar.Calendar.from_ical(path.read_bytes())
     except (ValueError, IndexError) as e:
         return rows.problem(0, None, f"not an iCalendar file ({e})")
+    events = list(enumerate(calendar.walk("VEVENT"), start=1))
+    overrides = {}
+    for n, event in events:
+        if event.get("RECURRENCE-ID") is not None:
+            day = _day_of(event.decoded("RECURRENCE-ID"))
+            overrides[(str(event.get("UID", "")).strip(), day)] = (n, event)
+    for n, event in events:
+        if event.get("RECURRENCE-ID") is not None:
+            continue
+        uid = str(event.get("UID", "")).strip()
+        if event.get("RRULE") is None:
+            _ics_case(rows, n, event, uid)
+            continue
+        occurrences = _occurrences(rows, n, event)
+        for occurrence in occurrences or ():
+            day = _day_of(occurrence)
+            override = overrides.get((uid, day))
+            if override is not None:
+                if str(override[1].get("STATUS", "")).upper() != "CANCELLED":
+                    _ics_case(rows, override[0], override[1], f"{uid}@{day.isoformat()}")
+            else:
+                _ics_case(rows, n, event, f"{uid}@{day.isoformat()}", occurrence)
+
+
+def _day_of(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _occurrences(rows: _Rows, line: int, event) -> list | None:
+    from dateutil.rrule import rrulestr
+
+    start = event.decoded("DTSTART") if event.get("DTSTART") else None
+    if start is None:
+        rows.problem(line, "start", "a repeating event needs a DTSTART")
+        return None
+    first_day = clock.today(rows.practice.timezone) - timedelta(days=ICS_PAST_DAYS)
+    last_day = clock.today(rows.practice.timezone) + timedelta(
+        days=rows.practice.alerts.case_horizon_days)
+    if not isinstance(start, datetime):
+        start = datetime.combine(start, time())
+    try:
+        rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+    except (ValueError, TypeError) as e:
+        rows.problem(line, "RRULE", f"cannot be read ({e}); export the occurrences as single "
+                     "events instead")
+        return None
+    zone = start.tzinfo
+    window = [datetime.combine(d, time(), zone) for d in (first_day, last_day + timedelta(1))]
+    found = []
+    for occurrence in rule.xafter(window[0], inc=True):
+        if occurrence >= window[1]:
+            break
+        found.append(occurrence)
+        if len(found) > ICS_MAX_OCCURRENCES:
+            rows.problem(line, "RRULE", f"repeats more than {ICS_MAX_OCCURRENCES} times "
+                         "between a year ago and the end of the case horizon; export the "
+                         "occurrences as single events instead")
+            return None
+    excluded = set()
+    exdates = event.get("EXDATE") or []
+    for item in exdates if isinstance(exdates, list) else [exdates]:
+        excluded.update(_day_of(d.dt) for d in item.dts)
+    return [o for o in found if _day_of(o) not in excluded]
+
+
+def _ics_case(rows: _Rows, n: int, event, case_id: str, start: datetime | None = None) -> None:
+    """One case from an event (at `start` for an occurrence of a repeating one)."""
     by_name = {f.name.lower(): f.id for f in rows.practice.facilities.values()}
-    for n, event in enumerate(calendar.walk("VEVENT"), start=1):
-        location = str(event.get("LOCATION", "")).strip()
-        facility = by_name.get(location.lower(), location)
-        values = {"id": str(event.get("UID", "")).strip(), "facility": facility,
-                  "start": event.decoded("DTSTART") if event.get("DTSTART") else None,
-                  "end": event.decoded("DTEND") if event.get("DTEND") else None,
-                  "procedure": str(event.get("SUMMARY", "")).strip() or None}
-        for role in ROLES:
-            values[role] = str(event.get(f"X-NERVECENTER-{role.upper()}", "")).strip() or None
-        attendees = event.get("ATTENDEE") or []
-        for attendee in attendees if isinstance(attendees, list) else [attendees]:
-            email = str(attendee).lower().removeprefix("mailto:")
-            pid = rows.emails.get(email)
-            if pid and values.get(rows.people[pid]) is None:
-                values[rows.people[pid]] = pid
-        _case(rows, n, values, {})
+    location = str(event.get("LOCATION", "")).strip()
+    facility = by_name.get(location.lower(), location)
+    first = event.decoded("DTSTART") if event.get("DTSTART") else None
+    end = event.decoded("DTEND") if event.get("DTEND") else None
+    if start is not None and end is not None and first is not None:
+        end = start + (end - first)
+    values = {"id": case_id, "facility": facility,
+              "start": start if start is not None else first, "end": end,
+              "procedure": str(event.get("SUMMARY", "")).strip() or None}
+    for role in ROLES:
+        values[role] = str(event.get(f"X-NERVECENTER-{role.upper()}", "")).strip() or None
+    attendees = event.get("ATTENDEE") or []
+    for attendee in attendees if isinstance(attendees, list) else [attendees]:
+        email = str(attendee).lower().removeprefix("mailto:")
+        pid = rows.emails.get(email)
+        if pid and values.get(rows.people[pid]) is None:
+            values[rows.people[pid]] = pid
+    _case(rows, n, values, {})
 
 
 # ---------------------------------------------------------------- entry point

@@ -14,6 +14,14 @@ from nervecenter.rules.schedule import case_day
 
 MAX_BACKUPS = 3
 
+def _passes(kind, req, case: Case, person: str, schedule) -> bool:
+    """A rule kind finds nothing against this person; a plugin that raises proposes no one."""
+    try:
+        return not kind.check(req, case, person, schedule)
+    except Exception:  # noqa: BLE001 - the case itself reports the plugin's error
+        return False
+
+
 class Backups:
     """Finds backups. The candidates for a plan (a role under a facility's rules) are the people
     holding its rarest required credential type; when each meets all of the plan's credential
@@ -48,8 +56,9 @@ class Backups:
         taken = (case.technologist, case.reader)
         day = case_day(case)
         out: list[str] = []
+        people = ctx.people
         for person in self._ordered(day, self._pool(plan)):
-            if person in taken:
+            if person in taken or people[person].gone(day):
                 continue
             spans = known.get(person)
             if spans is None:  # first look at this person under this plan
@@ -64,7 +73,7 @@ class Backups:
             if busy(person, case):
                 continue
             # Every rule kind is registered: clear() has refused the case otherwise.
-            if not kinds or not any(kind.check(r.req, case, person, schedule) for r, kind in kinds):
+            if not kinds or all(_passes(kind, r.req, case, person, schedule) for r, kind in kinds):
                 out.append(person)
                 if len(out) == MAX_BACKUPS:
                     break

@@ -66,6 +66,28 @@ def _unregistered(req: Requirement) -> NerveCenterError:
         f"plugin; install the plugin that provides it or remove the rule")
 
 
+def run_rule_kind(ctx: Context, rule: Rule, kind, case: Case, role: str,
+                  person: str) -> list[Problem]:
+    """A rule kind's problems. A plugin's bug stays in the plugin: whatever its `check` raises
+    becomes a `rule_error` problem that blocks the case (fail closed), and the rest of the
+    evaluation goes on."""
+    req = rule.req
+    try:
+        found = kind.check(req, case, person, ctx.schedule)
+    except Exception as e:  # noqa: BLE001 - any bug of a third party's code
+        return [Problem(person=person, role=role, type=req.rule, reason="rule_error",
+                        source=req.source, detail=rule_error(kind, e), enforcement="block")]
+    return _rule_problems(ctx, rule, role, person, found) if found else []
+
+
+def rule_error(kind, exc: BaseException) -> str:
+    """One line naming the rule kind, its plugin and package, and the exception."""
+    origin = f"package {kind.package}" if kind.package else "built in"
+    what = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return (f"rule kind {kind.id!r} of plugin {kind.plugin!r} ({origin}) failed: {what}; the "
+            "case is blocked until the plugin is fixed or the rule removed.")
+
+
 def _rule_problems(ctx: Context, rule: Rule, role: str, person: str, found) -> list[Problem]:
     req = rule.req
     return [Problem(person=person, role=role, type=req.rule, reason=reason, source=req.source,
@@ -83,9 +105,16 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
     plans = ctx.plans
     known_of = plans.known_qualified
     spans_of, compute = plans.spans.of, plans.spans.compute
+    people = ctx.people
     for role, person in (("technologist", case.technologist), ("reader", case.reader)):
         if not person:
             continue
+        who = people.get(person)
+        if who is not None and who.left is not None and who.left <= day:
+            problems.append(Problem(person=person, role=role, type=None, reason="inactive",
+                                    source="practice", detail=f"{who.name} left the practice on "
+                                    f"{who.left.isoformat()}; assign someone else."))
+            continue  # their requirements no longer matter
         plan = plans.plan(rules, role)
         if plan.credential_rules and not known_of(plan, person, day):
             mine = spans_of(person)
@@ -101,9 +130,7 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
         for rule, kind in plan.kinds:
             if kind is None:
                 raise _unregistered(rule.req)
-            found = kind.check(rule.req, case, person, ctx.schedule)
-            if found:
-                problems.extend(_rule_problems(ctx, rule, role, person, found))
+            problems.extend(run_rule_kind(ctx, rule, kind, case, role, person))
     if not case.technologist:
         outcome: Outcome = "unstaffed"
     elif any(p.enforcement == "block" for p in problems):

@@ -78,7 +78,8 @@ def find_conflicts(ctx: Context, on: date) -> tuple[Conflict, ...]:
             affected = tuple(
                 p for p in _affected(on, type_id, attribute, ordered[0], ordered[-1],
                                      creds_by_type, passing)
-                if p not in ctx.people or ctx.people[p].role in roles)
+                if p not in ctx.people or (ctx.people[p].role in roles
+                                           and not ctx.people[p].gone(on)))
             out.append(Conflict(type=type_id, attribute=attribute, values=values,
                                 affected=affected))
     return tuple(out)

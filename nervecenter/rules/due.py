@@ -109,6 +109,9 @@ class DueDates:
         due_date = _make_due_date
         out = []
         for person in sorted(ctx.index.held):
+            who = ctx.people.get(person)
+            if who is not None and who.gone(on):
+                continue  # no due dates, so no alerts, for someone who left
             limits = self._person_limits(person, works_at.get(person, ()))
             dues = endangered if person in troubled else {}
             mine = []

@@ -11,7 +11,8 @@ from nervecenter.core.model import Case, Credential, Person
 Outcome = Literal["cleared", "warning", "blocked", "unstaffed"]
 OUTCOMES = ("cleared", "warning", "blocked", "unstaffed")
 REASONS = ("missing", "expired", "not_yet_valid", "too_old", "expires_too_soon", "revoked",
-           "wrong_issuer", "unverified", "limit_exceeded")
+           "wrong_issuer", "unverified", "limit_exceeded", "inactive",
+           "rule_error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +21,9 @@ class Problem:
 
     person: str | None
     role: str
-    type: str  # credential type id, or the rule kind id for `rule:` requirements
+    type: str | None  # credential type id, the rule kind id for `rule:`; None for `inactive`
     reason: str  # one of REASONS
-    source: str  # "facility:<id>" or "state:<code>"
+    source: str  # "facility:<id>", "state:<code>", or "practice" (`inactive`)
     detail: str  # one sentence a scheduler can act on
     enforcement: str = "block"
     credential: str | None = None  # the credential id concerned, when there is one

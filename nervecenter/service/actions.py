@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nervecenter.alerts.ledger import Ledger
 from nervecenter.alerts.planning import Silence
-from nervecenter.core import limits
+from nervecenter.core import dates, limits, names
 from nervecenter.core.documents import confine
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Credential, credential_id
@@ -35,16 +35,37 @@ DOCUMENT_TYPES = {
 }
 
 
-def _scope(ws: Workspace, type_id: str, scope: str | None) -> str | None:
-    """The scope a credential of the type needs (upper-cased for a state), or an error."""
-    ctype = ws.practice.credential_types.get(type_id)
-    if ctype is None:
-        close = difflib.get_close_matches(type_id, list(ws.practice.credential_types), n=1)
-        raise NerveCenterError(f"unknown credential type {type_id!r}"
-                               + (f" (did you mean {close[0]!r}?)" if close else ""))
+def _type(ws: Workspace, written: str) -> str:
+    """The type id `written` names (id, name or alias, as people write them), or an error."""
+    type_names = names.TypeNames(ws.practice.credential_types)
+    type_id = type_names.find(written)
+    if type_id is None:
+        raise NerveCenterError(f"unknown credential type {written!r}"
+                               f"{type_names.suggestion(written)}")
+    return type_id
+
+
+def _person(ws: Workspace, person: str) -> None:
+    known = ws.store.people_roles()
+    if person not in known:
+        close = difflib.get_close_matches(person, list(known), n=1, cutoff=0.6)
+        raise NerveCenterError(f"no person {person!r}"
+                               + (f" (did you mean {close[0]!r}?)" if close else
+                                  "; check the id (`nervecenter export` lists people)"))
+
+
+def _scope(ws: Workspace, type_id: str, scope: str | None, person: str | None = None) -> str | None:
+    """The scope a credential of the type needs (upper-cased for a state), or an error. Left
+    out, it is the one scope the person holds the type in, when they hold exactly one."""
+    ctype = ws.practice.credential_types[type_id]
     if ctype.scope != "person" and not scope:
+        held = sorted({c.scope for c in ws.snapshot(ws.today()).credentials
+                       if c.person == person and c.type == type_id and c.scope}) if person else []
+        if len(held) == 1:
+            return held[0]
         raise NerveCenterError(f"{type_id} is per {ctype.scope}: give --scope "
-                               f"{'STATE' if ctype.scope == 'state' else 'FACILITY'}")
+                               + (" or ".join(held) if held else
+                                  'STATE' if ctype.scope == 'state' else 'FACILITY'))
     if ctype.scope == "person" and scope:
         raise NerveCenterError(f"{type_id} is per person: leave out --scope")
     return scope.upper() if ctype.scope == "state" else scope or None
@@ -58,37 +79,53 @@ def _current(ws: Workspace, cid: str) -> Credential | None:
 def renewal_submitted(ws: Workspace, actor: str, person: str, type_id: str,
                       scope: str | None = None) -> Credential:
     """Mark the current version of a credential `renewal_submitted`."""
-    scope = _scope(ws, type_id, scope)
     ws.sync_sources()
+    type_id = _type(ws, type_id)
+    _person(ws, person)
+    scope = _scope(ws, type_id, scope, person)
     return ws.store.renew(person, type_id, scope, submitted=True, actor=actor)
 
 
 def renew(ws: Workspace, actor: str, person: str, type_id: str, scope: str | None = None, *,
-          expires: date, issued: date | None = None, number: str | None = None,
-          document: str | None = None) -> Credential:
+          expires: date | None = None, issued: date | None = None, number: str | None = None,
+          document: str | None = None, correct: bool = False) -> Credential:
     """Record a renewed credential as a new version (the old one stays as history).
 
-    The new expiry must be after the current one, and the issue date must not be after it. Where
-    the current version has an issue date, the renewed one needs its own: rules such as
-    max_age_months read it, and a renewal without one would block every case."""
+    The type may be written as people write it; the scope is inferred when the person holds the
+    type in one scope only. Without `expires`, it is derived from `issued` by the type's
+    validity; without `issued`, the current issue date is kept. The new expiry must be after
+    the current one, unless `correct` (a mistake put right: audited as a correction)."""
     for day in (expires, issued):
         if day is not None:
             _bounded(day)
-    scope = _scope(ws, type_id, scope)
     ws.sync_sources()
+    type_id = _type(ws, type_id)
+    _person(ws, person)
+    scope = _scope(ws, type_id, scope, person)
+    ctype = ws.practice.credential_types[type_id]
     current = _current(ws, credential_id(person, type_id, scope))
+    if expires is None:
+        if issued is None or not ctype.validity_months:
+            raise NerveCenterError(f"give the new expiry (--expires); {type_id} has no validity "
+                                   "to derive it from the issue date" if issued else
+                                   "give the new expiry (--expires), or the issue date "
+                                   "(--issued) when the type has a validity")
+        expires = dates.derive_expiry(issued, ctype.validity_months, ctype.expiry)
+    if issued is None and current is not None:
+        issued = current.issued
     if issued and issued > expires:
         raise NerveCenterError(f"the issue date {issued} is after the new expiry {expires}")
-    if current is not None:
-        if expires <= current.expires:
-            raise NerveCenterError(f"the new expiry {expires} is not after the current one "
-                                   f"({current.expires}); enter the date on the renewed "
-                                   "credential")
-        if current.issued and issued is None:
-            raise NerveCenterError(f"give the issue date of the renewed {type_id} (the current "
-                                   f"one was issued {current.issued})")
+    if current is not None and not correct and expires <= current.expires:
+        raise NerveCenterError(f"the new expiry {expires} is not after the current one "
+                               f"({current.expires}); enter the date on the renewed "
+                               "credential, or give --correct to put a mistake right")
+    if current is not None and correct and (expires, issued) == (current.expires,
+                                                                  current.issued):
+        raise NerveCenterError(f"nothing to correct: {current.id} already expires {expires}"
+                               + (f" and was issued {issued}" if issued else ""))
     return ws.store.renew(person, type_id, scope, expires=expires, issued=issued,
-                          number=number or None, document=document, actor=actor)
+                          number=number or None, document=document, actor=actor,
+                          correction=correct)
 
 
 def _bounded(day: date) -> None:

@@ -121,6 +121,8 @@ class Daemon:
             log.info("%s", result.line())
             for problem in self.ws.source_problems():
                 log.warning("%s", problem.line().removeprefix("warning: "))
+            for failure in result.rule_errors:
+                log.warning("%s", failure)
         except Exception as e:  # noqa: BLE001 - the daemon outlives one bad run; next tick retries
             log.error("run failed: %s", _first_line(e))
 
@@ -146,14 +148,22 @@ class Daemon:
             self.lock.release()
             log.info("stopped")
 
+    def log_next(self, next_eval, next_digest) -> None:
+        """When the daemon will run next, in the practice's time zone."""
+        tz = self.tz()
+        log.info("next run %s, next digest %s",
+                 next_eval.astimezone(tz).isoformat(sep=" ", timespec="minutes"),
+                 next_digest.astimezone(tz).isoformat(sep=" ", timespec="minutes"))
+
     def _loop(self) -> int:
         sched = self.ws.practice.schedule
-        log.info("active on %s: evaluate %r, digest %r (%s)", self.config_dir, sched.evaluate,
-                 sched.digest, self.ws.practice.timezone)
+        log.info("active on %s: evaluate %r, digest %r (%s)", self.config_dir.resolve(),
+                 sched.evaluate, sched.digest, self.ws.practice.timezone)
         self.run_once()  # catch up at start; the ledger keys keep it from repeating anything
         now = clock.utcnow()
         next_eval = cron.next_tick(sched.evaluate, self.tz(), now)
         next_digest = cron.next_tick(sched.digest, self.tz(), now)
+        self.log_next(next_eval, next_digest)
         while not self.stop_event.is_set():
             if not self.lock.alive():
                 log.error("lost the database lock (connection gone); stopping so a standby "
@@ -170,6 +180,7 @@ class Daemon:
                 sched = self.ws.practice.schedule
                 next_eval = cron.next_tick(sched.evaluate, self.tz(), now)
                 next_digest = cron.next_tick(sched.digest, self.tz(), now)
+                self.log_next(next_eval, next_digest)
                 continue
             due = runner.next_retry(self.ws)
             if due is not None and due <= now:

@@ -31,6 +31,7 @@ class RunResult:
     outcome: DeliveryCounts = field(default_factory=DeliveryCounts)
     seconds: float = 0.0
     pending_sources: int = 0  # dry run: source rows changed since their last import
+    rule_errors: tuple[str, ...] = ()  # what plugins' rule kinds raised (one line each)
 
     def counts(self) -> dict[str, int]:
         return {"planned": len(self.alerts), "deliveries": self.enqueued[1],
@@ -46,6 +47,12 @@ class RunResult:
                 f"{c['deliveries']} deliveries queued, {c['sent']} sent in {c['messages']} "
                 f"messages, {c['retrying']} to retry, {c['failed']} failed"
                 + (", digest" if self.digest else "") + f" ({self.seconds:.1f} s)" + note)
+
+
+def rule_errors(evaluation) -> tuple[str, ...]:
+    """Each distinct failure of a plugin's rule kind in an evaluation, naming the plugin."""
+    return tuple(dict.fromkeys(p.detail for cl in evaluation.clearances for p in cl.problems
+                               if p.reason == "rule_error"))
 
 
 def digest_due(practice, day: date, now: datetime) -> bool:
@@ -88,6 +95,7 @@ def run(ws, *, on: date | None = None, now: datetime | None = None, dry_run: boo
     fixed_now = now
     snapshot, alerts, digest = plan(ws, day, now=now, digest=digest, sync=not dry_run)
     result = RunResult(day, alerts, digest, dry_run)
+    result.rule_errors = rule_errors(ws.evaluate(day, sync=False))
     if dry_run:
         result.pending_sources = ws.pending_source_changes()
     if not dry_run:

@@ -78,8 +78,16 @@ def create(url: str) -> Engine:
         else:
             engine = create_engine(u, pool_pre_ping=True)
     except (NoSuchModuleError, ModuleNotFoundError) as e:
-        raise DatabaseError(f"database URL {u.render_as_string(hide_password=True)}: no driver "
-                            f"({e}); install nervecenter[postgresql] for PostgreSQL") from None
+        shown = u.render_as_string(hide_password=True)
+        if u.drivername.split("+")[0] in ("postgres", "postgresql"):
+            # postgres:// (Heroku's and libpq's spelling) and postgresql:// (psycopg2) both
+            # fail here; NerveCenter's driver is psycopg 3
+            fixed = shown.replace(f"{u.drivername}://", "postgresql+psycopg://", 1)
+            raise DatabaseError(f"database URL {shown}: write it as {fixed} (the driver "
+                                "NerveCenter uses is psycopg: pip install "
+                                "'nervecenter[postgresql]')") from None
+        raise DatabaseError(f"database URL {shown}: no driver ({e}); install "
+                            "nervecenter[postgresql] for PostgreSQL") from None
     try:
         with engine.connect():
             pass

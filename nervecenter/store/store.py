@@ -66,7 +66,7 @@ from nervecenter.store.tables import (
 P, C, E, K, A = (PersonRow.__table__, CredentialRow.__table__, CEEntryRow.__table__,
                  CaseRow.__table__, AuditRow.__table__)
 SP = SourceProblemRow.__table__
-PERSON_FIELDS = ("id", "name", "role", "home_state", "email", "phone", "notify")
+PERSON_FIELDS = ("id", "name", "role", "home_state", "email", "phone", "notify", "left")
 CASE_FIELDS = ("id", "facility", "start", "end", "procedure", "technologist", "reader", "fields")
 VERSIONED = ("issued", "expires")  # a change here is a renewal: a new version
 
@@ -84,14 +84,16 @@ class Changes:
 
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)  # what the files got nearly wrong
 
     def count(self, kind: str, action: str, n: int = 1) -> None:
         by = self.counts.setdefault(kind, {"added": 0, "changed": 0, "unchanged": 0, "removed": 0})
-        by[action] += n
+        by[action] = by.get(action, 0) + n  # people also count "left"
 
     @property
     def total(self) -> int:
-        return sum(v["added"] + v["changed"] + v["removed"] for v in self.counts.values())
+        return sum(v["added"] + v["changed"] + v["removed"] + v.get("left", 0)
+                   for v in self.counts.values())
 
 
 # ---------------------------------------------------------------- rows <-> records <-> model
@@ -181,7 +183,8 @@ def _person(m) -> Person:
     return Person(id=m["id"], name=m["name"], role=m["role"], home_state=m["home_state"],
                   email=m["email"], phone=m["phone"],
                   notify=tuple(Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None
-                                       else None) for n in m["notify"] or ()))
+                                       else None) for n in m["notify"] or ()),
+                  left=_date(m["left"]))
 
 
 def _case(m, zones: dict[str, ZoneInfo]) -> Case:
@@ -193,6 +196,36 @@ def _case(m, zones: dict[str, ZoneInfo]) -> Case:
     return Case(id=m["id"], facility=m["facility"], start=start, end=end,
                 procedure=m["procedure"], technologist=m["technologist"], reader=m["reader"],
                 fields=dict(m["fields"] or {}))
+
+
+def _membership(conn: Connection, records: list[Record], today: date) -> list[Record]:
+    """People records as the table holds them: `active: false` without a `left` day becomes
+    left on the day it is first imported (kept on later imports)."""
+    inactive = [r.key for r in records if not r.data.get("active", True) and not r.data["left"]]
+    known = dict(conn.execute(select(P.c.id, P.c.left).where(P.c.id.in_(inactive))).all()) \
+        if inactive else {}
+    out = []
+    for r in records:
+        data = {k: v for k, v in r.data.items() if k != "active"}
+        if r.key in inactive:
+            data["left"] = known.get(r.key) or today.isoformat()
+        out.append(Record(r.kind, r.key, data, r.file, r.line))
+    return out
+
+
+def mark_left(conn: Connection, store, people: Iterable[str], actor: str, changes) -> None:
+    """People gone from the source file that gave them: left today, never deleted."""
+    today = clock.today(store.timezone).isoformat()
+    audit: list[dict] = []
+    for pid in people:
+        if conn.execute(select(P.c.id).where(P.c.id == pid, P.c.left.is_(None))).first():
+            conn.execute(update(P).where(P.c.id == pid).values(left=today))
+            store._audit(audit, actor, "person", pid, "leave", {"left": None}, {"left": today})
+            changes.count("person", "left")
+            changes.lines.append(f"person {pid}: left the practice on {today} (no longer in "
+                                 "its source)")
+    if audit:
+        bulk_insert(conn, A, audit)
 
 
 def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
@@ -242,11 +275,11 @@ class Store:
                 return cursor.fetchall()
 
             people = {}
-            for pid, name, role, home, email, phone, notify in raw(
-                    "SELECT id, name, role, home_state, email, phone, notify FROM people"):
+            for pid, name, role, home, email, phone, notify, left in raw(
+                    'SELECT id, name, role, home_state, email, phone, notify, "left" FROM people'):
                 people[pid] = Person(pid, name, role, home, email, phone, tuple(
                     Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None else None)
-                    for n in _json(notify)))
+                    for n in _json(notify)), _date(left))
             chosen: dict[str, tuple] = {}
             rows = raw(f"SELECT {', '.join(SNAPSHOT_CREDENTIAL)} FROM credentials "
                        "ORDER BY credential_id, version")
@@ -385,8 +418,8 @@ class Store:
         for r in records:
             by_kind.setdefault(r.kind, []).append(r)
 
-        self._upsert_by_id(conn, P, PERSON_FIELDS, "person", by_kind.get("person", []), actor,
-                           changes, audit)
+        people = _membership(conn, by_kind.get("person", []), today)
+        self._upsert_by_id(conn, P, PERSON_FIELDS, "person", people, actor, changes, audit)
         creds = by_kind.get("credential", [])
         if creds:
             self._apply_credentials(conn, creds, actor, changes, audit, today, now)
@@ -511,9 +544,10 @@ class Store:
     def renew(self, person: str, type_id: str, scope: str | None = None, *,
               submitted: bool = False, expires: date | None = None, issued: date | None = None,
               number: str | None = None, document: str | None = None,
-              actor: str = "cli") -> Credential:
+              actor: str = "cli", correction: bool = False) -> Credential:
         """Record a renewal: `submitted` marks the current version renewal_submitted; a new
-        `expires` adds a version (issued, number, document optional; other values carried over)."""
+        `expires` adds a version (issued, number, document optional; other values carried over).
+        A `correction` is audited as such (action `correct`), not as a renewal."""
         cid = credential_id(person, type_id, scope)
         with self.engine.begin() as conn:
             begin_write(conn)
@@ -547,6 +581,9 @@ class Store:
             changes = Changes()
             self._apply_credentials(conn, [Record("credential", cid, record, "", 0)], actor,
                                     changes, audit := [], clock.today(self.timezone), clock.utcnow().isoformat(timespec="seconds"))
+            if correction:
+                audit = [{**a, "action": "correct"} if a["action"] == "renew" else a
+                         for a in audit]
             if audit:
                 bulk_insert(conn, A, audit)
         return self.history(cid)[-1]

@@ -36,6 +36,7 @@ class PersonRow(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
     notify: Mapped[list] = mapped_column(JSON, default=list)  # [{"url": ..., "stages": [...]|null}]
+    left: Mapped[str | None] = mapped_column(String(10))  # ISO date they left the practice
 
 
 class CredentialRow(Base):

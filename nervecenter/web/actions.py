@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
-from nervecenter.core import limits
 from nervecenter.core.errors import NerveCenterError
+from nervecenter.data.roster import parse_date
 from nervecenter.service import actions
 from nervecenter.store.users import User
 from nervecenter.web import auth
@@ -29,12 +29,11 @@ def _actor(user: User) -> str:
 
 
 def _date(value: str, field: str) -> date:
+    """A date in any form an import takes (the CLI's `renew` takes the same)."""
     try:
-        return limits.check_date(date.fromisoformat(value.strip()), value.strip())
+        return parse_date(value.strip())
     except ValueError as e:
-        reason = str(e) if "outside the years" in str(e) else \
-            f"{value!r} is not a date; use YYYY-MM-DD"
-        raise NerveCenterError(f"{field}: {reason}") from None
+        raise NerveCenterError(f"{field}: {e}") from None
 
 
 def _own_credential(request: Request, user: User, person_id: str, credential_id: str):

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from nervecenter.core import contacts
 from nervecenter.core.model import Case, Credential, Person, Practice, Snapshot
 from nervecenter.rules.coverage import Coverage
 from nervecenter.rules.eligibility import cleared_at
@@ -91,8 +92,15 @@ class Picture:
     # ------------------------------------------------------------ what the user may see
 
     def people(self) -> list[Person]:
-        return sorted((p for p in self.snapshot.people.values() if self.user.may_see(p.id)),
+        """The staff on the day: not who has left the practice (their own page stays)."""
+        day = self.day
+        return sorted((p for p in self.snapshot.people.values()
+                       if self.user.may_see(p.id) and not p.gone(day)),
                       key=lambda p: (p.name.lower(), p.id))
+
+    def reachable(self, person: Person) -> bool:
+        """Whether a channel reaches them (their notify, or practice.yaml's contacts:)."""
+        return bool(contacts.channels(person, self.practice.contacts))
 
     def person(self, person_id: str) -> Person | None:
         p = self.snapshot.people.get(person_id)

@@ -1,0 +1,439 @@
+"""A practice whose roster and schedule live in spreadsheets (an Excel CSV with a BOM and CRLF
+line ends), end to end through the CLI: contact channels, people who leave, plugin bugs."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from kit import servers
+
+smtp_server = servers.smtp_server  # pytest fixture
+
+ROSTER = [
+    "person,name,role,email,phone,notify,type,number,issuer,issued,expires",
+    "t-price,Jordan Price,technologist,jordan.price@bayou.example,,,bls,B-1,AHA,2025-01-10,2026-12-31",
+    "t-price,,,,,,cnim,C-1,ABRET,2023-06-01,2028-12-31",
+    "t-lee,Alex Lee,technologist,,,,bls,B-2,AHA,2025-01-10,2026-12-31",
+    "t-lee,,,,,,cnim,C-2,ABRET,2023-06-01,2028-12-31",
+    "r-adams,Elise Adams,reader,,,,cnim,C-3,ABRET,2023-06-01,2028-12-31",
+]
+CASES = [
+    "id,facility,start,end,procedure,technologist,reader",
+    "C-1,tulane,2026-12-03T08:00,2026-12-03T12:00,spine,t-price,r-adams",
+    "C-2,tulane,2026-12-04T08:00,2026-12-04T12:00,spine,t-lee,r-adams",
+    "C-3,tulane,2026-12-05T08:00,2026-12-05T12:00,spine,,r-adams",
+]
+
+
+def write_csv(path: Path, rows: list[str]) -> None:
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode() + b"\r\n")
+
+
+def write_cases(root: Path, rows: list[str]) -> Path:
+    write_csv(root / "cases.csv", rows)
+    return root / "cases.csv"
+
+
+@pytest.fixture
+def sheet_practice(tmp_path, smtp_server) -> Path:
+    root = tmp_path / "sheets"
+    (root / "facilities").mkdir(parents=True)
+    (root / "practice.yaml").write_text(textwrap.dedent(f"""\
+        name: Spreadsheet Neuro
+        timezone: America/Chicago
+        database: sqlite:///state.db
+        contacts:
+          email: "mailto://nervecenter@127.0.0.1:{smtp_server.port}?from=alerts@example.org&to={{email}}"
+        managers:
+          - {{id: dana, name: Dana Lee, notify: ["file://outbox/dana.jsonl"]}}
+        sources: [roster.csv, cases.csv]
+        """))
+    (root / "facilities" / "tulane.yaml").write_text(textwrap.dedent("""\
+        id: tulane
+        name: Tulane Medical Center
+        state: LA
+        requirements:
+          - credential: bls
+          - credential: cnim
+        """))
+    write_csv(root / "roster.csv", ROSTER)
+    write_csv(root / "cases.csv", CASES)
+    return root
+
+
+def outbox(root: Path, who: str) -> list[dict]:
+    path = root / "outbox" / f"{who}.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_an_email_column_is_a_channel_through_the_contacts_template(sheet_practice, nc,
+                                                                   smtp_server):
+    code, _, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01")
+    assert code == 0, err
+    # BLS expires 2026-12-31: 30 days left on 2026-12-01, stage 30, to the holder only.
+    mine = [m for m in smtp_server.messages if "Jordan Price" in m["Subject"]]
+    assert mine, [m["Subject"] for m in smtp_server.messages]
+    assert all(rcpt == ["jordan.price@bayou.example"] for rcpt in smtp_server.recipients())
+    assert "BLS" in mine[0]["Subject"]
+
+
+def test_someone_without_a_channel_reaches_the_managers_and_check_warns(sheet_practice, nc):
+    code, out, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--format", "json")
+    assert code == 0, err
+    planned = json.loads(out)["alerts"]
+    [lee] = [a for a in planned if a["credential"] == "t-lee:bls" and a["kind"] == "stage"]
+    assert lee["recipients"] == ["t-lee"]  # who it is for does not change, only where it goes
+    [mail] = outbox(sheet_practice, "dana")  # one message: the alerts grouped
+    assert ("Alex Lee: BLS Provider no. B-2 is due in 30 days (2026-12-31)\n" + "=" * 61 +
+            "\n\nNo channel for Alex Lee: this goes to the managers instead.") in mail["body"]
+
+    code, out, err = nc("check", "--config", str(sheet_practice))
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if "no channel for" in line]
+    # Alex Lee and Elise Adams have no email, phone or notify; Jordan Price has an email.
+    fix = ("their alerts go to the managers; give them notify, or an email or phone with "
+           "contacts: in practice.yaml")
+    assert sorted(warned) == [
+        f"warning: {sheet_practice}/roster.csv:4: no channel for Alex Lee: {fix}",
+        f"warning: {sheet_practice}/roster.csv:6: no channel for Elise Adams: {fix}"], err
+
+
+def test_a_notify_column_is_a_channel_of_its_own(sheet_practice, nc):
+    rows = [*ROSTER]
+    rows[3] = rows[3].replace("Alex Lee,technologist,,,,", "Alex Lee,technologist,,,"
+                              "file://outbox/t-lee.jsonl,")
+    write_csv(sheet_practice / "roster.csv", rows)
+    code, _, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01")
+    assert code == 0, err
+    assert any("BLS" in x["title"] for x in outbox(sheet_practice, "t-lee"))
+    assert not any("No channel for Alex Lee" in x["body"] for x in outbox(sheet_practice, "dana"))
+
+
+def test_a_contacts_template_without_its_placeholder_is_refused(sheet_practice, nc):
+    path = sheet_practice / "practice.yaml"
+    path.write_text(path.read_text().replace("to={email}", "to=someone@example.org"))
+    code, _, err = nc("check", "--config", str(sheet_practice))
+    assert code == 1
+    assert "practice.yaml:5: contacts.email has no {email}; write it where the address goes" in err
+
+
+# ---------------------------------------------------------------- people who leave
+
+
+def cases_json(nc, root: Path, on: str) -> dict:
+    code, out, err = nc("cases", "--config", str(root), "--on", on, "--format", "json")
+    assert code == 0, err
+    return {c["id"]: c for c in json.loads(out)["cases"]}
+
+
+def test_someone_deleted_from_the_roster_has_left_and_is_never_a_backup(sheet_practice, nc,
+                                                                       monkeypatch):
+    from datetime import date
+
+    from nervecenter.core import clock
+
+    code, _, err = nc("import", "--config", str(sheet_practice),
+                      str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
+    assert code == 0, err
+    before = cases_json(nc, sheet_practice, "2026-12-01")
+    assert before["C-1"]["outcome"] == "cleared" and before["C-2"]["outcome"] == "cleared"
+    assert before["C-3"]["backups"] == ["t-lee", "t-price"]
+
+    # Alex Lee's rows are deleted from the roster on 2026-12-02; C-2 still names them.
+    monkeypatch.setattr(clock, "today", lambda tz, on=None: on or date(2026, 12, 2))
+    write_csv(sheet_practice / "roster.csv", [r for r in ROSTER if not r.startswith("t-lee")])
+    code, out, err = nc("import", "--config", str(sheet_practice),
+                        str(sheet_practice / "roster.csv"))
+    assert code == 0, err
+    assert "people: 0 added, 0 changed, 2 unchanged, 1 left" in out
+    assert "person t-lee: left the practice on 2026-12-02 (no longer in its source)" in out
+
+    after = cases_json(nc, sheet_practice, "2026-12-01")
+    c2 = after["C-2"]
+    assert c2["outcome"] == "blocked"
+    assert c2["problems"] == [{"person": "t-lee", "role": "technologist", "type": None,
+                               "reason": "inactive", "source": "practice",
+                               "detail": "Alex Lee left the practice on 2026-12-02; assign "
+                                         "someone else."}]
+    assert c2["backups"] == ["t-price"]
+    assert after["C-3"]["backups"] == ["t-price"]  # never a backup once gone
+    assert after["C-1"]["outcome"] == "cleared"
+    # a case of theirs before the day they left is judged as it was
+    code, out, err = nc("import", "--config", str(sheet_practice), str(write_cases(
+        sheet_practice, [*CASES, "C-0,tulane,2026-12-01T08:00,2026-12-01T12:00,spine,t-lee,"])))
+    assert code == 0, err
+    assert cases_json(nc, sheet_practice, "2026-12-01")["C-0"]["outcome"] == "cleared"
+
+    code, out, err = nc("status", "--config", str(sheet_practice), "--on", "2026-12-03",
+                        "--format", "json")
+    assert code == 0, err
+    assert {d["person"] for d in json.loads(out)["items"]} == {"t-price"}
+
+    # their history stays: the audit log and the person record keep them
+    code, out, err = nc("cases", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--case", "C-2")
+    assert "Alex Lee left the practice on 2026-12-02" in out
+
+
+def test_left_and_active_in_people_yaml_and_their_mistakes(tmp_path, sheet_practice, nc):
+    practice = sheet_practice / "practice.yaml"
+    practice.write_text(practice.read_text().replace("[roster.csv,", "[people.yaml,"))
+    people = sheet_practice / "people.yaml"
+    people.write_text(textwrap.dedent("""\
+        people:
+          - {id: r-adams, name: Elise Adams, role: reader}
+          - {id: t-price, name: Jordan Price, role: technologist, email: jp@bayou.example}
+          - {id: t-lee, name: Alex Lee, role: technologist, left: 2026-12-04}
+          - {id: t-old, name: Sam Old, role: technologist, active: false}
+        """))
+    code, out, err = nc("import", "--config", str(sheet_practice), str(people))
+    assert code == 0, err
+    code, out, err = nc("alerts", "plan", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--format", "json")
+    assert code == 0, err
+    # t-lee leaves on 12-04, the day of their case C-2: blocked, and they are not told
+    [c2] = [a for a in json.loads(out)["alerts"] if a["case"] == "C-2" and a["kind"] == "case"]
+    assert c2["recipients"] == ["dana", "r-adams"]
+    assert not any(a["kind"] == "case_assigned" and a["person"] == "t-lee"
+                   for a in json.loads(out)["alerts"])
+
+    people.write_text(textwrap.dedent("""\
+        people:
+          - {id: t-lee, name: Alex Lee, role: technologist, left: 2026-13-04}
+        """))
+    code, out, err = nc("import", "--config", str(sheet_practice), str(people))
+    assert code == 1
+    assert "people.yaml:2: 2026-13-04 is not a date: there is no month 13" in err
+    people.write_text(textwrap.dedent("""\
+        people:
+          - {id: t-lee, name: Alex Lee, role: technologist}
+          - {id: t-old, name: Sam Old, role: technologist, active: true, left: 2026-12-01}
+        """))
+    code, out, err = nc("import", "--config", str(sheet_practice), str(people))
+    assert code == 1
+    assert ("people.yaml:3: active: is true but left is 2026-12-01; remove one of them") in err
+
+
+def test_active_and_left_columns_of_a_spreadsheet(sheet_practice, nc):
+    marks = {"t-lee": ("no", ""), "r-adams": ("", "12/01/2026")}
+    rows = [ROSTER[0].replace(",notify,", ",notify,active,left,")]
+    for row in ROSTER[1:]:
+        cells = row.split(",")
+        active, left = marks.get(cells[0], ("", "")) if cells[1] else ("", "")
+        rows.append(",".join([*cells[:6], active, left, *cells[6:]]))
+    write_csv(sheet_practice / "roster.csv", rows)
+    code, _, err = nc("import", "--config", str(sheet_practice),
+                        str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
+    assert code == 0, err
+    cases = cases_json(nc, sheet_practice, "2026-11-30")
+    # r-adams left on 2026-12-01 (before every case); t-lee is inactive since this import
+    assert [(p["person"], p["reason"]) for p in cases["C-1"]["problems"]] == [
+        ("r-adams", "inactive")]
+    assert "Elise Adams left the practice on 2026-12-01" in cases["C-1"]["problems"][0]["detail"]
+    assert [p["person"] for p in cases["C-2"]["problems"]] == ["t-lee", "r-adams"]
+
+
+# ---------------------------------------------------------------- a plugin's bug
+
+
+@pytest.fixture
+def broken_rule_kind(sheet_practice):
+    """A third party's rule kind `on_call` whose check raises for one person (t-lee)."""
+    from nervecenter import hookimpl
+    from nervecenter.core import plugins
+    from nervecenter.core.model import RuleKind
+
+    def check(req, case, person, schedule):
+        return {"t-price": None, "r-adams": None}[person]  # KeyError for anyone else
+
+    class OnCall:
+        @hookimpl
+        def register_rule_kinds(self, register):
+            register(RuleKind(id="on_call", description="on the on-call list", check=check,
+                              params_schema={"type": "object", "properties": {}}))
+
+    plugins.reset()
+    plugins.add_plugin(OnCall(), "oncall", "0.3", package="nervecenter-oncall")
+    path = sheet_practice / "facilities" / "tulane.yaml"
+    path.write_text(path.read_text() + "  - rule: on_call\n    role: any\n")
+    yield
+    plugins.reset()
+
+
+def test_a_rule_kind_that_raises_blocks_only_its_cases_and_tells_the_managers_once(
+        sheet_practice, nc, smtp_server, broken_rule_kind):
+    cases = cases_json(nc, sheet_practice, "2026-12-01")
+    assert cases["C-1"]["outcome"] == "cleared"  # t-price and r-adams: the plugin answers
+    c2 = cases["C-2"]
+    assert c2["outcome"] == "blocked"
+    assert c2["problems"] == [{
+        "person": "t-lee", "role": "technologist", "type": "on_call", "reason": "rule_error",
+        "source": "facility:tulane",
+        "detail": "rule kind 'on_call' of plugin 'oncall' (package nervecenter-oncall) failed: "
+                  "KeyError: 't-lee'; the case is blocked until the plugin is fixed or the rule "
+                  "removed."}]
+    assert c2["backups"] == ["t-price"]
+
+    code, out, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--format", "json")
+    assert code == 0, err
+    planned = json.loads(out)["alerts"]
+    [broken] = [a for a in planned if a["kind"] == "rule_error"]
+    assert (broken["key"], broken["recipients"]) == ("rule_error:on_call:KeyError", ["dana"])
+    assert ("warning: rule kind 'on_call' of plugin 'oncall' (package nervecenter-oncall) "
+            "failed: KeyError: 't-lee'") in err
+    assert broken["title"] == "Rule kind on_call is broken: 1 case is blocked until it is fixed"
+    # everything else is planned and sent as usual: Jordan Price's BLS by email
+    assert any("Jordan Price" in m["Subject"] for m in smtp_server.messages)
+    assert any(a["kind"] == "case" and a["case"] == "C-2" for a in planned)
+    code, out, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-02",
+                        "--format", "json")
+    assert code == 0, err
+    assert not [a for a in json.loads(out)["alerts"] if a["kind"] == "rule_error"]  # once
+
+
+# ---------------------------------------------------------------- names as people write them
+
+
+def test_types_headers_dates_and_times_as_a_spreadsheet_writes_them(sheet_practice, nc):
+    write_csv(sheet_practice / "roster.csv", [
+        "Person,Name,Role,Email,Credential Type,Card #,Issuer,Issue Date,Expiration Date",
+        "t-price,Jordan Price,technologist,jp@bayou.example,BLS Provider,B-1,AHA,1/10/25,12/31/26",
+        "t-price,Jordan Price,technologist,,C.N.I.M.,C-1,ABRET,2023-6-1,12/31/2028",
+        "r-adams,Elise Adams,reader,,D.ABNM,D-3,ABNM,6/1/2023,12/31/2028",
+        "r-adams,Elise Adams,reader,,cnim,C-3,ABRET,6/1/2023,12/31/2028",
+    ])
+    write_csv(sheet_practice / "cases.csv", [
+        "Case #,Hospital,Date,Start Time,End Time,Procedure,Tech,Interpreting Physician",
+        "C-1,tulane,12/3/2026,8:00 AM,12 PM,spine,t-price,r-adams",
+        "C-2,tulane,12/4/26,1:30 PM,17:00,spine,t-price,r-adams",
+    ])
+    code, out, err = nc("import", "--config", str(sheet_practice),
+                        str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
+    assert code == 0, err
+    cases = cases_json(nc, sheet_practice, "2026-12-01")
+    assert [(c["start"], c["end"], c["technologist"], c["reader"], c["outcome"])
+            for c in cases.values()] == [
+        ("2026-12-03T08:00:00-06:00", "2026-12-03T12:00:00-06:00", "t-price", "r-adams",
+         "cleared"),
+        ("2026-12-04T13:30:00-06:00", "2026-12-04T17:00:00-06:00", "t-price", "r-adams",
+         "cleared")]
+    code, out, err = nc("status", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--person", "t-price", "--format", "json")
+    assert {(d["type"], d["expires"]) for d in json.loads(out)["items"]} >= {("bls", "2026-12-31")}
+
+
+def test_names_people_get_wrong_are_one_line_each_with_the_fix(sheet_practice, nc):
+    write_csv(sheet_practice / "roster.csv", [
+        "person,name,role,type,expires",
+        "t-price,Jordan Price,technologist,alcs,12/31/2026",
+        "t-price,Jordan Price,technologist,bls,31.12.2026",
+    ])
+    write_csv(sheet_practice / "cases.csv", [
+        "Case ID,Facility,Date,Time,Tech,Technologist",
+        "C-1,tulane,12/3/2026,8:00 AM,t-price,t-price",
+    ])
+    code, _, err = nc("import", "--config", str(sheet_practice),
+                      str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
+    assert code == 1
+    roster, cases = sheet_practice / "roster.csv", sheet_practice / "cases.csv"
+    assert sorted(err.splitlines()) == [
+        f"{cases}:1: technologist: columns Tech and Technologist are both technologist; keep one",
+        f"{roster}:2: type: unknown credential type 'alcs' (did you mean 'acls', ACLS Provider?)",
+        (f"{roster}:3: expires: '31.12.2026' is not a date; write YYYY-MM-DD, MM/DD/YYYY, "
+         "M/D/YY (read as 20YY) or an Excel date")]
+
+
+def test_a_credentials_sheet_needs_only_the_id_and_file_order_does_not_matter(sheet_practice,
+                                                                             nc):
+    extra = sheet_practice / "extra.csv"
+    write_csv(extra, ["person,type,number,issuer,issued,expires",
+                      "t-lee,acls,A-2,AHA,3/1/2025,3/31/2027"])
+    # extra.csv names t-lee, whom roster.csv (later on the command line) defines
+    code, out, err = nc("import", "--config", str(sheet_practice), str(extra),
+                        str(sheet_practice / "cases.csv"), str(sheet_practice / "roster.csv"))
+    assert code == 0, err
+    code, out, err = nc("status", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--person", "t-lee", "--within", "3650", "--format", "json")
+    assert code == 0, err
+    assert "t-lee:acls" in {d["credential"] for d in json.loads(out)["items"]}
+    # the roster gives the people; the credentials sheet leaving out Alex Lee is no departure
+    write_csv(extra, ["person,type,number,issuer,issued,expires",
+                      "t-price,acls,A-1,AHA,3/1/2025,3/31/2027"])
+    code, out, err = nc("import", "--config", str(sheet_practice), str(extra))
+    assert code == 0, err
+    assert "left" not in out
+    # an unknown id there is still an error with a suggestion
+    write_csv(extra, ["person,type,expires", "t-le,acls,3/31/2027"])
+    code, out, err = nc("import", "--config", str(sheet_practice), str(extra))
+    assert code == 1
+    assert f"{extra}:2: name: is empty; give the person's name" in err
+
+
+# ---------------------------------------------------------------- nothing silent
+
+
+def test_a_case_value_close_to_one_a_rule_names_is_a_warning_unless_values_are_listed(
+        sheet_practice, nc):
+    path = sheet_practice / "facilities" / "tulane.yaml"
+    path.write_text(path.read_text() + "  - credential: acls\n    when: {procedure: [cranial]}\n")
+    write_cases(sheet_practice, [*CASES, "C-4,tulane,2026-12-06T08:00,,cranail,t-price,r-adams"])
+    code, _, err = nc("check", "--config", str(sheet_practice))
+    assert code == 0, err
+    cases = sheet_practice / "cases.csv"
+    warning = (f"warning: {cases}:5: procedure: 'cranail' is not a value any rule's when: names, "
+               "but 'cranial' is: rules for 'cranial' cases will not apply to it; fix the value "
+               "if it is a typo")
+    assert warning in err.splitlines()
+    roster = sheet_practice / "roster.csv"
+    code, _, err = nc("import", "--config", str(sheet_practice), str(roster), str(cases))
+    assert code == 0 and warning in err.splitlines()
+
+    practice = sheet_practice / "practice.yaml"
+    practice.write_text(practice.read_text() + "case_values: {procedure: [spine, cranial]}\n")
+    code, _, err = nc("import", "--config", str(sheet_practice), str(roster), str(cases))
+    assert code == 1
+    assert err.splitlines() == [(
+        f"{cases}:5: procedure: 'cranail' is not one of the values practice.yaml lists for "
+        "procedure (spine, cranial); did you mean 'cranial'? fix it, or add it to case_values")]
+
+
+def test_two_files_disagreeing_and_a_role_change_under_assigned_cases_are_errors(
+        sheet_practice, nc):
+    roster, cases = sheet_practice / "roster.csv", sheet_practice / "cases.csv"
+    code, _, err = nc("import", "--config", str(sheet_practice), str(roster), str(cases))
+    assert code == 0, err
+    other = sheet_practice / "other.csv"
+    write_csv(other, ["id,facility,start,technologist", "C-1,tulane,2026-12-03T09:00,t-price"])
+    code, _, err = nc("import", "--config", str(sheet_practice), str(cases), str(other))
+    assert code == 1
+    assert err.splitlines() == [(f"{other}:2: case C-1 is given differently by {cases}:2; make "
+                                 "the two agree or keep it in one file")]
+
+    write_csv(other, ["person,name,role,type", "t-lee,Alex Lee,reader,"])
+    code, _, err = nc("import", "--config", str(sheet_practice), str(other))
+    assert code == 1
+    assert err.splitlines() == [(f"{other}:2: role: t-lee becomes a reader, but cases C-2 "
+                                 "still assign them as technologist; reassign those cases first")]
+    code, _, err = nc("import", "--config", str(sheet_practice), str(other), str(cases))
+    assert code == 1  # the schedule in the same import says so row by row
+    assert f"{cases}:3: technologist: t-lee is a reader, not a technologist" in err
+
+
+def test_check_runs_every_rule_kind_over_the_upcoming_cases(sheet_practice, nc, monkeypatch,
+                                                           broken_rule_kind):
+    from datetime import date
+
+    from nervecenter.core import clock
+
+    # the cases are in December 2026: check runs as of a day before them
+    monkeypatch.setattr(clock, "today", lambda tz, on=None: on or date(2026, 12, 1))
+    code, _, err = nc("check", "--config", str(sheet_practice))
+    assert code == 0, err
+    assert (f"warning: {sheet_practice}/cases.csv:3: case C-2: rule kind 'on_call' of plugin "
+            "'oncall' (package nervecenter-oncall) failed: KeyError: 't-lee'; the case is "
+            "blocked until the plugin is fixed or the rule removed.") in err.splitlines()
