@@ -52,12 +52,14 @@ class CredentialType:
     issuer: str | None = None
     holders: tuple[Role, ...] = ROLES
     validity_months: int | None = None
-    expiry: str = "exact"  # exact | end_of_month | end_of_year (core/dates.py)
+    expiry: str = "exact"  # exact | end_of_month | end_of_year | season (core/dates.py)
+    season_start: str | None = None  # MM-DD, for expiry "season"
     grace_days: int = 0
     renewal_lead_days: int = 0
     stages: tuple[int, ...] | None = None  # overrides the practice's stages
     continuing_education: ContinuingEducation | None = None
     verify_url: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # fact -> where it comes from
     plugin: str = ""  # the plugin that defined it
     location: Location | None = None
 

@@ -169,6 +169,10 @@ STATE: dict[str, Any] = {
     },
 }
 
+# The facts of a credential type that need a source (`sources:` in its YAML).
+SOURCED_FACTS = ("validity_months", "expiry", "season_start", "grace_days", "renewal_lead_days",
+                 "stages", "continuing_education", "holders")
+
 CREDENTIAL_TYPE: dict[str, Any] = {
     "$schema": DIALECT, "$id": BASE + "credential_type.json",
     "title": "credential_types/<id>.yaml",
@@ -187,8 +191,14 @@ CREDENTIAL_TYPE: dict[str, Any] = {
         "validity_months": _d("How long it is valid after issue; derives `expires` when only "
                               "`issued` is known.", {"type": "integer", "minimum": 1}),
         "expiry": _d("How an expiry is derived from the issue date: exact (the day before the "
-                     "same date), end_of_month, end_of_year.",
-                     {"enum": ["exact", "end_of_month", "end_of_year"], "default": "exact"}),
+                     "same date), end_of_month, end_of_year, season (through the end of the "
+                     "season in which it was given; see season_start).",
+                     {"enum": ["exact", "end_of_month", "end_of_year", "season"],
+                      "default": "exact"}),
+        "season_start": _d("For expiry: season, the day each season begins, MM-DD "
+                           "(default 07-01).",
+                           {"type": "string",
+                            "pattern": "^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}),
         "grace_days": _d("Days after expiry during which late renewal is possible; not valid "
                          "for cases unless a requirement says accept_grace.",
                          {"type": "integer", "minimum": 0, "default": 0}),
@@ -211,6 +221,13 @@ CREDENTIAL_TYPE: dict[str, Any] = {
                 "url": _d("The issuer's verification page.", {"type": "string",
                                                               "minLength": 1}),
             }}),
+        "sources": _d("Where each fact above comes from: fact -> the issuer's page or the "
+                      "regulation, \"unconfirmed default\", or \"practice's choice\" / "
+                      "\"facility's choice\".", {
+                          "type": "object", "additionalProperties": False,
+                          "properties": {k: _d(f"Where {k} comes from.",
+                                               {"type": "string", "minLength": 1})
+                                         for k in SOURCED_FACTS}}),
     },
 }
 

@@ -237,13 +237,13 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
             rows.problem(line, "expires", "is empty; give the expiry date (or the issue date "
                          "when the type has a validity)")
             ok = False
-        elif not ctype.validity_months:
+        elif not ctype.validity_months and ctype.expiry != "season":
             rows.problem(line, "expires", f"is empty and {type_id} has no validity_months to "
                          "derive it from; give the expiry date")
             ok = False
         else:
             values["expires"] = dates.derive_expiry(values["issued"], ctype.validity_months,
-                                                    ctype.expiry)
+                                                    ctype.expiry, ctype.season_start)
     status = _text(v.get("status")) or "active"
     if status not in STATUSES:
         rows.problem(line, "status", f"{status!r} is not one of {', '.join(STATUSES)}")
