@@ -38,14 +38,16 @@ _LAZY = {
     "OUTCOMES": "nervecenter.rules.results",
     "REASONS": "nervecenter.rules.results",
     "Workspace": "nervecenter.service.workspace",
+    "decide_screening": "nervecenter.service.actions",
+    "screen": "nervecenter.service.actions",
     "open_workspace": "nervecenter.service.workspace",
 }
 
 __all__ = [
     "OUTCOMES", "REASONS", "Case", "CaseSchedule", "ChannelKind", "ConfigError", "DatabaseError",
     "DeliveryError", "Evaluation", "FileProblem", "NerveCenterError", "PluginError",
-    "Requirement", "RuleKind", "Workspace", "__version__", "case_end", "evaluate", "hookimpl",
-    "open_workspace",
+    "Requirement", "RuleKind", "Workspace", "__version__", "case_end", "decide_screening",
+    "evaluate", "hookimpl", "open_workspace", "screen",
 ]
 
 

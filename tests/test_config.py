@@ -70,7 +70,7 @@ def test_the_example_practice_loads(cfg):
     assert p.database == f"sqlite:///{cfg.resolve()}/.nervecenter/state.db"
     assert sorted(p.facilities) == ["memorial-hermann-tmc", "ochsner-main", "tulane"]
     assert sorted(p.states) == ["LA"]
-    assert len(built_in_types(p.credential_types)) == 18  # CI adds a third-party plugin
+    assert len(built_in_types(p.credential_types)) == 19  # CI adds a third-party plugin
     assert "concurrent_cases" in p.rule_kinds
     assert [m.id for m in p.managers] == ["dana", "marcus"]
     assert p.managers[1].notify == (Channel("file://.nervecenter/outbox/marcus.jsonl", (7, 0)),)
@@ -173,7 +173,7 @@ def test_a_practice_type_file_replaces_a_plugin_type(cfg):
     types = load_practice(cfg).credential_types
     assert types["d_abnm"].validity_months == 96 and types["d_abnm"].plugin == "practice"
     assert types["aud_license"].scope == "state"
-    assert len(built_in_types(types)) == 19
+    assert len(built_in_types(types)) == 20
 
 
 # ---------------------------------------------------------------- bad input

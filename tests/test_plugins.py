@@ -274,8 +274,8 @@ def test_a_third_party_package_adds_a_type_and_a_rule_kind(venv, tmp_path, monke
     checked = _nervecenter(venv, "check", "--config", str(cfg))
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.startswith("OK: Bayou Neuromonitoring")
-    assert "19 credential types from facility-health, ionm, sleep_lab; 2 rule kinds" in \
-        checked.stdout
+    assert ("20 credential types from exclusion-screening, facility-health, ionm, sleep_lab; "
+            "2 rule kinds") in checked.stdout
 
     # and this environment, without the package (switched off by name where CI installed it
     # here too), does not know them

@@ -70,7 +70,8 @@ def test_check_passes_on_the_example(practice, run, builtin_plugins):
     assert (code, err) == (0, "")
     # counted by hand in people.yaml, cases.csv and the facility and state files
     assert out == (f"OK: Bayou Neuromonitoring ({practice})\n"
-                   "  18 credential types from facility-health, ionm; 1 rule kind\n"
+                   "  19 credential types from exclusion-screening, facility-health, ionm; "
+                   "1 rule kind\n"
                    "  3 facilities, 1 state, 23 requirements\n"
                    "  9 people, 82 credentials, 16 CE entries, 16 cases\n")
 
@@ -178,7 +179,7 @@ def test_plugins_as_json(run, builtin_plugins):
     _code, out, _err = run("plugins", "--format", "json")
     report = json.loads(out)
     assert set(report) == {"plugins", "credential_types", "rule_kinds", "channels"}
-    assert len(report["credential_types"]) == 18
+    assert len(report["credential_types"]) == 19
     ionm = next(p for p in report["plugins"] if p["name"] == "ionm")
     assert ionm["version"] == "0.1.0" and ionm["package"] is None
     assert len(ionm["credential_types"]) == 12

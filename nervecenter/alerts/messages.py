@@ -348,3 +348,14 @@ def source_error(p: SourceProblem) -> Message:
 def source_fixed(file: str) -> Message:
     return render(f"{file} imports again", [
         f"{file} imported again: what it says now is in force for clearance and alerts."])
+def excluded(ctx: MessageContext, x) -> Message:
+    """A person confirmed on an exclusion list: to the managers, at once."""
+    name = ctx.name(x.person)
+    where = {"LEIE": "the OIG exclusion list (LEIE)", "SAM": "the SAM.gov exclusion list"}
+    kind = f" ({x.kind})" if x.kind else ""
+    return render(f"{name} is on {where.get(x.list, x.list)}, excluded from {x.since.isoformat()}", [
+        (f"{name} is on {where.get(x.list, x.list)}, excluded from {x.since.isoformat()}{kind}. "
+         "Every case they are assigned from that date is blocked; no federal health care "
+         "program pays for an excluded person's work."),
+        ("Take them off their cases (nervecenter cases lists them with backups) and check the "
+         "listing at the OIG or SAM.gov; a reinstatement clears them from its date.")])

@@ -12,6 +12,8 @@ clock, a database or a network, so any `--on` date plans reproducibly. The kinds
 - `renewal_deadline`: once per version when days_left <= the type's renewal_lead_days.
 - `case` once per distinct problem set, `case_cleared` once when such a case clears,
   `case_assigned` once per (person, case, start), `digest` once per manager per digest date.
+- `excluded`: to the managers, once per confirmed exclusion not yet reinstated (person, list,
+  date), at once: before its date too.
 - `delivery_failed` is raised by the outbox (alerts/outbox.py) through `delivery_failed()`.
 - `source_error` to the managers once per (failing `sources:` file, first problem) while it
   fails, `source_fixed` once when it imports again.
@@ -32,7 +34,7 @@ from nervecenter.core.model import Channel, Practice, Snapshot, SourceProblem
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
 
 KINDS = ("stage", "lapsed", "renewal_deadline", "case", "case_cleared", "case_assigned",
-         "digest", "delivery_failed", "source_error", "source_fixed")
+         "digest", "excluded", "delivery_failed", "source_error", "source_fixed")
 CREDENTIAL_KINDS = ("stage", "lapsed", "renewal_deadline")
 DIGEST_DAYS = 90  # the digest lists credentials due within this many days
 
@@ -334,7 +336,16 @@ class _Planner:
                 self.add(key, "source_fixed", self.manager_ids, None,
                          partial(messages.source_fixed, file))
 
+    def excluded(self) -> None:
+        for x in self.snapshot.exclusions:
+            key = f"excluded:{x.person}:{x.list}:{x.since.isoformat()}"
+            reinstated = x.until is not None and x.until <= self.today
+            if not reinstated and key not in self.history.keys:  # at once, even before `since`
+                self.add(key, "excluded", self.manager_ids, None,
+                         partial(messages.excluded, self.ctx, x), person=x.person)
+
     def run(self, digest: bool) -> list[Alert]:
+        self.excluded()
         for d in self.evaluation.due_dates:
             self.credential(d)
         for cl in self.evaluation.clearances:

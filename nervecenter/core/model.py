@@ -199,6 +199,7 @@ class Person:
     email: str | None = None
     phone: str | None = None
     notify: tuple[Channel, ...] = ()
+    npi: str | None = None  # National Provider Identifier: matches exclusion lists exactly
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,21 @@ class CEEntry:
 
 
 @dataclass(frozen=True)
+class Exclusion:
+    """A person confirmed on an exclusion list (the OIG's LEIE or SAM): excluded from `since`,
+    cleared again from `until` (a reinstatement) when there is one."""
+
+    person: str
+    list: str  # "LEIE" or "SAM"
+    since: date
+    until: date | None = None
+    kind: str = ""  # the list's exclusion type, e.g. 1128b4
+
+    def applies(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
+
+
+@dataclass(frozen=True)
 class Case:
     id: str
     facility: str
@@ -287,3 +303,4 @@ class Snapshot:
     credentials: tuple[Credential, ...]
     ce: tuple[CEEntry, ...] = ()
     cases: tuple[Case, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()  # confirmed exclusion-list matches

@@ -278,6 +278,8 @@ PERSON = _d("Someone who holds credentials: a technologist or a reader.", {
         "home_state": _d("Two-letter code of the state they live in.", _STATE),
         "email": _d("Email address.", {"type": "string"}),
         "phone": _d("Phone number, E.164 preferred (+15045550100).", {"type": "string"}),
+        "npi": _d("National Provider Identifier (10 digits), matched against exclusion lists.",
+                  {"type": "string", "pattern": "^[0-9]{10}$"}),
         "notify": _NOTIFY,
         "credentials": _d("The credentials they hold.", {"type": "array", "items": CREDENTIAL}),
         "ce": _d("Continuing-education entries.", {"type": "array", "items": CE_ENTRY}),

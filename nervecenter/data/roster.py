@@ -28,7 +28,7 @@ from nervecenter.core.states import STATE_NAMES
 from nervecenter.store.records import Record
 
 ROSTER_COLUMNS = ("person", "name", "role", "type", "state", "facility", "number", "issuer",
-                  "issued", "expires", "status", "home_state", "email", "phone", "verified_on",
+                  "issued", "expires", "status", "home_state", "email", "phone", "npi", "verified_on",
                   "verified_by", "verified_method", "documents")
 CASE_COLUMNS = ("id", "facility", "start", "end", "procedure", "technologist", "reader")
 CE_COLUMNS = ("person", "credential", "date", "hours", "category", "provider")
@@ -296,8 +296,13 @@ def _person(rows: _Rows, line: int, v: dict, columns: dict[str, str] | None = No
                            "stages": list(stages) if stages is not None else None})
         else:
             notify.append({"url": str(entry), "stages": None})
+    npi = _text(v.get("npi"))
+    if npi is not None and not (len(npi) == 10 and npi.isdigit()):
+        rows.problem(line, "npi", f"{npi!r} is not a 10-digit NPI; give the NPI or leave it empty")
+        return None
     data = {"id": pid, "name": name, "role": role, "home_state": _text(v.get("home_state")),
-            "email": _text(v.get("email")), "phone": _text(v.get("phone")), "notify": notify}
+            "email": _text(v.get("email")), "phone": _text(v.get("phone")), "notify": notify,
+            "npi": npi}
     rows.add("person", pid, data, line)
     rows.people[pid] = role
     return pid
@@ -518,14 +523,15 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
     pid = _text(values.get("person"))
     if not pid:
         return rows.problem(line, "person", "is empty; give the person's id")
-    own = {"id": pid, **{k: values.get(k) for k in ("name", "role", "home_state", "email", "phone")}}
+    own = {"id": pid, **{k: values.get(k) for k in ("name", "role", "home_state", "email", "phone",
+                                                    "npi")}}
     if pid not in first:
         first[pid] = (line, own)
         if _person(rows, line, own, {"id": "person"}) is None:
             return
     else:
         line0, seen = first[pid]
-        for key in ("name", "role", "home_state", "email", "phone"):
+        for key in ("name", "role", "home_state", "email", "phone", "npi"):
             a, b = _text(seen.get(key)), _text(own.get(key))
             if b is not None and a != b:
                 rows.problem(line, key, f"{b!r} differs from {a!r} on row {line0} for {pid}")

@@ -49,8 +49,8 @@ class Backups:
         day = case_day(case)
         out: list[str] = []
         for person in self._ordered(day, self._pool(plan)):
-            if person in taken:
-                continue
+            if person in taken or any(x.applies(day) for x in ctx.exclusions.get(person, ())):
+                continue  # an excluded person is never anyone's backup
             spans = known.get(person)
             if spans is None:  # first look at this person under this plan
                 if not qualified(plan, person, day):

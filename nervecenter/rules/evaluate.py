@@ -22,10 +22,13 @@ from nervecenter.rules.schedule import CaseSchedule, case_day
 def context(practice: Practice, snapshot: Snapshot) -> Context:
     """The indexes an evaluation looks things up in."""
     index = CredentialIndex(snapshot.credentials)
+    exclusions: dict[str, list] = {}
+    for x in snapshot.exclusions:
+        exclusions.setdefault(x.person, []).append(x)
     return Context(practice=practice, people=snapshot.people, index=index,
                    schedule=CaseSchedule(snapshot.cases), rulebook=Rulebook(practice),
                    explain=Explainer(practice, snapshot.people),
-                   plans=Plans(practice.rule_kinds, Spans(index)))
+                   plans=Plans(practice.rule_kinds, Spans(index)), exclusions=exclusions)
 
 
 @contextmanager

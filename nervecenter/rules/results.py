@@ -11,7 +11,7 @@ from nervecenter.core.model import Case, Credential, Person
 Outcome = Literal["cleared", "warning", "blocked", "unstaffed"]
 OUTCOMES = ("cleared", "warning", "blocked", "unstaffed")
 REASONS = ("missing", "expired", "not_yet_valid", "too_old", "expires_too_soon", "revoked",
-           "wrong_issuer", "unverified", "limit_exceeded")
+           "wrong_issuer", "unverified", "limit_exceeded", "excluded")
 
 
 @dataclass(frozen=True, slots=True)
