@@ -105,8 +105,8 @@ def test_a_name_match_is_for_a_manager_to_confirm_or_dismiss(practice, tmp_path,
     code, out, _ = nc("screen", "--leie", str(path), "--on", "2027-01-02", "--format", "json")
     assert [m["decision"] for m in json.loads(out)["matches"]] == ["dismissed"]
     code, _out, err = nc("screen", "--confirm", "t-price")
-    assert (code, err) == (1, "t-price has no possible exclusion-list match to decide; "
-                              "`nervecenter screen --list` shows the matches\n")
+    assert (code, err) == (1, ("t-price has no possible exclusion-list match to decide; "
+                               "`nervecenter screen --list` shows the matches\n"))
 
 
 def test_a_confirmed_name_match_blocks_and_a_reinstatement_clears(practice, tmp_path, nc):
@@ -117,6 +117,7 @@ def test_a_confirmed_name_match_blocks_and_a_reinstatement_clears(practice, tmp_
     reinstated = PRICE.replace("1128a1,20200101,00000000", "1128a1,20200101,20261205")
     code, out, _ = nc("screen", "--leie", str(leie(tmp_path, reinstated, name="2026-12.csv")),
                       "--on", "2026-12-02", "--format", "json")
+    assert code == 0
     [m] = json.loads(out)["matches"]
     assert (m["decision"], m["until"]) == ("possible", "2026-12-05")
     assert nc("screen", "--confirm", "t-price")[0] == 0

@@ -359,3 +359,15 @@ def excluded(ctx: MessageContext, x) -> Message:
          "program pays for an excluded person's work."),
         ("Take them off their cases (nervecenter cases lists them with backups) and check the "
          "listing at the OIG or SAM.gov; a reinstatement clears them from its date.")])
+
+
+def ce_shortfall(ctx: MessageContext, s) -> Message:
+    """Hours short of a credential's CE requirement with `s.stage` months or less left."""
+    name = ctx.name(s.person)
+    t = ctx.practice.credential_types.get(s.type)
+    type_name = t.name if t else s.type
+    needs = s.needs(type_name)
+    return render(f"{name}: {s.missing:g} CE hours still needed for {type_name}", [
+        f"{name}: {needs}. The cycle ends within {s.stage} months.",
+        ("Record hours as they are earned (people.yaml `ce:` or the CE spreadsheet); "
+         "`nervecenter ce " + s.person + "` shows what counts.")])

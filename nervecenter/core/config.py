@@ -93,7 +93,9 @@ def parse_credential_type(data: Any, name: str, plugin: str) -> tuple[Credential
         stages=tuple(sorted(stages, reverse=True)) if stages else None,
         continuing_education=ContinuingEducation(
             hours=ce["hours"], period_months=ce["period_months"],
-            limits=dict(ce.get("limits", {}))) if ce else None,
+            limits=dict(ce.get("limits", {})),
+            alert_months=tuple(sorted(ce.get("alert_months", (12, 6, 3)), reverse=True)))
+        if ce else None,
         verify_url=(data.get("verify") or {}).get("url"),
         sources=dict(data.get("sources") or {}),
         plugin=plugin, location=Location(name, getattr(data, "line", 0)))

@@ -41,6 +41,7 @@ class ContinuingEducation:
     hours: float
     period_months: int
     limits: dict[str, float] = field(default_factory=dict)  # category -> max share of the hours
+    alert_months: tuple[int, ...] = (12, 6, 3)  # ce_shortfall stages before the cycle's end
 
 
 @dataclass(frozen=True)

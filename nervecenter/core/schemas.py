@@ -215,6 +215,11 @@ CREDENTIAL_TYPE: dict[str, Any] = {
                              "(e.g. article: 0.5).",
                              {"type": "object", "additionalProperties":
                               {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}),
+                "alert_months": _d("Months before the cycle's end at which a shortfall of "
+                                   "hours alerts (ce_shortfall); the managers are told at the "
+                                   "last.", {"type": "array", "minItems": 1, "uniqueItems": True,
+                                             "items": {"type": "integer", "minimum": 1},
+                                             "default": [12, 6, 3]}),
             }}),
         "verify": _d("Where to verify it at the primary source.", {
             "type": "object", "additionalProperties": False, "properties": {

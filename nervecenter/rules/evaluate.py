@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from nervecenter.core.model import Practice, Snapshot
 from nervecenter.rules.backups import Backups
+from nervecenter.rules.ce import shortfalls
 from nervecenter.rules.clearance import Context, clear
 from nervecenter.rules.conflicts import find_conflicts
 from nervecenter.rules.due import DueDates
@@ -83,4 +84,5 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | No
     due_dates = DueDates(ctx).compute(on, in_horizon, horizon_problems) if due else ()
     return Evaluation(as_of=on, clearances=tuple(clearances), due_dates=due_dates,
                       conflicts=find_conflicts(ctx, on) if conflicts else (),
-                      people=dict(snapshot.people))
+                      people=dict(snapshot.people),
+                      ce_shortfalls=shortfalls(practice, snapshot, on) if due else ())

@@ -95,3 +95,4 @@ class Evaluation:
     due_dates: tuple[DueDate, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     people: dict[str, Person] = field(default_factory=dict)  # the snapshot's, for names in reports
+    ce_shortfalls: tuple = ()  # rules.ce.CEShortfall, computed with the due dates
