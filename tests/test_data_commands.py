@@ -155,8 +155,9 @@ def test_audit_packet_on_a_date(capsys, config):
     cases, people = out.split("\n\n")
     # The 12 months up to 2026-12-01 hold C-0900 only. On its day, 2026-06-03, Adams' licence
     # (to 2026-11-30) was valid and Price's BLS (issued 2025-06-20) under 12 months old: cleared.
-    assert cases.splitlines() == ["id,day,technologist,reader,outcome,problems",
-                                  "C-0900,2026-06-03,t-price,r-adams,cleared,"]
+    assert cases.splitlines() == [
+        "id,day,technologist,reader,outcome,problems,exclusion_screening",
+        "C-0900,2026-06-03,t-price,r-adams,cleared,,t-price: none on file; r-adams: none on file"]
     rows = [line.split(",") for line in people.splitlines()]
     assert rows[0][:9] == ["person", "name", "role", "cases", "last_case", "type", "scope",
                            "requirement", "status"]

@@ -166,3 +166,24 @@ def test_a_file_not_in_the_leie_layout_is_refused(practice, tmp_path, nc):
     code, _out, err = nc("screen", "--leie", str(path))
     assert code == 1
     assert err.startswith(f"{path}:1: not the OIG's LEIE layout: no column LASTNAME, ")
+
+
+def test_the_audit_packet_shows_the_screening_in_force_on_each_cases_day(practice, tmp_path,
+                                                                          nc):
+    november = leie(tmp_path, BUSINESS, name="2026-11.csv")
+    december = leie(tmp_path, BUSINESS, PRICE, name="2026-12.csv")
+    assert nc("screen", "--leie", str(november), "--on", "2026-11-01")[0] == 0
+    assert nc("screen", "--leie", str(december), "--on", "2026-12-08")[0] == 0
+    code, out, err = nc("audit", "--facility", "ochsner-main", "--from", "2026-12-01",
+                        "--to", "2026-12-31", "--on", "2026-12-08", "--format", "json")
+    assert code == 0, err
+    by_case = {c["id"]: c["exclusion_screening"] for c in json.loads(out)["cases"]}
+    # C-1001 on 2026-12-03: November's screening, run out on 2026-11-30, is shown as such
+    assert by_case["C-1001"]["technologist"] == {
+        "screened_on": "2026-11-01", "valid_through": "2026-11-30", "current": False,
+        "verification": "LEIE 2026-11.csv sha256 "
+                        + hashlib.sha256(november.read_bytes()).hexdigest()}
+    # C-1013 on 2026-12-17: December's, with its own file's hash
+    assert by_case["C-1013"]["reader"]["screened_on"] == "2026-12-08"
+    assert by_case["C-1013"]["reader"]["verification"].endswith(
+        hashlib.sha256(december.read_bytes()).hexdigest())
