@@ -21,7 +21,7 @@ from nervecenter.core.dates import (
 days = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
 months = st.integers(min_value=0, max_value=240)
 positive_months = st.integers(min_value=1, max_value=240)
-MONTH_RULES = tuple(r for r in EXPIRY_RULES if r != "season")  # the ones counting months
+MONTH_RULES = tuple(r for r in EXPIRY_RULES if r not in ("season", "never"))  # count months
 rules = st.sampled_from(MONTH_RULES)
 boundaries = st.dates(min_value=date(2000, 1, 1), max_value=date(2000, 12, 31)).map(
     lambda d: d.strftime("%m-%d"))
@@ -165,3 +165,7 @@ def test_a_season_holds_its_day_and_lasts_at_most_a_year(issued, boundary):
     assert issued <= expires < add_months(issued, 12) + timedelta(days=1)
     nxt = expires + timedelta(days=1)
     assert nxt.strftime("%m-%d") == boundary or (boundary == "02-29" and nxt.month == 2)
+
+
+def test_what_is_given_once_never_expires():
+    assert derive_expiry(date(1998, 5, 4), None, "never") == date(9999, 12, 31)

@@ -150,3 +150,23 @@ def test_the_reader_has_one_name_in_the_docs():
     root = TYPES.parent.parent
     for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
         assert "Ravi Adams" not in doc.read_text() and "Riley Adams" not in doc.read_text()
+
+
+# OSHA 29 CFR 1910.1030(f): the employer offers the hepatitis B series to every employee with
+# occupational exposure; immunity on file is given once (no booster: ACIP, unconfirmed here).
+@pytest.mark.parametrize("type_id", ["hepatitis_b_immunity", "mmr_immunity",
+                                     "varicella_immunity"])
+def test_immunity_records_are_given_once(type_id):
+    t = load(type_id)
+    assert (t["expiry"], t["scope"]) == ("never", "person") and "validity_months" not in t
+    assert "unconfirmed default" in t["sources"]["expiry"]
+    assert derive_expiry(date(2010, 5, 4), None, t["expiry"]) == date(9999, 12, 31)
+    if type_id == "hepatitis_b_immunity":
+        assert "1910.1030(f)" in t["sources"]["expiry"]
+
+
+# ACIP adult schedule: a Td or Tdap booster every 10 years (unconfirmed here).
+def test_tdap_booster_every_ten_years():
+    t = load("tdap")
+    assert (t["validity_months"], t["expiry"]) == (120, "exact")
+    assert "unconfirmed default" in t["sources"]["validity_months"]

@@ -85,8 +85,10 @@ def test_built_in_plugins_register_through_the_hooks(fresh_plugins):
                                          "r_ep_t", "state_license"]
     assert sorted(by_plugin["facility-health"]) == ["background_check",
                                                     "bloodborne_pathogens_training",
-                                                    "hipaa_training", "influenza_vaccine",
-                                                    "respirator_fit_test", "tb_screening"]
+                                                    "hepatitis_b_immunity", "hipaa_training",
+                                                    "influenza_vaccine", "mmr_immunity",
+                                                    "respirator_fit_test", "tb_screening", "tdap",
+                                                    "varicella_immunity"]
 
 
 def test_plugins_are_loaded_once(fresh_plugins):
@@ -207,7 +209,7 @@ def test_a_yaml_type_with_an_error_is_reported_at_its_line(fresh_plugins, tmp_pa
     with pytest.raises(ConfigError) as info:
         config.plugin_credential_types()
     assert str(info.value) == (f"{bad}:3: expiry: 'end_of_week' is not one of exact, "
-                               "end_of_month, end_of_year, season")
+                               "end_of_month, end_of_year, season, never")
 
 
 # ---------------------------------------------------------------- third-party packages
@@ -274,7 +276,7 @@ def test_a_third_party_package_adds_a_type_and_a_rule_kind(venv, tmp_path, monke
     checked = _nervecenter(venv, "check", "--config", str(cfg))
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.startswith("OK: Bayou Neuromonitoring")
-    assert ("20 credential types from exclusion-screening, facility-health, ionm, sleep_lab; "
+    assert ("24 credential types from exclusion-screening, facility-health, ionm, sleep_lab; "
             "2 rule kinds") in checked.stdout
 
     # and this environment, without the package (switched off by name where CI installed it
@@ -322,7 +324,7 @@ def test_the_built_in_types_and_example_ship_in_the_wheel(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     types = {n for n in names if n.startswith("nervecenter/plugins/credential_types/")
              and n.endswith(".yaml")}
-    assert len(types) == 18
+    assert len(types) == 22
     assert "nervecenter/plugins/credential_types/ionm/cnim.yaml" in types
     assert "nervecenter/plugins/credential_types/facility_health/tb_screening.yaml" in types
     for name in ("practice.yaml", "people.yaml", "cases.csv", "facilities/ochsner-main.yaml",

@@ -8,7 +8,8 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-EXPIRY_RULES = ("exact", "end_of_month", "end_of_year", "season")
+EXPIRY_RULES = ("exact", "end_of_month", "end_of_year", "season", "never")
+NEVER = date(9999, 12, 31)  # the expiry of what is given once (an immunity on file)
 SEASON_START = "07-01"  # the default season boundary (MM-DD) of the `season` rule
 
 
@@ -35,12 +36,15 @@ def derive_expiry(issued: date, validity_months: int | None, rule: str,
     `validity_months` after issue (AHA cards); `end_of_year`: through December 31 of the year
     `validity_months` after issue (ABRET); `season`: through the day before the first season
     boundary (`season_start`, MM-DD) after issue, whatever `validity_months` says (a November
-    2026 influenza shot is valid through 2027-06-30 with the default July 1 boundary).
+    2026 influenza shot is valid through 2027-06-30 with the default July 1 boundary); `never`:
+    given once, valid through 9999-12-31 (an immunity on file).
     """
     if rule not in EXPIRY_RULES:
         raise ValueError(f"unknown expiry rule {rule!r}; use one of {', '.join(EXPIRY_RULES)}")
     if rule == "season":
         return season_end(issued, season_start or SEASON_START)
+    if rule == "never":
+        return NEVER
     if validity_months is None:
         raise ValueError(f"the {rule!r} expiry rule needs validity_months")
     target = add_months(issued, validity_months)

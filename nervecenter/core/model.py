@@ -53,7 +53,7 @@ class CredentialType:
     issuer: str | None = None
     holders: tuple[Role, ...] = ROLES
     validity_months: int | None = None
-    expiry: str = "exact"  # exact | end_of_month | end_of_year | season (core/dates.py)
+    expiry: str = "exact"  # exact | end_of_month | end_of_year | season | never (core/dates.py)
     season_start: str | None = None  # MM-DD, for expiry "season"
     grace_days: int = 0
     renewal_lead_days: int = 0

@@ -192,8 +192,8 @@ CREDENTIAL_TYPE: dict[str, Any] = {
                               "`issued` is known.", {"type": "integer", "minimum": 1}),
         "expiry": _d("How an expiry is derived from the issue date: exact (the day before the "
                      "same date), end_of_month, end_of_year, season (through the end of the "
-                     "season in which it was given; see season_start).",
-                     {"enum": ["exact", "end_of_month", "end_of_year", "season"],
+                     "season in which it was given; see season_start), never (given once).",
+                     {"enum": ["exact", "end_of_month", "end_of_year", "season", "never"],
                       "default": "exact"}),
         "season_start": _d("For expiry: season, the day each season begins, MM-DD "
                            "(default 07-01).",

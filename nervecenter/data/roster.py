@@ -237,7 +237,7 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
             rows.problem(line, "expires", "is empty; give the expiry date (or the issue date "
                          "when the type has a validity)")
             ok = False
-        elif not ctype.validity_months and ctype.expiry != "season":
+        elif not ctype.validity_months and ctype.expiry not in ("season", "never"):
             rows.problem(line, "expires", f"is empty and {type_id} has no validity_months to "
                          "derive it from; give the expiry date")
             ok = False
