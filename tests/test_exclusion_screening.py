@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from kit.practice import copy_example
 
-from nervecenter.cli import main
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 HEADER = ("LASTNAME,FIRSTNAME,MIDNAME,BUSNAME,GENERAL,SPECIALTY,UPIN,NPI,DOB,ADDRESS,CITY,STATE,"
           "ZIP,EXCLTYPE,EXCLDATE,REINDATE,WAIVERDATE,WVRSTATE\n")
 OKAFOR = ("OKAFOR,CHIDI,,,IND- LIC HC SERV PRO,NEUROMONITORING,,1234567893,19850101,1 MAIN ST,"
@@ -29,25 +26,18 @@ NAMESAKE = ("OKAFOR,CHIDI,,,IND- LIC HC SERV PRO,NURSING,,1992753880,19600101,9 
 
 
 @pytest.fixture
-def practice(tmp_path, monkeypatch, database_url):
-    target = tmp_path / "example"
-    shutil.copytree(EXAMPLE.resolve(), target, ignore=shutil.ignore_patterns(".nervecenter"))
-    people = target / "people.yaml"
+def practice(tmp_path, database_url):
+    target = copy_example(tmp_path / "example", practice={"database": database_url})
+    people = target / "people.yaml"  # by text: the YAML keeps its `on:` keys as written
     people.write_text(people.read_text().replace(
         "    name: Chidi Okafor\n", "    name: Chidi Okafor\n    npi: \"1234567893\"\n"))
-    monkeypatch.setenv("NERVECENTER_DATABASE_URL", database_url)
-    monkeypatch.setenv("NERVECENTER_CONFIG", str(target))
     return target
 
 
 @pytest.fixture
-def nc(capsys):
-    def call(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_:
-            main(list(args))
-        out = capsys.readouterr()
-        return exit_.value.code, out.out, out.err
-    return call
+def nc(nc, practice):
+    """The kit's in-process CLI, run in the practice's directory (its --config default)."""
+    return lambda *args: nc(*args, cwd=practice)
 
 
 def leie(tmp_path: Path, *rows: str, name: str = "UPDATED.csv") -> Path:
