@@ -193,6 +193,6 @@ __all__ = [
     "ImportFileRow",
     "ImportRowState",
     "PersonRow",
-    "SourceProblemRow",
     "ScreeningRow",
+    "SourceProblemRow",
 ]
