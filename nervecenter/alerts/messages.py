@@ -357,8 +357,8 @@ def excluded(ctx: MessageContext, x) -> Message:
         (f"{name} is on {where.get(x.list, x.list)}, excluded from {x.since.isoformat()}{kind}. "
          "Every case they are assigned from that date is blocked; no federal health care "
          "program pays for an excluded person's work."),
-        ("Take them off their cases (nervecenter cases lists them with backups) and check the "
-         "listing at the OIG or SAM.gov; a reinstatement clears them from its date.")])
+        ("Check the listing at the OIG or SAM.gov; a reinstatement clears them from its date. "
+         "The blocked cases, each with backups: nervecenter cases --outcome blocked")])
 
 
 def ce_shortfall(ctx: MessageContext, s) -> Message:
@@ -369,5 +369,5 @@ def ce_shortfall(ctx: MessageContext, s) -> Message:
     needs = s.needs(type_name)
     return render(f"{name}: {s.missing:g} CE hours still needed for {type_name}", [
         f"{name}: {needs}. The cycle ends within {s.stage} months.",
-        ("Record hours as they are earned (people.yaml `ce:` or the CE spreadsheet); "
-         "`nervecenter ce " + s.person + "` shows what counts.")])
+        ("Record hours as they are earned (the ce list in people.yaml, or the CE "
+         "spreadsheet). What counts so far: nervecenter ce " + s.person)])
