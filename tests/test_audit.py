@@ -91,7 +91,8 @@ def test_a_period_without_cases_says_so(nc):
     assert "<html lang=\"en\">" in html and "<title>" in html
     text = nc("audit", "--facility", "tulane", "--from", "2020-01-01", "--to", "2020-12-31",
               "--on", "2026-12-01")
-    assert text.startswith("id,day,technologist,reader,outcome,problems\n\nperson,name,")
+    assert text.startswith("id,day,technologist,reader,outcome,problems,exclusion_screening\n\n"
+                           "person,name,")
 
 
 def test_the_html_packet_names_people(nc):

@@ -70,7 +70,7 @@ def test_the_example_practice_loads(cfg):
     assert p.database == f"sqlite:///{cfg.resolve()}/.nervecenter/state.db"
     assert sorted(p.facilities) == ["memorial-hermann-tmc", "ochsner-main", "tulane"]
     assert sorted(p.states) == ["LA"]
-    assert len(built_in_types(p.credential_types)) == 15  # CI adds a third-party plugin
+    assert len(built_in_types(p.credential_types)) == 23  # CI adds a third-party plugin
     assert "concurrent_cases" in p.rule_kinds
     assert [m.id for m in p.managers] == ["dana", "marcus"]
     assert p.managers[1].notify == (Channel("file://.nervecenter/outbox/marcus.jsonl", (7, 0)),)
@@ -81,9 +81,12 @@ def test_requirements_carry_their_keys_and_resolved_enforcement(cfg):
     p = load_practice(cfg)
     ochsner = p.facilities["ochsner-main"].requirements
     assert [r.credential or r.rule or r.any_of for r in ochsner] == [
-        "facility_privileges", "bls", ("cnim", "d_abnm"), "acls", "state_license",
-        "concurrent_cases"]
-    bls, acls, licence, concurrency = ochsner[1], ochsner[3], ochsner[4], ochsner[5]
+        "facility_privileges", "bls", "cnim", ("d_abnm", "abcn", "abpn_cnp"), "acls",
+        "state_license", "concurrent_cases", "concurrent_cases"]
+    bls, boards, acls, licence, concurrency = (ochsner[1], ochsner[3], ochsner[4], ochsner[5],
+                                               ochsner[6])
+    assert boards.role == "reader"  # a reader's board, not the technologist's default
+    assert ochsner[7].role == "technologist" and ochsner[7].params == {"max": 1}
     assert bls.max_age_months == 12 and bls.role == "technologist"
     assert acls.when == {"procedure": ("cranial", "vascular")}
     assert licence.role == "reader" and licence.valid_days_after_case == 30
@@ -124,9 +127,12 @@ def test_built_in_types_carry_the_domain_facts(cfg):
     assert "36" in fp.description
     assert types["bls"].verify_url == "https://www.heart.org/cpr/mycards"
     health = {t.id for t in types.values() if t.plugin == "facility-health"}
+    immunity = {"hepatitis_b_immunity", "mmr_immunity", "varicella_immunity", "tdap"}
     assert health == {"tb_screening", "influenza_vaccine", "respirator_fit_test",
-                      "background_check", "hipaa_training"}
-    assert all(types[t].scope == "facility" for t in health)
+                      "background_check", "hipaa_training", "bloodborne_pathogens_training",
+                      *immunity}
+    assert all(types[t].scope == "facility" for t in health - immunity)
+    assert all(types[t].scope == "person" for t in immunity)  # a person's, whatever the facility
 
 
 def test_defaults_of_a_minimal_practice(tmp_path, monkeypatch):
@@ -170,7 +176,7 @@ def test_a_practice_type_file_replaces_a_plugin_type(cfg):
     types = load_practice(cfg).credential_types
     assert types["d_abnm"].validity_months == 96 and types["d_abnm"].plugin == "practice"
     assert types["aud_license"].scope == "state"
-    assert len(built_in_types(types)) == 16
+    assert len(built_in_types(types)) == 24
 
 
 # ---------------------------------------------------------------- bad input

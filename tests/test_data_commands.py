@@ -155,8 +155,9 @@ def test_audit_packet_on_a_date(capsys, config):
     cases, people = out.split("\n\n")
     # The 12 months up to 2026-12-01 hold C-0900 only. On its day, 2026-06-03, Adams' licence
     # (to 2026-11-30) was valid and Price's BLS (issued 2025-06-20) under 12 months old: cleared.
-    assert cases.splitlines() == ["id,day,technologist,reader,outcome,problems",
-                                  "C-0900,2026-06-03,t-price,r-adams,cleared,"]
+    assert cases.splitlines() == [
+        "id,day,technologist,reader,outcome,problems,exclusion_screening",
+        "C-0900,2026-06-03,t-price,r-adams,cleared,,t-price: none on file; r-adams: none on file"]
     rows = [line.split(",") for line in people.splitlines()]
     assert rows[0][:9] == ["person", "name", "role", "cases", "last_case", "type", "scope",
                            "requirement", "status"]
@@ -189,6 +190,27 @@ def test_ce_hours_against_the_requirement(capsys, config):
         ("cnim: 31 of 50 h counted for the cycle 2024-01-01 to 2028-12-31 (36 h earned by "
          "2026-12-01), 19 h to go"),
         "  article: 30 h earned, at most 25 h count (50% of 50 h)"]
+
+
+def test_each_in_house_format_is_capped_on_its_own(capsys, config):
+    # ABRET: at most half of the hours from any ONE in-house format, not from all together
+    people = config / "people.yaml"
+    people.write_text(people.read_text().replace(
+        "category: article, provider: ASET}\n",
+        "category: article, provider: ASET}\n"
+        "      - {credential: cnim, date: 2025-04-01, hours: 15, category: in_house/journal_club}\n"
+        "      - {credential: cnim, date: 2025-05-01, hours: 15, category: in_house/grand_rounds}\n"
+        "      - {credential: cnim, date: 2025-06-01, hours: 28, category: in_house/lecture}\n"))
+    imported(capsys, config)
+    code, out, _ = run(capsys, config, "ce", "t-price", "--on", "2026-12-01")
+    assert code == 0
+    # 6 conference + 25 of 30 article + 15 + 15 + 25 of 28 lecture = 86 (all in-house together
+    # would have been capped at 25: 56)
+    assert out.splitlines() == [
+        ("cnim: 86 of 50 h counted for the cycle 2024-01-01 to 2028-12-31 (94 h earned by "
+         "2026-12-01)"),
+        "  article: 30 h earned, at most 25 h count (50% of 50 h)",
+        "  in_house/lecture: 28 h earned, at most 25 h count (50% of 50 h)"]
 
 
 def test_db_upgrade_and_older_revision(capsys, config):

@@ -9,12 +9,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nervecenter.core.dates import EXPIRY_RULES, add_months, derive_expiry, end_of_month
+from nervecenter.core.dates import (
+    EXPIRY_RULES,
+    SEASON_START,
+    add_months,
+    derive_expiry,
+    end_of_month,
+    season_end,
+)
 
 days = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
 months = st.integers(min_value=0, max_value=240)
 positive_months = st.integers(min_value=1, max_value=240)
-rules = st.sampled_from(EXPIRY_RULES)
+MONTH_RULES = tuple(r for r in EXPIRY_RULES if r not in ("season", "never"))  # count months
+rules = st.sampled_from(MONTH_RULES)
+boundaries = st.dates(min_value=date(2000, 1, 1), max_value=date(2000, 12, 31)).map(
+    lambda d: d.strftime("%m-%d"))
 
 
 def month_index(d: date) -> int:
@@ -128,3 +138,34 @@ def test_a_later_issue_never_expires_earlier(d1, d2, n, rule):
 def test_a_longer_validity_never_expires_earlier(issued, a, b, rule):
     short, long_ = sorted((a, b))
     assert derive_expiry(issued, short, rule) <= derive_expiry(issued, long_, rule)
+
+
+# ---------------------------------------------------------------- seasons
+
+
+@pytest.mark.parametrize("issued, expected", [
+    (date(2026, 11, 5), date(2027, 6, 30)),   # the issue's example: not into the 2027-28 season
+    (date(2026, 7, 1), date(2027, 6, 30)),    # the first day of a season
+    (date(2026, 6, 30), date(2026, 6, 30)),   # the last day of one: valid that day only
+    (date(2027, 2, 28), date(2027, 6, 30)),
+])
+def test_a_season_ends_the_day_before_the_next_boundary(issued, expected):
+    assert derive_expiry(issued, None, "season") == expected
+    assert derive_expiry(issued, 12, "season", SEASON_START) == expected  # months do not count
+
+
+def test_the_season_boundary_is_configurable():
+    assert derive_expiry(date(2026, 11, 5), None, "season", "10-01") == date(2027, 9, 30)
+    assert derive_expiry(date(2026, 9, 30), None, "season", "10-01") == date(2026, 9, 30)
+
+
+@given(days, boundaries)
+def test_a_season_holds_its_day_and_lasts_at_most_a_year(issued, boundary):
+    expires = season_end(issued, boundary)
+    assert issued <= expires < add_months(issued, 12) + timedelta(days=1)
+    nxt = expires + timedelta(days=1)
+    assert nxt.strftime("%m-%d") == boundary or (boundary == "02-29" and nxt.month == 2)
+
+
+def test_what_is_given_once_never_expires():
+    assert derive_expiry(date(1998, 5, 4), None, "never") == date(9999, 12, 31)

@@ -196,7 +196,7 @@ def test_a_plugin_can_be_disabled_by_name(tmp_path, monkeypatch):
         code, _, err = run_cli("check", "--config", ".", cwd=config)
         assert code == 1
         lines = err.splitlines()
-        assert "facilities/ochsner-main.yaml:18: requirements.5.rule: unknown rule kind " \
+        assert "facilities/ochsner-main.yaml:20: requirements.6.rule: unknown rule kind " \
                "'concurrent_cases'; `nervecenter plugins` lists the rule kinds" in lines
         assert any(line.startswith("facilities/tulane.yaml:") and "tb_screening" in line
                    for line in lines)

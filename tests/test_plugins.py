@@ -80,12 +80,15 @@ def test_built_in_plugins_register_through_the_hooks(fresh_plugins):
     by_plugin = {}
     for source in reg.credential_types:
         by_plugin.setdefault(source.plugin, []).append(source.path.stem)
-    assert sorted(by_plugin["ionm"]) == ["acls", "bls", "cltm", "cnim", "d_abnm",
-                                         "facility_privileges", "pals", "r_eeg_t", "r_ep_t",
-                                         "state_license"]
-    assert sorted(by_plugin["facility-health"]) == ["background_check", "hipaa_training",
-                                                    "influenza_vaccine", "respirator_fit_test",
-                                                    "tb_screening"]
+    assert sorted(by_plugin["ionm"]) == ["abcn", "abpn_cnp", "acls", "bls", "cltm", "cnim",
+                                         "d_abnm", "facility_privileges", "pals", "r_eeg_t",
+                                         "r_ep_t", "state_license"]
+    assert sorted(by_plugin["facility-health"]) == ["background_check",
+                                                    "bloodborne_pathogens_training",
+                                                    "hepatitis_b_immunity", "hipaa_training",
+                                                    "influenza_vaccine", "mmr_immunity",
+                                                    "respirator_fit_test", "tb_screening", "tdap",
+                                                    "varicella_immunity"]
 
 
 def test_plugins_are_loaded_once(fresh_plugins):
@@ -206,7 +209,7 @@ def test_a_yaml_type_with_an_error_is_reported_at_its_line(fresh_plugins, tmp_pa
     with pytest.raises(ConfigError) as info:
         config.plugin_credential_types()
     assert str(info.value) == (f"{bad}:3: expiry: 'end_of_week' is not one of exact, "
-                               "end_of_month, end_of_year")
+                               "end_of_month, end_of_year, season, never")
 
 
 # ---------------------------------------------------------------- third-party packages
@@ -273,8 +276,8 @@ def test_a_third_party_package_adds_a_type_and_a_rule_kind(venv, tmp_path, monke
     checked = _nervecenter(venv, "check", "--config", str(cfg))
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.startswith("OK: Bayou Neuromonitoring")
-    assert "16 credential types from facility-health, ionm, sleep_lab; 2 rule kinds" in \
-        checked.stdout
+    assert ("24 credential types from exclusion-screening, facility-health, ionm, sleep_lab; "
+            "2 rule kinds") in checked.stdout
 
     # and this environment, without the package (switched off by name where CI installed it
     # here too), does not know them
@@ -321,7 +324,7 @@ def test_the_built_in_types_and_example_ship_in_the_wheel(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     types = {n for n in names if n.startswith("nervecenter/plugins/credential_types/")
              and n.endswith(".yaml")}
-    assert len(types) == 15
+    assert len(types) == 22
     assert "nervecenter/plugins/credential_types/ionm/cnim.yaml" in types
     assert "nervecenter/plugins/credential_types/facility_health/tb_screening.yaml" in types
     for name in ("practice.yaml", "people.yaml", "cases.csv", "facilities/ochsner-main.yaml",

@@ -527,3 +527,25 @@ def test_a_rule_kind_that_raises_is_a_rule_error_that_blocks_even_where_rules_on
         "ZeroDivisionError: division by zero in the vendor's code; the case is blocked until "
         "the plugin is fixed or the rule removed.")
     assert c.backups == ("t-moss",)  # r-adams passed; t-moss's check did not raise
+
+
+def test_excluded_blocks_every_case_from_the_exclusion_date_until_reinstatement():
+    from dataclasses import replace
+
+    from nervecenter.core.model import Exclusion
+
+    p = practice(facility(reqs=[req(credential="bls")], enforcement="warn"))
+    creds = [cred("t-price", "bls", "2027-11-30", "2025-11-20")]
+    cases = [case("C-1", "2026-12-03T08:00"), case("C-2", "2026-12-10T08:00"),
+             case("C-3", "2026-12-20T08:00")]
+    excluded = Exclusion("t-price", "LEIE", date(2026, 12, 4), date(2026, 12, 15), "1128b4")
+    snap = replace(snapshot((PRICE, ADAMS), creds, cases), exclusions=(excluded,))
+    by_id = {c.case.id: c for c in evaluate(p, snap, ON).clearances}
+    # before the exclusion date and from the reinstatement: cleared; between: blocked, even at
+    # a facility that only warns
+    assert [by_id[i].outcome for i in ("C-1", "C-2", "C-3")] == ["cleared", "blocked", "cleared"]
+    [problem] = by_id["C-2"].problems
+    assert (problem.reason, problem.source, problem.type, problem.enforcement) == (
+        "excluded", "exclusion:LEIE", "exclusion_screening", "block")
+    assert problem.detail == ("Jordan Price is on the OIG exclusion list since 2026-12-04 "
+                              "(1128b4); every case is blocked until a reinstatement.")

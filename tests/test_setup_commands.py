@@ -92,8 +92,9 @@ def test_check_passes_on_the_example(practice, run, builtin_plugins):
     assert (code, err) == (0, "")
     # counted by hand in people.yaml, cases.csv and the facility and state files
     assert out == (f"OK: Bayou Neuromonitoring ({practice})\n"
-                   "  15 credential types from facility-health, ionm; 1 rule kind\n"
-                   "  3 facilities, 1 state, 21 requirements\n"
+                   "  23 credential types from exclusion-screening, facility-health, ionm; "
+                   "1 rule kind\n"
+                   "  3 facilities, 1 state, 23 requirements\n"
                    "  9 people, 82 credentials, 16 CE entries, 16 cases\n")
 
 
@@ -179,29 +180,42 @@ def test_check_of_a_missing_directory(tmp_path, run):
 def test_plugins_lists_both_built_ins_with_versions_and_types(run):
     code, out, err = run("plugins")
     assert code == 0, err
-    assert ("ionm 0.1.0 (built in)\n  credential types: acls, bls, cltm, cnim, d_abnm, "
-            "facility_privileges, pals, r_eeg_t, r_ep_t, state_license\n") in out
+    assert ("ionm 0.1.0 (built in)\n  credential types: abcn, abpn_cnp, acls, bls, cltm, cnim, "
+            "d_abnm, facility_privileges, pals, r_eeg_t, r_ep_t, state_license\n") in out
     assert ("facility-health 0.1.0 (built in)\n  credential types: background_check, "
-            "hipaa_training, influenza_vaccine, respirator_fit_test, tb_screening\n") in out
+            "bloodborne_pathogens_training, hepatitis_b_immunity, hipaa_training, "
+            "influenza_vaccine, mmr_immunity, respirator_fit_test, tb_screening, tdap, "
+            "varicella_immunity\n") in out
     assert "  concurrent_cases (concurrency): " in out
     row = next(line for line in out.splitlines() if line.strip().startswith("cnim "))
     assert row.split() == ["cnim", "CNIM", "person", "60", "mo", "end_of_year,", "grace", "31",
                            "d", "90", "d"]
 
 
+def test_plugins_shows_each_types_sources(run, builtin_plugins):
+    code, out, _err = run("plugins", "--format", "json")
+    assert code == 0
+    types = {t["id"]: t for t in json.loads(out)["credential_types"]}
+    assert types["respirator_fit_test"]["sources"]["validity_months"].startswith(
+        "OSHA 29 CFR 1910.134(f)(2)")
+    _code, out, _err = run("plugins")
+    assert "    validity_months: " + "https://www.abret.org/recertification/recertification-faq/" in out
+
+
 def test_plugins_as_json(run, builtin_plugins):
     _code, out, _err = run("plugins", "--format", "json")
     report = json.loads(out)
     assert set(report) == {"plugins", "credential_types", "rule_kinds", "channels"}
-    assert len(report["credential_types"]) == 15
+    assert len(report["credential_types"]) == 23
     ionm = next(p for p in report["plugins"] if p["name"] == "ionm")
     assert ionm["version"] == "0.1.0" and ionm["package"] is None
-    assert len(ionm["credential_types"]) == 10
+    assert len(ionm["credential_types"]) == 12
     bls = next(t for t in report["credential_types"] if t["id"] == "bls")
     assert bls == {"id": "bls", "name": "BLS Provider", "scope": "person", "issuer": "AHA",
                    "holders": ["technologist", "reader"], "validity_months": 24,
                    "expiry": "end_of_month", "grace_days": 0, "renewal_lead_days": 30,
-                   "plugin": "ionm"}
+                   "plugin": "ionm", "sources": bls["sources"]}
+    assert bls["sources"]["grace_days"] == "AHA: no official grace period"
 
 
 def test_plugins_refuses_csv(run):

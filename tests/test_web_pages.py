@@ -120,6 +120,16 @@ def test_person_page_ce_progress(dana):
     assert "article: 30 h earned, at most 25 h count" in ce
 
 
+def test_person_page_shows_a_ce_shortfall_near_the_cycles_end(dana):
+    # Mallory's CNIM cycle ends 2026-12-31, within the last stage (3 months), with no hours
+    ce = text_of(section(dana.get("/people/t-mallory").text, "Continuing education"))
+    assert ("50 CE hours still needed for CNIM by 2026-12-31 (0 of 50 h count; article: at most "
+            "25 h more; each in_house format: up to 25 h)") in ce
+    # Jordan Price's ends in 2028: short, but not yet within 12 months
+    assert "still needed" not in text_of(section(dana.get("/people/t-price").text,
+                                                 "Continuing education"))
+
+
 def test_renewal_submitted_from_the_person_page(server, dana):
     token = web.csrf_of(dana.get("/people/t-price").text)
     r = dana.post("/people/t-price/credentials/t-price:bls/submitted", data={"csrf_token": token})

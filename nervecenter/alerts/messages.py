@@ -389,3 +389,26 @@ def source_error(p: SourceProblem) -> Message:
 def source_fixed(file: str) -> Message:
     return render(f"{file} imports again", [
         f"{file} imported again: what it says now is in force for clearance and alerts."])
+def excluded(ctx: MessageContext, x) -> Message:
+    """A person confirmed on an exclusion list: to the managers, at once."""
+    name = ctx.name(x.person)
+    where = {"LEIE": "the OIG exclusion list (LEIE)", "SAM": "the SAM.gov exclusion list"}
+    kind = f" ({x.kind})" if x.kind else ""
+    return render(f"{name} is on {where.get(x.list, x.list)}, excluded from {x.since.isoformat()}", [
+        (f"{name} is on {where.get(x.list, x.list)}, excluded from {x.since.isoformat()}{kind}. "
+         "Every case they are assigned from that date is blocked; no federal health care "
+         "program pays for an excluded person's work."),
+        ("Check the listing at the OIG or SAM.gov; a reinstatement clears them from its date. "
+         "The blocked cases, each with backups: nervecenter cases --outcome blocked")])
+
+
+def ce_shortfall(ctx: MessageContext, s) -> Message:
+    """Hours short of a credential's CE requirement with `s.stage` months or less left."""
+    name = ctx.name(s.person)
+    t = ctx.practice.credential_types.get(s.type)
+    type_name = t.name if t else s.type
+    needs = s.needs(type_name)
+    return render(f"{name}: {s.missing:g} CE hours still needed for {type_name}", [
+        f"{name}: {needs}. The cycle ends within {s.stage} months.",
+        ("Record hours as they are earned (the ce list in people.yaml, or the CE "
+         "spreadsheet). What counts so far: nervecenter ce " + s.person)])

@@ -12,6 +12,10 @@ clock, a database or a network, so any `--on` date plans reproducibly. The kinds
 - `renewal_deadline`: once per version when days_left <= the type's renewal_lead_days.
 - `case` once per distinct problem set, `case_cleared` once when such a case clears,
   `case_assigned` once per (person, case, start), `digest` once per manager per digest date.
+- `ce_shortfall`: once per (credential, cycle end, stage in months) while the hours counted are
+  short of the requirement; to the person, and the managers too at the type's last stage.
+- `excluded`: to the managers, once per confirmed exclusion not yet reinstated (person, list,
+  date), at once: before its date too.
 - `delivery_failed` is raised by the outbox (alerts/outbox.py) through `delivery_failed()`.
 - `source_error` to the managers once per (failing `sources:` file, first problem) while it
   fails, `source_fixed` once when it imports again.
@@ -35,8 +39,8 @@ from nervecenter.rules.coverage import Coverage
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
 
 KINDS = ("stage", "lapsed", "renewal_deadline", "case", "case_cleared", "case_assigned",
-         "digest", "delivery_failed", "source_error", "source_fixed",
-         "rule_error")
+         "digest", "ce_shortfall", "excluded", "delivery_failed", "source_error",
+         "source_fixed", "rule_error")
 CREDENTIAL_KINDS = ("stage", "lapsed", "renewal_deadline")
 DIGEST_DAYS = 90  # the digest lists credentials due within this many days
 DIGEST_WEEKS = 4  # and the facilities thin or short within this many weeks (coverage ahead)
@@ -381,7 +385,28 @@ class _Planner:
                 self.add(key, "source_fixed", self.manager_ids, None,
                          partial(messages.source_fixed, file))
 
+    def ce_shortfall(self, s) -> None:
+        key = f"ce_shortfall:{s.credential}:{s.cycle_end.isoformat()}:{s.stage}"
+        if key in self.history.keys or any(x.covers(s.person, s.type, s.credential, self.today)
+                                           for x in self.silences):
+            return
+        recipients = _unique((s.person, *(self.manager_ids if s.last_stage else ())))
+        self.add(key, "ce_shortfall", recipients, None,
+                 partial(messages.ce_shortfall, self.ctx, s), person=s.person,
+                 credential=s.credential)
+
+    def excluded(self) -> None:
+        for x in self.snapshot.exclusions:
+            key = f"excluded:{x.person}:{x.list}:{x.since.isoformat()}"
+            reinstated = x.until is not None and x.until <= self.today
+            if not reinstated and key not in self.history.keys:  # at once, even before `since`
+                self.add(key, "excluded", self.manager_ids, None,
+                         partial(messages.excluded, self.ctx, x), person=x.person)
+
     def run(self, digest: bool) -> list[Alert]:
+        self.excluded()
+        for s in self.evaluation.ce_shortfalls:
+            self.ce_shortfall(s)
         for d in self.evaluation.due_dates:
             self.credential(d)
         for cl in self.evaluation.clearances:

@@ -223,7 +223,8 @@ def _plugin_report() -> dict:
             {"id": t.id, "name": t.name, "scope": t.scope, "issuer": t.issuer,
              "holders": list(t.holders), "validity_months": t.validity_months,
              "expiry": t.expiry, "grace_days": t.grace_days,
-             "renewal_lead_days": t.renewal_lead_days, "plugin": t.plugin}
+             "renewal_lead_days": t.renewal_lead_days, "plugin": t.plugin,
+             "sources": dict(t.sources)}
             for t in sorted(types.values(), key=lambda t: (t.plugin, t.id))],
         "rule_kinds": [{"id": k.id, "description": k.description, "plugin": k.plugin}
                        for k in sorted(reg.rule_kinds.values(), key=lambda k: k.id)],
@@ -268,6 +269,11 @@ def plugins(fmt: str):
             for t in report["credential_types"]]
     lines += ["  " + r for r in table_text(["id", "name", "scope", "validity", "expiry",
                                               "lead"], rows)]
+    lines += ["", "Sources (where each fact of a type comes from)"]
+    for t in report["credential_types"]:
+        facts = t["sources"] or {"": "none given"}
+        lines += [f"  {t['id']}"] + [f"    {fact}: {text}" if fact else f"    {text}"
+                                     for fact, text in facts.items()]
     if report["rule_kinds"]:
         lines += ["", "Rule kinds"]
         lines += [f"  {k['id']} ({k['plugin']}): {k['description']}" for k in report["rule_kinds"]]

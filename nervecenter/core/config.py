@@ -89,12 +89,16 @@ def parse_credential_type(data: Any, name: str, plugin: str) -> tuple[Credential
         description=data.get("description", "").strip(), issuer=data.get("issuer"),
         holders=tuple(data.get("holders", ("technologist", "reader"))),
         validity_months=data.get("validity_months"), expiry=data.get("expiry", "exact"),
+        season_start=data.get("season_start"),
         grace_days=data.get("grace_days", 0), renewal_lead_days=data.get("renewal_lead_days", 0),
         stages=tuple(sorted(stages, reverse=True)) if stages else None,
         continuing_education=ContinuingEducation(
             hours=ce["hours"], period_months=ce["period_months"],
-            limits=dict(ce.get("limits", {}))) if ce else None,
+            limits=dict(ce.get("limits", {})),
+            alert_months=tuple(sorted(ce.get("alert_months", (12, 6, 3)), reverse=True)))
+        if ce else None,
         verify_url=(data.get("verify") or {}).get("url"),
+        sources=dict(data.get("sources") or {}),
         plugin=plugin, location=Location(name, getattr(data, "line", 0)))
     return kind, []
 

@@ -41,6 +41,7 @@ class ContinuingEducation:
     hours: float
     period_months: int
     limits: dict[str, float] = field(default_factory=dict)  # category -> max share of the hours
+    alert_months: tuple[int, ...] = (12, 6, 3)  # ce_shortfall stages before the cycle's end
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,14 @@ class CredentialType:
     issuer: str | None = None
     holders: tuple[Role, ...] = ROLES
     validity_months: int | None = None
-    expiry: str = "exact"  # exact | end_of_month | end_of_year (core/dates.py)
+    expiry: str = "exact"  # exact | end_of_month | end_of_year | season | never (core/dates.py)
+    season_start: str | None = None  # MM-DD, for expiry "season"
     grace_days: int = 0
     renewal_lead_days: int = 0
     stages: tuple[int, ...] | None = None  # overrides the practice's stages
     continuing_education: ContinuingEducation | None = None
     verify_url: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # fact -> where it comes from
     plugin: str = ""  # the plugin that defined it
     location: Location | None = None
 
@@ -208,6 +211,7 @@ class Person:
     email: str | None = None
     phone: str | None = None
     notify: tuple[Channel, ...] = ()
+    npi: str | None = None  # National Provider Identifier: matches exclusion lists exactly
     left: date | None = None  # the day they left the practice (they are kept, for history)
 
     def gone(self, day: date) -> bool:
@@ -261,6 +265,21 @@ class CEEntry:
 
 
 @dataclass(frozen=True)
+class Exclusion:
+    """A person confirmed on an exclusion list (the OIG's LEIE or SAM): excluded from `since`,
+    cleared again from `until` (a reinstatement) when there is one."""
+
+    person: str
+    list: str  # "LEIE" or "SAM"
+    since: date
+    until: date | None = None
+    kind: str = ""  # the list's exclusion type, e.g. 1128b4
+
+    def applies(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
+
+
+@dataclass(frozen=True)
 class Case:
     id: str
     facility: str
@@ -301,3 +320,4 @@ class Snapshot:
     credentials: tuple[Credential, ...]
     ce: tuple[CEEntry, ...] = ()
     cases: tuple[Case, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()  # confirmed exclusion-list matches

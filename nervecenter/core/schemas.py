@@ -193,6 +193,10 @@ STATE: dict[str, Any] = {
     },
 }
 
+# The facts of a credential type that need a source (`sources:` in its YAML).
+SOURCED_FACTS = ("validity_months", "expiry", "season_start", "grace_days", "renewal_lead_days",
+                 "stages", "continuing_education", "holders")
+
 CREDENTIAL_TYPE: dict[str, Any] = {
     "$schema": DIALECT, "$id": BASE + "credential_type.json",
     "title": "credential_types/<id>.yaml",
@@ -215,8 +219,14 @@ CREDENTIAL_TYPE: dict[str, Any] = {
         "validity_months": _d("How long it is valid after issue; derives `expires` when only "
                               "`issued` is known.", {"type": "integer", "minimum": 1}),
         "expiry": _d("How an expiry is derived from the issue date: exact (the day before the "
-                     "same date), end_of_month, end_of_year.",
-                     {"enum": ["exact", "end_of_month", "end_of_year"], "default": "exact"}),
+                     "same date), end_of_month, end_of_year, season (through the end of the "
+                     "season in which it was given; see season_start), never (given once).",
+                     {"enum": ["exact", "end_of_month", "end_of_year", "season", "never"],
+                      "default": "exact"}),
+        "season_start": _d("For expiry: season, the day each season begins, MM-DD "
+                           "(default 07-01).",
+                           {"type": "string",
+                            "pattern": "^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}),
         "grace_days": _d("Days after expiry during which late renewal is possible; not valid "
                          "for cases unless a requirement says accept_grace.",
                          {"type": "integer", "minimum": 0, "default": 0}),
@@ -233,12 +243,24 @@ CREDENTIAL_TYPE: dict[str, Any] = {
                              "(e.g. article: 0.5).",
                              {"type": "object", "additionalProperties":
                               {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}),
+                "alert_months": _d("Months before the cycle's end at which a shortfall of "
+                                   "hours alerts (ce_shortfall); the managers are told at the "
+                                   "last.", {"type": "array", "minItems": 1, "uniqueItems": True,
+                                             "items": {"type": "integer", "minimum": 1},
+                                             "default": [12, 6, 3]}),
             }}),
         "verify": _d("Where to verify it at the primary source.", {
             "type": "object", "additionalProperties": False, "properties": {
                 "url": _d("The issuer's verification page.", {"type": "string",
                                                               "minLength": 1}),
             }}),
+        "sources": _d("Where each fact above comes from: fact -> the issuer's page or the "
+                      "regulation, \"unconfirmed default\", or \"practice's choice\" / "
+                      "\"facility's choice\".", {
+                          "type": "object", "additionalProperties": False,
+                          "properties": {k: _d(f"Where {k} comes from.",
+                                               {"type": "string", "minLength": 1})
+                                         for k in SOURCED_FACTS}}),
     },
 }
 
@@ -289,6 +311,8 @@ PERSON = _d("Someone who holds credentials: a technologist or a reader.", {
         "home_state": _d("Two-letter code of the state they live in.", _STATE),
         "email": _d("Email address.", {"type": "string"}),
         "phone": _d("Phone number, E.164 preferred (+15045550100).", {"type": "string"}),
+        "npi": _d("National Provider Identifier (10 digits), matched against exclusion lists.",
+                  {"type": "string", "pattern": "^[0-9]{10}$"}),
         "notify": _NOTIFY,
         "active": _d("false once they have left the practice (from the day this is first "
                      "imported; `left` gives the day).", {"type": "boolean", "default": True}),

@@ -8,7 +8,8 @@ import html
 from nervecenter.core.model import Practice
 from nervecenter.data.report import csv_text
 
-CASE_HEADER = ["id", "day", "technologist", "reader", "outcome", "problems"]
+CASE_HEADER = ["id", "day", "technologist", "reader", "outcome", "problems",
+               "exclusion_screening"]
 PEOPLE_HEADER = ["person", "name", "role", "cases", "last_case", "type", "scope", "requirement",
                  "status", "number", "issuer", "issued", "expires", "verified_on", "verified_by",
                  "documents"]
@@ -16,7 +17,11 @@ PEOPLE_HEADER = ["person", "name", "role", "cases", "last_case", "type", "scope"
 
 def packet_csv(doc: dict) -> str:
     """Two tables in one file, a blank line between: the cases, then the credentials."""
-    cases = [{**c, "problems": " | ".join(p["detail"] for p in c["problems"])}
+    cases = [{**c, "problems": " | ".join(p["detail"] for p in c["problems"]),
+              "exclusion_screening": "; ".join(
+                  f"{c[role]}: " + (f"screened {s['screened_on']}, valid through "
+                                    f"{s['valid_through']}" if s else "none on file")
+                  for role, s in c.get("exclusion_screening", {}).items())}
              for c in doc["cases"]]
     return csv_text(CASE_HEADER, cases) + "\n\n" + csv_text(PEOPLE_HEADER, doc["people"]) + "\n"
 

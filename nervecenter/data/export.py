@@ -37,9 +37,9 @@ def export_csv(practice: Practice, snap: Snapshot, out: Path) -> list[tuple[Path
     out.mkdir(parents=True, exist_ok=True)
     people = sorted(snap.people.values(), key=lambda p: p.id)
     files = {
-        "people.csv": (["id", "name", "role", "home_state", "email", "phone"],
-                       [[p.id, p.name, p.role, p.home_state or "", p.email or "", p.phone or ""]
-                        for p in people]),
+        "people.csv": (["id", "name", "role", "home_state", "email", "phone", "npi"],
+                       [[p.id, p.name, p.role, p.home_state or "", p.email or "", p.phone or "",
+                         p.npi or ""] for p in people]),
         "credentials.csv": (ROSTER_HEADER, [
             [c.person, snap.people[c.person].name, snap.people[c.person].role, c.type,
              c.scope if scope_of(practice, c.type) == "state" else "",

@@ -56,7 +56,9 @@ def conflicts(ev: Evaluation, type_id: str | None = None) -> list[Conflict]:
 
 def status_json(ev: Evaluation, within: int = 90, person: str | None = None) -> dict[str, Any]:
     return {"as_of": ev.as_of.isoformat(),
-            "items": [d.as_dict() for d in due_items(ev, within, person)]}
+            "items": [d.as_dict() for d in due_items(ev, within, person)],
+            "ce_shortfalls": [s.as_dict() for s in ev.ce_shortfalls
+                              if person is None or s.person == person]}
 
 
 def cases_json(ev: Evaluation, **filters) -> dict[str, Any]:
@@ -89,8 +91,14 @@ def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int =
     ex = Explainer(practice, ev.people)
     who = f" for {_name(ev, person)}" if person else ""
     title = f"As of {ev.as_of}: {_count(len(items), 'credential')} due within {within} days{who}"
+    short = [s for s in ev.ce_shortfalls if person is None or s.person == person]
+    ce_lines = ["", "CE short of the requirement"] if short else []
+    for s in short:
+        ce_lines += textwrap.wrap(f"{_name(ev, s.person)} ({s.person}): "
+                                  + s.needs(ex.type_name(s.type)), WIDTH, initial_indent="  ",
+                                  subsequent_indent="    ")
     if not items:
-        return title + "."
+        return "\n".join([title + "."] + ce_lines)
     lines = [title + ":"]
     current = None
     for d in items:
@@ -116,7 +124,7 @@ def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int =
         if note:
             lines += textwrap.wrap("; ".join(note), WIDTH, initial_indent=" " * 33,
                                    subsequent_indent=" " * 33)
-    return "\n".join(lines)
+    return "\n".join(lines + ce_lines)
 
 
 def render_cases(ev: Evaluation, practice: Practice, fmt: str, *, color: bool = False,

@@ -30,9 +30,10 @@ from nervecenter.data.case_values import CaseValues
 from nervecenter.store.records import Record
 
 ROSTER_COLUMNS = ("person", "name", "role", "type", "state", "facility", "number", "issuer",
-                  "issued", "expires", "status", "home_state", "email", "phone", "notify", "active", "left", "verified_on",
+                  "issued", "expires", "status", "home_state", "email", "phone", "npi", "notify", "active", "left", "verified_on",
                   "verified_by", "verified_method", "documents")
-PERSON_COLUMNS = ("name", "role", "home_state", "email", "phone", "notify", "active", "left")
+PERSON_COLUMNS = ("name", "role", "home_state", "email", "phone", "npi", "notify", "active",
+                  "left")
 CASE_COLUMNS = ("id", "facility", "start", "end", "procedure", "technologist", "reader")
 CE_COLUMNS = ("person", "credential", "date", "hours", "category", "provider")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 1900-02-29
@@ -289,14 +290,15 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
             rows.problem(line, "expires", "is empty; give the expiry date (or the issue date "
                          "when the type has a validity)")
             ok = False
-        elif not ctype.validity_months:
+        elif not ctype.validity_months and ctype.expiry not in ("season", "never"):
             rows.problem(line, "expires", f"is empty and {type_id} has no validity_months to "
                          "derive it from; give the expiry date")
             ok = False
         else:
             try:
                 values["expires"] = limits.check_date(dates.derive_expiry(
-                    values["issued"], ctype.validity_months, ctype.expiry))
+                    values["issued"], ctype.validity_months, ctype.expiry,
+                    ctype.season_start))
             except ValueError as e:
                 rows.problem(line, "issued", f"gives the expiry {e}")
                 ok = False
@@ -363,12 +365,16 @@ def _person(rows: _Rows, line: int, v: dict, columns: dict[str, str] | None = No
                            "stages": list(stages) if stages is not None else None})
         else:
             notify.append({"url": str(entry), "stages": None})
+    npi = _text(v.get("npi"))
+    if npi is not None and not (len(npi) == 10 and npi.isdigit()):
+        rows.problem(line, "npi", f"{npi!r} is not a 10-digit NPI; give the NPI or leave it empty")
+        return None
     active, left = _membership(rows, line, v)
     if active is None:
         return None
     data = {"id": pid, "name": name, "role": role, "home_state": _text(v.get("home_state")),
             "email": _text(v.get("email")), "phone": _text(v.get("phone")), "notify": notify,
-            "active": active, "left": left}
+            "npi": npi, "active": active, "left": left}
     rows.add("person", pid, data, line)
     rows.people[pid] = role
     return pid

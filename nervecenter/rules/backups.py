@@ -60,6 +60,8 @@ class Backups:
         for person in self._ordered(day, self._pool(plan)):
             if person in taken or people[person].gone(day):
                 continue
+            if any(x.applies(day) for x in ctx.exclusions.get(person, ())):
+                continue  # an excluded person is never anyone's backup
             spans = known.get(person)
             if spans is None:  # first look at this person under this plan
                 if not qualified(plan, person, day):

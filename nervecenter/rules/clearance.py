@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nervecenter.core.errors import NerveCenterError
-from nervecenter.core.model import Case, Practice, Requirement, credential_id
+from nervecenter.core.model import Case, Exclusion, Practice, Requirement, credential_id
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, failure
 from nervecenter.rules.plans import Plans
@@ -24,6 +24,7 @@ class Context:
     rulebook: Rulebook
     explain: Explainer
     plans: Plans
+    exclusions: dict[str, list[Exclusion]] = field(default_factory=dict)  # person -> confirmed
 
 
 def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[Problem]:
@@ -96,6 +97,16 @@ def _rule_problems(ctx: Context, rule: Rule, role: str, person: str, found) -> l
             for reason, clause in found]
 
 
+def excluded(ctx: Context, role: str, person: str, day) -> list[Problem]:
+    """A person confirmed on an exclusion list is blocked on every case from the exclusion date
+    until a reinstatement, whatever the facility's rules: no federal health care program pays
+    for their work."""
+    return [Problem(person=person, role=role, type="exclusion_screening", reason="excluded",
+                    source=f"exclusion:{x.list}", detail=ctx.explain.exclusion(person, x),
+                    enforcement="block")
+            for x in ctx.exclusions.get(person, ()) if x.applies(day)][:1]
+
+
 def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
     """The outcome of a case and its problems (docs/rules.md): the technologist's first,
     each in the order the requirements are written (the state's, then the facility's)."""
@@ -115,6 +126,7 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
                                     source="practice", detail=f"{who.name} left the practice on "
                                     f"{who.left.isoformat()}; assign someone else."))
             continue  # their requirements no longer matter
+        problems.extend(excluded(ctx, role, person, day))
         plan = plans.plan(rules, role)
         if plan.credential_rules and not known_of(plan, person, day):
             mine = spans_of(person)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from nervecenter.core.model import Practice, Snapshot
 from nervecenter.rules.backups import Backups
+from nervecenter.rules.ce import shortfalls
 from nervecenter.rules.clearance import Context, clear
 from nervecenter.rules.conflicts import find_conflicts
 from nervecenter.rules.due import DueDates
@@ -22,10 +23,13 @@ from nervecenter.rules.schedule import CaseSchedule, case_day
 def context(practice: Practice, snapshot: Snapshot) -> Context:
     """The indexes an evaluation looks things up in."""
     index = CredentialIndex(snapshot.credentials)
+    exclusions: dict[str, list] = {}
+    for x in snapshot.exclusions:
+        exclusions.setdefault(x.person, []).append(x)
     return Context(practice=practice, people=snapshot.people, index=index,
                    schedule=CaseSchedule(snapshot.cases), rulebook=Rulebook(practice),
                    explain=Explainer(practice, snapshot.people),
-                   plans=Plans(practice.rule_kinds, Spans(index)))
+                   plans=Plans(practice.rule_kinds, Spans(index)), exclusions=exclusions)
 
 
 @contextmanager
@@ -80,4 +84,5 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | No
     due_dates = DueDates(ctx).compute(on, in_horizon, horizon_problems) if due else ()
     return Evaluation(as_of=on, clearances=tuple(clearances), due_dates=due_dates,
                       conflicts=find_conflicts(ctx, on) if conflicts else (),
-                      people=dict(snapshot.people))
+                      people=dict(snapshot.people),
+                      ce_shortfalls=shortfalls(practice, snapshot, on) if due else ())

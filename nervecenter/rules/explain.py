@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from functools import cache
 
 from nervecenter.core.dates import add_months
-from nervecenter.core.model import Credential, CredentialType, Practice, Requirement
+from nervecenter.core.model import Credential, CredentialType, Exclusion, Practice, Requirement
 from nervecenter.core.states import state_name as _state_name
 
 
@@ -67,9 +67,18 @@ class Explainer:
             return f"{name} at {self.facility_name(scope)}"
         return name
 
+    def exclusion(self, person: str, x: Exclusion) -> str:
+        """"Jordan Price is on the OIG exclusion list since 2025-03-14 (1128b4); …"."""
+        lists = {"LEIE": "the OIG exclusion list", "SAM": "the SAM.gov exclusion list"}
+        kind = f" ({x.kind})" if x.kind else ""
+        return (f"{self.person(person)} is on {lists.get(x.list, x.list)} since "
+                f"{x.since.isoformat()}{kind}; every case is blocked until a reinstatement.")
+
     def place(self, source: str) -> str:
         """Who makes the rule: 'Ochsner Medical Center' or "Louisiana's rules"."""
         kind, _, key = source.partition(":")
+        if kind == "exclusion":
+            return f"the {key} exclusion list"
         return self.facility_name(key) if kind == "facility" else f"{state_name(key)}'s rules"
 
     def consequence(self, source: str, enforcement: str, what: str = "") -> str:

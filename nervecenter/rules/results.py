@@ -12,7 +12,7 @@ Outcome = Literal["cleared", "warning", "blocked", "unstaffed"]
 OUTCOMES = ("cleared", "warning", "blocked", "unstaffed")
 REASONS = ("missing", "expired", "not_yet_valid", "too_old", "expires_too_soon", "revoked",
            "wrong_issuer", "unverified", "limit_exceeded", "inactive",
-           "rule_error")
+           "rule_error", "excluded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +96,4 @@ class Evaluation:
     due_dates: tuple[DueDate, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     people: dict[str, Person] = field(default_factory=dict)  # the snapshot's, for names in reports
+    ce_shortfalls: tuple = ()  # rules.ce.CEShortfall, computed with the due dates

@@ -7,6 +7,8 @@ error text.
     upload(ws, person, filename, data) -> document path      (then `renew(..., document=path)`)
     local_document(ws, path) -> document path                 (a file already on disk)
     silence(ws, actor, until=..., person=..., type_id=..., credential=..., reason=...)
+    screen(ws, actor, lists, on=...) -> the screening             (exclusion lists, read)
+    decide_screening(ws, actor, person, "confirmed" | "dismissed") -> how many decided
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from nervecenter.alerts.planning import Silence
 from nervecenter.core import dates, limits, names
 from nervecenter.core.documents import confine
 from nervecenter.core.errors import NerveCenterError
-from nervecenter.core.model import Credential, credential_id
+from nervecenter.core.model import Credential, Person, credential_id
 from nervecenter.service.workspace import Workspace
+from nervecenter.store.records import Record
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 # file name ending -> how such a file starts: what an upload must really be, not just be named
@@ -110,7 +113,8 @@ def renew(ws: Workspace, actor: str, person: str, type_id: str, scope: str | Non
                                    "to derive it from the issue date" if issued else
                                    "give the new expiry (--expires), or the issue date "
                                    "(--issued) when the type has a validity")
-        expires = dates.derive_expiry(issued, ctype.validity_months, ctype.expiry)
+        expires = dates.derive_expiry(issued, ctype.validity_months, ctype.expiry,
+                                     ctype.season_start)
     if issued is None and current is not None:
         issued = current.issued
     if issued and issued > expires:
@@ -236,3 +240,104 @@ def silence(ws: Workspace, actor: str, *, until: date, person: str | None = None
                    after={**{k: v for k, v in named.items() if v},
                           "until": until.isoformat(), "reason": entry.reason})
     return entry
+
+
+# ---------------------------------------------------------------- exclusion screening
+
+SCREENING_TYPE = "exclusion_screening"
+
+
+def _name_key(text: str) -> str:
+    return re.sub(r"[^A-Z]", "", (text or "").upper())
+
+
+def _first_last(person: Person) -> tuple[str, str]:
+    """First and last name of a roster name: "Elise Adams, MD" -> ("ELISE", "ADAMS")."""
+    words = person.name.split(",")[0].split()
+    return (_name_key(words[0]), _name_key(words[-1])) if words else ("", "")
+
+
+def _match(person: Person, entry: dict) -> str | None:
+    """'npi' when both have an NPI and they agree (a confirmed match); None when the NPIs
+    differ; 'name' when first and last names agree and either lacks an NPI (possible)."""
+    if person.npi and entry.get("npi"):
+        return "npi" if person.npi == entry["npi"] else None
+    first, last = _first_last(person)
+    if last and last == _name_key(entry.get("last", "")) and first == _name_key(
+            entry.get("first", "")):
+        return "name"
+    return None
+
+
+def screen(ws: Workspace, actor: str, lists: list[dict], on: date | None = None) -> dict:
+    """Screen everyone on the roster against exclusion lists already read (each
+    {"list": "LEIE"|"SAM", "name", "sha256", "rows", "entries": [{"row", "first", "last",
+    "npi", "kind", "since", "until", "entry"}]}), record the screening with its matches, and
+    renew everyone's `exclusion_screening` from `on` for a month.
+
+    An NPI match is confirmed (blocks from the exclusion date); a name-only match is possible,
+    for a manager to confirm or dismiss (`decide_screening`); a name match a manager dismissed
+    before is dismissed again. Returns the screening as `screen --format json` prints it."""
+    ctype = ws.practice.credential_types.get(SCREENING_TYPE)
+    if ctype is None:
+        raise NerveCenterError(f"no credential type {SCREENING_TYPE!r}: install or enable the "
+                               "exclusion-screening plugin")
+    day = ws.today(on)
+    snapshot = ws.snapshot(day, sync=True)
+    dismissed = {(m["person"], m["list"], m["row"], m["since"]) for m in
+                 ws.store.exclusion_matches() if m["decision"] == "dismissed"}
+    matches = []
+    for lst in lists:
+        by_last: dict[str, list[dict]] = {}
+        by_npi: dict[str, list[dict]] = {}
+        for e in lst["entries"]:
+            by_last.setdefault(_name_key(e.get("last", "")), []).append(e)
+            if e.get("npi"):
+                by_npi.setdefault(e["npi"], []).append(e)
+        for person in sorted(snapshot.people.values(), key=lambda p: p.id):
+            candidates = by_npi.get(person.npi, []) + by_last.get(_first_last(person)[1], [])
+            seen = set()
+            for e in candidates:
+                how = _match(person, e)
+                if how is None or e["row"] in seen:
+                    continue
+                seen.add(e["row"])
+                decision = "confirmed" if how == "npi" else "possible"
+                if how == "name" and (person.id, lst["list"], e["row"], e["since"]) in dismissed:
+                    decision = "dismissed"
+                matches.append({"person": person.id, "list": lst["list"], "matched_by": how,
+                                "decision": decision, "kind": e.get("kind") or None,
+                                "since": e["since"], "until": e.get("until"),
+                                "row": e["row"], "entry": e.get("entry", {})})
+    files = [{"list": x["list"], "name": x["name"], "sha256": x["sha256"], "rows": x["rows"]}
+             for x in lists]
+    expires = dates.derive_expiry(day, ctype.validity_months or 1, ctype.expiry,
+                                 ctype.season_start)
+    method = "; ".join(f"{f['list']} {f['name']} sha256 {f['sha256']}" for f in files)
+    renewals = [Record("credential", credential_id(p, SCREENING_TYPE, None), {
+        "person": p, "type": SCREENING_TYPE, "scope": None, "number": None,
+        "issuer": " + ".join(f["list"] for f in files), "issued": day.isoformat(),
+        "expires": expires.isoformat(), "status": "active",
+        "verified": {"on": day.isoformat(), "by": actor, "method": method[:200]},
+        "documents": []}, "", 0) for p in sorted(snapshot.people)]
+    sid = ws.store.record_screening(day, files, matches, renewals, actor)
+    return {"screening": sid, "on": day.isoformat(), "files": files,
+            "people": len(renewals), "expires": expires.isoformat(),
+            "matches": [{"person": m["person"], "name": snapshot.people[m["person"]].name,
+                         "list": m["list"], "matched_by": m["matched_by"],
+                         "decision": m["decision"], "kind": m["kind"],
+                         "since": m["since"].isoformat(),
+                         "until": m["until"].isoformat() if m["until"] else None,
+                         "row": m["row"]} for m in matches]}
+
+
+def decide_screening(ws: Workspace, actor: str, person: str, decision: str) -> int:
+    """Confirm (blocks the person from the exclusion date) or dismiss a person's possible
+    exclusion-list matches; the number decided."""
+    if decision not in ("confirmed", "dismissed"):
+        raise NerveCenterError(f"decision {decision!r}: use confirmed or dismissed")
+    decided = ws.store.decide_matches(person, decision, actor)
+    if not decided:
+        raise NerveCenterError(f"{person} has no possible exclusion-list match to decide; "
+                               "`nervecenter screen --list` shows the matches")
+    return decided

@@ -14,6 +14,7 @@ from nervecenter.core.dates import add_months
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.rules.schedule import case_day
 from nervecenter.rules.standing import standings
+from nervecenter.service.actions import SCREENING_TYPE
 from nervecenter.service.workspace import Workspace
 
 
@@ -43,14 +44,29 @@ def packet(ws: Workspace, facility_id: str, start: date | None = None, end: date
     for d in sorted({case_day(c) for c in here}):
         # the question `cases --on d` answers, from the credentials in force on d
         evaluation = ws.evaluate(d, start=d, end=d, due=False, conflicts=False, sync=False)
+        screened = {c.person: c for c in ws.snapshot(d).credentials
+                    if c.type == SCREENING_TYPE}
         for clearance in evaluation.clearances:
             c = clearance.case
             if c.facility == facility_id:
                 cases.append({"id": c.id, "day": d.isoformat(), "technologist": c.technologist,
                               "reader": c.reader, "outcome": clearance.outcome,
-                              "problems": [p.as_dict() for p in clearance.problems]})
+                              "problems": [p.as_dict() for p in clearance.problems],
+                              "exclusion_screening": {
+                                  role: _screening(screened.get(pid), d)
+                                  for role, pid in (("technologist", c.technologist),
+                                                    ("reader", c.reader)) if pid}})
     return {"facility": facility_id, "from": start.isoformat(), "to": end.isoformat(),
             "as_of": day.isoformat(), "cases": cases, "people": _people(ws, here, day)}
+
+
+def _screening(cred, day: date) -> dict | None:
+    """The exclusion screening in force on a case's day: when, until, and the file it read."""
+    if cred is None or cred.issued is None or cred.issued > day:
+        return None
+    return {"screened_on": cred.issued.isoformat(), "valid_through": cred.expires.isoformat(),
+            "current": day <= cred.expires,
+            "verification": cred.verified.method if cred.verified else ""}
 
 
 def _people(ws: Workspace, cases: list, day: date) -> list[dict]:

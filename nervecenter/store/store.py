@@ -46,6 +46,7 @@ from nervecenter.core.model import (
     CEEntry,
     Channel,
     Credential,
+    Exclusion,
     Person,
     Snapshot,
     SourceProblem,
@@ -59,14 +60,17 @@ from nervecenter.store.tables import (
     CaseRow,
     CEEntryRow,
     CredentialRow,
+    ExclusionMatchRow,
     PersonRow,
+    ScreeningRow,
     SourceProblemRow,
 )
 
+S, X = ScreeningRow.__table__, ExclusionMatchRow.__table__
 P, C, E, K, A = (PersonRow.__table__, CredentialRow.__table__, CEEntryRow.__table__,
                  CaseRow.__table__, AuditRow.__table__)
 SP = SourceProblemRow.__table__
-PERSON_FIELDS = ("id", "name", "role", "home_state", "email", "phone", "notify", "left")
+PERSON_FIELDS = ("id", "name", "role", "home_state", "email", "phone", "notify", "npi", "left")
 CASE_FIELDS = ("id", "facility", "start", "end", "procedure", "technologist", "reader", "fields")
 VERSIONED = ("issued", "expires")  # a change here is a renewal: a new version
 
@@ -181,7 +185,7 @@ def _masked_notify(data):
 
 def _person(m) -> Person:
     return Person(id=m["id"], name=m["name"], role=m["role"], home_state=m["home_state"],
-                  email=m["email"], phone=m["phone"],
+                  email=m["email"], phone=m["phone"], npi=m.get("npi"),
                   notify=tuple(Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None
                                        else None) for n in m["notify"] or ()),
                   left=_date(m["left"]))
@@ -275,11 +279,12 @@ class Store:
                 return cursor.fetchall()
 
             people = {}
-            for pid, name, role, home, email, phone, notify, left in raw(
-                    'SELECT id, name, role, home_state, email, phone, notify, "left" FROM people'):
+            for pid, name, role, home, email, phone, notify, npi, left in raw(
+                    'SELECT id, name, role, home_state, email, phone, notify, npi, "left" '
+                    'FROM people'):
                 people[pid] = Person(pid, name, role, home, email, phone, tuple(
                     Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None else None)
-                    for n in _json(notify)), _date(left))
+                    for n in _json(notify)), npi=npi, left=_date(left))
             chosen: dict[str, tuple] = {}
             rows = raw(f"SELECT {', '.join(SNAPSHOT_CREDENTIAL)} FROM credentials "
                        "ORDER BY credential_id, version")
@@ -298,7 +303,13 @@ class Store:
                 cases.append(_case({"id": cid, "facility": fac, "start": start, "end": end,
                                     "procedure": proc, "technologist": tech, "reader": reader,
                                     "fields": _json(fields)}, self.zones))
-        return Snapshot(people=people, credentials=credentials, ce=ce, cases=tuple(cases))
+            exclusions = tuple(
+                Exclusion(person, lst, _date(since), _date(until), kind or "")
+                for person, lst, since, until, kind in raw(
+                    'SELECT person, "list", since, "until", kind FROM exclusion_matches '
+                    "WHERE decision = 'confirmed' ORDER BY person, since"))
+        return Snapshot(people=people, credentials=credentials, ce=ce, cases=tuple(cases),
+                        exclusions=exclusions)
 
     def source_problems(self) -> list[SourceProblem]:
         """The `sources:` files that failed at their last sync, oldest problem first."""
@@ -587,6 +598,75 @@ class Store:
             if audit:
                 bulk_insert(conn, A, audit)
         return self.history(cid)[-1]
+
+
+    # ------------------------------------------------------------ exclusion screening
+
+    def record_screening(self, on: date, files: list[dict], matches: list[dict],
+                         renewals: list[Record], actor: str) -> int:
+        """One screening in one transaction: its record, its matches (each
+        {person, list, matched_by, decision, kind, since, until, row, entry}) and the renewed
+        `exclusion_screening` of everyone screened. A confirmed match with a reinstatement date
+        ends the person's earlier confirmed exclusions from that list. Returns its id."""
+        now = clock.utcnow().isoformat(timespec="seconds")
+        with self.engine.begin() as conn:
+            begin_write(conn)
+            sid = conn.execute(insert(S).values(
+                on=on, files=files, people=len(renewals), matches=len(matches),
+                recorded_at=now, recorded_by=actor)).inserted_primary_key[0]
+            for m in matches:
+                conn.execute(insert(X).values(screening=sid, **m))
+                if m["decision"] == "confirmed":
+                    _reinstate(conn, m)
+            audit: list = []
+            self._audit(audit, actor, "screening", str(sid), "add", None,
+                        {"on": on.isoformat(), "files": files, "people": len(renewals),
+                         "matches": [{k: m[k] for k in ("person", "list", "matched_by",
+                                                        "decision")} for m in matches]})
+            self._apply_credentials(conn, renewals, actor, Changes(), audit,
+                                    clock.today(self.timezone), now)
+            bulk_insert(conn, A, audit)
+        return sid
+
+    def exclusion_matches(self, person: str | None = None) -> list[dict]:
+        """Every match recorded (of one person), oldest first."""
+        query = select(X).order_by(X.c.pk)
+        if person is not None:
+            query = query.where(X.c.person == person)
+        with self.engine.connect() as conn:
+            return [dict(m) for m in conn.execute(query).mappings()]
+
+    def screenings(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(m) for m in conn.execute(select(S).order_by(S.c.id)).mappings()]
+
+    def decide_matches(self, person: str, decision: str, actor: str) -> int:
+        """Confirm or dismiss a person's possible matches; how many were decided."""
+        now = clock.utcnow().isoformat(timespec="seconds")
+        with self.engine.begin() as conn:
+            begin_write(conn)
+            pks = [pk for (pk,) in conn.execute(select(X.c.pk).where(
+                X.c.person == person, X.c.decision == "possible"))]
+            if pks:
+                conn.execute(update(X).where(X.c.pk.in_(pks)).values(
+                    decision=decision, decided_by=actor, decided_at=now))
+                if decision == "confirmed":
+                    for m in conn.execute(select(X).where(X.c.pk.in_(pks))).mappings():
+                        _reinstate(conn, m)
+                conn.execute(insert(A), [{"at": now, "actor": actor, "entity": "screening",
+                                          "key": person, "action": "change",
+                                          "before": {"decision": "possible"},
+                                          "after": {"decision": decision, "matches": pks}}])
+        return len(pks)
+
+
+def _reinstate(conn: Connection, match) -> None:
+    """A confirmed match with a reinstatement date ends the person's earlier confirmed
+    exclusions from the same list on that date."""
+    if match["until"] is not None:
+        conn.execute(update(X).where(
+            X.c.person == match["person"], X.c.list == match["list"],
+            X.c.decision == "confirmed", X.c.until.is_(None)).values(until=match["until"]))
 
 
 class _Row:

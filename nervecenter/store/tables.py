@@ -35,6 +35,7 @@ class PersonRow(Base):
     home_state: Mapped[str | None] = mapped_column(String(10))
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
+    npi: Mapped[str | None] = mapped_column(String(10))
     notify: Mapped[list] = mapped_column(JSON, default=list)  # [{"url": ..., "stages": [...]|null}]
     left: Mapped[str | None] = mapped_column(String(10))  # ISO date they left the practice
 
@@ -97,6 +98,41 @@ class CaseRow(Base):
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class ScreeningRow(Base):
+    """One exclusion screening: which list files were read, when, and what was found."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    on: Mapped[date] = mapped_column(Date)  # the day screened (renews everyone's screening)
+    files: Mapped[list] = mapped_column(JSON)  # [{"list", "name", "sha256", "rows"}]
+    people: Mapped[int] = mapped_column(Integer)  # people screened
+    matches: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[str] = mapped_column(String(40))
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class ExclusionMatchRow(Base):
+    """A person found on an exclusion list. `decision`: confirmed (an NPI match, or a manager
+    confirmed a name match), possible (a name-only match awaiting a manager), dismissed."""
+
+    __tablename__ = "exclusion_matches"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    screening: Mapped[int] = mapped_column(ForeignKey("screenings.id"), index=True)
+    person: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
+    list: Mapped[str] = mapped_column(String(10))  # LEIE | SAM
+    matched_by: Mapped[str] = mapped_column(String(10))  # npi | name
+    decision: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str | None] = mapped_column(String(50))  # the list's exclusion type (1128b4)
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)  # reinstated from this day
+    row: Mapped[int] = mapped_column(Integer)  # the file's row, for the manager to look at
+    entry: Mapped[dict] = mapped_column(JSON)  # the list's row as read
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[str | None] = mapped_column(String(40))
+
+
 class AuditRow(Base):
     """Append-only: one row per change to a person, credential, CE entry or case."""
 
@@ -154,8 +190,10 @@ __all__ = [
     "CEEntryRow",
     "CaseRow",
     "CredentialRow",
+    "ExclusionMatchRow",
     "ImportFileRow",
     "ImportRowState",
     "PersonRow",
+    "ScreeningRow",
     "SourceProblemRow",
 ]

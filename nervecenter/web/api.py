@@ -133,7 +133,7 @@ class People(BaseModel):
 
 
 class FacilityRequirement(BaseModel):
-    source: str = Field(description="facility:<id> or state:<code>")
+    source: str = Field(description="facility:<id> or state:<code>; exclusion:<list> for excluded")
     credential: str | None
     any_of: list[str]
     rule: str | None

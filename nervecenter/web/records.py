@@ -36,12 +36,17 @@ def history(ws, credential_ids) -> dict[str, list[dict]]:
 
 
 def ce_progress(pic, person_id: str) -> list[dict]:
-    """CE hours per credential within its period against its type's requirement (rules/ce.py)."""
+    """CE hours per credential within its period against its type's requirement (rules/ce.py),
+    each with the evaluation's shortfall sentence when it is short near its cycle's end."""
     from nervecenter.rules.ce import ce_rows
 
     rows = ce_rows(pic.practice, pic.snapshot, person_id, pic.day)
+    short = {s.credential: s for s in pic.evaluation.ce_shortfalls}
     for r in rows:
         r["percent"] = min(100, round(100 * r["counted"] / r["required"])) if r["required"] else 100
+        s = short.get(r["credential"])
+        t = pic.practice.credential_types.get(r["type"])
+        r["shortfall"] = s.needs(t.name if t else r["type"]) if s else None
     return rows
 
 

@@ -1,6 +1,7 @@
 """The `facility-health` plugin: facility-scoped health and compliance items (TB screening,
-influenza vaccine, respirator fit test, background check, HIPAA training), defined in
-the YAML files beside this module."""
+influenza vaccine, respirator fit test, bloodborne pathogens training, background check, HIPAA
+training) and the immunity records a facility asks for once (hepatitis B, MMR, varicella; Tdap
+with its booster), defined in the YAML files beside this module, each fact with its source."""
 
 from __future__ import annotations
 

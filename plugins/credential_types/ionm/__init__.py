@@ -1,5 +1,6 @@
-"""The `ionm` plugin: the ten credential types of an IONM practice (ABRET boards, D.ABNM, AHA
-cards, state licences, facility privileges), defined in the YAML files beside this module."""
+"""The `ionm` plugin: the credential types of an IONM practice (ABRET boards; the readers' boards
+D.ABNM, ABCN and ABPN clinical neurophysiology; AHA cards; state licences; facility privileges),
+defined in the YAML files beside this module, each fact with its source (`sources:`)."""
 
 from __future__ import annotations
 
