@@ -91,8 +91,8 @@ def test_person_timeline(site):
     chart = page.locator("svg.chart.timeline")
     assert drawn(chart)
     # eleven credentials, each a bar; his Tulane privileges (renewal submitted) in blue. The
-    # picture runs to 2028-12-01: all but CNIM and R. EP T. (2028-12-31) end inside it with no
-    # renewal on record, so nine red gaps; his cases C-1004, C-1009, C-1012 as ticks
+    # picture runs to 2028-12-01: all but CNIM (2029-12-31) and R. EP T. (2028-12-31) end inside
+    # it with no renewal on record, so nine red gaps; his cases C-1004, C-1009, C-1012 as ticks
     assert chart.locator("rect.valid").count() == 11
     submitted = chart.locator("rect.valid.submitted")
     assert submitted.count() == 1 and "2026-12-12 (renewal_submitted)" in submitted.text_content()
@@ -100,8 +100,9 @@ def test_person_timeline(site):
     assert fill(chart.locator("rect.gap").first) == "rgb(192, 57, 43)"
     assert chart.locator("line.case").count() == 3
     # alert stages inside the picture (to 2028-11-30): 90, 60, 30, 7, 0 days before each of
-    # the nine expiries in it; of CNIM's and R. EP T.'s (2028-12-31) 365, 180, 90 and 60 only
-    assert chart.locator("line.stage").count() == 9 * 5 + 2 * 4
+    # the nine expiries in it; of R. EP T.'s (2028-12-31) 365, 180, 90 and 60 only; none of
+    # CNIM's (2029-12-31: its first stage, 365 days before, is 2028-12-31)
+    assert chart.locator("line.stage").count() == 9 * 5 + 1 * 4
     assert "renewal submitted" in chart.locator("desc").text_content()
     page.locator("figure.chart").first.screenshot(path=ARTIFACTS / "picture-person.png")
     assert not [m for m in page.console if "Content Security Policy" in m]
