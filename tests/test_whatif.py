@@ -48,14 +48,17 @@ def test_without_a_technologist_from_a_day(nc):
     assert doc["as_of"] == ON and doc["change"] == {"without": "t-hebert", "from": "2026-12-10"}
     changes = {c["case"]: c for c in doc["changes"]}
     # Camille Hebert's own cases from 12-10: C-1011 (Memorial Hermann, already blocked for want
-    # of PALS: now her other credentials too) and C-1016 (Tulane, cleared; Tulane warns). C-1006
-    # on 12-08 is before she leaves. Cases she was a backup for lose her: C-1005, C-1012, C-1013,
+    # of PALS: now because she left) and C-1016 (Tulane, cleared: now blocked, as a case of
+    # someone who left always is, even where Tulane only warns). C-1006 on 12-08 is before she
+    # leaves. Cases she was a backup for lose her: C-1005, C-1012, C-1013,
     # C-1015 (where Chidi Okafor, the next qualified and free, takes her place).
     assert sorted(changes) == ["C-1005", "C-1011", "C-1012", "C-1013", "C-1015", "C-1016"]
     c1016 = changes["C-1016"]
-    assert (c1016["before"]["outcome"], c1016["after"]["outcome"]) == ("cleared", "warning")
-    assert {(p["person"], p["reason"]) for p in c1016["after"]["problems"]} == {
-        ("t-hebert", "expired")}
+    assert (c1016["before"]["outcome"], c1016["after"]["outcome"]) == ("cleared", "blocked")
+    assert [(p["person"], p["reason"]) for p in c1016["after"]["problems"]] == [
+        ("t-hebert", "inactive")]
+    assert [(p["person"], p["reason"]) for p in changes["C-1011"]["after"]["problems"]] == [
+        ("t-hebert", "inactive")]
     assert c1016["after"]["backups"] == ["t-price"]
     assert set(c1016["before"]) == {"id", "facility", "start", "end", "procedure",
                                     "technologist", "reader", "outcome", "problems", "backups"}

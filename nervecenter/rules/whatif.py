@@ -88,19 +88,23 @@ class WhatIf:
 def apply(snapshot: Snapshot, change: Change, on: date) -> Snapshot:
     """The snapshot as the change would leave it (the original is not touched).
 
-    A person who leaves keeps their cases (so the engine tells which are left without a cleared
-    person) but none of their credentials holds from the day they leave; a lapsed credential
-    holds until the day before `on`; a renewed one is a new, unverified version issued `on`.
+    A person who leaves is marked as having left on that day, as the roster's `left:` would:
+    their cases from then on are blocked (`inactive`) and get backups, and they are nobody's
+    backup; a lapsed credential holds until the day before `on`; a renewed one is a new,
+    unverified version issued `on`.
     """
     by_id = {c.id: c for c in snapshot.credentials}
     credentials = list(snapshot.credentials)
+    people = snapshot.people
     if change.without:
         if change.without not in snapshot.people:
             raise NerveCenterError(f"no person {change.without!r} in the roster"
                                    + _close(change.without, snapshot.people)
                                    + "; check the id in people.yaml")
-        last = (change.since or on) - timedelta(days=1)
-        credentials = [_until(c, last) if c.person == change.without else c for c in credentials]
+        gone = change.since or on
+        person = people[change.without]
+        if person.left is None or person.left > gone:
+            people = {**people, change.without: replace(person, left=gone)}
     if change.lapse:
         _known(change.lapse, by_id, "--lapse")
         credentials = [_until(c, on - timedelta(days=1)) if c.id == change.lapse else c
@@ -113,7 +117,7 @@ def apply(snapshot: Snapshot, change: Change, on: date) -> Snapshot:
         credentials = [replace(c, expires=change.expires, issued=on, status="active",
                                verified=None, version=c.version + 1) if c.id == change.renew
                        else c for c in credentials]
-    return replace(snapshot, credentials=tuple(credentials))
+    return replace(snapshot, people=people, credentials=tuple(credentials))
 
 
 def _until(cred: Credential, last: date) -> Credential:
