@@ -151,3 +151,28 @@ def pytest_configure(config):
     # tests/kit/__init__.py reads this at import: more generated inputs and kills with --slow
     if slow:
         os.environ["NERVECENTER_TEST_SLOW"] = "1"
+
+
+@pytest.fixture
+def example(tmp_path):
+    """A copy of the example practice (config/example) to change freely."""
+    from kit.practice import copy_example
+
+    return copy_example(tmp_path / "example")
+
+
+@pytest.fixture
+def example_nc(capsys, monkeypatch, database_url, example):
+    """`nervecenter ARGS --config <the example's copy>` on the test's database (SQLite, then
+    PostgreSQL) -> (exit code, stdout, stderr)."""
+    from nervecenter.cli import main
+
+    monkeypatch.setenv("NERVECENTER_DATABASE_URL", database_url)
+
+    def call(*args: str) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_:
+            main([*args, "--config", str(example)])
+        out = capsys.readouterr()
+        return exit_.value.code, out.out, out.err
+
+    return call

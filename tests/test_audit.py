@@ -6,23 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from kit.practice import copy_example
-
-from nervecenter.cli import main
 
 
 @pytest.fixture
-def nc(capsys, monkeypatch, database_url, tmp_path):
-    """`nervecenter ARGS --config <a copy of the example>` on the test's database."""
-    config = copy_example(tmp_path / "example")
-    monkeypatch.setenv("NERVECENTER_DATABASE_URL", database_url)
-
+def nc(example_nc):
+    """The example's CLI on the test's database: its output, once it exited 0."""
     def call(*args: str) -> str:
-        with pytest.raises(SystemExit) as exit_:
-            main([*args, "--config", str(config)])
-        out = capsys.readouterr()
-        assert exit_.value.code == 0, out.err
-        return out.out
+        code, out, err = example_nc(*args)
+        assert code == 0, err
+        return out
 
     return call
 
@@ -66,12 +58,11 @@ requirements:
 """
 
 
-def test_a_wrong_issuer_and_a_capitalised_procedure_are_judged_as_cases_does(nc, tmp_path):
+def test_a_wrong_issuer_and_a_capitalised_procedure_are_judged_as_cases_does(nc, example):
     """The two disagreements that made the packet a second opinion: a BLS card from an issuer
     the facility does not accept, and a case whose procedure is written `Cranial`."""
-    config = tmp_path / "example"
-    (config / "facilities" / "ochsner-main.yaml").write_text(RED_CROSS_ONLY)
-    (config / "cases.csv").write_text("id,facility,start,end,procedure,technologist,reader\n"
+    (example / "facilities" / "ochsner-main.yaml").write_text(RED_CROSS_ONLY)
+    (example / "cases.csv").write_text("id,facility,start,end,procedure,technologist,reader\n"
                                       "C-9001,ochsner-main,2026-12-02T08:00,,Cranial,t-hebert,"
                                       "r-kim\n")
     doc = json.loads(nc("audit", "--facility", "ochsner-main", "--from", "2026-12-02",

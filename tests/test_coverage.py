@@ -9,23 +9,12 @@ from datetime import date
 import pytest
 from kit.practice import copy_example
 
-from nervecenter.cli import main
 from nervecenter.rules.coverage import flag
 
 
 @pytest.fixture
-def nc(capsys, monkeypatch, database_url, tmp_path):
-    """`nervecenter ARGS --config <a copy of the example>` -> (exit code, stdout, stderr)."""
-    config = copy_example(tmp_path / "example")
-    monkeypatch.setenv("NERVECENTER_DATABASE_URL", database_url)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_:
-            main([*args, "--config", str(config)])
-        out = capsys.readouterr()
-        return exit_.value.code, out.out, out.err
-
-    return call
+def nc(example_nc):
+    return example_nc
 
 
 def weeks_of(doc, facility, role, variant=None):

@@ -11,7 +11,7 @@ import pytest
 from kit import web as web_kit
 from kit.practice import example_practice
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = web_kit.CHROMIUM
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -20,11 +20,9 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    sync_api = pytest.importorskip("playwright.sync_api")
     server = web_kit.start(example_practice(tmp_path_factory.mktemp("pictures")),
                            {"dana": ("manager", None)})
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=web_kit.chromium_args())
+    with web_kit.chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.console = []
@@ -35,7 +33,6 @@ def site(tmp_path_factory):
         page.click("form[action='/login'] button[type=submit]")
         ARTIFACTS.mkdir(exist_ok=True)
         yield server, page
-        browser.close()
     server.stop()
 
 

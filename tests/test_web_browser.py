@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from kit import web
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = web.CHROMIUM
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -20,11 +20,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=web.chromium_args())
+    with web.chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

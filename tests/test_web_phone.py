@@ -12,7 +12,7 @@ import pytest
 from kit import web
 from kit.practice import example_practice
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = web.CHROMIUM
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
@@ -41,11 +41,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=web.chromium_args())
+    with web.chromium() as b:
         yield b
-        b.close()
 
 
 def _logged_in(browser, server, name, size):

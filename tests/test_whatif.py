@@ -6,30 +6,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from kit.practice import EXAMPLE, copy_example
-
-from nervecenter.cli import main
+from kit.practice import EXAMPLE
 
 ON = "2026-12-02"
 
 
 @pytest.fixture
-def config(tmp_path):
-    return copy_example(tmp_path / "example")
+def config(example):
+    return example
 
 
 @pytest.fixture
-def nc(capsys, monkeypatch, database_url, config):
-    """`nervecenter ARGS --config <the copy>` -> (exit code, stdout, stderr)."""
-    monkeypatch.setenv("NERVECENTER_DATABASE_URL", database_url)
-
-    def call(*args: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_:
-            main([*args, "--config", str(config)])
-        out = capsys.readouterr()
-        return exit_.value.code, out.out, out.err
-
-    return call
+def nc(example_nc):
+    return example_nc
 
 
 def whatif(nc, *args):

@@ -3,6 +3,7 @@ users made through the real users table, and an httpx client that logs in throug
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import threading
@@ -12,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import pytest
 
 # the practices the web tests start from (small_practice: the arithmetic is in test_web_pages.py)
 from kit.practice import example_practice, small_practice  # noqa: F401
@@ -79,6 +81,21 @@ def csrf_of(html: str) -> str:
     m = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert m, "no CSRF token in the page"
     return m.group(1)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=chromium_args())
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def chromium_args() -> list[str]:
