@@ -19,7 +19,8 @@ from pathlib import Path
 import click
 from nervecenter.plugins.exclusion_screening.lists import read_leie, read_sam
 
-from nervecenter import NerveCenterError, decide_screening, hookimpl, open_workspace, screen
+import nervecenter  # its workspace and actions load on first use, not with `--help`
+from nervecenter import NerveCenterError, hookimpl
 
 PLUGIN_NAME = "exclusion-screening"
 HERE = Path(__file__).parent
@@ -89,9 +90,9 @@ def register_commands(cli):
         if sam and not leie:
             raise NerveCenterError("--sam needs --leie: the LEIE is the list to screen monthly")
         lists = [read_leie(leie)] + ([read_sam(sam)] if sam else []) if leie else []
-        ws = open_workspace(config_dir)
+        ws = nervecenter.open_workspace(config_dir)
         if lists:
-            result = screen(ws, _actor(), lists, on)
+            result = nervecenter.screen(ws, _actor(), lists, on)
             click.echo(json.dumps(result, indent=2) if fmt == "json" else "", nl=False)
             if fmt != "json":
                 _print(result)
@@ -107,6 +108,6 @@ def register_commands(cli):
                            + (f"  until {m['until']}" if m["until"] else ""))
             return
         person, decision = (confirm, "confirmed") if confirm else (dismiss, "dismissed")
-        n = decide_screening(ws, _actor(), person, decision)
+        n = nervecenter.decide_screening(ws, _actor(), person, decision)
         click.echo(f"{person}: {n} possible match{'es' if n != 1 else ''} {decision}"
                    + ("; their cases are blocked from the exclusion date." if confirm else "."))
