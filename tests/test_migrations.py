@@ -44,6 +44,9 @@ def test_revisions_form_one_chain_from_0001():
     chain = [s.revision for s in script.walk_revisions()][::-1]
     assert chain[0] == "0001" and chain[-1] == migrations.head()
     assert len(script.get_heads()) == 1
+    # numbered in order, so that the newest file names the head without Alembic
+    files = sorted(p.name.split("_", 1)[0] for p in (migrations.HERE / "versions").glob("0*.py"))
+    assert files == chain and migrations.newest_file() == migrations.head()
 
 
 def test_older_database_is_refused_then_upgraded_with_its_data(engine):

@@ -22,3 +22,25 @@ def test_help_loads_no_engine_database_or_apprise():
     out = subprocess.run([sys.executable, "-c", PROBE % (HEAVY,)], capture_output=True,
                          text=True, check=True).stdout.strip()
     assert out == ""
+
+
+OPEN = """import sys
+from nervecenter.service.workspace import open_workspace
+open_workspace(sys.argv[1])  # creates the database at head (Alembic runs)
+for m in [m for m in sys.modules if m.split(".")[0] == "alembic"]:
+    del sys.modules[m]
+ws = open_workspace(sys.argv[1])  # an everyday open of a current database
+print(ws.store.snapshot(ws.today()).people is not None,
+      any(m.split(".")[0] == "alembic" for m in sys.modules))
+"""
+
+
+def test_opening_a_current_database_needs_no_alembic(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "config" / "example"
+    shutil.copytree(example, tmp_path / "practice")
+    out = subprocess.run([sys.executable, "-c", OPEN, str(tmp_path / "practice")],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False"]
