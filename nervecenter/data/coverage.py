@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import click
 
+from nervecenter.data import jsontext
 from nervecenter.rules.coverage import Coverage, Week
 
 FLAG_COLORS = {"short": "red", "thin": "yellow", "ok": "green"}
@@ -20,7 +20,7 @@ CSV_COLUMNS = ("facility", "cases_of", "role", "week", "cleared", "renewal_submi
 
 def render(cov: Coverage, fmt: str, *, color: bool = False) -> str:
     if fmt == "json":
-        return json.dumps(cov.as_dict(), indent=2, ensure_ascii=False)
+        return jsontext.dumps(cov.as_dict())
     if fmt == "csv":
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")

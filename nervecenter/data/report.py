@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import textwrap
 from collections import Counter
 from datetime import date
@@ -20,6 +19,7 @@ from typing import Any
 import click
 
 from nervecenter.core.model import Practice
+from nervecenter.data import jsontext
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.results import Clearance, Conflict, DueDate, Evaluation
 
@@ -72,7 +72,7 @@ def conflicts_json(ev: Evaluation, type_id: str | None = None) -> dict[str, Any]
 
 
 def to_json(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    return jsontext.dumps(doc)
 
 
 # ---------------------------------------------------------------- the three commands' output

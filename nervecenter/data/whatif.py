@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 from nervecenter.core.model import Practice
+from nervecenter.data import jsontext
 from nervecenter.rules.whatif import WhatIf
 
 
 def render(result: WhatIf, practice: Practice, fmt: str, name=None) -> str:
     """`name` turns a person id into a display name (default: the id)."""
     if fmt == "json":
-        return json.dumps(result.as_dict(), indent=2, ensure_ascii=False)
+        return jsontext.dumps(result.as_dict())
     name = name or (lambda pid: pid)
     change = result.change.as_dict(result.as_of)
     said = "; ".join(f"{k} {v}" for k, v in change.items())
