@@ -206,3 +206,17 @@ def test_a_case_today_counts_for_due_dates_when_the_window_shown_is_later():
     # 2025-06-01 + 12 months = 2026-06-01: today's case is endangered.
     (d,) = ev.due_dates
     assert (d.due, d.cases) == (date(2026, 6, 1), ("C-0",))
+
+
+def test_due_dates_alone_are_those_of_the_whole_evaluation():
+    # `status` asks for due dates without clearances: the cases each endangers still come from
+    # the clearance of every case of the horizon, but no case is listed and no backup searched.
+    ochsner = facility(reqs=[req(credential="bls", max_age_months=12)])
+    creds = [cred("t-price", "bls", "2028-01-31", issued="2025-06-01")]
+    snap = snapshot([PRICE], creds, [case("C-0", "2026-12-01T08:00"),
+                                     case("C-1", "2026-12-20T08:00")])
+    whole = evaluate(practice(ochsner), snap, ON)
+    alone = evaluate(practice(ochsner), snap, ON, clearances=False, conflicts=False)
+    assert [c.case.id for c in whole.clearances] == ["C-0", "C-1"] and alone.clearances == ()
+    assert alone.due_dates == whole.due_dates and alone.due_dates[0].cases == ("C-0", "C-1")
+    assert alone.ce_shortfalls == whole.ce_shortfalls

@@ -71,7 +71,7 @@ def status(config_dir, on, fmt, within, person):
     from nervecenter.data import report
 
     ws = _workspace(config_dir)
-    ev = ws.evaluate(on, conflicts=False)
+    ev = ws.evaluate(on, clearances=False, conflicts=False)  # due dates alone
     if person and person not in ev.people:
         raise NerveCenterError(f"no person {person!r} in the roster; check the id in people.yaml")
     click.echo(report.render_status(ev, ws.practice, fmt, within=within, person=person,
@@ -93,7 +93,7 @@ def conflicts(config_dir, on, fmt, type_id):
     from nervecenter.data import report
 
     ws = _workspace(config_dir)
-    ev = ws.evaluate(on, due=False)
+    ev = ws.evaluate(on, clearances=False, due=False)  # conflicts alone
     if type_id and type_id not in ws.practice.credential_types:
         raise NerveCenterError(f"no credential type {type_id!r}; `nervecenter plugins` lists them")
     click.echo(report.render_conflicts(ev, ws.practice, fmt, type_id=type_id,

@@ -46,20 +46,22 @@ def _collector_paused():
 
 
 def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | None = None,
-             end: date | None = None, due: bool = True, conflicts: bool = True) -> Evaluation:
+             end: date | None = None, due: bool = True, conflicts: bool = True,
+             clearances: bool = True) -> Evaluation:
     """Evaluate a practice as of `on`.
 
-    Clearances (with problems and backups) for the cases starting from `start` to `end`
-    inclusive, by default the horizon `on` .. `on + case_horizon_days`; with `due`, a due date
-    for every credential of the snapshot; with `conflicts`, the conflicts between facilities'
-    requirements. What is not asked for is left empty and not computed.
+    With `clearances`, those (with problems and backups) of the cases starting from `start` to
+    `end` inclusive, by default the horizon `on` .. `on + case_horizon_days`; with `due`, a due
+    date for every credential of the snapshot (and the cases of the horizon each endangers);
+    with `conflicts`, the conflicts between facilities' requirements. What is not asked for is
+    left empty and not computed.
     """
     with _collector_paused():
-        return _evaluate(practice, snapshot, on, start, end, due, conflicts)
+        return _evaluate(practice, snapshot, on, start, end, due, conflicts, clearances)
 
 
 def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | None,
-              end: date | None, due: bool, conflicts: bool) -> Evaluation:
+              end: date | None, due: bool, conflicts: bool, wanted: bool) -> Evaluation:
     ctx = context(practice, snapshot)
     horizon_end = on + timedelta(days=practice.alerts.case_horizon_days)
     start = on if start is None else start
@@ -68,11 +70,12 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | No
     in_window, in_horizon = [], []
     for case in sorted(snapshot.cases, key=lambda c: (c.start, c.id)):
         day = case_day(case)
-        if start <= day <= end:
+        shown = wanted and start <= day <= end
+        if shown:
             in_window.append(case)
         if due and on <= day <= horizon_end:
             in_horizon.append(case)
-        if start <= day <= end or (due and on <= day <= horizon_end):
+        if shown or (due and on <= day <= horizon_end):
             verdicts[case.id] = clear(ctx, case)
     backups = Backups(ctx)
     clearances = []

@@ -6,6 +6,7 @@ questions here:
     ws = open_workspace(config_dir)          # load + validate config, open (create) the database
     ev = ws.evaluate()                       # re-import sources, snapshot, evaluate today
     ev = ws.evaluate(on, start=d, end=d, due=False, conflicts=False)   # only what is asked
+    ev = ws.evaluate(on, clearances=False, conflicts=False)   # due dates alone (`status`)
     ev = ws.evaluate(on, case="C-1001")      # the clearance of one case, on its own day
     cov = ws.coverage(on, weeks=12)          # who is cleared where, week by week ahead
     diff = ws.whatif(Change(without="t-price"), on)   # the same, were the change made
@@ -144,10 +145,11 @@ class Workspace:
 
     def evaluate(self, on: date | None = None, *, start: date | None = None,
                  end: date | None = None, case: str | None = None, due: bool = True,
-                 conflicts: bool = True, sync: bool = True) -> Evaluation:
+                 conflicts: bool = True, clearances: bool = True,
+                 sync: bool = True) -> Evaluation:
         """The evaluation of `on` (default today): clearance of the cases from `start` to `end`
-        (default the case horizon), or of the one `case` on its own day; due dates and conflicts
-        unless switched off. Re-imports `sources:` first unless `sync` is off."""
+        (default the case horizon), or of the one `case` on its own day; due dates and conflicts;
+        each unless switched off. Re-imports `sources:` first unless `sync` is off."""
         with self._lock:
             if sync:
                 self.sync_sources()
@@ -159,13 +161,13 @@ class Workspace:
                     raise NerveCenterError(f"no case {case!r} in the schedule; "
                                            "`nervecenter cases` lists the upcoming ones")
                 start = end = case_day(found)
-            question = (day, start, end, due, conflicts)
+            question = (day, start, end, due, conflicts, clearances)
             if question not in self._evaluations:
                 if len(self._evaluations) > 8:
                     self._evaluations.clear()
                 self._evaluations[question] = evaluate(
                     self.practice, snapshot, day, start=start, end=end, due=due,
-                    conflicts=conflicts)
+                    conflicts=conflicts, clearances=clearances)
             return self._evaluations[question]
 
     def coverage(self, on: date | None = None, *, weeks: int = WEEKS,
