@@ -107,7 +107,8 @@ def test_run_py_runs_and_its_figures_are_sane(practice_dir, tmp_path):
     assert set(result["skipped"]) <= allowed_skips, result["skipped"]
     figures, counts = result["figures"], result["counts"]
     for name in ("config_load", "import_sqlite", "import_sqlite_csv", "snapshot", "evaluation",
-                 "planning", "limit", "delivery", "cli_cases_json", "cli_help"):
+                 "planning", "limit", "delivery", "cli_cases_json", "cli_cases_day",
+                 "cli_cases_one", "cli_status_json", "cli_help"):
         assert figures[name] > 0, name
     assert figures["evaluation_over_limit"] == pytest.approx(
         figures["evaluation"] / figures["limit"], rel=0.01)
@@ -118,6 +119,8 @@ def test_run_py_runs_and_its_figures_are_sane(practice_dir, tmp_path):
     cases = _rows(work / "cases.csv")
     assert counts["people"] == 120 and counts["credentials"] == len(creds)
     assert counts["cases"] == counts["clearances"] == counts["cli_cases"] == len(cases)
+    tomorrow = (AS_OF + timedelta(days=1)).isoformat()
+    assert counts["cli_cases_day"] == sum(c["start"][:10] == tomorrow for c in cases)
     assert sum(counts["outcomes"].values()) == len(cases)
     assert counts["outcomes"]["unstaffed"] == sum(not c["technologist"] for c in cases)
     horizon = (AS_OF + timedelta(days=90)).isoformat()
