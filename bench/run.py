@@ -76,7 +76,7 @@ TARGETS = {
 # Figures of the table measured by other scripts, named in the table so that none is lost.
 ELSEWHERE = {
     "a daily `run` when nothing changed (target 1 s)": "not measured yet",
-    "web: first request of the day (1 s), later requests (0.1 s)": "bench/web.py --load",
+    "web: first request (1 s), later ones (0.1 s)": "bench/web.py --load",
 }
 
 
