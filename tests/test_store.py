@@ -222,3 +222,40 @@ def test_unreachable_database_names_the_host():
         db.create("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
     assert str(err.value).startswith("cannot reach the database at 127.0.0.1:1:")
     assert "\n" not in str(err.value)
+
+
+def test_the_version_in_force_is_the_newest_recorded_by_the_day_else_the_first(store, practice):
+    # Versions stored out of order (a table read in its own order must not care), with
+    # valid_from before, on and after the days asked about.
+    from sqlalchemy import insert
+
+    import_files(store, practice, [write_people(practice), write_cases(practice)])
+    table = CredentialRow.__table__
+    with store.engine.connect() as conn:
+        base = dict(conn.execute(select(table).where(
+            table.c.credential_id == "t-price:bls")).mappings().one())
+    extra = {5: date(2027, 3, 1), 2: date(2026, 12, 1), 4: date(2026, 12, 15),
+             3: date(2026, 12, 1)}
+    with store.engine.begin() as conn:
+        conn.execute(table.update().where(table.c.credential_id == "t-price:bls")
+                     .values(valid_from=date(2026, 11, 25)))
+        for version, valid_from in extra.items():
+            row = {k: v for k, v in base.items() if k != "pk"}
+            conn.execute(insert(table).values({**row, "version": version,
+                                               "valid_from": valid_from,
+                                               "number": f"v{version}"}))
+        # a credential whose only versions all start after the days asked about: the first
+        row = {k: v for k, v in base.items() if k != "pk"}
+        for version in (2, 1):
+            conn.execute(insert(table).values({**row, "credential_id": "t-price:acls",
+                                               "type": "acls", "version": version,
+                                               "valid_from": date(2027, 6, version)}))
+    expected = {date(2026, 11, 1): 1, date(2026, 11, 25): 1, date(2026, 12, 1): 3,
+                date(2026, 12, 14): 3, date(2026, 12, 15): 4, date(2027, 3, 1): 5}
+    for day, version in expected.items():
+        creds = store.snapshot(day).credentials
+        got = {c.id: c.version for c in creds}
+        assert got["t-price:bls"] == version, day
+        assert got["t-price:acls"] == 1, day
+        ids = [c.id for c in creds]
+        assert ids == sorted(ids) and len(ids) == len(set(ids))
