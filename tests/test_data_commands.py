@@ -321,3 +321,39 @@ def test_a_postgres_url_gets_the_spelling_that_works(capsys, config, monkeypatch
     assert err == ("database URL postgres://nc:***@127.0.0.1:1/nc: write it as "
                    "postgresql+psycopg://nc:***@127.0.0.1:1/nc (the driver NerveCenter uses is "
                    "psycopg: pip install 'nervecenter[postgresql]')\n")
+
+
+def test_import_shows_its_steps_on_a_terminal_only(config):
+    # A real terminal (a pseudo-terminal) for stderr: the steps are shown, then erased; through
+    # a pipe nothing but the report is written.
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-c", "from nervecenter.cli import main; main()", "import",
+            "--config", str(config), str(config / "people.yaml"), str(config / "cases.csv")]
+    env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
+    leader, follower = pty.openpty()
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=follower, env=env, check=False)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.returncode == 0, shown
+    text = shown.decode()
+    assert "people.yaml (1 kB)" in text and "cases.csv (1 kB)" in text
+    assert "comparing and writing" in text and text.endswith("\r\x1b[K")
+    assert "reading" not in proc.stdout.decode()
+
+    (config / ".nervecenter").rename(config / "first")  # a new database: the same work again
+    piped = subprocess.run(argv, capture_output=True, env=env, check=False)
+    assert piped.returncode == 0 and piped.stderr == b""
+    assert piped.stdout == proc.stdout

@@ -36,10 +36,13 @@ def import_(config_dir, files, dry_run):
     """Import people, credentials, CE entries and cases from YAML, CSV, XLSX or ICS files.
 
     Every row of every file is checked first; one bad row and nothing is written."""
+    from nervecenter.commands.progress import Progress
     from nervecenter.data.importer import import_files, report
 
     ws = _workspace(config_dir)
-    changes = import_files(ws.store, ws.practice, [Path(f) for f in files], dry_run=dry_run)
+    with Progress() as progress:
+        changes = import_files(ws.store, ws.practice, [Path(f) for f in files], dry_run=dry_run,
+                               progress=progress)
     for warning in changes.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(report(changes, dry_run))

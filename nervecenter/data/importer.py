@@ -52,11 +52,14 @@ def _display(path: Path, base: Path | None) -> str:
 
 def import_files(store: Store, practice: Practice, paths, *, actor: str | None = None,
                  dry_run: bool = False, skip_unchanged_files: bool = False,
-                 base: Path | None = None, failed: dict | None = None) -> Changes:
+                 base: Path | None = None, failed: dict | None = None,
+                 progress=None) -> Changes:
     """Import `paths`; raise ConfigError listing every bad row of every file (nothing written).
 
     With a `failed` dict (the sync of `sources:`), a bad file is left out instead, so the rows
-    it last gave stay in force; `failed` then maps its absolute path to (name, problems)."""
+    it last gave stay in force; `failed` then maps its absolute path to (name, problems).
+    `progress`, when given, is called with one line naming each long step as it starts."""
+    progress = progress or (lambda step: None)
     files, problems = [], []
     with store.engine.connect() as conn:
         known = {m["source"]: m for m in conn.execute(select(F)).mappings()}
@@ -98,6 +101,9 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
                 emails[r.data["email"]] = r.key
 
     for f in files:
+        size = f.stat.st_size
+        progress(f"reading {f.display} ({size / 1e6:.1f} MB)" if size >= 1e6
+                 else f"reading {f.display} ({max(1, round(size / 1e3))} kB)")
         f.batch = roster.read(f.path, practice, people, f.display, emails)
         if not f.batch.problems:  # a bad file's people are not added: what names them fails too
             learn(f)
@@ -127,6 +133,7 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     if not files:
         return Changes()
     warnings = [w for f in files for w in f.batch.warnings]
+    progress(f"comparing and writing {sum(len(f.batch.records) for f in files):,} rows")
     for attempt in (1, 2):
         changes = Changes(warnings=warnings)
         try:
