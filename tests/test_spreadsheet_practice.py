@@ -4,6 +4,7 @@ line ends), end to end through the CLI: contact channels, people who leave, plug
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, time
 import textwrap
 from pathlib import Path
 
@@ -437,3 +438,123 @@ def test_check_runs_every_rule_kind_over_the_upcoming_cases(sheet_practice, nc, 
     assert (f"warning: {sheet_practice}/cases.csv:3: case C-2: rule kind 'on_call' of plugin "
             "'oncall' (package nervecenter-oncall) failed: KeyError: 't-lee'; the case is "
             "blocked until the plugin is fixed or the rule removed.") in err.splitlines()
+
+
+# ---------------------------------------------------------------- an Excel workbook
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
+@pytest.fixture
+def workbook_practice(sheet_practice) -> Path:
+    """The spreadsheet practice with its roster, credentials and schedule in one workbook."""
+    path = sheet_practice / "practice.yaml"
+    path.write_text(path.read_text().replace("sources: [roster.csv, cases.csv]",
+                                             "sources: [practice.xlsx]"))
+    (sheet_practice / "roster.csv").unlink()
+    (sheet_practice / "cases.csv").unlink()
+    return sheet_practice
+
+
+WORKBOOK = {
+    "Roster": [
+        ["Person", "Name", "Role", "Email", "NPI", "Notify", "Active", "Left",
+         "Credential Type", "Card #", "Issue Date", "Expiration Date"],
+        ["t-price", "Jordan Price", "technologist", "jp@bayou.example", None,
+         "file://outbox/t-price.jsonl", "yes", None, "BLS Provider", "B-1", "1/10/25",
+         date(2026, 12, 31)],
+        ["r-adams", "Elise Adams", "reader", None, "1234567893", None, None, None,
+         "D.ABNM", "D-3", date(2023, 6, 1), "12/31/28"],
+        ["t-lee", "Alex Lee", "technologist", None, None, None, "no", None,
+         "BLS", "B-2", None, "12/31/2026"],
+        ["t-ross", "Sam Ross", "technologist", None, None, None, None, date(2026, 12, 4),
+         "bls", "B-4", None, datetime(2026, 12, 31)],
+    ],
+    "Credentials": [  # people of the roster: their id alone
+        ["Person", "Credential Type", "Card #", "Expiration date"],
+        ["t-price", "CNIM", "C-1", "12/31/28"],
+        ["r-adams", "C.N.I.M.", "C-3", datetime(2028, 12, 31)],
+        ["t-lee", "cnim", "C-2", "12/31/28"],
+        ["t-ross", "cnim", "C-4", "12/31/28"],
+    ],
+    "Schedule": [
+        ["Case #", "Hospital", "Date", "Start time", "End time", "Procedure", "Tech",
+         "Interpreting physician"],
+        ["C-1", "tulane", date(2026, 12, 3), "8:00 AM", "12 PM", "spine", "t-price", "r-adams"],
+        ["C-2", "tulane", "12/7/26", time(13, 30), time(17, 0), "spine", "t-ross", "r-adams"],
+        ["C-3", "tulane", "12/3/2026", "1:30 PM", "5:00 PM", "spine", "t-lee", "r-adams"],
+    ],
+}
+
+
+def test_a_workbook_takes_the_columns_headers_dates_and_times_a_csv_does(workbook_practice, nc):
+    book = workbook_practice / "practice.xlsx"
+    write_xlsx(book, WORKBOOK)
+    code, out, err = nc("import", "--config", str(workbook_practice), str(book))
+    assert code == 0, err
+    cases = cases_json(nc, workbook_practice, "2026-12-01")
+    assert [(c["id"], c["start"], c["end"], c["technologist"], c["reader"], c["outcome"])
+            for c in cases.values()] == [
+        ("C-1", "2026-12-03T08:00:00-06:00", "2026-12-03T12:00:00-06:00", "t-price", "r-adams",
+         "cleared"),
+        ("C-3", "2026-12-03T13:30:00-06:00", "2026-12-03T17:00:00-06:00", "t-lee", "r-adams",
+         "blocked"),
+        ("C-2", "2026-12-07T13:30:00-06:00", "2026-12-07T17:00:00-06:00", "t-ross", "r-adams",
+         "blocked")]
+    # Alex Lee is inactive since this import; Sam Ross left on the 4th, before C-2 on the 7th
+    assert [(p["person"], p["reason"]) for p in cases["C-3"]["problems"]] == [
+        ("t-lee", "inactive")]
+    assert [(p["person"], p["reason"]) for p in cases["C-2"]["problems"]] == [
+        ("t-ross", "inactive")]
+    assert "Sam Ross left the practice on 2026-12-04" in cases["C-2"]["problems"][0]["detail"]
+
+    code, out, err = nc("status", "--config", str(workbook_practice), "--on", "2026-12-01",
+                        "--person", "r-adams", "--within", "3650", "--format", "json")
+    assert code == 0, err
+    assert {(d["type"], d["expires"]) for d in json.loads(out)["items"]} == {
+        ("d_abnm", "2028-12-31"), ("cnim", "2028-12-31")}
+    code, out, err = nc("export", "--config", str(workbook_practice), "--out",
+                        str(workbook_practice / "out"), "--on", "2026-12-01")
+    assert code == 0, err
+    people = (workbook_practice / "out" / "people.csv").read_text()
+    assert "r-adams,Elise Adams,reader,,,,1234567893" in people
+    # the Notify column is Jordan Price's own channel
+    code, out, err = nc("run", "--once", "--config", str(workbook_practice), "--on",
+                        "2026-12-01")
+    assert code == 0, err
+    assert any("BLS" in x["title"] for x in outbox(workbook_practice, "t-price"))
+
+
+def test_every_problem_of_a_workbook_names_its_sheet(workbook_practice, nc):
+    bad = {title: [list(row) for row in rows] for title, rows in WORKBOOK.items()}
+    bad["Roster"][4][4] = "12345"  # Sam Ross's NPI: his later rows say nothing more
+    bad["Credentials"][1][3] = "31.12.2028"  # Expiration date
+    bad["Credentials"][2][1] = "alcs"
+    bad["Schedule"][1][3] = "25:00"  # Start time
+    bad["Schedule"][3][6] = "t-le"  # Tech
+    book = workbook_practice / "practice.xlsx"
+    write_xlsx(book, bad)
+    code, out, err = nc("import", "--config", str(workbook_practice), str(book))
+    assert code == 1, out
+    assert sorted(err.splitlines()) == [
+        f"{book}[Credentials]:2: expires: '31.12.2028' is not a date; write YYYY-MM-DD, "
+        "MM/DD/YYYY, M/D/YY (read as 20YY) or an Excel date",
+        f"{book}[Credentials]:3: type: unknown credential type 'alcs' (did you mean 'acls', "
+        "ACLS Provider?)",
+        f"{book}[Roster]:5: npi: '12345' is not a 10-digit NPI; give the NPI or leave it empty",
+        f"{book}[Schedule]:2: start: '25:00' is not a time; write HH:MM (24-hour), H:MM AM/PM "
+        "or H AM/PM, local to the facility",
+        f"{book}[Schedule]:4: technologist: unknown person 't-le' (did you mean 't-lee'?); "
+        "import the roster first or fix the id"]
+    code, out, err = nc("cases", "--config", str(workbook_practice), "--on", "2026-12-01")
+    assert "C-1" not in out  # nothing was written

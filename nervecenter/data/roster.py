@@ -55,6 +55,10 @@ class _Rows:
 
     def __init__(self, name: str, practice: Practice, people: dict[str, str]):
         self.name, self.practice, self.batch = name, practice, Batch()
+        self.where = name  # what a problem line names: the file, or `file[Sheet]` in a workbook
+        # people whose own row has a problem: rows naming them later say nothing more (no
+        # "unknown person" or "name is empty" for what that one line already asks to fix)
+        self.refused: set[str] = set()
         self.people = dict(people)  # id -> role, known so far (database + this file)
         self.seen: dict[tuple[str, str], int] = {}
         self.emails: dict[str, str] = {}  # e-mail -> person id, for .ics attendees
@@ -62,7 +66,7 @@ class _Rows:
         self.case_values = CaseValues(practice)
 
     def problem(self, line: int, column: str | None, message: str) -> None:
-        self.batch.problems.append(FileProblem(self.name, line, f"{column}: {message}" if column else message))
+        self.batch.problems.append(FileProblem(self.where, line, f"{column}: {message}" if column else message))
 
     def add(self, kind: str, key: str, data: dict, line: int) -> None:
         if not self.fits(kind, data, line):
@@ -485,7 +489,9 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
         people[role] = pid
         if pid is None:
             continue
-        if pid not in rows.people:
+        if pid in rows.refused:
+            ok = False
+        elif pid not in rows.people:
             rows.problem(line, role, f"unknown person {pid!r}{_closest(pid, rows.people)}; "
                          "import the roster first or fix the id")
             ok = False
@@ -500,7 +506,7 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
             rows.problem(line, name, verdict[1])
             ok = False
         elif verdict:
-            rows.batch.warnings.append(FileProblem(rows.name, line, f"{name}: {verdict[1]}"))
+            rows.batch.warnings.append(FileProblem(rows.where, line, f"{name}: {verdict[1]}"))
     if not ok:
         return
     data = {"id": cid, "facility": facility_id, "start": moments["start"].isoformat(),
@@ -683,6 +689,8 @@ def _read_table(header: list[Any], body, rows: _Rows) -> bool:
             pid = _text(values.get("person"))
             if not pid:
                 rows.problem(line, "person", "is empty; give the person's id")
+            elif pid in rows.refused:
+                pass
             elif pid not in rows.people:
                 rows.problem(line, "person", f"unknown person {pid!r}{_closest(pid, rows.people)}")
             else:
@@ -696,6 +704,8 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
     pid = _text(values.get("person"))
     if not pid:
         return rows.problem(line, "person", "is empty; give the person's id")
+    if pid in rows.refused:
+        return
     own = {"id": pid, **{k: values.get(k) for k in PERSON_COLUMNS}}
     if pid not in first:
         first[pid] = (line, own)
@@ -704,6 +714,7 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
         # a notify cell holds one or more channel URLs, separated by spaces or new lines
         elif _person(rows, line, {**own, "notify": (_text(own["notify"]) or "").split()},
                      {"id": "person"}) is None:
+            rows.refused.add(pid)
             return
     else:
         line0, seen = first[pid]
@@ -769,11 +780,13 @@ def _read_xlsx(path: Path, rows: _Rows) -> None:
                     break
             if header is None:
                 continue
+            rows.where = f"{rows.name}[{sheet.title}]"
             body = ((header_row + i + 1, list(cells)) for i, cells in enumerate(it))
             if _read_table(header, body, rows):
                 found = True
             else:
                 seen.append(f"{sheet.title!r} ({', '.join(str(h) for h in header if h)})")
+        rows.where = rows.name
         if not found:
             rows.problem(0, None, "no sheet has NerveCenter's columns: a roster needs person, type, "
                          "expires...; cases need id, facility, start. Sheets: "
