@@ -4,6 +4,7 @@ that uses the built-in ionm and facility-health credential types."""
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -190,6 +191,35 @@ def test_ce_hours_against_the_requirement(capsys, config):
         ("cnim: 31 of 50 h counted for the cycle 2024-01-01 to 2028-12-31 (36 h earned by "
          "2026-12-01), 19 h to go"),
         "  article: 30 h earned, at most 25 h count (50% of 50 h)"]
+    code, out, _ = run(capsys, config, "ce", "t-price", "--on", "2026-12-01", "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {"as_of": "2026-12-01", "person": "t-price", "items": [
+        {"type": "cnim", "credential": "t-price:cnim", "required": 50, "earned": 36,
+         "counted": 31, "missing": 19, "from": "2024-01-01", "to": "2028-12-31",
+         "notes": ["article: 30 h earned, at most 25 h count (50% of 50 h)"]}]}
+    code, out, _ = run(capsys, config, "ce", "t-price", "--on", "2026-12-01", "--format", "csv")
+    assert out.splitlines() == [
+        "type,credential,required,earned,counted,missing,from,to,notes",
+        ("cnim,t-price:cnim,50,36,31,19,2024-01-01,2028-12-31,"
+        '"article: 30 h earned, at most 25 h count (50% of 50 h)"')]
+    code, out, _ = run(capsys, config, "ce", "r-adams", "--format", "json")
+    assert (code, json.loads(out)["items"]) == (0, [])
+
+
+def test_export_summary_as_a_table_json_or_csv(capsys, config):
+    imported(capsys, config)
+    out_dir = config / "out"
+    code, out, _ = run(capsys, config, "export", "--out", str(out_dir), "--on", "2026-12-01",
+                       "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {"as_of": "2026-12-01", "files": [
+        {"file": str(out_dir / name), "rows": rows} for name, rows in
+        (("people.csv", 2), ("credentials.csv", 4), ("ce.csv", 2), ("cases.csv", 2))]}
+    code, out, _ = run(capsys, config, "export", "--out", str(out_dir), "--on", "2026-12-01",
+                       "--format", "csv")
+    assert out.splitlines()[:2] == ["file,rows", f"{out_dir / 'people.csv'},2"]
+    code, out, _ = run(capsys, config, "export", "--out", str(out_dir), "--on", "2026-12-01")
+    assert out.splitlines()[0] == f"{out_dir / 'people.csv'}: 2 rows"
 
 
 def test_each_in_house_format_is_capped_on_its_own(capsys, config):

@@ -4,8 +4,8 @@ line ends), end to end through the CLI: contact channels, people who leave, plug
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
 import textwrap
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -547,14 +547,14 @@ def test_every_problem_of_a_workbook_names_its_sheet(workbook_practice, nc):
     code, out, err = nc("import", "--config", str(workbook_practice), str(book))
     assert code == 1, out
     assert sorted(err.splitlines()) == [
-        f"{book}[Credentials]:2: expires: '31.12.2028' is not a date; write YYYY-MM-DD, "
-        "MM/DD/YYYY, M/D/YY (read as 20YY) or an Excel date",
-        f"{book}[Credentials]:3: type: unknown credential type 'alcs' (did you mean 'acls', "
-        "ACLS Provider?)",
+        (f"{book}[Credentials]:2: expires: '31.12.2028' is not a date; write YYYY-MM-DD, "
+        "MM/DD/YYYY, M/D/YY (read as 20YY) or an Excel date"),
+        (f"{book}[Credentials]:3: type: unknown credential type 'alcs' (did you mean 'acls', "
+        "ACLS Provider?)"),
         f"{book}[Roster]:5: npi: '12345' is not a 10-digit NPI; give the NPI or leave it empty",
-        f"{book}[Schedule]:2: start: '25:00' is not a time; write HH:MM (24-hour), H:MM AM/PM "
-        "or H AM/PM, local to the facility",
-        f"{book}[Schedule]:4: technologist: unknown person 't-le' (did you mean 't-lee'?); "
-        "import the roster first or fix the id"]
+        (f"{book}[Schedule]:2: start: '25:00' is not a time; write HH:MM (24-hour), H:MM AM/PM "
+        "or H AM/PM, local to the facility"),
+        (f"{book}[Schedule]:4: technologist: unknown person 't-le' (did you mean 't-lee'?); "
+        "import the roster first or fix the id")]
     code, out, err = nc("cases", "--config", str(workbook_practice), "--on", "2026-12-01")
     assert "C-1" not in out  # nothing was written

@@ -4,6 +4,7 @@ PostgreSQL for the table itself)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -100,7 +101,13 @@ def test_users_add_token_list(tmp_path):
     token = r.output.strip()
     assert r.exit_code == 0 and token.startswith("nc_")
     assert run(["users", "list", "--config", config]).output == \
-        "dana\tmanager\t\nprice\tperson\tt-price\n"
+        "dana\tmanager\nprice\tperson\tt-price\n"
+    listed = run(["users", "list", "--config", config, "--format", "json"]).output
+    assert json.loads(listed) == {"users": [{"name": "dana", "role": "manager", "person": None},
+                                            {"name": "price", "role": "person",
+                                             "person": "t-price"}]}
+    assert run(["users", "list", "--config", config, "--format", "csv"]).output == \
+        "name,role,person\ndana,manager,\nprice,person,t-price\n"
 
     from nervecenter.service.workspace import open_workspace
 

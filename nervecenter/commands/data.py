@@ -11,6 +11,7 @@ import click
 from nervecenter.commands.options import (
     config_option,
     date_option,
+    format_option,
     on_option,
     workspace,
     written_date_option,
@@ -53,16 +54,19 @@ def import_(config_dir, files, dry_run):
 @click.option("--out", "out", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Directory for people.csv, credentials.csv, ce.csv and cases.csv.")
 @on_option
-def export(config_dir, out, on):
+@format_option
+def export(config_dir, out, on, fmt):
     """Export people, credentials (the versions in force), CE entries and cases as CSV.
 
-    credentials.csv has the one-row-per-credential layout `import` reads."""
+    credentials.csv has the one-row-per-credential layout `import` reads; --format gives the
+    summary of what was written as a table, JSON or CSV."""
     from nervecenter.data.export import export_csv
+    from nervecenter.data.listings import render_export
 
     ws = _workspace(config_dir)
-    written = export_csv(ws.practice, ws.snapshot(ws.today(on)), Path(out))
-    for path, rows in written:
-        click.echo(f"{path}: {rows} rows")
+    day = ws.today(on)
+    written = export_csv(ws.practice, ws.snapshot(day), Path(out))
+    click.echo(render_export(written, day, fmt))
 
 
 @click.command()
@@ -137,10 +141,12 @@ def renew(config_dir, person, type_id, scope, submitted, expires, issued, correc
 @config_option
 @click.argument("person")
 @on_option
-def ce(config_dir, person, on):
+@format_option
+def ce(config_dir, person, on, fmt):
     """Continuing-education hours of PERSON per credential in its current cycle (the CE period
     ending on its expiry), against the type's required hours and category limits."""
     from nervecenter.core.errors import NerveCenterError
+    from nervecenter.data.listings import render_ce
     from nervecenter.rules.ce import ce_rows
 
     ws = _workspace(config_dir)
@@ -149,16 +155,7 @@ def ce(config_dir, person, on):
     snap = ws.snapshot(day)
     if person not in snap.people:
         raise NerveCenterError(f"no person {person!r}")
-    rows = ce_rows(ws.practice, snap, person, day)
-    if not rows:
-        click.echo(f"{person} holds no credential with a continuing-education requirement")
-        return
-    for r in rows:
-        click.echo(f"{r['type']}: {r['counted']:g} of {r['required']:g} h counted for the cycle "
-                   f"{r['from']} to {r['to']} ({r['earned']:g} h earned by {day})"
-                   + ("" if r["counted"] >= r["required"] else f", {r['missing']:g} h to go"))
-        for note in r["notes"]:
-            click.echo(f"  {note}")
+    click.echo(render_ce(ce_rows(ws.practice, snap, person, day), person, day, fmt))
 
 
 @click.group()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from nervecenter.commands.options import config_option, on_option, workspace
+from nervecenter.commands.options import config_option, format_option, on_option, workspace
 from nervecenter.core.errors import NerveCenterError
 
 
@@ -133,8 +133,12 @@ def remove(config_dir, name):
 
 @users.command("list")
 @config_option
-def list_(config_dir):
-    """List the users with their roles."""
+@format_option
+def list_(config_dir, fmt):
+    """List the users with their roles (and the person a person user is)."""
+    from nervecenter.data.listings import render_users
+
     _, accounts = _users(config_dir)
-    for u in accounts.all():
-        click.echo(f"{u.name}\t{u.role}\t{u.person or ''}")
+    text = render_users(accounts.all(), fmt)
+    if text:
+        click.echo(text)
