@@ -350,7 +350,10 @@ def test_generated_rosters_import_whole_or_report_exactly_the_bad_rows(roster_te
         TRIED["roster-failed"] += 1
         assert code == 1, out
         found = {(int(m["line"] or 0), m["message"].split(":", 1)[0]) for m in problems(err)}
-        assert {m["file"] for m in problems(err)} == {path.name}
+        # a row of a workbook is named with its sheet; the whole file without one
+        sheet = f"{path.name}[Sheet]" if fmt == "xlsx" else path.name
+        assert {(m["file"], bool(m["line"])) for m in problems(err)} <= {
+            (path.name, False), (sheet, True)}, err
         assert found == expected, err
         assert db_digest(db) == before, "a refused import wrote to the database"
 
@@ -441,7 +444,7 @@ def test_xlsx_formulas_serials_and_date_cells(tmp_path):
     code, _out, err = run_cli("import", "--config", ".", "roster.xlsx", cwd=config)
     # the formula nobody calculated has no value: row 4 is refused, nothing is written
     assert code == 1
-    assert err.splitlines() == [("roster.xlsx:4: expires: =DATE(2027,2,28) is a formula without a "
+    assert err.splitlines() == [("roster.xlsx[Sheet]:4: expires: =DATE(2027,2,28) is a formula without a "
                                  "saved value; open the file in Excel or LibreOffice and save it, "
                                  "or type the value")]
     assert db_digest(db) == before
