@@ -558,3 +558,34 @@ def test_every_problem_of_a_workbook_names_its_sheet(workbook_practice, nc):
         "import the roster first or fix the id")]
     code, out, err = nc("cases", "--config", str(workbook_practice), "--on", "2026-12-01")
     assert "C-1" not in out  # nothing was written
+
+
+def test_every_mistake_of_a_people_file_in_one_pass(sheet_practice, nc):
+    """A schema error in one person does not hide the other people's mistakes, nor the cases'."""
+    people = sheet_practice / "people.yaml"
+    people.write_text(textwrap.dedent("""\
+        people:
+          - {id: t-price, name: Jordan Price, role: technologist, emial: jp@bayou.example}
+          - id: t-lee
+            name: Alex Lee
+            role: technologist
+            credentials:
+              - {type: alcs, expires: 2027-03-31}
+          - id: r-adams
+            name: Elise Adams
+            role: reader
+            credentials:
+              - {type: cnim, expires: 2028-12-31, status: lapsd}
+        cases:
+          - {id: C-9, facility: tulan, start: 2026-12-03T08:00, technologist: t-price}
+        """))
+    code, _, err = nc("import", "--config", str(sheet_practice), str(people))
+    assert code == 1
+    found = [line.removeprefix(f"{people}:") for line in err.splitlines()]
+    assert len(found) == 4, err
+    assert found[0].startswith("2: people.0: unknown key 'emial'"), err
+    assert found[1:] == [
+        "7: type: unknown credential type 'alcs' (did you mean 'acls', ACLS Provider?)",
+        ("12: people.2.credentials.0.status: 'lapsd' is not one of active, renewal_submitted, "
+         "revoked"),
+        "14: facility: unknown facility 'tulan' (did you mean 'tulane'?)"], err

@@ -98,6 +98,7 @@ def _source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str,
         problems.extend(batch.problems)
         warned.extend(batch.warnings)
         read.extend(batch.records)
+        people.update(batch.people)  # with those refused but named (no cascade of "unknown")
         if batch.problems and not batch.records:
             break  # an unreadable roster would make every later file's people look unknown
         for record in batch.records:

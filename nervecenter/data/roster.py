@@ -531,14 +531,16 @@ def _read_yaml(path: Path, rows: _Rows) -> None:
                      "allowed keys: cases, people")
     if "people" in data:
         schema_problems = _people_schema_problems(data, rows.name)
-        if schema_problems:
-            rows.batch.problems.extend(schema_problems)
-            for p in data["people"] if isinstance(data["people"], list) else []:
-                if isinstance(p, dict) and p.get("id") and p.get("role") in ROLES:
-                    rows.people[str(p["id"])] = p["role"]  # spare cases.csv a cascade of errors
-            return
-        for i, p in enumerate(data["people"] or []):
+        rows.batch.problems.extend(schema_problems)
+        people = data["people"] if isinstance(data["people"], list) else []
+        for i, p in enumerate(people):
             line = yamlfile.line_of(data, ["people", i])
+            # A person the schema refuses is not read further; the others are, so that every
+            # mistake of the file is reported in one pass.
+            if schema_problems and _people_schema_problems({"people": [p]}, rows.name):
+                if isinstance(p, dict) and p.get("id") and p.get("role") in ROLES:
+                    rows.people[str(p["id"])] = p["role"]  # spare the cases a cascade of errors
+                continue
             pid = _person(rows, line, p)
             if pid is None:
                 continue
