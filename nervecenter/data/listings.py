@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
-from nervecenter.data.report import csv_text
+from nervecenter.data.report import csv_text, to_json
 
 CE_COLUMNS = ["type", "credential", "required", "earned", "counted", "missing", "from", "to",
               "notes"]
@@ -18,7 +17,7 @@ EXPORT_COLUMNS = ["file", "rows"]
 def render_ce(rows: list[dict], person: str, day: date, fmt: str) -> str:
     """Per credential with a CE requirement: the hours of its current cycle (`rules.ce.ce_rows`)."""
     if fmt == "json":
-        return json.dumps({"as_of": day.isoformat(), "person": person, "items": rows}, indent=2)
+        return to_json({"as_of": day.isoformat(), "person": person, "items": rows})
     if fmt == "csv":
         hours = ("required", "earned", "counted", "missing")
         return csv_text(CE_COLUMNS, [{**r, **{k: f"{r[k]:g}" for k in hours},
@@ -38,7 +37,7 @@ def render_users(users, fmt: str) -> str:
     """The web's users: name, role (manager or person) and the person a `person` user is."""
     rows = [{"name": u.name, "role": u.role, "person": u.person} for u in users]
     if fmt == "json":
-        return json.dumps({"users": rows}, indent=2)
+        return to_json({"users": rows})
     if fmt == "csv":
         return csv_text(USER_COLUMNS, rows)
     return "\n".join("\t".join((r["name"], r["role"], r["person"] or "")).rstrip("\t")
@@ -49,7 +48,7 @@ def render_export(written: list[tuple[Path, int]], day: date, fmt: str) -> str:
     """What `export` wrote: each file and its rows (the header not counted)."""
     rows = [{"file": str(path), "rows": n} for path, n in written]
     if fmt == "json":
-        return json.dumps({"as_of": day.isoformat(), "files": rows}, indent=2)
+        return to_json({"as_of": day.isoformat(), "files": rows})
     if fmt == "csv":
         return csv_text(EXPORT_COLUMNS, rows)
     return "\n".join(f"{r['file']}: {r['rows']} rows" for r in rows)
