@@ -5,7 +5,7 @@ import io
 import json
 from datetime import date
 
-from rules_kit import case, cred, facility, person, practice, req, snapshot
+from kit.rules import case, cred, facility, person, practice, req, snapshot
 
 from nervecenter.data import report
 from nervecenter.rules import evaluate

@@ -8,7 +8,7 @@ case, and come people free all day first (by id), then by how many cases they ha
 
 from datetime import date
 
-from rules_kit import case, cred, facility, person, practice, req, snapshot
+from kit.rules import case, cred, facility, person, practice, req, snapshot
 
 from nervecenter.rules import evaluate
 

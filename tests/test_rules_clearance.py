@@ -7,7 +7,7 @@ The case under test is C-1 on Thursday 2026-12-03 at Ochsner Medical Center (LA)
 from datetime import date
 
 import pytest
-from rules_kit import case, cred, facility, person, practice, req, snapshot, state
+from kit.rules import case, cred, facility, person, practice, req, snapshot, state
 
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.rules import evaluate

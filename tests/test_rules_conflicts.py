@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from rules_kit import cred, facility, person, practice, req, snapshot
+from kit.rules import cred, facility, person, practice, req, snapshot
 
 from nervecenter.rules import evaluate
 

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from rules_kit import case, cred, facility, person, practice, req, snapshot, state
+from kit.rules import case, cred, facility, person, practice, req, snapshot, state
 
 from nervecenter.rules import evaluate
 from nervecenter.rules.due import stage_for

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from rules_kit import case, cred, facility, person, practice, req, snapshot
+from kit.rules import case, cred, facility, person, practice, req, snapshot
 
 from nervecenter.rules import evaluate
 

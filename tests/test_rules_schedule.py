@@ -3,8 +3,8 @@
 import importlib.metadata
 from datetime import date
 
+from kit.rules import case, cred, facility, person, practice, req, snapshot
 from nervecenter.plugins.rule_kinds import concurrency
-from rules_kit import case, cred, facility, person, practice, req, snapshot
 
 from nervecenter.rules import CaseSchedule, evaluate
 

@@ -1,4 +1,5 @@
-"""Small builders for the rules tests: a practice, people, credentials and cases in a few lines."""
+"""The practice as plain objects, for the pure rules tests (no files, no database): a practice,
+people, credentials and cases in a few lines. Tests that need files on disk use kit.practice."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def check_cases_per_day(requirement, case, person, schedule):
 
 CASES_PER_DAY = RuleKind(id="cases_per_day", description="At most `max` cases a day.",
                          params_schema={"type": "object"}, check=check_cases_per_day,
-                         plugin="rules_kit")
+                         plugin="kit.rules")
 
 
 def req(source: str = "facility:ochsner", **kw) -> Requirement:
