@@ -124,6 +124,37 @@ def test_tables_are_plain_text_within_100_columns_without_colour():
     assert "because of ochsner: max_age_months 12; endangers C-2" in " ".join(status.split())
 
 
+def test_long_names_wrap_instead_of_being_cut():
+    """A cut name can be the wrong one: every word of a long facility or credential name is
+    printed, on as many lines as it needs, and no line is longer than 100 columns."""
+    long_name = ("Our Lady of the Lake Regional Medical Center Neurosciences Pavilion and "
+                 "Outpatient Surgery Annex")
+    p = practice(facility(name=long_name, reqs=[req(credential="bls", max_age_months=12)]),
+                 facility("tulane", "Tulane Medical Center", reqs=[req(credential="bls")]))
+    ev = evaluate(p, snapshot([person("t-price", "Jordan Price")],
+                              [cred("t-price", "bls", "2027-12-31", "2025-12-15"),
+                               cred("t-price", "facility_privileges", "2027-06-30",
+                                    scope="ochsner")],
+                              [case("C-2", "2026-12-20T08:00", end="2026-12-20T12:00")]), ON)
+    for text in (report.render_cases(ev, p, "table"), report.render_conflicts(ev, p, "table"),
+                 report.render_status(ev, p, "table", within=365)):
+        assert max(len(line) for line in text.splitlines()) <= 100
+        assert "…" not in text
+    cases = report.render_cases(ev, p, "table")
+    assert long_name in " ".join(cases.split())
+    assert cases.splitlines()[2].endswith("BLOCKED")  # the verdict stays on the case's first line
+    conflicts = report.render_conflicts(ev, p, "table").splitlines()
+    at = next(i for i, line in enumerate(conflicts) if "Our Lady" in line)
+    # the name's first line carries the value; the rest of the name follows, indented
+    assert conflicts[at].split()[-3:] == ["within", "12", "months"]
+    rest = []
+    for line in conflicts[at + 1:]:
+        if not line.startswith("    "):
+            break
+        rest += line.split()
+    assert " ".join(conflicts[at].split()[:-3] + rest) == long_name
+
+
 def test_colour_only_when_asked():
     p, ev = world()
     coloured = report.render_cases(ev, p, "table", color=True)

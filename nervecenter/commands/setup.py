@@ -235,10 +235,6 @@ def _plugin_report() -> dict:
     }
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
 def _n(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {plural or word + 's'}"
 
@@ -263,7 +259,7 @@ def plugins(fmt: str):
                 lines.append(f"  {label}: {', '.join(p[key])}")
     lines.append("")
     lines.append("Credential types")
-    rows = [[t["id"], _clip(t["name"], 36), t["scope"],
+    rows = [[t["id"], t["name"], t["scope"],
              f"{t['validity_months']} mo" if t["validity_months"] else "",
              t["expiry"] + (f", grace {t['grace_days']} d" if t["grace_days"] else ""),
              f"{t['renewal_lead_days']} d" if t["renewal_lead_days"] else ""]

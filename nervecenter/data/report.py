@@ -112,8 +112,9 @@ def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int =
         stage = f"{_stage(d):<8}"
         if color and _stage_color(d):
             stage = click.style(stage, fg=_stage_color(d), bold=True)
-        lines.append(f"  {d.due}  {d.days_left:>5}  {stage}  "
-                     f"{_fit(ex.credential(c.type, kind, c.scope), WIDTH - 33)}")
+        first, *more = _wrap(ex.credential(c.type, kind, c.scope), WIDTH - 33)
+        lines.append(f"  {d.due}  {d.days_left:>5}  {stage}  {first}")
+        lines += [" " * 33 + m for m in more]
         note = []
         if d.due_reason:
             note.append(f"due before its expiry on {c.expires}, because of {d.due_reason}")
@@ -159,7 +160,8 @@ def render_cases(ev: Evaluation, practice: Practice, fmt: str, *, color: bool = 
         verdict = c.outcome.upper()
         if color:
             verdict = click.style(verdict, fg=OUTCOME_COLORS[c.outcome], bold=True)
-        lines = [f"{_fit(head, WIDTH - 11)}  {verdict}", f"  {', '.join(staff)}"]
+        first, *more = _wrap(head, WIDTH - 11)
+        lines = [f"{first}  {verdict}", *("    " + m for m in more), f"  {', '.join(staff)}"]
         for p in c.problems:
             lines += textwrap.wrap(p.detail, WIDTH, initial_indent="  - ",
                                    subsequent_indent="    ")
@@ -194,7 +196,9 @@ def render_conflicts(ev: Evaluation, practice: Practice, fmt: str, *,
             head = click.style(head, bold=True)
         lines = [head]
         for f, v in c.values.items():
-            lines.append(f"  {_fit(ex.facility_name(f), 44):<44}  {_value(v, c.attribute)}")
+            first, *more = _wrap(ex.facility_name(f), 44)
+            lines.append(f"  {first:<44}  {_value(v, c.attribute)}")
+            lines += ["    " + m for m in more]
         affected = ", ".join(_name(ev, p) for p in c.affected) or "nobody"
         lead = ("not valid today, so blocked at some and only warned at others"
                 if c.attribute == "enforcement"
@@ -258,8 +262,9 @@ def _value(v: Any, attribute: str = "", csv_form: bool = False) -> str:
     return str(v)
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+def _wrap(text: str, width: int) -> list[str]:
+    """A name on as many lines as it needs (never cut: a cut name can be the wrong one)."""
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
 def csv_text(columns: list[str], rows: list[dict[str, Any]]) -> str:
