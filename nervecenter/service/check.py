@@ -1,0 +1,119 @@
+"""`nervecenter check`'s reading of a practice's source files: the problems an import would
+find, what the files hold, and who no channel reaches (read, never written)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from nervecenter.core import channels, clock, contacts, model, yamlfile
+from nervecenter.core.errors import FileProblem
+from nervecenter.core.model import Case, Person, Snapshot
+from nervecenter.data import roster
+from nervecenter.rules import evaluate
+
+
+def source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, int],
+                                                    list[FileProblem]]:
+    """Problems of the practice's source files (people.yaml, cases.csv...), read the way an
+    import reads them; counts of what they hold; warnings (who no channel reaches)."""
+    kinds = channels.load(practice.config_dir)
+    problems: list[FileProblem] = _manager_channel_problems(practice, shown, kinds)
+    held: dict[str, set] = {"person": set(), "credential": set(), "ce": set(), "case": set()}
+    warned = [FileProblem(_display(practice, shown, practice.config_dir / "practice.yaml"), 0,
+                          _unreachable(m.name))
+              for m in contacts.unreachable((), practice.managers, practice.contacts)]
+    people: dict[str, str] = {}
+    sources = list(practice.sources)
+    default_people = practice.config_dir / "people.yaml"
+    if default_people.is_file() and default_people not in sources:
+        sources.insert(0, default_people)
+    for path in sources:  # the people of every source first, as one import resolves them
+        for record in roster.read(path, practice, people).of("person"):
+            people[record.key] = record.data.get("role")
+    read = []
+    unreached: dict[str, list] = {}  # person id -> [first record, reached by some source?]
+    for path in sources:
+        batch = roster.read(path, practice, people, display=_display(practice, shown, path))
+        problems.extend(batch.problems)
+        warned.extend(batch.warnings)
+        read.extend(batch.records)
+        people.update(batch.people)  # with those refused but named (no cascade of "unknown")
+        if batch.problems and not batch.records:
+            break  # an unreadable roster would make every later file's people look unknown
+        for record in batch.records:
+            # by key: a person in people.yaml and in a spreadsheet is one person
+            held.setdefault(record.kind, set()).add(record.key)
+            if record.kind == "person":
+                people[record.key] = record.data.get("role")
+                who = SimpleNamespace(**{**record.data, "notify": tuple(
+                    model.Channel(c["url"]) for c in record.data.get("notify") or ())})
+                reached = bool(contacts.channels(who, practice.contacts)) or not who.active \
+                    or bool(who.left)  # someone who left is reached by no one, on purpose
+                unreached.setdefault(record.key, [record, False])[1] |= reached
+                for channel in record.data.get("notify") or ():
+                    problem = kinds.check(channel["url"])
+                    if problem:
+                        problems.append(FileProblem(record.file, record.line, f"notify "
+                                                f"{kinds.privacy(channel['url'])}: {problem}"))
+            for doc in record.data.get("documents") or () if record.kind == "credential" else ():
+                if not (practice.config_dir / doc).is_file():
+                    problems.append(FileProblem(record.file, record.line,
+                                            f"document {doc} does not exist; add the file or "
+                                            "fix the path (relative to the configuration "
+                                            "directory)"))
+    # one warning per person whom no source gives a channel (a person may be in two sources)
+    warned.extend(FileProblem(r.file, r.line, _unreachable(r.data["name"]))
+                  for r, reached in unreached.values() if not reached)
+    if practice.rule_kinds and not problems:
+        warned.extend(_rule_kind_failures(practice, read))
+    return problems, {kind: len(keys) for kind, keys in held.items()}, warned
+
+
+def _rule_kind_failures(practice, records) -> list[FileProblem]:
+    """Every rule kind run over the upcoming cases of the sources: what a plugin raises."""
+    people = {r.key: Person(r.key, r.data["name"], r.data["role"])
+              for r in records if r.kind == "person"}
+    cases, where = [], {}
+    for r in records:
+        if r.kind == "case":
+            d = r.data
+            zone = ZoneInfo(practice.facilities[d["facility"]].timezone)
+            cases.append(Case(d["id"], d["facility"], datetime.fromisoformat(d["start"])
+                              .astimezone(zone), None, d["procedure"], d["technologist"],
+                              d["reader"], dict(d["fields"])))
+            where[d["id"]] = r
+    ev = evaluate(practice, Snapshot(people, (), cases=tuple(cases)),
+                  clock.today(practice.timezone), due=False, conflicts=False)
+    return [FileProblem(where[cl.case.id].file, where[cl.case.id].line,
+                        f"case {cl.case.id}: {p.detail}")
+            for cl in ev.clearances for p in cl.problems if p.reason == "rule_error"]
+
+
+def _unreachable(name: str) -> str:
+    return (f"no channel for {name}: their alerts go to the managers; give them notify, or an "
+            "email or phone with contacts: in practice.yaml")
+
+
+def _manager_channel_problems(practice, shown: str, kinds) -> list[FileProblem]:
+    path = practice.config_dir / "practice.yaml"
+    data = yamlfile.load(path)
+    problems = []
+    for i, manager in enumerate(practice.managers):
+        for j, channel in enumerate(manager.notify):
+            problem = kinds.check(channel.url)
+            if problem:
+                line = yamlfile.line_of(data, ("managers", i, "notify", j))
+                problems.append(FileProblem(_display(practice, shown, path), line,
+                                        f"managers.{i}.notify: {kinds.privacy(channel.url)}: "
+                                        f"{problem}"))
+    return problems
+
+
+def _display(practice, shown: str, path: Path) -> str:
+    """`path` as the user named the configuration directory (`config/example/people.yaml`)."""
+    rel = path.relative_to(practice.config_dir) if path.is_relative_to(practice.config_dir) \
+        else path
+    return str(Path(shown) / rel) if shown not in (".", "") else str(rel)
