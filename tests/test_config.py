@@ -212,8 +212,8 @@ def test_unknown_key_with_a_suggestion(cfg):
 def test_wrong_type(cfg):
     f = write(cfg / "facilities" / "small.yaml",
               MINIMAL_FACILITY + "  - credential: acls\n    accept_grace: maybe\n")
-    assert only_problem(cfg) == (str(f), 7, ("requirements.1.accept_grace: 'maybe' is not of "
-                                            "type boolean"))
+    assert only_problem(cfg) == (str(f), 7, ("requirements.1.accept_grace: 'maybe' is not "
+                                            "valid here; write true or false"))
 
 
 def test_negative_months(cfg):
@@ -287,6 +287,26 @@ def test_duplicate_state_files(cfg):
     file, line, message = only_problem(cfg)
     assert (file, line) == (str(f), 1)
     assert message.startswith("duplicate state 'LA' (also in ")
+
+
+def test_a_file_with_faults_is_still_checked_everywhere_else(cfg):
+    # a state code no state has, a duplicate facility id and schema faults: each file's other
+    # requirements are still checked, so every mistake is listed at once
+    s = write(cfg / "states" / "TQ.yaml", "state: TQ\nrequirements:\n  - credential: bsl\n"
+              "  - rule: concurrent_cases\n    max: 0\n")
+    f = write(cfg / "facilities" / "vieux-carre.yaml",
+              "id: tulane\nname: Again\nstate: LA\ntimezone: [UTC]\nrequirements:\n"
+              "  - credential: acsl\n    role: nobody\n")
+    found = problems_of(cfg)
+    assert [(file, line) for file, line, _ in found] == [
+        (str(f), 1), (str(f), 4), (str(f), 6), (str(f), 7), (str(s), 1), (str(s), 3), (str(s), 5)]
+    starts = ["duplicate facility id 'tulane' (also in ",
+              "timezone: a list is not valid here; write text",
+              "requirements.0.credential: unknown credential type 'acsl'",
+              "requirements.0.role: 'nobody' is not one of",
+              "'TQ' is not a US state code", "requirements.0.credential: unknown credential "
+              "type 'bsl'", "requirements.1 (rule concurrent_cases): max: 0 is below"]
+    assert all(m.startswith(s) for (_, _, m), s in zip(found, starts, strict=True)), found
 
 
 def test_facility_scoped_requirement_for_an_unknown_facility(cfg):

@@ -15,8 +15,9 @@ from jsonschema import Draft202012Validator
 from kit.practice import copy_example
 
 from nervecenter.cli import main
-from nervecenter.core import plugins, schemas
+from nervecenter.core import plugins
 from nervecenter.core.yaml12 import Core12
+from nervecenter.data import published_schemas
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "example"
 SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$")
@@ -44,7 +45,7 @@ def editor_errors(path: Path) -> list[str]:
 
 def test_published_schemas_are_valid_and_the_examples_are_what_schema_out_writes(
         tmp_path, capsys, builtin_plugins):
-    found = schemas.published(plugins.registry().rule_kinds)
+    found = published_schemas.published(plugins.registry().rule_kinds)
     for schema in found.values():
         Draft202012Validator.check_schema(schema)
     with pytest.raises(SystemExit) as exit_:

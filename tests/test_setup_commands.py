@@ -149,6 +149,56 @@ def test_check_reports_every_problem_of_every_file(practice, run):
     assert len(err.splitlines()) == 1
 
 
+def test_check_reports_every_schema_error_of_a_yaml_file_in_one_pass(practice, run):
+    # four mistakes in four places: a misspelt key, a value not in its list, a value that fits
+    # no branch of a `oneOf` (a list item of `when:`), and, below a requirement the schema
+    # refuses, an unknown credential type the loader checks after the schema
+    facility = practice / "facilities" / "small.yaml"
+    facility.write_text(
+        "id: small\n"
+        "name: Small Surgery Center\n"
+        "state: LA\n"
+        "enforcment: warn\n"                         # 4
+        "requirements:\n"
+        "  - credential: bls\n"
+        "    role: tech\n"                           # 7
+        "  - credential: acls\n"
+        "    when:\n"
+        "      procedure: [spine, {cranial: yes}]\n"  # 10
+        "  - credential: cnmi\n"                     # 11
+        "    max_age_months: 24\n")
+    code, out, err = run("check", "--config", str(practice))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        (f"{facility}:4: unknown key 'enforcment' (did you mean 'enforcement'?); allowed keys: "
+        "enforcement, id, name, requirements, state, timezone"),
+        f"{facility}:7: requirements.0.role: 'tech' is not one of technologist, reader, any",
+        (f"{facility}:10: requirements.1.when.procedure.1: a mapping is not valid here; write "
+        "text or a number"),
+        (f"{facility}:11: requirements.2.credential: unknown credential type 'cnmi' (did you "
+        "mean 'cnim'?); `nervecenter plugins` lists the types")]
+
+
+def test_a_oneof_value_is_reported_by_the_branch_it_evidently_meant(practice, run):
+    path = practice / "practice.yaml"
+    text = path.read_text()
+    # text edits on purpose: the lines are those of the example as `init` writes it
+    text = text.replace('notify: ["file://.nervecenter/outbox/dana.jsonl"]',
+                        'notify: [5, {url: "json://localhost", stages: [-1]}]')
+    text = text.replace("stages: [7, 0]}", "stage: [7, 0]}")
+    path.write_text(text)
+    code, _out, err = run("check", "--config", str(practice))
+    assert code == 1
+    assert err.splitlines() == [
+        # fits no branch: the choices are said once
+        (f"{path}:21: managers.0.notify.0: 5 is not valid here; expected: Where alerts go: an "
+        "Apprise URL (mailto://, json://, a file:// outbox...) or one with a stage filter."),
+        # a mapping: the channel with stages, whose own mistakes are shown
+        f"{path}:21: managers.0.notify.1.stages.0: -1 is below the minimum 0; use a number >= 0",
+        (f"{path}:26: managers.1.notify.0: unknown key 'stage' (did you mean 'stages'?); allowed "
+        "keys: stages, url")]
+
+
 def test_check_reports_a_missing_document_and_a_bad_channel(practice, run):
     (practice / "documents" / "okafor-tulane-reappointment.pdf").unlink()
     people = practice / "people.yaml"

@@ -172,9 +172,10 @@ def plugins(fmt: str):
 def schema(name: str | None, out: str | None):
     """Print the JSON Schema (Draft 2020-12) of a YAML file: practice, facility, state,
     credential_type or people; all of them, by name, without NAME."""
-    from nervecenter.core import plugins, schemas
+    from nervecenter.core import plugins
+    from nervecenter.data import published_schemas
 
-    found = schemas.published(plugins.registry().rule_kinds)
+    found = published_schemas.published(plugins.registry().rule_kinds)
     if name is not None and name not in found:
         raise click.BadParameter(f"{name!r} is not a schema; use one of "
                                  f"{', '.join(found)}", param_hint="NAME")

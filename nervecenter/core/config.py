@@ -175,6 +175,21 @@ def _strip_params(data: Any) -> tuple[Any, list[dict]]:
     return copy, params
 
 
+class _Faults(list):
+    """The paths of a file's schema problems: the checks that follow (unknown types, state codes,
+    duplicate ids...) run on every other part, so that one pass reports every mistake."""
+
+    def ok(self, *path) -> bool:
+        """Nothing at, above or below `path` is wrong."""
+        return not any(p[:len(path)] == path or path[:len(p)] == p for p in self)
+
+
+def _part(data: dict, key: str, kind: type):
+    """data[key] when it is of `kind` (else the schema has said what is wrong with it)."""
+    value = data.get(key)
+    return value if isinstance(value, kind) else kind()
+
+
 class _Loader:
     """Collects problems while reading one configuration directory."""
 
@@ -192,25 +207,26 @@ class _Loader:
         self.problems.append(FileProblem(name, yamlfile.line_of(data, path), message))
 
     def read(self, path: Path, schema: dict, requirements: bool = False,
-             ) -> tuple[Any, str, list[dict]]:
-        """Load and validate one file; (None, name, []) when it has problems of its own.
-        With `requirements`, rule kinds' own keys are set aside (returned per requirement)."""
+             ) -> tuple[Any, str, list[dict], _Faults]:
+        """Load and validate one file: its data (None when it is not a mapping), name, rule
+        kinds' own keys per requirement (with `requirements`) and where its schema faults are."""
         name = self.name(path)
         try:
             data = yamlfile.load(path, name)
         except ConfigError as e:
             self.problems.extend(e.problems)
-            return None, name, []
+            return None, name, [], _Faults()
         if data is None:
             self.problems.append(FileProblem(name, 0, "the file is empty; see `nervecenter schema`"))
-            return None, name, []
+            return None, name, [], _Faults()
         params: list[dict] = []
         checked = data
         if requirements:
             checked, params = _strip_params(data)
-        found = yamlfile.validate(checked, schema, name)
-        self.problems.extend(found)
-        return (None if found else data), name, params
+        found = yamlfile.problems(checked, schema, name)
+        self.problems.extend(p for _, p in found)
+        return (data if isinstance(data, dict) else None), name, params, \
+            _Faults([path for path, _ in found])
 
     def files(self, sub: str) -> list[Path]:
         folder = self.dir / sub
@@ -222,30 +238,35 @@ class _Loader:
         return sorted(folder.glob("*.yaml"))
 
 
-def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], source: str,
-                  default_enforcement: str, types: dict[str, CredentialType],
+def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], bad: _Faults,
+                  source: str, default_enforcement: str, types: dict[str, CredentialType],
                   rule_kinds: dict[str, RuleKind], facility_ids: set[str],
                   ) -> tuple[Requirement, ...]:
+    """The file's requirements, each key checked unless the schema already found it wrong."""
     out = []
-    for i, req in enumerate(data.get("requirements") or ()):
+    reqs = data.get("requirements")
+    for i, req in enumerate(reqs if isinstance(reqs, list) else ()):
         at = ("requirements", i)
+        if not isinstance(req, dict):
+            continue
         given = [k for k in ("credential", "any_of", "rule") if k in req]
         if len(given) != 1:
             what = "none" if not given else " and ".join(given)
             ld.problem(name, data, at, f"requirements.{i}: a requirement needs exactly one of "
                        f"credential, any_of, rule (found {what}); split it into one per rule")
             continue
-        named = [req["credential"]] if "credential" in req else list(req.get("any_of", ()))
-        ok = True
+        key = "credential" if "credential" in req else "any_of"
+        ok = bad.ok(*at, key)
+        named = ([req["credential"]] if key == "credential" else list(req.get("any_of", ()))) \
+            if ok else []
         for type_id in named:
             if type_id not in types:
-                key = "credential" if "credential" in req else "any_of"
                 ld.problem(name, data, (*at, key),
                            f"requirements.{i}.{key}: " + _closest(type_id, types, "credential type")
                            + "; `nervecenter plugins` lists the types")
                 ok = False
         own = params[i] if i < len(params) else {}
-        if "rule" in req:
+        if "rule" in req and bad.ok(*at, "rule"):
             kind = rule_kinds.get(req["rule"])
             if kind is None:
                 ld.problem(name, data, (*at, "rule"), f"requirements.{i}.rule: "
@@ -265,7 +286,7 @@ def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], source:
                 ld.problems.append(FileProblem(p.file, p.line,
                                            f"requirements.{i} (rule {kind.id}): {p.message}"))
                 ok = False
-        if req.get("facility") is not None:
+        if req.get("facility") is not None and bad.ok(*at, "facility"):
             fac = req["facility"]
             if fac not in facility_ids:
                 ld.problem(name, data, (*at, "facility"), f"requirements.{i}.facility: "
@@ -278,7 +299,7 @@ def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], source:
                                f"requirements.{i}.facility: {type_id} is {types[type_id].scope}-"
                                "scoped, not facility-scoped; remove `facility:`")
                     ok = False
-        if req.get("state") is not None:
+        if req.get("state") is not None and bad.ok(*at, "state"):
             code = req["state"]
             if code not in STATE_NAMES:
                 ld.problem(name, data, (*at, "state"), f"requirements.{i}.state: "
@@ -290,7 +311,7 @@ def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], source:
                                f"requirements.{i}.state: {type_id} is {types[type_id].scope}-"
                                "scoped, not state-scoped; remove `state:`")
                     ok = False
-        if not ok:
+        if not ok or bad:
             continue
         when = {str(k): tuple(str(x) for x in (v if isinstance(v, list) else [v]))
                 for k, v in (req.get("when") or {}).items()}
@@ -360,39 +381,41 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
         own_types[kind.id] = name
         types[kind.id] = kind
 
-    practice, pname, _ = ld.read(root / PRACTICE_FILE, schemas.PRACTICE)
+    practice, pname, _, bad = ld.read(root / PRACTICE_FILE, schemas.PRACTICE)
     if practice is not None:
-        if not valid_timezone(practice["timezone"]):
+        if bad.ok("timezone") and not valid_timezone(practice["timezone"]):
             ld.problem(pname, practice, ("timezone",), _timezone_problem(practice["timezone"]))
         seen: dict[str, int] = {}
-        for i, m in enumerate(practice.get("managers") or ()):
+        for i, m in enumerate(_part(practice, "managers", list)):
+            if not bad.ok("managers", i, "id"):
+                continue
             if m["id"] in seen:
                 ld.problem(pname, practice, ("managers", i, "id"),
                            f"duplicate manager id {m['id']!r} (first on line {seen[m['id']]}); "
                            "rename one")
             seen.setdefault(m["id"], yamlfile.line_of(practice, ("managers", i, "id")))
-        for kind, template in (practice.get("contacts") or {}).items():
-            if "{" + kind + "}" not in template:
+        for kind, template in _part(practice, "contacts", dict).items():
+            if bad.ok("contacts", kind) and "{" + kind + "}" not in template:
                 ld.problem(pname, practice, ("contacts", kind),
                            f"contacts.{kind} has no {{{kind}}}; write it where the address "
                            f"goes, e.g. ...&to={{{kind}}}")
         for key in ("evaluate", "digest"):
-            expr = (practice.get("schedule") or {}).get(key)
-            if expr is not None and not _valid_cron(expr):
+            expr = _part(practice, "schedule", dict).get(key)
+            if bad.ok("schedule", key) and expr is not None and not _valid_cron(expr):
                 ld.problem(pname, practice, ("schedule", key),
                            f"schedule.{key}: {expr!r} is not a cron expression; write five "
                            "fields like \"0 6 * * *\" (minute hour day month weekday)")
-        folder = Path(practice.get("documents") or "documents")
+        folder = Path((practice.get("documents") if bad.ok("documents") else None) or "documents")
         if folder.is_absolute() or ".." in folder.parts or documents.PRIVATE in folder.parts:
             ld.problem(pname, practice, ("documents",),
                        f"documents: {folder} must be a folder inside the configuration "
                        f"directory and outside {documents.PRIVATE}/; e.g. documents")
-        for i, src in enumerate(practice.get("sources") or ()):
-            if not (root / src).is_file():
+        for i, src in enumerate(_part(practice, "sources", list)):
+            if bad.ok("sources", i) and not (root / src).is_file():
                 ld.problem(pname, practice, ("sources", i),
                            f"sources: {src} does not exist in the configuration directory; "
                            "create it or remove it from sources")
-    timezone = practice["timezone"] if practice is not None else "UTC"
+    timezone = practice["timezone"] if practice is not None and bad.ok("timezone") else "UTC"
 
     # facilities first (ids are needed by requirements), then their requirements and the states'
     facility_files = []
@@ -402,34 +425,33 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
         raise ConfigError([FileProblem(str(extra), 0, "no such file; give the path of a "
                                        "facility's YAML (as in facilities/)")])
     replaced = None
-    if extra is not None:
-        data, name, params = ld.read(extra, schemas.FACILITY, requirements=True)
-        if data is not None:
-            replaced = data["id"]
-            facility_ids[replaced] = name
-            facility_files.append((data, name, params))
-    for path in ld.files("facilities"):
-        data, name, params = ld.read(path, schemas.FACILITY, requirements=True)
-        if data is None or data["id"] == replaced:
+    for path in ([extra] if extra is not None else []) + ld.files("facilities"):
+        data, name, params, bad = ld.read(path, schemas.FACILITY, requirements=True)
+        fid = data["id"] if data is not None and bad.ok("id") else None
+        if data is None or fid is not None and fid == replaced:
             continue
-        if data["id"] in facility_ids:
-            ld.problem(name, data, ("id",), f"duplicate facility id {data['id']!r} (also in "
-                       f"{facility_ids[data['id']]}); give each facility its own id")
-            continue
-        facility_ids[data["id"]] = name
-        facility_files.append((data, name, params))
+        if fid in facility_ids:
+            ld.problem(name, data, ("id",), f"duplicate facility id {fid!r} (also in "
+                       f"{facility_ids[fid]}); give each facility its own id")
+            bad.append(("id",))  # its other keys are still checked
+        elif fid is not None:
+            facility_ids[fid] = name
+            replaced = fid if path is extra else replaced
+        facility_files.append((data, name, params, bad))
 
     facilities: dict[str, Facility] = {}
-    for data, name, params in facility_files:
-        if data["state"] not in STATE_NAMES:
+    for data, name, params, bad in facility_files:
+        if bad.ok("state") and data["state"] not in STATE_NAMES:
             ld.problem(name, data, ("state",), f"{data['state']!r} is not a US state code; use "
                        "two capital letters like LA")
         tz = data.get("timezone", timezone)
-        if "timezone" in data and not valid_timezone(tz):
+        if "timezone" in data and bad.ok("timezone") and not valid_timezone(tz):
             ld.problem(name, data, ("timezone",), _timezone_problem(tz))
         enforcement = data.get("enforcement", "block")
-        reqs = _requirements(ld, name, data, params, f"facility:{data['id']}", enforcement,
-                             types, rule_kinds, set(facility_ids))
+        reqs = _requirements(ld, name, data, params, bad, f"facility:{data.get('id')}",
+                             enforcement, types, rule_kinds, set(facility_ids))
+        if bad:
+            continue
         facilities[data["id"]] = Facility(
             id=data["id"], name=data["name"], state=data["state"], timezone=tz,
             enforcement=enforcement, requirements=reqs, location=Location(name, data.line))
@@ -437,21 +459,24 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
     states: dict[str, StateRules] = {}
     state_files: dict[str, str] = {}
     for path in ld.files("states"):
-        data, name, params = ld.read(path, schemas.STATE, requirements=True)
+        data, name, params, bad = ld.read(path, schemas.STATE, requirements=True)
         if data is None:
             continue
-        code = data["state"]
-        if code not in STATE_NAMES:
+        code = data["state"] if bad.ok("state") else None
+        if code is not None and code not in STATE_NAMES:
             ld.problem(name, data, ("state",), f"{code!r} is not a US state code; use two "
                        "capital letters like LA")
-            continue
-        if code in state_files:
+            code = None
+        elif code in state_files:
             ld.problem(name, data, ("state",), f"duplicate state {code!r} (also in "
                        f"{state_files[code]}); merge the two files")
-            continue
-        state_files[code] = name
-        reqs = _requirements(ld, name, data, params, f"state:{code}", "block", types,
+            code = None
+        elif code is not None:
+            state_files[code] = name
+        reqs = _requirements(ld, name, data, params, bad, f"state:{code}", "block", types,
                              rule_kinds, set(facility_ids))
+        if bad or code is None:
+            continue
         states[code] = StateRules(code, reqs, Location(name, data.line))
 
     if ld.problems or practice is None:

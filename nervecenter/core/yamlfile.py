@@ -199,7 +199,10 @@ def _describe(error) -> str:
         if isinstance(error.instance, Number) and "string" in error.validator_value:
             return prefix + f"{error.instance.text} is a number, not text; quote it: " \
                 f"\"{error.instance.text}\""
-        return prefix + f"{_show(error.instance)} is not of type {error.validator_value}{hint}"
+        wanted = [error.validator_value] if isinstance(error.validator_value, str) \
+            else error.validator_value
+        return prefix + f"{_show(error.instance)} is not valid here; write " \
+            + " or ".join(_WORDS.get(w, w) for w in wanted) + hint
     if error.validator == "format" and error.validator_value == "date":
         return prefix + not_a_date(str(error.instance))
     if error.validator == "oneOf" and "description" in error.schema:
@@ -209,6 +212,10 @@ def _describe(error) -> str:
         hint = error.schema.get("x-hint") or f"it must match {error.validator_value}"
         return prefix + f"{_show(error.instance)} is not valid here; {hint}"
     return prefix + error.message
+
+
+_WORDS = {"string": "text", "number": "a number", "integer": "a whole number",
+          "boolean": "true or false", "array": "a list", "object": "a mapping"}
 
 
 def _show(value: Any) -> str:
@@ -278,16 +285,49 @@ def _validator(schema: dict):
     return v
 
 
-def validate(data: Any, schema: dict, name: str) -> list[FileProblem]:
-    """Problems of `data` against a JSON Schema (Draft 2020-12), each at its line."""
-    validator = _validator(schema)
-    problems = []
-    for error in validator.iter_errors(data):
-        # For an unknown key, point at the key itself rather than its mapping.
+def _meant(error) -> list | None:
+    """The errors of the `oneOf`/`anyOf` branch the user evidently meant, or None when no branch
+    is clearly it: a branch of another type than the value is not meant; of the rest, the one
+    whose discriminating keys (`required`, `const`) fit, then the one with the fewest errors."""
+    branches: dict[int, list] = {}
+    for e in error.context or ():
+        branches.setdefault(e.relative_schema_path[0], []).append(e)
+    for i, sub in enumerate(error.validator_value):
+        if i not in branches and isinstance(sub, dict):  # a branch the value meets (oneOf: >1)
+            return None
+    ranked = sorted((sum(e.validator in ("required", "const") for e in errs), len(errs), i)
+                    for i, errs in branches.items()
+                    if not any(e.validator == "type" and not e.relative_path for e in errs))
+    if not ranked or len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
+        return None
+    return branches[ranked[0][2]]
+
+
+def _errors(errors) -> Iterable[tuple[list, Any]]:
+    """(path, error) of each error, a `oneOf` replaced by its meant branch's errors; the path
+    names the key at fault (an unknown key, a missing one) where there is one."""
+    for error in errors:
+        if error.validator in ("oneOf", "anyOf"):
+            meant = _meant(error)
+            if meant:
+                yield from _errors(meant)
+                continue
         path = list(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
-            if extra:
-                path.append(extra[0])
-        problems.append(FileProblem(name, line_of(data, path), _describe(error)))
-    return problems
+            path += extra[:1]
+        elif error.validator == "required" and isinstance(error.instance, dict):
+            path += [k for k in error.validator_value if k not in error.instance][:1]
+        yield path, error
+
+
+def problems(data: Any, schema: dict, name: str) -> list[tuple[tuple, FileProblem]]:
+    """Every schema problem of `data`, one per mistake, each with the path of what is wrong
+    (so that a later check can leave that part alone) and at its line."""
+    return [(tuple(path), FileProblem(name, line_of(data, path), _describe(error)))
+            for path, error in _errors(_validator(schema).iter_errors(data))]
+
+
+def validate(data: Any, schema: dict, name: str) -> list[FileProblem]:
+    """Problems of `data` against a JSON Schema (Draft 2020-12), each at its line."""
+    return [p for _, p in problems(data, schema, name)]
