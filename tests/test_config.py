@@ -304,8 +304,9 @@ def test_a_file_with_faults_is_still_checked_everywhere_else(cfg):
               "timezone: a list is not valid here; write text",
               "requirements.0.credential: unknown credential type 'acsl'",
               "requirements.0.role: 'nobody' is not one of",
-              "'TQ' is not a US state code", "requirements.0.credential: unknown credential "
-              "type 'bsl'", "requirements.1 (rule concurrent_cases): max: 0 is below"]
+              "'TQ' is not a US state code",
+              "requirements.0.credential: unknown credential type 'bsl'",
+              "requirements.1 (rule concurrent_cases): max: 0 is below"]
     assert all(m.startswith(s) for (_, _, m), s in zip(found, starts, strict=True)), found
 
 

@@ -100,18 +100,24 @@ def test_check_passes_on_the_example(practice, run, builtin_plugins):
 
 def test_check_counts_a_person_in_two_sources_once(tmp_path, run):
     practice = copy_example(tmp_path / "p", practice={
-        "sources": ["people.yaml", "roster.csv", "cases.csv"]})
-    (practice / "roster.csv").write_text(  # t-price and their BLS card are in people.yaml too
-        "person,name,role,type,issued,expires\n"
-        "t-price,Jordan Price,technologist,bls,2025-12-15,2027-12-31\n"
-        "t-new,Robin New,technologist,bls,2025-12-15,2027-12-31\n")
+        "sources": ["people.yaml", "roster.csv", "more.csv", "cases.csv"]})
+    for name in ("roster.csv", "more.csv"):  # Robin New and their BLS card, in both
+        (practice / name).write_text("person,name,role,type,issued,expires\n"
+                                     "t-new,Robin New,technologist,bls,2025-12-15,2027-12-31\n")
     code, out, err = run("check", "--config", str(practice))
-    # Jordan Price has a channel in people.yaml; Robin New has none anywhere
-    warning = (f"warning: {practice}/roster.csv:3: no channel for Robin New: their alerts go "
+    # Robin New has no channel in either file: one warning, at the first
+    warning = (f"warning: {practice}/roster.csv:2: no channel for Robin New: their alerts go "
                "to the managers; give them notify, or an email or phone with contacts: in "
                "practice.yaml\n")
     assert (code, err) == (0, warning)
     assert out.splitlines()[-1] == "  10 people, 83 credentials, 16 CE entries, 16 cases"
+    # given differently by two sources, they are an error, as the import says
+    (practice / "more.csv").write_text("person,name,role,type,issued,expires\n"
+                                       "t-new,Robin New,technologist,bls,2025-12-15,2027-12-30\n")
+    code, out, err = run("check", "--config", str(practice))
+    assert (code, out) == (1, "")
+    assert err == (f"{practice}/more.csv:2: credential t-new:bls is given differently by "
+                   f"{practice}/roster.csv:2; make the two agree or keep it in one file\n")
 
 
 def test_check_reads_the_config_from_the_environment(practice, run, monkeypatch):
@@ -125,7 +131,10 @@ def test_check_reports_an_impossible_date_in_people_yaml(practice, run):
     people.write_text(people.read_text().replace("issued: 2025-12-15", "issued: 2026-02-30"))
     code, out, err = run("check", "--config", str(practice))
     assert (code, out) == (1, "")
-    assert err == f"{people}:18: 2026-02-30 is not a date: February 2026 has 28 days\n"
+    # a file that cannot be read at all: the rows naming people it would give wait for it
+    assert err == (f"{people}:18: 2026-02-30 is not a date: February 2026 has 28 days; rows "
+                   "naming people not known without it are left unread until this is fixed "
+                   f"({practice}/cases.csv rows 2, 3, 4, 5, 7 and 10 more)\n")
 
 
 def test_check_reports_every_problem_of_every_file(practice, run):

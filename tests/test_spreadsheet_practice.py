@@ -4,6 +4,7 @@ line ends), end to end through the CLI: contact channels, people who leave, plug
 from __future__ import annotations
 
 import json
+import sqlite3
 import textwrap
 from datetime import date, datetime, time
 from pathlib import Path
@@ -375,6 +376,60 @@ def test_a_credentials_sheet_needs_only_the_id_and_file_order_does_not_matter(sh
     assert f"{extra}:2: name: is empty; give the person's name" in err
 
 
+def test_a_refused_person_is_one_line_however_many_rows_name_them(sheet_practice, nc):
+    """One problem per cause: the rows that name someone whose own row is refused (their other
+    credentials, their cases, in any file of the import) are counted on that row's line."""
+    roster, cases = sheet_practice / "roster.csv", sheet_practice / "cases.csv"
+    write_csv(roster, [row.replace("t-lee,Alex Lee,technologist,", "t-lee,Alex Lee,tech,")
+                       for row in ROSTER])
+    write_cases(sheet_practice, [*CASES, "C-4,tulane,2026-12-06T08:00,,spine,t-lee,"])
+    expected = [(f"{roster}:4: role: 'tech' is not one of technologist, reader; t-lee is also "
+                f"named by row 5, {cases} rows 3 and 5, left unread until this is fixed")]
+    for files in ((roster, cases), (cases, roster)):  # in either order
+        code, out, err = nc("import", "--config", str(sheet_practice), *map(str, files))
+        assert (code, err.splitlines()) == (1, expected), out
+    code, _, err = nc("check", "--config", str(sheet_practice))
+    assert (code, err.splitlines()) == (1, expected)
+
+    # in people.yaml, refused by the schema, with everyone else read: their cases are fine
+    people = sheet_practice / "people.yaml"
+    people.write_text(textwrap.dedent("""\
+        people:
+          - {id: r-adams, name: Elise Adams, role: reader}
+          - {id: t-price, name: Jordan Price, role: technologist}
+          - {id: t-lee, name: Alex Lee, role: technologist, emial: alex@bayou.example}
+        """))
+    for files in ((people, cases), (cases, people)):
+        code, out, err = nc("import", "--config", str(sheet_practice), *map(str, files))
+        assert code == 1, out
+        [line] = err.splitlines()
+        assert line.startswith(f"{people}:4: people.2: unknown key 'emial'"), line
+        assert line.endswith(f"; t-lee is also named by {cases} rows 3 and 5, left unread until "
+                             "this is fixed"), line
+
+
+def test_check_finds_what_the_import_finds_and_nothing_else(sheet_practice, nc):
+    """check asks the importer's dry run: people the database holds resolve the sources' rows,
+    and what an import would refuse, check refuses (nothing is written either way)."""
+    roster, cases = sheet_practice / "roster.csv", sheet_practice / "cases.csv"
+    code, _, err = nc("import", "--config", str(sheet_practice), str(roster))
+    assert code == 0, err
+    practice = sheet_practice / "practice.yaml"
+    practice.write_text(practice.read_text().replace("[roster.csv, cases.csv]", "[cases.csv]"))
+    code, out, err = nc("check", "--config", str(sheet_practice))
+    assert code == 0, err  # the schedule's people are in the database
+    assert out.splitlines()[-1] == "  0 people, 0 credentials, 0 CE entries, 3 cases"
+    code, out, err = nc("cases", "--config", str(sheet_practice), "--on", "2026-12-01")
+    assert code == 0 and "C-1" in out, err  # the sync took the schedule in
+    write_cases(sheet_practice, [*CASES, "C-4,tulane,2026-12-06T08:00,,spine,r-adams,"])
+    code, out, err = nc("check", "--config", str(sheet_practice))
+    assert (code, err.splitlines()) == (1, [
+        f"{cases}:5: technologist: r-adams is a reader, not a technologist"])
+    with sqlite3.connect(sheet_practice / "state.db") as db:  # check wrote nothing
+        assert [i for (i,) in db.execute("SELECT id FROM cases ORDER BY id")] == \
+            ["C-1", "C-2", "C-3"]
+
+
 # ---------------------------------------------------------------- nothing silent
 
 
@@ -537,7 +592,7 @@ def test_a_workbook_takes_the_columns_headers_dates_and_times_a_csv_does(workboo
 
 def test_every_problem_of_a_workbook_names_its_sheet(workbook_practice, nc):
     bad = {title: [list(row) for row in rows] for title, rows in WORKBOOK.items()}
-    bad["Roster"][4][4] = "12345"  # Sam Ross's NPI: his later rows say nothing more
+    bad["Roster"][4][4] = "12345"  # Sam Ross's NPI: his line says which rows wait for it
     bad["Credentials"][1][3] = "31.12.2028"  # Expiration date
     bad["Credentials"][2][1] = "alcs"
     bad["Schedule"][1][3] = "25:00"  # Start time
@@ -551,7 +606,9 @@ def test_every_problem_of_a_workbook_names_its_sheet(workbook_practice, nc):
         "MM/DD/YYYY, M/D/YY (read as 20YY) or an Excel date"),
         (f"{book}[Credentials]:3: type: unknown credential type 'alcs' (did you mean 'acls', "
         "ACLS Provider?)"),
-        f"{book}[Roster]:5: npi: '12345' is not a 10-digit NPI; give the NPI or leave it empty",
+        (f"{book}[Roster]:5: npi: '12345' is not a 10-digit NPI; give the NPI or leave it "
+         "empty; t-ross is also named by sheet Credentials row 5, sheet Schedule row 3, left "
+         "unread until this is fixed"),
         (f"{book}[Schedule]:2: start: '25:00' is not a time; write HH:MM (24-hour), H:MM AM/PM "
         "or H AM/PM, local to the facility"),
         (f"{book}[Schedule]:4: technologist: unknown person 't-le' (did you mean 't-lee'?); "

@@ -53,12 +53,13 @@ def _display(path: Path, base: Path | None) -> str:
 def import_files(store: Store, practice: Practice, paths, *, actor: str | None = None,
                  dry_run: bool = False, skip_unchanged_files: bool = False,
                  base: Path | None = None, failed: dict | None = None,
-                 progress=None) -> Changes:
+                 progress=None, read: list | None = None) -> Changes:
     """Import `paths`; raise ConfigError listing every bad row of every file (nothing written).
 
     With a `failed` dict (the sync of `sources:`), a bad file is left out instead, so the rows
     it last gave stay in force; `failed` then maps its absolute path to (name, problems).
-    `progress`, when given, is called with one line naming each long step as it starts."""
+    `progress`, when given, is called with one line naming each long step as it starts; a
+    `read` list gets every record the files gave, problems or not (what `check` counts)."""
     progress = progress or (lambda step: None)
     files, problems = [], []
     with store.engine.connect() as conn:
@@ -94,27 +95,43 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     # Roster files first, so that cases may name people added in the same import.
     files.sort(key=lambda f: f.path.suffix.lower() == ".ics")
 
-    def learn(f: _File) -> None:
-        people.update(f.batch.people)
-        for r in f.batch.of("person"):
-            if r.data["email"]:
-                emails[r.data["email"]] = r.key
+    # All or nothing (failed is None): a bad file's good people still resolve the other files'
+    # rows, and rows naming someone it refused wait silently (note_waiting). A sync leaves a bad
+    # file out instead: its people do not come in, so what names them must fail too.
+    whole = failed is None
+
+    read_with: dict[int, set] = {}  # id(file) -> the people refused elsewhere it was read with
+
+    def refused(f: _File) -> dict:  # by the other files
+        return {k: v for g in files if whole and g is not f and g.batch
+                for k, v in g.batch.refused.items()}
+
+    def read_file(f: _File) -> None:
+        elsewhere = refused(f)
+        read_with[id(f)] = set(elsewhere)
+        f.batch = roster.read(f.path, practice, people, f.display, emails, elsewhere)
+        if whole or not f.batch.problems:
+            people.update(f.batch.people)
+            for r in f.batch.of("person"):
+                if r.data["email"]:
+                    emails[r.data["email"]] = r.key
 
     for f in files:
         size = f.stat.st_size
         progress(f"reading {f.display} ({size / 1e6:.1f} MB)" if size >= 1e6
                  else f"reading {f.display} ({max(1, round(size / 1e3))} kB)")
-        f.batch = roster.read(f.path, practice, people, f.display, emails)
-        if not f.batch.problems:  # a bad file's people are not added: what names them fails too
-            learn(f)
+        read_file(f)
     # The files of one import are resolved together: a file that named people another file
-    # defines (a schedule before its roster on the command line) is read again knowing them.
+    # defines (a schedule before its roster on the command line), or someone another file
+    # refuses, is read again knowing them.
     for f in files:
-        if f.batch.problems and any(g is not f and not g.batch.problems and g.batch.of("person")
-                                    for g in files):
-            f.batch = roster.read(f.path, practice, people, f.display, emails)
-            if not f.batch.problems:
-                learn(f)
+        if f.batch.problems and any(g is not f and (whole or not g.batch.problems)
+                                    and g.batch.of("person") for g in files) \
+                or read_with[id(f)] != set(refused(f)):
+            read_file(f)
+    roster.note_waiting([f.batch for f in files], whole)
+    if read is not None:
+        read.extend(r for f in files for r in f.batch.records)
     for f in list(files):
         if f.batch.problems and failed is not None:
             failed[f.source] = (f.display, sorted(f.batch.problems))

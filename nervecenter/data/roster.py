@@ -45,6 +45,11 @@ class Batch:
     problems: list[FileProblem] = field(default_factory=list)
     people: dict[str, str] = field(default_factory=dict)  # every person id known -> role
     warnings: list[FileProblem] = field(default_factory=list)  # printed; they do not stop it
+    refused: dict[str, FileProblem] = field(default_factory=dict)  # id -> their own row's problem
+    # (person id, their problem) -> the rows here that name them, left unread (note_waiting)
+    waiting: dict[tuple[str, FileProblem], list[tuple[str, int]]] = field(default_factory=dict)
+    unknown: list[FileProblem] = field(default_factory=list)  # rows naming no known person
+    unreadable: bool = False  # the file could not be read at all (encoding, YAML syntax...)
 
     def of(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
@@ -56,14 +61,37 @@ class _Rows:
     def __init__(self, name: str, practice: Practice, people: dict[str, str]):
         self.name, self.practice, self.batch = name, practice, Batch()
         self.where = name  # what a problem line names: the file, or `file[Sheet]` in a workbook
-        # people whose own row has a problem: rows naming them later say nothing more (no
-        # "unknown person" or "name is empty" for what that one line already asks to fix)
-        self.refused: set[str] = set()
+        # people whose own row has a problem (here or in another file of the import): rows
+        # naming them say nothing more (no "unknown person" or "name is empty" for what that
+        # one line already asks to fix); that line says which rows wait for it
+        self.refused: dict[str, FileProblem] = {}
         self.people = dict(people)  # id -> role, known so far (database + this file)
         self.seen: dict[tuple[str, str], int] = {}
         self.emails: dict[str, str] = {}  # e-mail -> person id, for .ics attendees
         self.type_names = names.TypeNames(practice.credential_types)
         self.case_values = CaseValues(practice)
+
+    def refuse(self, pid: Any, since: int, defined: bool = True) -> None:
+        """`pid`'s own row is refused: by the first problem found since `since` (an index).
+        Only a row that `defined` the person (gave a name, a role...) tells the other files:
+        a credentials sheet's row for someone not (yet) known is not the person's own."""
+        if isinstance(pid, str) and len(self.batch.problems) > since:
+            self.refused[pid] = self.batch.problems[since]
+            if defined:
+                self.batch.refused[pid] = self.refused[pid]
+            else:
+                self.batch.unknown.append(self.refused[pid])
+
+    def waits(self, pid: str, line: int) -> bool:
+        """Whether this row names someone refused; it is then left unread, and counted."""
+        if pid not in self.refused:
+            return False
+        self.batch.waiting.setdefault((pid, self.refused[pid]), []).append((self.where, line))
+        return True
+
+    def unknown_person(self, line: int, column: str, pid: str, hint: str = "") -> None:
+        self.problem(line, column, f"unknown person {pid!r}{_closest(pid, self.people)}{hint}")
+        self.batch.unknown.append(self.batch.problems[-1])
 
     def problem(self, line: int, column: str | None, message: str) -> None:
         self.batch.problems.append(FileProblem(self.where, line, f"{column}: {message}" if column else message))
@@ -489,11 +517,10 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
         people[role] = pid
         if pid is None:
             continue
-        if pid in rows.refused:
+        if rows.waits(pid, line):
             ok = False
         elif pid not in rows.people:
-            rows.problem(line, role, f"unknown person {pid!r}{_closest(pid, rows.people)}; "
-                         "import the roster first or fix the id")
+            rows.unknown_person(line, role, pid, "; import the roster first or fix the id")
             ok = False
         elif rows.people[pid] != role:
             rows.problem(line, role, f"{pid} is a {rows.people[pid]}, not a {role}")
@@ -533,16 +560,21 @@ def _read_yaml(path: Path, rows: _Rows) -> None:
         schema_problems = _people_schema_problems(data, rows.name)
         rows.batch.problems.extend(schema_problems)
         people = data["people"] if isinstance(data["people"], list) else []
+        refused: dict[str, FileProblem] = {}  # "people.3" -> the first problem of that person
+        for q in schema_problems:
+            refused.setdefault(".".join(q.message.split(":")[0].split(".")[:2]), q)
         for i, p in enumerate(people):
             line = yamlfile.line_of(data, ["people", i])
             # A person the schema refuses is not read further; the others are, so that every
             # mistake of the file is reported in one pass.
-            if schema_problems and _people_schema_problems({"people": [p]}, rows.name):
-                if isinstance(p, dict) and p.get("id") and p.get("role") in ROLES:
-                    rows.people[str(p["id"])] = p["role"]  # spare the cases a cascade of errors
+            if f"people.{i}" in refused:
+                if isinstance(p, dict) and isinstance(p.get("id"), str):
+                    rows.refused[p["id"]] = rows.batch.refused[p["id"]] = refused[f"people.{i}"]
                 continue
+            since = len(rows.batch.problems)
             pid = _person(rows, line, p)
             if pid is None:
+                rows.refuse(p.get("id"), since)
                 continue
             for j, c in enumerate(p.get("credentials") or []):
                 _credential(rows, yamlfile.line_of(data, ["people", i, "credentials", j]),
@@ -691,10 +723,10 @@ def _read_table(header: list[Any], body, rows: _Rows) -> bool:
             pid = _text(values.get("person"))
             if not pid:
                 rows.problem(line, "person", "is empty; give the person's id")
-            elif pid in rows.refused:
+            elif rows.waits(pid, line):
                 pass
             elif pid not in rows.people:
-                rows.problem(line, "person", f"unknown person {pid!r}{_closest(pid, rows.people)}")
+                rows.unknown_person(line, "person", pid)
             else:
                 _ce(rows, line, pid, values)
         else:
@@ -706,18 +738,19 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
     pid = _text(values.get("person"))
     if not pid:
         return rows.problem(line, "person", "is empty; give the person's id")
-    if pid in rows.refused:
+    if rows.waits(pid, line):
         return
     own = {"id": pid, **{k: values.get(k) for k in PERSON_COLUMNS}}
     if pid not in first:
         first[pid] = (line, own)
         if pid in rows.people and all(_text(own.get(k)) is None for k in PERSON_COLUMNS):
             pass  # a credentials sheet: the person is on the roster already
-        # a notify cell holds one or more channel URLs, separated by spaces or new lines
-        elif _person(rows, line, {**own, "notify": (_text(own["notify"]) or "").split()},
-                     {"id": "person"}) is None:
-            rows.refused.add(pid)
-            return
+        else:
+            since = len(rows.batch.problems)
+            # a notify cell holds one or more channel URLs, separated by spaces or new lines
+            if _person(rows, line, {**own, "notify": (_text(own["notify"]) or "").split()},
+                       {"id": "person"}) is None:
+                return rows.refuse(pid, since, any(_text(own.get(k)) for k in PERSON_COLUMNS))
     else:
         line0, seen = first[pid]
         for key in PERSON_COLUMNS:
@@ -937,17 +970,73 @@ def _ics_case(rows: _Rows, n: int, event, case_id: str, start: datetime | None =
 
 # ---------------------------------------------------------------- entry point
 
+def note_waiting(batches: list[Batch], whole: bool = True) -> None:
+    """One problem per cause: a refused person's own problem says which rows of the import name
+    them (each left unread without a line of its own, as it would only repeat that problem).
+    In an import that is `whole` (all or nothing), a file that cannot be read at all may give
+    the people other files name: their "unknown person" rows wait for it, counted on its line."""
+    notes: dict[FileProblem, str] = {}
+    unreadable = [b for b in batches if b.unreadable and b.problems] if whole else []
+    unknown = [p for b in batches for p in b.unknown] if unreadable else []
+    if unknown:
+        first = unreadable[0].problems[0]
+        notes[first] = ("; rows naming people not known without it are left unread until this "
+                        f"is fixed ({_spots([(p.file, p.line) for p in unknown], first.file)})")
+        for b in batches:
+            b.problems = [p for p in b.problems if p not in set(b.unknown)]
+    spots: dict[tuple[str, FileProblem], list[tuple[str, int]]] = {}
+    for b in batches:
+        for key, found in b.waiting.items():
+            spots.setdefault(key, []).extend(found)
+    for (pid, problem), found in spots.items():
+        notes[problem] = (f"; {pid} is also named by {_spots(found, problem.file)}, left unread "
+                          "until this is fixed")
+    for b in batches:
+        b.problems = [FileProblem(p.file, p.line, p.message + notes[p]) if p in notes else p
+                      for p in b.problems]
+
+
+def _spots(found: list[tuple[str, int]], seen_from: str) -> str:
+    """`cases.csv rows 2, 8 and 14, sheet Staff row 3` as a problem line in `seen_from` says it."""
+    by_file: dict[str, set[int]] = {}
+    for where, line in found:
+        by_file.setdefault(where, set()).add(line)
+    return ", ".join(f"{_relative(where, seen_from)}"
+                     f"{'line' if where.endswith(('.yaml', '.yml')) else 'row'}"
+                     f"{'' if len(lines) == 1 else 's'} {_listed(sorted(lines))}"
+                     for where, lines in sorted(by_file.items(),
+                                                key=lambda x: (x[0] != seen_from, x[0])))
+
+
+def _relative(where: str, seen_from: str) -> str:
+    """How a problem line in `seen_from` names the file (or sheet) `where`."""
+    if where == seen_from:
+        return ""
+    book, sheet = where.removesuffix("]").partition("[")[::2]
+    return f"sheet {sheet} " if sheet and seen_from.startswith(f"{book}[") else f"{where} "
+
+
+def _listed(numbers: list[int]) -> str:
+    shown = [str(n) for n in numbers[:5]]
+    if len(numbers) > 5:
+        return f"{', '.join(shown)} and {len(numbers) - 5} more"
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
 READERS = {".yaml": _read_yaml, ".yml": _read_yaml, ".csv": _read_csv, ".xlsx": _read_xlsx,
            ".ics": _read_ics}
 
 
 def read(path: Path, practice: Practice, people: dict[str, str], display: str | None = None,
-         emails: dict[str, str] | None = None) -> Batch:
+         emails: dict[str, str] | None = None,
+         refused: dict[str, FileProblem] | None = None) -> Batch:
     """Every record and problem of one file. `people` maps known person ids to roles (the
-    database's and earlier files'); `emails` maps e-mail addresses to ids (for .ics attendees).
+    database's and earlier files'); `emails` maps e-mail addresses to ids (for .ics attendees);
+    `refused` are people whose own row another file refused (rows naming them wait for it).
     Rows are numbered as the user sees them: YAML lines, CSV lines, sheet rows, ICS events."""
     name = display or str(path)
     rows = _Rows(name, practice, people)
+    rows.refused.update(refused or {})
     rows.emails = {k.lower(): v for k, v in (emails or {}).items()}
     reader = READERS.get(path.suffix.lower())
     if reader is None:
@@ -961,5 +1050,6 @@ def read(path: Path, practice: Practice, people: dict[str, str], display: str | 
         reader(path, rows)
     except ConfigError as e:
         rows.batch.problems.extend(e.problems)
+        rows.batch.unreadable = True
     rows.batch.people = rows.people
     return rows.batch

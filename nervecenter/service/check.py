@@ -1,5 +1,6 @@
 """`nervecenter check`'s reading of a practice's source files: the problems an import would
-find, what the files hold, and who no channel reaches (read, never written)."""
+find (the importer's own dry run: nothing is written), what the files hold, and who no channel
+reaches."""
 
 from __future__ import annotations
 
@@ -9,58 +10,55 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from nervecenter.core import channels, clock, contacts, model, yamlfile
-from nervecenter.core.errors import FileProblem
+from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import Case, Person, Snapshot
-from nervecenter.data import roster
+from nervecenter.data.importer import import_files
 from nervecenter.rules import evaluate
+from nervecenter.service.workspace import open_store
 
 
 def source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, int],
                                                     list[FileProblem]]:
-    """Problems of the practice's source files (people.yaml, cases.csv...), read the way an
-    import reads them; counts of what they hold; warnings (who no channel reaches)."""
+    """Problems of the practice's source files (people.yaml, cases.csv...): what a dry run of
+    the importer finds importing them all together, and what it cannot (notify URLs no channel
+    sends to, missing documents); counts of what they hold; warnings (who no channel reaches,
+    case values close to a rule's, rule kinds that raise)."""
     kinds = channels.load(practice.config_dir)
     problems: list[FileProblem] = _manager_channel_problems(practice, shown, kinds)
     held: dict[str, set] = {"person": set(), "credential": set(), "ce": set(), "case": set()}
     warned = [FileProblem(_display(practice, shown, practice.config_dir / "practice.yaml"), 0,
                           _unreachable(m.name))
               for m in contacts.unreachable((), practice.managers, practice.contacts)]
-    people: dict[str, str] = {}
     sources = list(practice.sources)
     default_people = practice.config_dir / "people.yaml"
     if default_people.is_file() and default_people not in sources:
         sources.insert(0, default_people)
-    for path in sources:  # the people of every source first, as one import resolves them
-        for record in roster.read(path, practice, people).of("person"):
-            people[record.key] = record.data.get("role")
-    read = []
+    read: list = []
+    if sources:
+        try:
+            warned.extend(import_files(open_store(practice), practice,
+                                       [Path(_display(practice, shown, p)) for p in sources],
+                                       dry_run=True, read=read).warnings)
+        except ConfigError as e:
+            problems.extend(e.problems)
     unreached: dict[str, list] = {}  # person id -> [first record, reached by some source?]
-    for path in sources:
-        batch = roster.read(path, practice, people, display=_display(practice, shown, path))
-        problems.extend(batch.problems)
-        warned.extend(batch.warnings)
-        read.extend(batch.records)
-        people.update(batch.people)  # with those refused but named (no cascade of "unknown")
-        if batch.problems and not batch.records:
-            break  # an unreadable roster would make every later file's people look unknown
-        for record in batch.records:
-            # by key: a person in people.yaml and in a spreadsheet is one person
-            held.setdefault(record.kind, set()).add(record.key)
-            if record.kind == "person":
-                people[record.key] = record.data.get("role")
-                who = SimpleNamespace(**{**record.data, "notify": tuple(
-                    model.Channel(c["url"]) for c in record.data.get("notify") or ())})
-                reached = bool(contacts.channels(who, practice.contacts)) or not who.active \
-                    or bool(who.left)  # someone who left is reached by no one, on purpose
-                unreached.setdefault(record.key, [record, False])[1] |= reached
-                for channel in record.data.get("notify") or ():
-                    problem = kinds.check(channel["url"])
-                    if problem:
-                        problems.append(FileProblem(record.file, record.line, f"notify "
+    for record in read:
+        # by key: a person in people.yaml and in a spreadsheet is one person
+        held.setdefault(record.kind, set()).add(record.key)
+        if record.kind == "person":
+            who = SimpleNamespace(**{**record.data, "notify": tuple(
+                model.Channel(c["url"]) for c in record.data.get("notify") or ())})
+            reached = bool(contacts.channels(who, practice.contacts)) or not who.active \
+                or bool(who.left)  # someone who left is reached by no one, on purpose
+            unreached.setdefault(record.key, [record, False])[1] |= reached
+            for channel in record.data.get("notify") or ():
+                problem = kinds.check(channel["url"])
+                if problem:
+                    problems.append(FileProblem(record.file, record.line, f"notify "
                                                 f"{kinds.privacy(channel['url'])}: {problem}"))
-            for doc in record.data.get("documents") or () if record.kind == "credential" else ():
-                if not (practice.config_dir / doc).is_file():
-                    problems.append(FileProblem(record.file, record.line,
+        for doc in record.data.get("documents") or () if record.kind == "credential" else ():
+            if not (practice.config_dir / doc).is_file():
+                problems.append(FileProblem(record.file, record.line,
                                             f"document {doc} does not exist; add the file or "
                                             "fix the path (relative to the configuration "
                                             "directory)"))
