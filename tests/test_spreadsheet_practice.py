@@ -312,7 +312,7 @@ def test_types_headers_dates_and_times_as_a_spreadsheet_writes_them(sheet_practi
     write_csv(sheet_practice / "cases.csv", [
         "Case #,Hospital,Date,Start Time,End Time,Procedure,Tech,Interpreting Physician",
         "C-1,tulane,12/3/2026,8:00 AM,12 PM,spine,t-price,r-adams",
-        "C-2,tulane,12/4/26,1:30 PM,17:00,spine,t-price,r-adams",
+        "C-2,Tulane Medical Center,12/4/26,1:30 PM,17:00,spine,t-price,r-adams",
     ])
     code, out, err = nc("import", "--config", str(sheet_practice),
                         str(sheet_practice / "roster.csv"), str(sheet_practice / "cases.csv"))
@@ -324,6 +324,7 @@ def test_types_headers_dates_and_times_as_a_spreadsheet_writes_them(sheet_practi
          "cleared"),
         ("2026-12-04T13:30:00-06:00", "2026-12-04T17:00:00-06:00", "t-price", "r-adams",
          "cleared")]
+    assert {c["facility"] for c in cases.values()} == {"tulane"}  # by its id or its name
     code, out, err = nc("status", "--config", str(sheet_practice), "--on", "2026-12-01",
                         "--person", "t-price", "--format", "json")
     assert {(d["type"], d["expires"]) for d in json.loads(out)["items"]} >= {("bls", "2026-12-31")}
@@ -473,11 +474,11 @@ def test_two_files_disagreeing_and_a_role_change_under_assigned_cases_are_errors
     write_csv(other, ["person,name,role,type", "t-lee,Alex Lee,reader,"])
     code, _, err = nc("import", "--config", str(sheet_practice), str(other))
     assert code == 1
-    assert err.splitlines() == [(f"{other}:2: role: t-lee becomes a reader, but cases C-2 "
-                                 "still assign them as technologist; reassign those cases first")]
+    assert err.splitlines() == [(f"{other}:2: role: t-lee becomes a reader, but case C-2 "
+                                 "still assigns them as technologist; reassign it first")]
     code, _, err = nc("import", "--config", str(sheet_practice), str(other), str(cases))
-    assert code == 1  # the schedule in the same import says so row by row
-    assert f"{cases}:3: technologist: t-lee is a reader, not a technologist" in err
+    assert code == 1  # the schedule in the same import says so row by row, and only it
+    assert err.splitlines() == [f"{cases}:3: technologist: t-lee is a reader, not a technologist"]
 
 
 def test_check_runs_every_rule_kind_over_the_upcoming_cases(sheet_practice, nc, monkeypatch,
@@ -645,4 +646,4 @@ def test_every_mistake_of_a_people_file_in_one_pass(sheet_practice, nc):
         "7: type: unknown credential type 'alcs' (did you mean 'acls', ACLS Provider?)",
         ("12: people.2.credentials.0.status: 'lapsd' is not one of active, renewal_submitted, "
          "revoked"),
-        "14: facility: unknown facility 'tulan' (did you mean 'tulane'?)"], err
+        "14: facility: unknown facility 'tulan' (did you mean 'tulane', Tulane Medical Center?)"], err

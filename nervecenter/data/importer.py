@@ -194,7 +194,7 @@ def _roles_changed(store: Store, files: list[_File]) -> list[FileProblem]:
     """A person whose role changes while cases outside this import still assign them in the
     old one (those in it are checked row by row)."""
     known = store.people_roles()
-    reimported = {r.key for f in files for r in f.batch.of("case")}
+    reimported = {i for f in files for i in f.batch.case_ids}  # each row says it, if wrong
     found = []
     for f in files:
         for r in f.batch.of("person"):
@@ -208,9 +208,11 @@ def _roles_changed(store: Store, files: list[_File]) -> list[FileProblem]:
                        if i not in reimported]
             if ids:
                 shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+                cases = (f"case {shown} still assigns them as {old}; reassign it first"
+                         if len(ids) == 1 else f"cases {shown} still assign them as {old}; "
+                         "reassign those cases first")
                 found.append(FileProblem(r.file, r.line, f"role: {r.key} becomes a "
-                                            f"{r.data['role']}, but cases {shown} still assign "
-                                            f"them as {old}; reassign those cases first"))
+                                            f"{r.data['role']}, but {cases}"))
     return found
 
 

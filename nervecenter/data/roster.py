@@ -50,6 +50,7 @@ class Batch:
     waiting: dict[tuple[str, FileProblem], list[tuple[str, int]]] = field(default_factory=dict)
     unknown: list[FileProblem] = field(default_factory=list)  # rows naming no known person
     unreadable: bool = False  # the file could not be read at all (encoding, YAML syntax...)
+    case_ids: set[str] = field(default_factory=set)  # every case it gives, refused rows too
 
     def of(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
@@ -88,6 +89,22 @@ class _Rows:
             return False
         self.batch.waiting.setdefault((pid, self.refused[pid]), []).append((self.where, line))
         return True
+
+    def facility(self, line: int, column: str, word: str) -> str | None:
+        """The id of the facility `word` names (its id, or its name as people write it:
+        `Tulane Medical Center`); None, with the problem, when it names none."""
+        facilities = self.practice.facilities
+        if word in facilities:
+            return word
+        known = {names.normalize(f.name): f.id for f in facilities.values()}
+        known.update({names.normalize(f): f for f in facilities})
+        found = known.get(names.normalize(word))
+        if found is None:
+            close = difflib.get_close_matches(names.normalize(word), known, n=1, cutoff=0.6)
+            hint = f" (did you mean {known[close[0]]!r}, {facilities[known[close[0]]].name}?)" \
+                if close else ""
+            self.problem(line, column, f"unknown facility {word!r}{hint}")
+        return found
 
     def unknown_person(self, line: int, column: str, pid: str, hint: str = "") -> None:
         self.problem(line, column, f"unknown person {pid!r}{_closest(pid, self.people)}{hint}")
@@ -301,10 +318,9 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
         if not facility:
             rows.problem(line, "facility", f"is empty; {type_id} is per facility: give its id")
             ok = False
-        elif facility not in practice.facilities:
-            rows.problem(line, "facility", f"unknown facility {facility!r}"
-                         f"{_closest(facility, practice.facilities)}")
-            ok = False
+        else:
+            facility = rows.facility(line, "facility", facility)
+            ok = ok and facility is not None
         scope = facility
     values: dict[str, Any] = {}
     for column in ("issued", "expires"):
@@ -479,14 +495,15 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
     if not cid:
         rows.problem(line, "id", "is empty; give the case id")
         ok = False
-    facility = practice.facilities.get(facility_id or "")
+    else:
+        rows.batch.case_ids.add(cid)
     if not facility_id:
         rows.problem(line, "facility", "is empty; give the facility id")
         ok = False
-    elif facility is None:
-        rows.problem(line, "facility", f"unknown facility {facility_id!r}"
-                     f"{_closest(facility_id, practice.facilities)}")
-        ok = False
+    else:
+        facility_id = rows.facility(line, "facility", facility_id)
+        ok = ok and facility_id is not None
+    facility = practice.facilities.get(facility_id or "")
     tz = facility.timezone if facility else practice.timezone
     moments = {}
     for column in ("start", "end"):
@@ -947,9 +964,7 @@ def _occurrences(rows: _Rows, line: int, event) -> list | None:
 
 def _ics_case(rows: _Rows, n: int, event, case_id: str, start: datetime | None = None) -> None:
     """One case from an event (at `start` for an occurrence of a repeating one)."""
-    by_name = {f.name.lower(): f.id for f in rows.practice.facilities.values()}
-    location = str(event.get("LOCATION", "")).strip()
-    facility = by_name.get(location.lower(), location)
+    facility = str(event.get("LOCATION", "")).strip()
     first = event.decoded("DTSTART") if event.get("DTSTART") else None
     end = event.decoded("DTEND") if event.get("DTEND") else None
     if start is not None and end is not None and first is not None:
