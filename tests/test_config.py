@@ -310,6 +310,18 @@ def test_a_file_with_faults_is_still_checked_everywhere_else(cfg):
     assert all(m.startswith(s) for (_, _, m), s in zip(found, starts, strict=True)), found
 
 
+def test_lists_and_bounds_say_the_fix(cfg):
+    write(cfg / "credential_types" / "x.yaml", "id: x\nname: ''\nstages: [30, 7, 30]\n"
+          "holders: []\n"
+          "continuing_education: {hours: 1, period_months: 12, limits: {a: 2, b: 0}}\n")
+    assert [m for _, _, m in problems_of(cfg)] == [
+        "name: is empty; write a value",
+        "stages: 30 is listed twice; remove one",
+        "holders: needs at least 1 value; add one",
+        "continuing_education.limits.a: 2 is above the maximum 1; use a number <= 1",
+        "continuing_education.limits.b: 0 is too small; use a number above 0"]
+
+
 def test_facility_scoped_requirement_for_an_unknown_facility(cfg):
     f = write(cfg / "facilities" / "small.yaml",
               MINIMAL_FACILITY + "  - credential: facility_privileges\n    facility: ochsner\n")

@@ -49,9 +49,6 @@ class PluginError(NerveCenterError):
     """A plugin failed to load; the message names the plugin and the reason."""
 
 
-
-
-
 class DeliveryError(NerveCenterError):
     """A channel did not accept a message; the text is safe to show (no secrets).
 

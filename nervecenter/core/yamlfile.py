@@ -192,8 +192,6 @@ def _describe(error) -> str:
         return prefix + f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
     if error.validator == "required":
         return prefix + error.message.replace("is a required property", "is required; add it")
-    if error.validator == "minimum":
-        return prefix + f"{error.instance!r} is below the minimum {error.validator_value}; use a number >= {error.validator_value}"
     if error.validator == "type":
         hint = "; quote it to make it text" if isinstance(error.instance, date) else ""
         if isinstance(error.instance, Number) and "string" in error.validator_value:
@@ -211,7 +209,18 @@ def _describe(error) -> str:
     if error.validator == "pattern":
         hint = error.schema.get("x-hint") or f"it must match {error.validator_value}"
         return prefix + f"{_show(error.instance)} is not valid here; {hint}"
-    return prefix + error.message
+    if error.validator == "uniqueItems":
+        twice = next(x for i, x in enumerate(error.instance) if x in error.instance[:i])
+        return prefix + f"{_show(twice)} is listed twice; remove one"
+    v = error.validator_value
+    return prefix + {
+        "minItems": f"needs at least {v} value{'s' * (v > 1)}; add "
+                    f"{'more' if error.instance else 'one'}",
+        "minLength": "is empty; write a value",
+        "minimum": f"{error.instance!r} is below the minimum {v}; use a number >= {v}",
+        "maximum": f"{error.instance!r} is above the maximum {v}; use a number <= {v}",
+        "exclusiveMinimum": f"{error.instance!r} is too small; use a number above {v}",
+    }.get(error.validator, error.message)
 
 
 _WORDS = {"string": "text", "number": "a number", "integer": "a whole number",
@@ -221,11 +230,8 @@ _WORDS = {"string": "text", "number": "a number", "integer": "a whole number",
 def _show(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
+    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) \
+        else repr(value)
 
 
 def _is_string(checker, instance) -> bool:
@@ -234,10 +240,8 @@ def _is_string(checker, instance) -> bool:
 
 
 def _is_date(instance) -> bool:
-    if isinstance(instance, datetime):
-        return False
-    if isinstance(instance, date):
-        return True
+    if isinstance(instance, date):  # a YAML date, not a date and time
+        return not isinstance(instance, datetime)
     if isinstance(instance, str):
         try:
             date.fromisoformat(instance)
@@ -286,9 +290,8 @@ def _validator(schema: dict):
 
 
 def _meant(error) -> list | None:
-    """The errors of the `oneOf`/`anyOf` branch the user evidently meant, or None when no branch
-    is clearly it: a branch of another type than the value is not meant; of the rest, the one
-    whose discriminating keys (`required`, `const`) fit, then the one with the fewest errors."""
+    """The errors of the `oneOf`/`anyOf` branch of the value's type whose discriminating keys
+    (`required`, `const`) fit, then with the fewest errors; None when none is clearly meant."""
     branches: dict[int, list] = {}
     for e in error.context or ():
         branches.setdefault(e.relative_schema_path[0], []).append(e)
@@ -307,11 +310,10 @@ def _errors(errors) -> Iterable[tuple[list, Any]]:
     """(path, error) of each error, a `oneOf` replaced by its meant branch's errors; the path
     names the key at fault (an unknown key, a missing one) where there is one."""
     for error in errors:
-        if error.validator in ("oneOf", "anyOf"):
-            meant = _meant(error)
-            if meant:
-                yield from _errors(meant)
-                continue
+        meant = _meant(error) if error.validator in ("oneOf", "anyOf") else None
+        if meant:
+            yield from _errors(meant)
+            continue
         path = list(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
