@@ -459,6 +459,20 @@ def test_a_case_value_close_to_one_a_rule_names_is_a_warning_unless_values_are_l
         "procedure (spine, cranial); did you mean 'cranial'? fix it, or add it to case_values")]
 
 
+def test_a_value_case_values_lists_no_longer_is_said_by_every_command(sheet_practice, nc):
+    """The sources are read again once the configuration they are read with changes: a
+    schedule imported before `case_values:` was written is not kept silently."""
+    write_cases(sheet_practice, [*CASES, "C-4,tulane,2026-12-06T08:00,,cranail,t-price,"])
+    code, out, err = nc("cases", "--config", str(sheet_practice), "--on", "2026-12-01")
+    assert code == 0 and "C-4" in out, err
+    practice = sheet_practice / "practice.yaml"
+    practice.write_text(practice.read_text() + "case_values: {procedure: [spine, cranial]}\n")
+    code, out, err = nc("cases", "--config", str(sheet_practice), "--on", "2026-12-01")
+    assert code == 0, err
+    assert err.startswith("warning: cases.csv:5: procedure: 'cranail' is "
+                          "not one of the values practice.yaml lists for procedure"), err
+
+
 def test_two_files_disagreeing_and_a_role_change_under_assigned_cases_are_errors(
         sheet_practice, nc):
     roster, cases = sheet_practice / "roster.csv", sheet_practice / "cases.csv"

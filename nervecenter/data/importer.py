@@ -41,6 +41,7 @@ class _File:
     stat: os.stat_result
     sha256: str
     batch: roster.Batch | None = None
+    config_sha256: str | None = None
 
 
 def _display(path: Path, base: Path | None) -> str:
@@ -62,6 +63,7 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     `read` list gets every record the files gave, problems or not (what `check` counts)."""
     progress = progress or (lambda step: None)
     files, problems = [], []
+    config = reading_key(practice)
     with store.engine.connect() as conn:
         known = {m["source"]: m for m in conn.execute(select(F)).mappings()}
     for p in map(Path, paths):
@@ -76,18 +78,18 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
                 failed[str(p.resolve())] = (display, [missing])
             continue
         before = known.get(str(p.resolve()))
-        if (skip_unchanged_files and before is not None and before["size"] == stat.st_size
-                and before["mtime_ns"] == stat.st_mtime_ns):
+        same = skip_unchanged_files and before is not None and before["config_sha256"] == config
+        if same and before["size"] == stat.st_size and before["mtime_ns"] == stat.st_mtime_ns:
             continue
         data = p.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        if skip_unchanged_files and before is not None and before["sha256"] == digest:
+        if same and before["sha256"] == digest:
             if not dry_run:  # touched, not changed: remember the new mtime to stay cheap
                 with store.engine.begin() as conn:
                     conn.execute(update(F).where(F.c.source == before["source"])
                                  .values(mtime_ns=stat.st_mtime_ns, size=stat.st_size))
             continue
-        files.append(_File(p, str(p.resolve()), display, stat, digest))
+        files.append(_File(p, str(p.resolve()), display, stat, digest, config_sha256=config))
     if not files and not problems:
         return Changes()  # all unchanged: the sync before every evaluation stays a few stat()s
     people = store.people_roles()
@@ -175,6 +177,16 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     return changes
 
 
+def reading_key(practice: Practice) -> str:
+    """The SHA-256 of what reading a file depends on in the configuration: names and ids of
+    facilities and credential types, time zones, how expiries derive, `case_values:`."""
+    parts = (practice.timezone, sorted(practice.case_values.items()),
+             sorted((f.id, f.name, f.timezone) for f in practice.facilities.values()),
+             sorted((t.id, t.name, t.aliases, t.scope, t.holders, t.validity_months, t.expiry,
+                     t.season_start) for t in practice.credential_types.values()))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def _disagreements(files: list[_File]) -> list[FileProblem]:
     """The same key given differently by two files of one import: which one wins would depend
     on the order of the command line, so neither does."""
@@ -255,6 +267,7 @@ def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes,
     if gone:
         conn.execute(delete(R).where(R.c.source == f.source, R.c.key.in_(gone)))
     values = {"mtime_ns": f.stat.st_mtime_ns, "size": f.stat.st_size, "sha256": f.sha256,
+              "config_sha256": f.config_sha256,
               "imported_at": clock.utcnow().isoformat(timespec="seconds")}
     if conn.execute(select(F.c.source).where(F.c.source == f.source)).first():
         conn.execute(update(F).where(F.c.source == f.source).values(**values))

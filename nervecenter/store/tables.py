@@ -159,6 +159,8 @@ class ImportFileRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[str] = mapped_column(String(40))
+    # the configuration it was read with (importer.reading_key): a change reads it again
+    config_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ImportRowState(Base):
