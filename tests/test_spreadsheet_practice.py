@@ -508,6 +508,12 @@ def test_check_runs_every_rule_kind_over_the_upcoming_cases(sheet_practice, nc, 
     assert (f"warning: {sheet_practice}/cases.csv:3: case C-2: rule kind 'on_call' of plugin "
             "'oncall' (package nervecenter-oncall) failed: KeyError: 't-lee'; the case is "
             "blocked until the plugin is fixed or the rule removed.") in err.splitlines()
+    # as the evaluation does, check never runs a rule for someone who has left
+    write_csv(sheet_practice / "roster.csv", [ROSTER[0] + ",left", *(
+        row + (",11/30/2026" if row.startswith("t-lee,Alex") else ",") for row in ROSTER[1:])])
+    code, _, err = nc("check", "--config", str(sheet_practice))
+    assert code == 0, err
+    assert "on_call" not in err, err
 
 
 # ---------------------------------------------------------------- an Excel workbook

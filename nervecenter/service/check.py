@@ -4,7 +4,7 @@ reaches."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -34,9 +34,10 @@ def source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, 
     if default_people.is_file() and default_people not in sources:
         sources.insert(0, default_people)
     read: list = []
-    if sources:
+    store = open_store(practice) if sources else None
+    if store is not None:
         try:
-            warned.extend(import_files(open_store(practice), practice,
+            warned.extend(import_files(store, practice,
                                        [Path(_display(practice, shown, p)) for p in sources],
                                        dry_run=True, read=read).warnings)
         except ConfigError as e:
@@ -65,15 +66,20 @@ def source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, 
     # one warning per person whom no source gives a channel (a person may be in two sources)
     warned.extend(FileProblem(r.file, r.line, _unreachable(r.data["name"]))
                   for r, reached in unreached.values() if not reached)
-    if practice.rule_kinds and not problems:
-        warned.extend(_rule_kind_failures(practice, read))
+    if practice.rule_kinds and not problems and store is not None:
+        warned.extend(_rule_kind_failures(practice, store, read))
     return problems, {kind: len(keys) for kind, keys in held.items()}, warned
 
 
-def _rule_kind_failures(practice, records) -> list[FileProblem]:
-    """Every rule kind run over the upcoming cases of the sources: what a plugin raises."""
-    people = {r.key: Person(r.key, r.data["name"], r.data["role"])
-              for r in records if r.kind == "person"}
+def _rule_kind_failures(practice, store, records) -> list[FileProblem]:
+    """Every rule kind run over the upcoming cases of the sources, as the evaluation runs them
+    (never for someone who has left): what a plugin raises."""
+    today = clock.today(practice.timezone)
+    people = dict(store.snapshot(today).people)  # those the sources name but do not give
+    for r in (r for r in records if r.kind == "person"):
+        left = r.data.get("left") or (None if r.data.get("active", True) else today.isoformat())
+        people[r.key] = Person(r.key, r.data["name"], r.data["role"],
+                               left=date.fromisoformat(left) if left else None)
     cases, where = [], {}
     for r in records:
         if r.kind == "case":
@@ -83,8 +89,8 @@ def _rule_kind_failures(practice, records) -> list[FileProblem]:
                               .astimezone(zone), None, d["procedure"], d["technologist"],
                               d["reader"], dict(d["fields"])))
             where[d["id"]] = r
-    ev = evaluate(practice, Snapshot(people, (), cases=tuple(cases)),
-                  clock.today(practice.timezone), due=False, conflicts=False)
+    ev = evaluate(practice, Snapshot(people, (), cases=tuple(cases)), today, due=False,
+                  conflicts=False)
     return [FileProblem(where[cl.case.id].file, where[cl.case.id].line,
                         f"case {cl.case.id}: {p.detail}")
             for cl in ev.clearances for p in cl.problems if p.reason == "rule_error"]
