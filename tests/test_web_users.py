@@ -90,6 +90,8 @@ def run(args, stdin=""):
 
 def test_users_add_token_list(tmp_path):
     config = str(web.small_practice(tmp_path))
+    assert run(["users", "list", "--config", config]).output == (  # never an empty answer
+        "No users yet: add one with `nervecenter users add NAME --role manager`.\n")
     r = run(["users", "add", "dana", "--role", "manager", "--config", config],
             "correct horse battery\n")
     assert r.exit_code == 0, r.output

@@ -40,6 +40,8 @@ def render_users(users, fmt: str) -> str:
         return to_json({"users": rows})
     if fmt == "csv":
         return csv_text(USER_COLUMNS, rows)
+    if not rows:
+        return "No users yet: add one with `nervecenter users add NAME --role manager`."
     return "\n".join("\t".join((r["name"], r["role"], r["person"] or "")).rstrip("\t")
                      for r in rows)
 
