@@ -330,6 +330,27 @@ def test_types_headers_dates_and_times_as_a_spreadsheet_writes_them(sheet_practi
     assert {(d["type"], d["expires"]) for d in json.loads(out)["items"]} >= {("bls", "2026-12-31")}
 
 
+def test_people_yaml_takes_type_names_as_people_write_them(sheet_practice, nc):
+    people = sheet_practice / "people.yaml"
+    people.write_text(textwrap.dedent("""\
+        people:
+          - id: r-adams
+            name: Elise Adams
+            role: reader
+            credentials:
+              - {type: D.ABNM, issued: 2023-06-01}
+              - {type: BLS Provider, expires: 2027-01-31}
+            ce:
+              - {credential: d abnm, date: 2025-01-01, hours: 5}
+        """))
+    code, out, err = nc("import", "--config", str(sheet_practice), str(people))
+    assert code == 0, err
+    code, out, err = nc("status", "--config", str(sheet_practice), "--on", "2026-12-01",
+                        "--person", "r-adams", "--within", "3650", "--format", "json")
+    assert {"r-adams:d_abnm", "r-adams:bls"} <= {d["credential"]
+                                                  for d in json.loads(out)["items"]}
+
+
 def test_names_people_get_wrong_are_one_line_each_with_the_fix(sheet_practice, nc):
     write_csv(sheet_practice / "roster.csv", [
         "person,name,role,type,expires",

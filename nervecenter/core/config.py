@@ -225,8 +225,8 @@ class _Loader:
             checked, params = _strip_params(data)
         found = yamlfile.problems(checked, schema, name)
         self.problems.extend(p for _, p in found)
-        return (data if isinstance(data, dict) else None), name, params, \
-            _Faults([path for path, _ in found])
+        bad = _Faults(p for p, _ in found)
+        return (data if isinstance(data, dict) else None), name, params, bad
 
     def files(self, sub: str) -> list[Path]:
         folder = self.dir / sub

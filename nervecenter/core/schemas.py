@@ -17,6 +17,7 @@ _DATE = {"type": "string", "format": "date"}
 # `x-hint` (an annotation validators ignore) is what an error message tells the user to do.
 _ID = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "minLength": 1,
        "x-hint": "use letters, digits, '-', '_' and '.', starting with a letter or digit"}
+_TYPE_NAME = {"type": "string", "minLength": 1}  # found by core/names.py, not a pattern
 _STATE = {"type": "string", "pattern": "^[A-Z]{2}$",
           "x-hint": "use a two-letter state code like LA"}
 _DAYS = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1,
@@ -273,7 +274,7 @@ _VERIFIED = _d("A primary source verification: when, by whom, how.", {
 CREDENTIAL = _d("One credential the person holds.", {
     "type": "object", "additionalProperties": False, "required": ["type"],
     "properties": {
-        "type": _d("Credential type id (see `nervecenter plugins`).", _ID),
+        "type": _d("Credential type: id, name or alias (`nervecenter plugins`).", _TYPE_NAME),
         "state": _d("For a state-scoped type: the state code.", _STATE),
         "facility": _d("For a facility-scoped type: the facility id.", _ID),
         "number": _d("Certificate, card or licence number, as text: quote it (\"012345\") so "
@@ -292,7 +293,8 @@ CREDENTIAL = _d("One credential the person holds.", {
 CE_ENTRY = _d("Continuing-education hours earned.", {
     "type": "object", "additionalProperties": False,
     "required": ["credential", "date", "hours"], "properties": {
-        "credential": _d("The credential type id the hours count toward.", _ID),
+        "credential": _d("The credential type the hours count toward (id, name or alias).",
+                         _TYPE_NAME),
         "date": _d("When they were earned.", _DATE),
         "hours": _d("Hours (ASET-CEUs count as hours).", {"type": "number", "exclusiveMinimum": 0}),
         "category": _d("Category, for the type's limits (e.g. conference, article, in_house).",
