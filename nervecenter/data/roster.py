@@ -998,7 +998,8 @@ def note_waiting(batches: list[Batch], whole: bool = True) -> None:
         notes[first] = ("; rows naming people not known without it are left unread until this "
                         f"is fixed ({_spots([(p.file, p.line) for p in unknown], first.file)})")
         for b in batches:
-            b.problems = [p for p in b.problems if p not in set(b.unknown)]
+            waits = set(b.unknown)
+            b.problems = [p for p in b.problems if p not in waits]
     spots: dict[tuple[str, FileProblem], list[tuple[str, int]]] = {}
     for b in batches:
         for key, found in b.waiting.items():
