@@ -22,8 +22,9 @@ timezone: America/Chicago                 # IANA name: dates are calendar dates 
 #   phone: "json://sms.example.com/send?to={phone}"
 # case_values:                             # the values a schedule may use; others are errors
 #   procedure: [spine, cranial, vascular]
-managers: []
-#  - {id: dana, name: Dana Lee, email: dana@example.com}
+managers: []                              # or, one per line (then delete the [] above):
+# managers:
+#   - {id: dana, name: Dana Lee, email: dana@example.com}
 sources: [roster.csv, cases.csv]          # re-imported before every evaluation
 """,
     "facilities/my-hospital.yaml": """\
