@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nervecenter.core import documents, plugins, schemas, yamlfile
+from nervecenter.core import documents, limits, plugins, schemas, yamlfile
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import (
     AlertPolicy,
@@ -499,6 +499,7 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
         sources=tuple(root / s for s in practice.get("sources") or ()),
         documents_dir=root / (practice.get("documents") or "documents"),
         base_url=(practice.get("base_url") or "").rstrip("/") or None,
+        max_input=limits.max_input_bytes((practice.get("limits") or {}).get("max_input_mb")),
         credential_types=types, facilities=facilities, states=states, rule_kinds=rule_kinds)
 
 

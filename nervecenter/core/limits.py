@@ -12,10 +12,13 @@ from datetime import date, datetime, timedelta
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # far enough for any credential; far from datetime's edges
 MAX_CASE_HOURS = 24
-MAX_INPUT_BYTES = 50 * 1024 * 1024  # one roster or schedule file (NERVECENTER_MAX_INPUT_MB)
+MB = 1024 * 1024
+MAX_INPUT_BYTES = 50 * MB  # one input file, unless raised: see max_input_bytes
+INPUT_ENV = "NERVECENTER_MAX_INPUT_MB"
 MAX_YAML_EXPANSION = 100_000  # nodes that aliases may add to a YAML document, expanded
 MAX_YAML_DEPTH = 64  # nesting of mappings and sequences, aliases expanded
-MAX_XLSX_BYTES = 200 * 1024 * 1024  # the uncompressed parts of one workbook
+XLSX_UNPACKED = 4  # a workbook's parts together unpack to at most 4x the input limit
+XLSX_RATIO = 100  # and each part to 100x its packed size (sheets pack ~10x; whitespace ~1000x)
 
 
 def check_date(day: date, text: object = None) -> date:
@@ -43,13 +46,32 @@ def check_case_length(start: datetime, end: datetime, hours: int = MAX_CASE_HOUR
                          "case's real end (or leave it empty)")
 
 
-def max_input_bytes() -> int:
-    """The size cap of one input file: NERVECENTER_MAX_INPUT_MB, else MAX_INPUT_BYTES."""
+def max_input_bytes(configured_mb: float | None = None) -> int:
+    """The size limit of one input file: $NERVECENTER_MAX_INPUT_MB (for one run), else
+    practice.yaml's `limits: {max_input_mb: N}` (given here), else MAX_INPUT_BYTES."""
     import os
 
-    raw = os.environ.get("NERVECENTER_MAX_INPUT_MB", "")
-    return int(float(raw) * 1024 * 1024) if raw.strip().replace(".", "", 1).isdigit() \
-        else MAX_INPUT_BYTES
+    from nervecenter.core.errors import NerveCenterError
+
+    raw = os.environ.get(INPUT_ENV, "").strip()
+    try:
+        mb = float(raw) if raw else configured_mb
+    except ValueError:
+        mb = None
+    if raw and not (mb and 0 < mb < 1e6):
+        raise NerveCenterError(f"{INPUT_ENV}={raw!r} is not a number of megabytes; "
+                               f"e.g. {INPUT_ENV}=200")
+    return int(mb * MB) if mb else MAX_INPUT_BYTES
+
+
+def check_size(size: int, limit: int, what: str = "input files") -> None:
+    """TooLarge (line 0) when `size` bytes are over `limit`: the sentence says how to raise it."""
+    if size > limit:
+        more = -(-size // MB) + 1
+        shown = f"{size / MB:,.1f} MB" if size >= MB else f"{size / 1024:,.0f} kB"
+        raise TooLarge(0, f"is {shown}, over the {round(limit / MB, 3):g} MB limit on {what}; "
+                       f"split it, or raise the limit with `limits: {{max_input_mb: {more}}}` in "
+                       f"practice.yaml (or {INPUT_ENV}={more} for one run)")
 
 
 class TooLarge(ValueError):

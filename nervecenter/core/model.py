@@ -50,7 +50,7 @@ class CredentialType:
     name: str
     scope: Scope = "person"
     description: str = ""
-    aliases: tuple[str, ...] = ()  # other names people write for it (core/names.py)
+    aliases: tuple[str, ...] = ()  # other names people write for it (data/names.py)
     issuer: str | None = None
     holders: tuple[Role, ...] = ROLES
     validity_months: int | None = None
@@ -189,6 +189,7 @@ class Practice:
     case_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> allowed
     documents_dir: Path | None = None  # where credential documents live (default: documents/)
     base_url: str | None = None  # the dashboard's address, for absolute links (calendar feeds)
+    max_input: int = 50 * 1024 * 1024  # bytes of one input file (core/limits.max_input_bytes)
 
     @property
     def documents(self) -> Path:

@@ -17,7 +17,7 @@ _DATE = {"type": "string", "format": "date"}
 # `x-hint` (an annotation validators ignore) is what an error message tells the user to do.
 _ID = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "minLength": 1,
        "x-hint": "use letters, digits, '-', '_' and '.', starting with a letter or digit"}
-_TYPE_NAME = {"type": "string", "minLength": 1}  # found by core/names.py, not a pattern
+_TYPE_NAME = {"type": "string", "minLength": 1}  # found by data/names.py, not a pattern
 _STATE = {"type": "string", "pattern": "^[A-Z]{2}$",
           "x-hint": "use a two-letter state code like LA"}
 _DAYS = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1,
@@ -162,6 +162,13 @@ PRACTICE: dict[str, Any] = {
         "sources": _d("Files (relative to this directory) re-imported before every evaluation: "
                       "people.yaml, cases.csv, spreadsheets.",
                       {"type": "array", "items": {"type": "string", "minLength": 1}}),
+        "limits": _d("Bounds on what is read.", {
+            "type": "object", "additionalProperties": False, "properties": {
+                "max_input_mb": _d("The largest roster, schedule, CE or YAML file read, in MB "
+                                   "(an XLSX may unpack to 4 times it); NERVECENTER_MAX_INPUT_MB "
+                                   "overrides it for one run.",
+                                   {"type": "number", "exclusiveMinimum": 0, "maximum": 100000,
+                                    "default": 50})}}),
     },
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import copy
 import difflib
+import os
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -101,13 +102,18 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def load(path: Path, display: str | None = None) -> Any:
-    """Parse one YAML file safely; raise ConfigError naming file and line on any problem."""
+def load(path: Path, display: str | None = None, limit: int | None = None) -> Any:
+    """Parse one YAML file safely; raise ConfigError naming file and line on any problem.
+    A file over `limit` bytes (default limits.max_input_bytes()) is refused unread."""
     name = display or str(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            limits.check_size(os.fstat(f.fileno()).st_size, limit or limits.max_input_bytes())
+            data = f.read()
     except OSError as e:
-        raise ConfigError([FileProblem(name, 0, f"cannot read: {e.strerror}")])
+        raise ConfigError([FileProblem(name, 0, f"cannot read: {e.strerror}")]) from None
+    except limits.TooLarge as e:
+        raise ConfigError([FileProblem(name, 0, str(e))]) from None
     return loads(decode(data, name), name)
 
 

@@ -81,8 +81,8 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
         same = skip_unchanged_files and before is not None and before["config_sha256"] == config
         if same and before["size"] == stat.st_size and before["mtime_ns"] == stat.st_mtime_ns:
             continue
-        data = p.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
+        with p.open("rb") as f:  # streamed: the file is never held whole (roster.read)
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
         if same and before["sha256"] == digest:
             if not dry_run:  # touched, not changed: remember the new mtime to stay cheap
                 with store.engine.begin() as conn:

@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nervecenter.core import clock, dates, limits, names, yamlfile
+from nervecenter.core import clock, dates, limits, yamlfile
 from nervecenter.core.documents import confine
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
+from nervecenter.data import names
 from nervecenter.data.case_values import CaseValues
+from nervecenter.data.workbook import Uncalculated, Unreadable, Workbook
 from nervecenter.store.records import Record
 
 ROSTER_COLUMNS = ("person", "name", "role", "type", "state", "facility", "number", "issuer",
@@ -565,7 +567,7 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
 
 
 def _read_yaml(path: Path, rows: _Rows) -> None:
-    data = yamlfile.load(path, rows.name)
+    data = yamlfile.load(path, rows.name, rows.practice.max_input)
     if not isinstance(data, dict) or not ({"people", "cases"} & set(data)):
         return rows.problem(0, None, "expected a mapping with `people:` and/or `cases:`")
     unknown = set(data) - {"people", "cases"}
@@ -786,18 +788,29 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
 
 
 def _read_csv(path: Path, rows: _Rows) -> None:
-    text = yamlfile.decode(path.read_bytes(), rows.name)
-    # Only CR/LF end a row (newline=""): str.splitlines() would also split at form feeds,
-    # U+2028 and other separators that may sit inside a name, and at newlines inside quotes.
-    try:
-        lines = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as e:
-        return rows.problem(0, None, f"not a CSV file ({e}); save it as CSV UTF-8")
-    if not lines:
-        return rows.problem(0, None, "is empty; the first row names the columns")
-    body = ((i + 2, cells) for i, cells in enumerate(lines[1:]))
-    if not _read_table(lines[0], body, rows):
-        rows.problem(1, None, _unknown_header(lines[0]))
+    """Rows as they are read: the file is never held whole, only the records made of it."""
+    with open(path, "rb") as raw:
+        # Only CR/LF end a row (newline=""): str.splitlines() would also split at form feeds,
+        # U+2028 and other separators that may sit inside a name, and at newlines inside quotes.
+        lines = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+        try:
+            header = next(lines, None)
+            if header is None:
+                return rows.problem(0, None, "is empty; the first row names the columns")
+            body = ((i + 2, cells) for i, cells in enumerate(lines))
+            if not _read_table(header, body, rows):
+                rows.problem(1, None, _unknown_header(header))
+            return
+        except UnicodeDecodeError:
+            problem = None  # found again below, with its line, by the one UTF-8 check
+        except csv.Error as e:
+            problem = FileProblem(rows.name, 0, f"not a CSV file ({e}); save it as CSV UTF-8")
+    # a file that is not CSV or not UTF-8: that is its one problem, not the rows read before
+    rows.batch = Batch()
+    if problem is None:
+        yamlfile.decode(path.read_bytes(), rows.name)  # raises ConfigError naming the line
+        problem = FileProblem(rows.name, 0, "is not UTF-8; save the file as UTF-8")
+    rows.batch.problems.append(problem)
 
 
 def _unknown_header(header) -> str:
@@ -807,74 +820,31 @@ def _unknown_header(header) -> str:
 
 
 def _read_xlsx(path: Path, rows: _Rows) -> None:
-    import zipfile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
+    found, seen = False, []
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as e:
-        return rows.problem(0, None, f"not an Excel workbook ({type(e).__name__}: {e})")
-    formulas = None
-    if _has_uncalculated_formulas(path):
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        found, seen = False, []
-        for sheet in book.worksheets:
-            it = sheet.iter_rows(values_only=True)
-            if formulas is not None:
-                it = _with_formulas(it, formulas[sheet.title].iter_rows(values_only=True))
-            header, header_row = None, 0
-            for n, cells in enumerate(it, start=1):
-                if any(_text(c) for c in cells):
-                    header, header_row = list(cells), n
-                    break
-            if header is None:
-                continue
-            rows.where = f"{rows.name}[{sheet.title}]"
-            body = ((header_row + i + 1, list(cells)) for i, cells in enumerate(it))
-            if _read_table(header, body, rows):
-                found = True
-            else:
-                seen.append(f"{sheet.title!r} ({', '.join(str(h) for h in header if h)})")
+        with Workbook(path, rows.practice.max_input) as book:
+            for title, it in book.sheets():
+                header, header_row = None, 0
+                for n, cells in enumerate(it, start=1):
+                    if any(_text(c) for c in cells):
+                        header, header_row = list(cells), n
+                        break
+                if header is None:
+                    continue
+                rows.where = f"{rows.name}[{title}]"
+                body = ((header_row + i + 1, list(cells)) for i, cells in enumerate(it))
+                if _read_table(header, body, rows):
+                    found = True
+                else:
+                    seen.append(f"{title!r} ({', '.join(str(h) for h in header if h)})")
+    except Unreadable as e:
         rows.where = rows.name
-        if not found:
-            rows.problem(0, None, "no sheet has NerveCenter's columns: a roster needs person, type, "
-                         "expires...; cases need id, facility, start. Sheets: "
-                         + ("; ".join(seen) or "none with data"))
-    finally:
-        book.close()
-        if formulas is not None:
-            formulas.close()
-
-
-class Uncalculated(str):
-    """A cell holding a formula whose value was never saved (a workbook written by a program,
-    not by Excel or LibreOffice): its text is the formula."""
-
-
-_NO_VALUE = re.compile(rb"<f[^>]*>[^<]*</f>(?:<v\s*/>|<v></v>)?</c>")
-
-
-def _has_uncalculated_formulas(path: Path) -> bool:
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            return any(_NO_VALUE.search(z.read(n)) for n in z.namelist()
-                       if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return False
-
-
-def _with_formulas(values, formulas):
-    """Rows of values, where an empty cell whose formula twin holds `=...` is Uncalculated."""
-    from itertools import zip_longest
-
-    for row, twin in zip_longest(values, formulas, fillvalue=()):
-        yield tuple(Uncalculated(f) if v is None and isinstance(f, str) and f.startswith("=")
-                    else v for v, f in zip_longest(row, twin))
+        return rows.problem(0, None, str(e))
+    rows.where = rows.name
+    if not found:
+        rows.problem(0, None, "no sheet has NerveCenter's columns: a roster needs person, type, "
+                     "expires...; cases need id, facility, start. Sheets: "
+                     + ("; ".join(seen) or "none with data"))
 
 
 # ---------------------------------------------------------------- iCalendar
@@ -1063,7 +1033,10 @@ def read(path: Path, practice: Practice, people: dict[str, str], display: str | 
         rows.problem(0, None, "no such file")
         return rows.batch
     try:
+        limits.check_size(path.stat().st_size, practice.max_input)
         reader(path, rows)
+    except limits.TooLarge as e:
+        rows.problem(0, None, str(e))
     except ConfigError as e:
         rows.batch.problems.extend(e.problems)
         rows.batch.unreadable = True

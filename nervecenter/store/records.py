@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(slots=True)  # a large import keeps one per row: no instance dict
 class Record:
     """One thing read from a file: `kind` person|credential|ce|case, its natural `key`, values."""
 
