@@ -128,4 +128,13 @@ def main(argv=None):
         for line in str(e).splitlines():
             click.echo(line, err=True)
         sys.exit(1)
+    except OSError as e:
+        import errno
+
+        if debug or e.errno != errno.ENOSPC:
+            raise
+        from nervecenter.core.errors import DiskFull
+
+        click.echo(DiskFull(e.filename), err=True)  # a file being written; the database as was
+        sys.exit(1)
     sys.exit(0)

@@ -3,6 +3,7 @@
     NerveCenterError            any error we report as a one-line message, never a traceback
       ConfigError               one or more problems (FileProblem) in configuration or input files
       DatabaseError             the database cannot be reached or is at the wrong revision
+        DiskFull                a write refused for want of space
       PluginError               a plugin failed to load
       DeliveryError             a channel did not accept a message (raised by channel plugins)
 """
@@ -43,6 +44,14 @@ class ConfigError(NerveCenterError):
 
 class DatabaseError(NerveCenterError):
     """The database cannot be reached, or its schema is not the one this version expects."""
+
+
+class DiskFull(DatabaseError):
+    """A write refused for want of space (SQLite's, or a file's): nothing was half-written."""
+
+    def __init__(self, path: str | None):
+        super().__init__(f"the disk holding {path or 'the database'} is full: free space and run "
+                         "again; nothing was lost")
 
 
 class PluginError(NerveCenterError):

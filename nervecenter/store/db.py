@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
-from nervecenter.core.errors import DatabaseError
+from nervecenter.core.errors import DatabaseError, DiskFull
 
 # Stable constraint names, so that migrations can refer to them on every backend.
 NAMING = {
@@ -39,6 +39,31 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _disk_full(context) -> None:
+    """SQLAlchemy's handle_error: a write SQLite refused for want of disk space becomes one
+    DiskFull line instead of a traceback that dumps the statement and its parameters.
+    SQLite says SQLITE_FULL, or an I/O error (growing its shared-memory file) on a full disk."""
+    import sqlite3
+
+    code = getattr(context.original_exception, "sqlite_errorcode", None)
+    if code is None:
+        return
+    path = context.engine.url.database if context.engine is not None else None
+    if code & 0xFF == sqlite3.SQLITE_FULL or (code & 0xFF == sqlite3.SQLITE_IOERR
+                                              and path and _no_space(path)):
+        raise DiskFull(path) from None
+
+
+def _no_space(path: str, spare: int = 1024 * 1024) -> bool:
+    import os
+
+    try:
+        st = os.statvfs(Path(path).resolve().parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < spare
 
 
 def begin_write(connection) -> None:
@@ -75,6 +100,7 @@ def create(url: str) -> Engine:
         if u.get_backend_name() == "sqlite":
             engine = create_engine(u)
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "handle_error", _disk_full)
         else:
             engine = create_engine(u, pool_pre_ping=True)
     except (NoSuchModuleError, ModuleNotFoundError) as e:

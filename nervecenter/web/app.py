@@ -7,6 +7,7 @@ Pages are rendered on the server with Jinja2 (autoescaped); no JavaScript at all
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -21,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from nervecenter.core.errors import NerveCenterError
+from nervecenter.core.errors import DatabaseError, DiskFull, NerveCenterError
 from nervecenter.service.workspace import open_workspace
 from nervecenter.store.users import Users
 from nervecenter.web import actions, api, auth, calendar, pages, templating, whatif
@@ -99,6 +100,12 @@ SECURITY_HEADERS = {
 async def _security_headers(request: Request, call_next):
     try:
         response = await call_next(request)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        logging.getLogger("nervecenter.web").error(
+            "%s %s: %s", request.method, request.url.path, DiskFull(exc.filename))
+        response = templating.error(request, 503, "Not done", str(DiskFull(exc.filename)))
     except Exception as exc:  # a bug: logged in full, shown as one line, the server keeps going
         logging.getLogger("nervecenter.web").error(
             "%s %s failed", request.method, request.url.path, exc_info=exc)
@@ -134,6 +141,12 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NerveCenterError)
     async def user_error(request: Request, exc):
         return templating.error(request, 400, "Not done", str(exc))
+
+    @app.exception_handler(DatabaseError)
+    async def database_error(request: Request, exc):  # e.g. its disk is full: try again later
+        logging.getLogger("nervecenter.web").error(
+            "%s %s: %s", request.method, request.url.path, exc)
+        return templating.error(request, 503, "Not done", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc):
