@@ -17,7 +17,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -26,6 +26,7 @@ from nervecenter.core.errors import DatabaseError, DiskFull, NerveCenterError
 from nervecenter.service.workspace import open_workspace
 from nervecenter.store.users import Users
 from nervecenter.web import actions, api, auth, calendar, pages, templating, whatif
+from nervecenter.web.bodies import BodyGuard
 
 HERE = Path(__file__).parent
 API_DESCRIPTION = """The same picture as the `nervecenter` CLI's JSON output, with the same keys.
@@ -70,6 +71,7 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
     app.state.data_dir = workspace.data_dir
     app.state.login_throttle = auth.LoginThrottle()
     app.state.indexed = None  # (evaluation, its Index): rebuilt when the evaluation changes
+    app.add_middleware(BodyGuard)  # inside the sessions: it reads the one they decode
     app.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.state.data_dir),
                        session_cookie=auth.SESSION_COOKIE, max_age=auth.SESSION_HOURS * 3600,
                        same_site="lax", https_only=False)
@@ -120,13 +122,7 @@ async def _security_headers(request: Request, call_next):
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(auth.LoginRequired)
     async def login_required(request: Request, exc):
-        if templating.wants_json(request):
-            return JSONResponse({"detail": "log in: send Authorization: Bearer <token>"},
-                                status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
-
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return templating.login_required(request)
 
     @app.exception_handler(auth.Forbidden)
     async def forbidden(request: Request, exc):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from nervecenter.web import auth
@@ -53,6 +53,18 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> HT
 def flash(request: Request, message: str) -> None:
     request.session.setdefault("flash", []).append(message)
     request.session["flash"] = request.session["flash"]  # mark the session changed
+
+
+def login_required(request: Request):
+    """The answer to a request without a valid session or token: the API's 401, a page's
+    redirect to /login (and back here after it)."""
+    from urllib.parse import quote
+
+    if wants_json(request):
+        return JSONResponse({"detail": "log in: send Authorization: Bearer <token>"},
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
 def wants_json(request: Request) -> bool:
