@@ -15,7 +15,8 @@ from nervecenter.store import db, migrations
 from nervecenter.store.tables import PersonRow
 
 # every module that declares tables on db.Base
-for name in ("nervecenter.store.tables", "nervecenter.alerts.ledger", "nervecenter.store.users"):
+for name in ("nervecenter.store.tables", "nervecenter.alerts.ledger", "nervecenter.store.users",
+             "nervecenter.store.throttle"):
     try:
         importlib.import_module(name)
     except ImportError:

@@ -24,7 +24,8 @@ from nervecenter.core.errors import NerveCenterError
 from nervecenter.store.db import Base
 
 ROLES = ("manager", "person")
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+NAME_LENGTH = 64
+NAME = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._@-]{{0,{NAME_LENGTH - 1}}}$")
 TOKEN_PREFIX = "nc_"
 FEED_PREFIX = "ncf_"
 MIN_PASSWORD = 8
@@ -42,7 +43,7 @@ class UserRow(Base):
         CheckConstraint("(role = 'person') = (person IS NOT NULL)", name="person_iff_role"),
     )
 
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     person: Mapped[str | None] = mapped_column(String(200), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))

@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from nervecenter.core.errors import DatabaseError, DiskFull, NerveCenterError
 from nervecenter.service.workspace import open_workspace
+from nervecenter.store.throttle import LoginThrottle
 from nervecenter.store.users import Users
 from nervecenter.web import actions, api, auth, calendar, pages, templating, whatif
 from nervecenter.web.bodies import BodyGuard
@@ -69,7 +70,7 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
     app.state.on = on
     app.state.users = Users(workspace.store.engine)
     app.state.data_dir = workspace.data_dir
-    app.state.login_throttle = auth.LoginThrottle()
+    app.state.login_throttle = LoginThrottle(workspace.store.engine)
     app.state.indexed = None  # (evaluation, its Index): rebuilt when the evaluation changes
     app.add_middleware(BodyGuard)  # inside the sessions: it reads the one they decode
     app.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.state.data_dir),

@@ -9,9 +9,6 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -36,38 +33,6 @@ class Forbidden(Exception):
 
 class CSRFError(Exception):
     """A form POST without the session's CSRF token."""
-
-
-class LoginThrottle:
-    """At most LIMIT failed logins per (client address, user name) in WINDOW seconds; then that
-    pair waits until the oldest failure leaves the window. In memory: per server process."""
-
-    LIMIT = 5
-    WINDOW = 15 * 60
-
-    def __init__(self, clock=time.monotonic):
-        self.clock = clock
-        self.failures: dict[tuple[str, str], deque] = defaultdict(deque)
-        self.lock = threading.Lock()
-
-    def wait(self, key: tuple[str, str]) -> int:
-        """Seconds this key must wait before trying again (0: it may try now)."""
-        with self.lock:
-            times = self.failures.get(key)
-            if not times:
-                return 0
-            now = self.clock()
-            while times and now - times[0] >= self.WINDOW:
-                times.popleft()
-            return int(self.WINDOW - (now - times[0])) + 1 if len(times) >= self.LIMIT else 0
-
-    def failed(self, key: tuple[str, str]) -> None:
-        with self.lock:
-            self.failures[key].append(self.clock())
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        with self.lock:
-            self.failures.pop(key, None)
 
 
 def secret_key(data_dir: Path) -> str:

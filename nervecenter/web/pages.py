@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from nervecenter.core.model import Case, Requirement
 from nervecenter.service import actions
+from nervecenter.store.users import NAME_LENGTH
 from nervecenter.web import auth, charts, records
 from nervecenter.web.picture import Pic, Picture, stage_class
 from nervecenter.web.templating import render
@@ -51,19 +52,20 @@ def login(request: Request, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "/"):
     auth.check_csrf(request, csrf_token)
-    throttle = request.app.state.login_throttle
-    key = (request.client.host if request.client else "", username.lower())
-    wait = throttle.wait(key)
-    if wait:
+    address = request.client.host if request.client else ""
+    # a name no user can have is wrong at once: no throttle row, no password hashed
+    wait = 0 if len(username) <= NAME_LENGTH else -1
+    if wait == 0:
+        wait = request.app.state.login_throttle.begin(address, username)
+    if wait > 0:
         return render(request, "login.html", status_code=429, next=auth.safe_next(next),
                       error=f"Too many failed logins; try again in {(wait + 59) // 60} min.",
                       user=None)
-    user = request.app.state.users.authenticate(username, password)
+    user = request.app.state.users.authenticate(username, password) if wait == 0 else None
     if user is None:
-        throttle.failed(key)
         return render(request, "login.html", status_code=401, next=auth.safe_next(next),
                       error="Wrong user name or password.", user=None)
-    throttle.succeeded(key)
+    request.app.state.login_throttle.succeeded(address, username)
     auth.login(request, user)
     home = "/" if user.is_manager else f"/people/{user.person}"
     target = auth.safe_next(next)
