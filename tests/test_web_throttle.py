@@ -52,7 +52,7 @@ def two_workers(tmp_path):
                 pass
             assert serve.poll() is None, "serve did not start"
             threading.Event().wait(0.2)
-        yield url, config
+        yield url
     finally:
         serve.send_signal(signal.SIGINT)
         try:
@@ -63,7 +63,7 @@ def two_workers(tmp_path):
 
 
 def test_sixty_parallel_wrong_passwords_on_two_workers_check_at_most_five(two_workers):
-    url, config = two_workers
+    url = two_workers
     with ThreadPoolExecutor(max_workers=30) as pool:
         answers = list(pool.map(lambda _: _login(url, "dana", "wrong password"), range(60)))
     checked = answers.count(401)  # a password checked and found wrong; 429: refused unchecked
