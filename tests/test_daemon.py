@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from kit import servers
-from kit.daemon import start, statuses, wait_for
+from kit.daemon import killed_while_sending, start, statuses, wait_for
 from kit.practice import DAEMON_PEOPLE as PEOPLE
 from kit.practice import daemon_practice as write_practice
 
@@ -82,15 +82,7 @@ def test_killed_during_a_stalled_delivery_then_restarted_loses_nothing(practice_
                                                                         tmp_path):
     db = practice_dir / ".nervecenter" / "state.db"
     log = tmp_path / "daemon.log"
-    http_server.stall("/p2")
-    first = start(practice_dir, log)
-    try:
-        wait_for(lambda: http_server.to("/p2"), what="the stalled delivery to start")
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    finally:
-        if first.poll() is None:
-            first.kill()
+    killed_while_sending(practice_dir, log, http_server, "/p2")
     rows = statuses(db)
     # Per person: the stage-7 alert and BLS's renewal deadline (30-day lead), each to the
     # person and the manager.

@@ -5,14 +5,13 @@ every message goes out. The disk is real: a small tmpfs, filled to its last byte
 
 from __future__ import annotations
 
-import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 from kit import servers, web
 from kit.cli import run_process
-from kit.daemon import start, statuses, wait_for
+from kit.daemon import killed_while_sending, start, statuses, stop, wait_for
 from kit.practice import DAEMON_PEOPLE, copy_example, daemon_practice
 from kit.state import db_digest
 
@@ -83,15 +82,7 @@ def test_the_daemon_says_one_line_and_its_outbox_is_intact(disk, http_server, tm
     config = daemon_practice(disk.path / "practice", http_server)
     db = (config / ".nervecenter" / "state.db").resolve()
     log = tmp_path / "daemon.log"
-    http_server.stall("/p2")
-    first = start(config, log)
-    try:
-        wait_for(lambda: http_server.to("/p2"), what="the stalled delivery to start")
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    finally:
-        if first.poll() is None:
-            first.kill()
+    killed_while_sending(config, log, http_server, "/p2")
     planned = statuses(db)
     assert len(planned) == DAEMON_PEOPLE * 4
     before = db_digest(db)
@@ -100,11 +91,7 @@ def test_the_daemon_says_one_line_and_its_outbox_is_intact(disk, http_server, tm
     try:
         wait_for(lambda: disk.line(db) in log.read_text(), what="the disk-full line")
     finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(15)
-        except subprocess.TimeoutExpired:
-            second.kill()
+        stop(second)
     disk.free()
     assert db_digest(db) == before
     http_server.stalled.clear()
@@ -113,8 +100,7 @@ def test_the_daemon_says_one_line_and_its_outbox_is_intact(disk, http_server, tm
     try:
         wait_for(lambda: all(s == "sent" for _, s, _ in statuses(db)), what="every delivery sent")
     finally:
-        third.send_signal(signal.SIGTERM)
-        third.wait(15)
+        stop(third)
     assert len(statuses(db)) == len(planned)
     for path in ["/dana", *(f"/p{i}" for i in range(DAEMON_PEOPLE))]:
         assert 1 <= len(http_server.to(path)) <= 2, path  # at most the one in flight twice

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from kit import web
 from kit.cli import NERVECENTER
+from kit.daemon import stop
 
 from nervecenter.store import throttle
 from nervecenter.store.throttle import LoginThrottle
@@ -54,12 +55,7 @@ def two_workers(tmp_path):
             threading.Event().wait(0.2)
         yield url
     finally:
-        serve.send_signal(signal.SIGINT)
-        try:
-            serve.wait(20)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait()
+        stop(serve, signal.SIGINT)
 
 
 def test_sixty_parallel_wrong_passwords_on_two_workers_check_at_most_five(two_workers):

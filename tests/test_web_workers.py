@@ -13,6 +13,7 @@ import httpx
 from kit import web
 from kit.cli import NERVECENTER as NERVECENTER_SCRIPT
 from kit.cli import run_process
+from kit.daemon import stop
 
 NERVECENTER = [str(NERVECENTER_SCRIPT)]
 
@@ -72,9 +73,4 @@ def test_two_workers_share_sessions_and_see_a_change(tmp_path):
                 time.sleep(0.2)
             assert before != "2028-12-31" and seen == {"2028-12-31"}
     finally:
-        serve.send_signal(signal.SIGINT)
-        try:
-            serve.wait(20)
-        except subprocess.TimeoutExpired:
-            serve.kill()
-            serve.wait()
+        stop(serve, signal.SIGINT)

@@ -4,6 +4,7 @@ on what it writes."""
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -38,3 +39,24 @@ def statuses(db: Path) -> list[tuple]:
             con.close()
     except sqlite3.OperationalError:
         return []
+
+
+def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+    """Signal `proc` and wait for it to end; killed when it has not within `timeout`."""
+    proc.send_signal(sig)
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def killed_while_sending(root: Path, log: Path, server, path: str) -> None:
+    """Start the daemon with deliveries to `path` stalled and SIGKILL it once one has begun:
+    its outbox then holds planned messages, one of them in flight."""
+    server.stall(path)
+    proc = start(root, log)
+    try:
+        wait_for(lambda: server.to(path), what="the stalled delivery to start")
+    finally:
+        stop(proc, signal.SIGKILL, 10)
