@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from kit.hostile import child, entity_xlsx, truncated_xlsx, whitespace_xlsx
+from kit.hostile import child, entity_xlsx, spooled, truncated_xlsx, whitespace_xlsx
 from kit.practice import big_roster, example_without_sources
 
 NERVECENTER = Path(sys.executable).with_name("nervecenter")
@@ -74,7 +74,9 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def tmp_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.tmp.rglob("*") if p.is_file())
+        """Bytes in its temporary directory, counting the unnamed (O_TMPFILE) files that
+        spooled uploads are, which only its open descriptors show."""
+        return spooled(self.tmp, self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -126,7 +128,7 @@ def body(work: Path, gigabytes: float) -> dict:
     return result
 
 
-def names(work: Path, count: int = 200, size: int = MB) -> dict:
+def names(work: Path, count: int = 200, size: int = MB // 2) -> dict:
     """`count` failed logins, each with a user name of `size` bytes, from one client."""
     import httpx
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from kit import web
+from kit import hostile, web
 
 MB = 1024 * 1024
 RENEW = "/people/t-price/credentials/t-price:bls/renew"
@@ -71,7 +71,7 @@ class Upload:
 
 
 def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return hostile.spooled(folder)
 
 
 def _rss_mb() -> float:

@@ -53,19 +53,20 @@ def login(request: Request, username: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "/"):
     auth.check_csrf(request, csrf_token)
     address = request.client.host if request.client else ""
+    throttle = request.app.state.login_throttle
+    user = None
     # a name no user can have is wrong at once: no throttle row, no password hashed
-    wait = 0 if len(username) <= NAME_LENGTH else -1
-    if wait == 0:
-        wait = request.app.state.login_throttle.begin(address, username)
-    if wait > 0:
-        return render(request, "login.html", status_code=429, next=auth.safe_next(next),
-                      error=f"Too many failed logins; try again in {(wait + 59) // 60} min.",
-                      user=None)
-    user = request.app.state.users.authenticate(username, password) if wait == 0 else None
+    if len(username) <= NAME_LENGTH:
+        wait = throttle.begin(address, username)  # counted as a failure until it succeeds
+        if wait:
+            return render(request, "login.html", status_code=429, next=auth.safe_next(next),
+                          error=f"Too many failed logins; try again in {(wait + 59) // 60} "
+                                "min.", user=None)
+        user = request.app.state.users.authenticate(username, password)
     if user is None:
         return render(request, "login.html", status_code=401, next=auth.safe_next(next),
                       error="Wrong user name or password.", user=None)
-    request.app.state.login_throttle.succeeded(address, username)
+    throttle.succeeded(address, username)
     auth.login(request, user)
     home = "/" if user.is_manager else f"/people/{user.person}"
     target = auth.safe_next(next)

@@ -131,3 +131,17 @@ def damaged_xlsx(path: Path) -> Path:
     data[middle:middle + 8] = bytes(b ^ 0x55 for b in data[middle:middle + 8])
     path.write_bytes(bytes(data))
     return path
+
+
+def spooled(folder: Path, pid: int | str = "self") -> int:
+    """Bytes of the files in `folder`, and of those process `pid` holds open there: spooled
+    uploads are unnamed (O_TMPFILE) files that no listing of the folder shows."""
+    total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    fds = Path(f"/proc/{pid}/fd")
+    for fd in fds.iterdir() if fds.exists() else ():
+        try:
+            if os.readlink(fd).startswith(f"{folder}/#"):
+                total += fd.stat().st_size
+        except OSError:
+            pass  # closed meanwhile
+    return total
