@@ -6,9 +6,12 @@ Each check raises ValueError with the sentence a user reads after `file:line: co
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+
+from nervecenter.core.errors import NerveCenterError
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # far enough for any credential; far from datetime's edges
 MAX_CASE_HOURS = 24
@@ -49,10 +52,6 @@ def check_case_length(start: datetime, end: datetime, hours: int = MAX_CASE_HOUR
 def max_input_bytes(configured_mb: float | None = None) -> int:
     """The size limit of one input file: $NERVECENTER_MAX_INPUT_MB (for one run), else
     practice.yaml's `limits: {max_input_mb: N}` (given here), else MAX_INPUT_BYTES."""
-    import os
-
-    from nervecenter.core.errors import NerveCenterError
-
     raw = os.environ.get(INPUT_ENV, "").strip()
     try:
         mb = float(raw) if raw else configured_mb
@@ -64,12 +63,12 @@ def max_input_bytes(configured_mb: float | None = None) -> int:
     return int(mb * MB) if mb else MAX_INPUT_BYTES
 
 
-def check_size(size: int, limit: int, what: str = "input files") -> None:
+def check_size(size: int, limit: int) -> None:
     """TooLarge (line 0) when `size` bytes are over `limit`: the sentence says how to raise it."""
     if size > limit:
         more = -(-size // MB) + 1
         shown = f"{size / MB:,.1f} MB" if size >= MB else f"{size / 1024:,.0f} kB"
-        raise TooLarge(0, f"is {shown}, over the {round(limit / MB, 3):g} MB limit on {what}; "
+        raise TooLarge(0, f"is {shown}, over the {round(limit / MB, 3):g} MB limit on input files; "
                        f"split it, or raise the limit with `limits: {{max_input_mb: {more}}}` in "
                        f"practice.yaml (or {INPUT_ENV}={more} for one run)")
 

@@ -164,11 +164,9 @@ PRACTICE: dict[str, Any] = {
                       {"type": "array", "items": {"type": "string", "minLength": 1}}),
         "limits": _d("Bounds on what is read.", {
             "type": "object", "additionalProperties": False, "properties": {
-                "max_input_mb": _d("The largest roster, schedule, CE or YAML file read, in MB "
-                                   "(an XLSX may unpack to 4 times it); NERVECENTER_MAX_INPUT_MB "
-                                   "overrides it for one run.",
-                                   {"type": "number", "exclusiveMinimum": 0, "maximum": 100000,
-                                    "default": 50})}}),
+                "max_input_mb": _d("The largest input file read, in MB (an XLSX may unpack to "
+                                   "4 times it); NERVECENTER_MAX_INPUT_MB overrides it.", {
+                                       "type": "number", "exclusiveMinimum": 0, "default": 50})}}),
     },
 }
 
