@@ -222,18 +222,20 @@ def load(target: Path, seconds: float, users: int, workers: int) -> None:
                         code = 0
                     samples.append((kind, time.perf_counter() - t, code))
 
-        def watch() -> None:
-            while not stop.is_set():
+        def watch() -> None:  # memory, all along (reset at each phase)
+            while server.poll() is None:
                 peak[0] = max(peak[0], rss_mb(server.pid))
                 apart[0] = max(apart[0], rss_mb(server.pid, evaluator=True))
                 time.sleep(0.5)
 
+        threading.Thread(target=watch, daemon=True).start()
+
         def burst(duration: float, n: int = users, extra=()) -> tuple[list, float, float]:
             samples.clear()
             stop.clear()
-            peak[0] = 0.0
+            peak[0] = apart[0] = 0.0
             threads = [threading.Thread(target=user, args=(i,)) for i in range(n)]
-            threads += [threading.Thread(target=watch), *extra]
+            threads += [*extra]
             cpu, wall = cpu_s(server.pid), time.perf_counter()
             for t in threads:
                 t.start()
