@@ -101,9 +101,12 @@ def rss_mb(pid: int, evaluator: bool = False) -> float:
     out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,rss=,args="], check=False,
                          capture_output=True, text=True).stdout
     rows = [(*line.split(None, 3), "")[:4] for line in out.splitlines() if line.strip()]
-    apart = {p for p, _, _, args in rows if EVALUATOR in args}
-    web = {str(pid)} | {p for p, pp, _, _ in rows if pp == str(pid)} - apart
-    chosen = {p for p, pp, _, _ in rows if p in apart and pp in web} if evaluator else web
+    # the workers are uvicorn's spawned processes; a child caught between its fork and exec
+    # still shows its parent's memory and is neither
+    web = {str(pid)} | {p for p, pp, _, args in rows
+                        if pp == str(pid) and "multiprocessing" in args}
+    chosen = {p for p, pp, _, args in rows if EVALUATOR in args and pp in web} if evaluator \
+        else web
     return sum(int(rss) for p, _, rss, _ in rows if p in chosen) / 1024
 
 
