@@ -8,7 +8,7 @@ user only their own person, their own credentials, their own cases and the alert
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -63,16 +63,6 @@ class Picture:
     @property
     def index(self) -> Index:
         return self.finished.index
-
-    @property
-    def read_at(self) -> datetime:
-        """When the data of this evaluation was read."""
-        return self.finished.read_at
-
-    @property
-    def updating(self) -> bool:
-        """The data moved on: a newer evaluation is being computed."""
-        return self.finished.updating
 
     @property
     def day(self) -> date:
