@@ -423,6 +423,7 @@ class Latest:
         # The cyclic collector would scan the few hundred thousand objects of an evaluation on
         # each full pass (0.2-0.4 s with every thread stopped); they hold no cycles, so they
         # are set aside for it, and freed by reference counting when the next one replaces them.
+        gc.collect(1)  # what requests left meanwhile (young), not to be set aside with it
         gc.freeze()
         _give_back()
 
