@@ -39,6 +39,7 @@ from nervecenter.rules import evaluate
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
 from nervecenter.rules.schedule import case_day
+from nervecenter.service import sharing
 from nervecenter.service.sharing import Shelf
 
 log = logging.getLogger("nervecenter.evaluation")
@@ -381,7 +382,8 @@ class Latest:
         if stamp is None or stamp == self._stamps.get(day):
             return False
         head = self.shelf.label(day)
-        if head is None or head.get("database") != self.database or current is not None and \
+        if head is None or (head.get("database"), head.get("shape")) != \
+                (self.database, sharing.shape(Index)) or current is not None and \
                 head["version"] <= current[0] and \
                 (head["version"], _sources_of(head)) != current:
             return False
@@ -459,7 +461,8 @@ def database_of(ws) -> str:
 def label(done: Finished, database: str, took: tuple[float, float]) -> dict:
     """What the shelf says of an evaluation: what it read, when, and what it cost whom."""
     return {"database": database, "version": done.version, "sources": done.sources,
-            "read_at": done.read_at.isoformat(), "took": took, "pid": os.getpid()}
+            "read_at": done.read_at.isoformat(), "took": took, "pid": os.getpid(),
+            "shape": sharing.shape(Index)}
 
 
 def _said(day: date, version: int, took, pid: int) -> None:

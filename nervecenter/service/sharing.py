@@ -18,7 +18,9 @@ pickle runs code, so nothing is loaded on trust of the directory alone:
   is refused before a byte of it is unpickled;
 - the unpickler resolves only classes of `nervecenter` and a few of the standard library (dates,
   time zones): no function, no module of the system;
-- a file is written under another name and renamed into place, so a reader sees a whole one.
+- a file is written under another name and renamed into place, so a reader sees a whole one;
+- its label carries a digest of the classes' fields (`shape`): a file of another version of the
+  code is not loaded (it would unpickle into wrong objects) but computed anew.
 
 Pickle, because a finished evaluation at 5,000 people is about 25 MB of frozen dataclasses that
 load in about 0.4 s CPU here, against 3-4 s to read the snapshot and evaluate again; JSON would
@@ -31,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import functools
 import hmac
 import json
 import operator
@@ -182,15 +185,30 @@ class Shelf:
 # ---------------------------------------------------------------- pickling, fast and narrow
 
 
-def _slotted_types() -> tuple[type, ...]:
-    """The engine's frozen dataclasses with slots: their generated `__setstate__` walks
-    `dataclasses.fields` per object (1.5 s for 100,000 of them), so they travel as tuples."""
+def _dataclasses() -> list[type]:
+    """The classes an evaluation is made of (the model, the engine's results)."""
     from nervecenter.core import model
     from nervecenter.rules import ce, results
 
-    return tuple(t for m in (model, results, ce) for t in vars(m).values()
-                 if isinstance(t, type) and dataclasses.is_dataclass(t)
-                 and "__slots__" in t.__dict__ and t.__module__ == m.__name__)
+    return [t for m in (model, results, ce) for t in vars(m).values()
+            if isinstance(t, type) and dataclasses.is_dataclass(t) and t.__module__ == m.__name__]
+
+
+def _slotted_types() -> tuple[type, ...]:
+    """The engine's frozen dataclasses with slots: their generated `__setstate__` walks
+    `dataclasses.fields` per object (1.5 s for 100,000 of them), so they travel as tuples."""
+    return tuple(t for t in _dataclasses() if "__slots__" in t.__dict__)
+
+
+@functools.cache
+def shape(*more: type) -> str:
+    """A digest of every field of those classes (and of `more`): a file written by code whose
+    classes differ (another version) would unpickle into wrong objects, so the shelf's label
+    carries it and a reader with another one computes instead."""
+    text = ";".join(sorted(f"{t.__module__}.{t.__qualname__}:"
+                           + ",".join(f.name for f in dataclasses.fields(t))
+                           for t in [*_dataclasses(), *more]))
+    return hmac.digest(b"shape", text.encode(), "sha256").hex()[:16]
 
 
 _GETTERS: dict[type, operator.attrgetter] = {}
