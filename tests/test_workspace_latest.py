@@ -131,3 +131,17 @@ def test_a_shelf_file_not_signed_with_the_practices_key_is_never_loaded(workspac
     finally:
         other.close()
     assert oct(os.stat(workspace.data_dir / "evaluation-key").st_mode & 0o777) == "0o600"
+
+
+def test_a_shared_evaluation_of_another_version_of_the_code_is_computed_anew(workspace):
+    done = workspace.latest(DAY)
+    shelf = Shelf(workspace.data_dir)
+    day = done.evaluation.as_of
+    shelf.put(day, {**shelf.label(day), "shape": "of other classes"},
+              (done.snapshot, done.evaluation, done.index))  # signed: only the shape differs
+    other = Workspace(practice=workspace.practice, store=workspace.store)
+    try:
+        assert expiry(other.latest(DAY)) == date(2026, 12, 20)
+        assert other._latest.computed == 1
+    finally:
+        other.close()
