@@ -59,6 +59,8 @@ MATRIX = {
     ("GET", "/calendar/people/{person_id}.ics"): (401, 200, 404, 200),
     ("GET", "/api/status"): (401, 200, 200, 200),
     ("GET", "/api/cases"): (401, 200, 200, 200),
+    ("GET", "/api/cases.csv"): (401, 200, 200, 200),
+    ("GET", "/api/status.csv"): (401, 200, 200, 200),
     ("GET", "/api/conflicts"): (401, 200, 200, 200),
     ("GET", "/api/people"): (401, 200, 200, 200),
     ("GET", "/api/alerts"): (401, 200, 200, 200),

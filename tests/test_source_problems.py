@@ -6,6 +6,7 @@ explicit `import` of the same file still refuses it."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from datetime import date
 
@@ -147,9 +148,12 @@ def test_the_dashboard_shows_a_banner_and_the_api_answers(tmp_path, database_url
         assert "source-problem" not in manager.get("/").text
         cases = config / "cases.csv"
         cases.write_text(cases.read_text() + cases.read_text().splitlines()[1] + "\n")
-        page = manager.get("/cases")
+        # the pages never wait for the sync: the banner comes with the next look (0.5 s)
+        deadline = time.monotonic() + 20
+        while "cases.csv does not import" not in (page := manager.get("/cases")).text:
+            assert time.monotonic() < deadline and page.status_code == 200
+            time.sleep(0.1)
         assert page.status_code == 200
-        assert "cases.csv does not import" in page.text
         assert "duplicate case C-1001 (first on row 2)" in page.text
         mine = person.get("/people/t-price")
         assert mine.status_code == 200 and "could not be refreshed" in mine.text and "cases.csv" not in mine.text

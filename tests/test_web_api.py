@@ -26,12 +26,14 @@ def bearer(server, name):
 def test_openapi_documents_every_api_endpoint_and_no_page(server):
     with server.client() as c:
         spec = c.get("/openapi.json").json()
-    assert sorted(spec["paths"]) == ["/api/alerts", "/api/cases", "/api/conflicts",
-                                     "/api/coverage", "/api/facilities/{facility_id}",
-                                     "/api/people", "/api/status"]
-    for path in spec["paths"].values():
+    assert sorted(spec["paths"]) == ["/api/alerts", "/api/cases", "/api/cases.csv",
+                                     "/api/conflicts", "/api/coverage",
+                                     "/api/facilities/{facility_id}", "/api/people",
+                                     "/api/status", "/api/status.csv"]
+    for name, path in spec["paths"].items():
         assert "401" in path["get"]["responses"]
-        assert "application/json" in path["get"]["responses"]["200"]["content"]
+        kind = "text/csv" if name.endswith(".csv") else "application/json"
+        assert list(path["get"]["responses"]["200"]["content"]) == [kind]
 
 
 def test_openapi_says_how_to_authenticate_and_a_client_following_it_gets_in(server):
@@ -128,7 +130,7 @@ def test_schemathesis_finds_no_server_error(server):
 
     schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
     operations = [r.ok() for r in schema.get_all_operations()]
-    assert len(operations) == 7
+    assert len(operations) == 9
     for name in USERS:
         headers = bearer(server, name)
         for operation in operations:

@@ -1,5 +1,6 @@
 """`nervecenter serve --workers 2`: two processes behind one port, one session valid on both,
-and a change made elsewhere (a renewal through the CLI) seen by every worker within seconds."""
+and a change made elsewhere (a renewal through the CLI) evaluated once, by one of them (in a
+process of its own), and seen by every worker within seconds."""
 
 from __future__ import annotations
 
@@ -31,12 +32,13 @@ def bls_expiry(page: str) -> str:
     return re.search(r"<dt>Expires</dt><dd>([0-9-]+)</dd>", card[:card.index("</li>")])[1]
 
 
-def test_two_workers_share_sessions_and_see_a_change(tmp_path):
+def test_two_workers_share_sessions_and_one_evaluation_per_change(tmp_path):
     config = web.example_practice(tmp_path)
     assert nc(config, "users", "add", "dana", "--role", "manager",
               stdin=web.PASSWORD + "\n").returncode == 0
     port = web.free_port()
     env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
+    env["NERVECENTER_EVALUATE_APART_ABOVE"] = "0"  # as a large practice: in its own process
     serve = subprocess.Popen([*NERVECENTER, "serve", "--config", str(config), "--port", str(port),
                               "--workers", "2", "--on", "2026-12-01"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -74,3 +76,8 @@ def test_two_workers_share_sessions_and_see_a_change(tmp_path):
             assert before != "2028-12-31" and seen == {"2028-12-31"}
     finally:
         stop(serve, signal.SIGINT)
+    log = serve.stderr.read()
+    evaluated = re.findall(r"evaluated 2026-12-01 at data version \d+ .*pid (\d+)", log)
+    # the first request's (in a worker), then the renewal's (in a process a worker started)
+    assert len(evaluated) == 2, log
+    assert evaluated[0] != evaluated[1]

@@ -17,8 +17,8 @@ from nervecenter.core.errors import NerveCenterError
               help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Processes answering requests (each evaluates for itself; sessions work "
-                   "across them).")
+              help="Processes answering requests (one of them evaluates after a change, the "
+                   "others load its result; sessions work across them).")
 @on_option
 def serve(config_dir, host, port, workers, on):
     """The web dashboard and JSON API (OpenAPI at /openapi.json)."""
@@ -39,14 +39,29 @@ def serve(config_dir, host, port, workers, on):
                + (f" ({workers} workers)" if workers > 1 else ""), err=True)
     if workers == 1:
         logging.getLogger("uvicorn.access").addFilter(web_app.RedactTokens())
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False,
+                    log_config=_log_config())
         return
     app.state.workspace.store.engine.dispose()  # no connection crosses into the workers
     os.environ[web_app.CONFIG_ENV] = str(Path(config_dir).resolve())
     if on is not None:
         os.environ[web_app.ON_ENV] = on.isoformat()
     uvicorn.run("nervecenter.web.app:app_from_environment", factory=True, workers=workers,
-                host=host, port=port, log_level="info", proxy_headers=False)
+                host=host, port=port, log_level="info", proxy_headers=False,
+                log_config=_log_config())
+
+
+def _log_config() -> dict:
+    """uvicorn's logging, and NerveCenter's own lines beside it (each evaluation the process
+    computes: `nervecenter.evaluation`), in every worker."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["nervecenter"] = {"handlers": ["default"], "level": "INFO",
+                                        "propagate": False}
+    return config
 
 
 @click.group()

@@ -13,7 +13,9 @@ import csv
 import io
 import textwrap
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import islice
 from typing import Any
 
 import click
@@ -31,44 +33,60 @@ OUTCOMES = tuple(OUTCOME_COLORS)
 # ---------------------------------------------------------------- selections (the listings' filters)
 
 
-def due_items(ev: Evaluation, within: int = 90, person: str | None = None) -> list[DueDate]:
-    """Credentials due within `within` days (lapsed ones included), by person and due date."""
-    return [d for d in ev.due_dates
-            if d.days_left <= within and (person is None or d.credential.person == person)]
+def due_items(ev: Evaluation, within: int = 90, person: str | None = None,
+              page: slice | None = None) -> list[DueDate]:
+    """Credentials due within `within` days (lapsed ones included), by person and due date;
+    with `page`, only those positions of the list (found without building the rest)."""
+    return _cut((d for d in ev.due_dates
+                 if d.days_left <= within and (person is None or d.credential.person == person)),
+                page)
 
 
 def clearances(ev: Evaluation, start: date | None = None, end: date | None = None,
-               case: str | None = None, outcome: str | None = None) -> list[Clearance]:
-    """The evaluation's clearances, optionally only those of a date range, a case, an outcome."""
-    return [c for c in ev.clearances
-            if (start is None or c.case.start.date() >= start)
-            and (end is None or c.case.start.date() <= end)
-            and (case is None or c.case.id == case)
-            and (outcome is None or c.outcome == outcome)]
+               case: str | None = None, outcome: str | None = None,
+               page: slice | None = None) -> list[Clearance]:
+    """The evaluation's clearances, optionally only those of a date range, a case, an outcome
+    (and with `page`, only those positions)."""
+    return _cut((c for c in ev.clearances
+                 if (start is None or c.case.start.date() >= start)
+                 and (end is None or c.case.start.date() <= end)
+                 and (case is None or c.case.id == case)
+                 and (outcome is None or c.outcome == outcome)), page)
 
 
-def conflicts(ev: Evaluation, type_id: str | None = None) -> list[Conflict]:
-    return [c for c in ev.conflicts if type_id is None or c.type == type_id]
+def conflicts(ev: Evaluation, type_id: str | None = None,
+              page: slice | None = None) -> list[Conflict]:
+    return _cut((c for c in ev.conflicts if type_id is None or c.type == type_id), page)
+
+
+def _cut(chosen: Iterator, page: slice | None) -> list:
+    return list(chosen if page is None else islice(chosen, page.start, page.stop))
 
 
 # ---------------------------------------------------------------- JSON documents
 
 
-def status_json(ev: Evaluation, within: int = 90, person: str | None = None) -> dict[str, Any]:
+def status_json(ev: Evaluation, within: int = 90, person: str | None = None, *,
+                items: list[DueDate] | None = None) -> dict[str, Any]:
+    """The document of `status --format json`; `items`: the due dates to list instead of all
+    of them (the API's page)."""
+    chosen = due_items(ev, within, person) if items is None else items
     return {"as_of": ev.as_of.isoformat(),
-            "items": [d.as_dict() for d in due_items(ev, within, person)],
+            "items": [d.as_dict() for d in chosen],
             "ce_shortfalls": [s.as_dict() for s in ev.ce_shortfalls
                               if person is None or s.person == person]}
 
 
-def cases_json(ev: Evaluation, **filters) -> dict[str, Any]:
-    return {"as_of": ev.as_of.isoformat(),
-            "cases": [c.as_dict() for c in clearances(ev, **filters)]}
+def cases_json(ev: Evaluation, *, items: list[Clearance] | None = None,
+               **filters) -> dict[str, Any]:
+    chosen = clearances(ev, **filters) if items is None else items
+    return {"as_of": ev.as_of.isoformat(), "cases": [c.as_dict() for c in chosen]}
 
 
-def conflicts_json(ev: Evaluation, type_id: str | None = None) -> dict[str, Any]:
-    return {"as_of": ev.as_of.isoformat(),
-            "conflicts": [c.as_dict() for c in conflicts(ev, type_id)]}
+def conflicts_json(ev: Evaluation, type_id: str | None = None, *,
+                   items: list[Conflict] | None = None) -> dict[str, Any]:
+    chosen = conflicts(ev, type_id) if items is None else items
+    return {"as_of": ev.as_of.isoformat(), "conflicts": [c.as_dict() for c in chosen]}
 
 
 def to_json(doc: dict[str, Any]) -> str:
@@ -78,16 +96,22 @@ def to_json(doc: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- the three commands' output
 
 
+STATUS_CSV = ["person", "name", "credential", "type", "scope", "expires", "due", "due_reason",
+              "days_left", "stage", "status", "cases"]
+
+
+def status_csv_rows(ev: Evaluation, items: Iterable[DueDate]) -> Iterator[dict[str, Any]]:
+    return ({**d.as_dict(), "name": _name(ev, d.credential.person), "cases": " ".join(d.cases)}
+            for d in items)
+
+
 def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int = 90,
                   person: str | None = None, color: bool = False) -> str:
     if fmt == "json":
         return to_json(status_json(ev, within, person))
     items = due_items(ev, within, person)
     if fmt == "csv":
-        return csv_text(["person", "name", "credential", "type", "scope", "expires", "due",
-                     "due_reason", "days_left", "stage", "status", "cases"],
-                    [{**d.as_dict(), "name": _name(ev, d.credential.person),
-                      "cases": " ".join(d.cases)} for d in items])
+        return csv_text(STATUS_CSV, status_csv_rows(ev, items))
     ex = Explainer(practice, ev.people)
     who = f" for {_name(ev, person)}" if person else ""
     title = f"As of {ev.as_of}: {_count(len(items), 'credential')} due within {within} days{who}"
@@ -134,15 +158,7 @@ def render_cases(ev: Evaluation, practice: Practice, fmt: str, *, color: bool = 
         return to_json(cases_json(ev, **filters))
     chosen = clearances(ev, **filters)
     if fmt == "csv":
-        rows = []
-        for c in chosen:
-            base = {k: v for k, v in c.as_dict().items() if k not in ("problems", "backups")}
-            base["backups"] = " ".join(c.backups)
-            for p in c.problems or [None]:
-                rows.append({**base, **(p.as_dict() if p else {})})
-        return csv_text(["id", "facility", "start", "end", "procedure", "technologist", "reader",
-                     "outcome", "person", "role", "type", "reason", "source", "detail", "backups"],
-                    rows)
+        return csv_text(CASES_CSV, cases_csv_rows(chosen))
     counts = Counter(c.outcome for c in chosen)
     summary = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
     title = f"As of {ev.as_of}: {_count(len(chosen), 'case')}" + (f" ({summary})" if summary else "")
@@ -172,6 +188,19 @@ def render_cases(ev: Evaluation, practice: Practice, fmt: str, *, color: bool = 
                                    subsequent_indent="    ")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+CASES_CSV = ["id", "facility", "start", "end", "procedure", "technologist", "reader", "outcome",
+             "person", "role", "type", "reason", "source", "detail", "backups"]
+
+
+def cases_csv_rows(chosen: Iterable[Clearance]) -> Iterator[dict[str, Any]]:
+    """One row per problem of each case (a cleared case: one row without problem columns)."""
+    for c in chosen:
+        base = {k: v for k, v in c.as_dict().items() if k not in ("problems", "backups")}
+        base["backups"] = " ".join(c.backups)
+        for p in c.problems or [None]:
+            yield {**base, **(p.as_dict() if p else {})}
 
 
 def render_conflicts(ev: Evaluation, practice: Practice, fmt: str, *,
@@ -267,14 +296,24 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
-def csv_text(columns: list[str], rows: list[dict[str, Any]]) -> str:
+def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
     """CSV of the given columns (None as empty, lists space-separated, no formulas to run)."""
+    return "".join(csv_chunks(columns, rows)).rstrip("\n")
+
+
+def csv_chunks(columns: list[str], rows: Iterable[dict[str, Any]],
+               size: int = 500) -> Iterator[str]:
+    """The same CSV, `size` rows at a time (each ending in a newline), for a streamed answer."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
-    for row in rows:
+    for n, row in enumerate(rows, 1):
         w.writerow({k: _cell(row.get(k)) for k in columns})
-    return buf.getvalue().rstrip("\n")
+        if n % size == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
 
 
 def _cell(v: Any):

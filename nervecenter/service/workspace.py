@@ -11,20 +11,19 @@ questions here:
     cov = ws.coverage(on, weeks=12)          # who is cleared where, week by week ahead
     diff = ws.whatif(Change(without="t-price"), on)   # the same, were the change made
     snap = ws.snapshot(on)                   # what the evaluation of `on` read
-    fin = ws.latest(on)                      # the newest finished one: never waits long
+    fin = ws.latest(on)                      # the newest finished one: never waits
 
 Results are cached in one place, here, while the day and the data (the store's data version)
 stay the same. `latest` is for readers that must not wait (the web): it answers with the newest
-finished evaluation and, when sources or data changed since, computes the next one in one
-background thread of this workspace, waiting for it at most `wait` seconds.
+finished evaluation while the next one is computed once per practice in the background
+(service/latest.py).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -38,20 +37,9 @@ from nervecenter.rules import Evaluation, evaluate, whatif
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.schedule import case_day
 from nervecenter.rules.whatif import Change, WhatIf
+from nervecenter.service.latest import Finished, Latest, source_stamp
 from nervecenter.store import backup, db, migrations
 from nervecenter.store.store import Store
-
-
-@dataclass(frozen=True)
-class Finished:
-    """An evaluation of today's question with the snapshot it read, and when its data was read."""
-
-    evaluation: Evaluation
-    snapshot: Snapshot
-    version: int  # the store's data version it read
-    sources: tuple  # (size, mtime) of each `sources:` file when it started
-    read_at: datetime
-    updating: bool = False  # a newer one is being computed
 
 
 @dataclass
@@ -65,9 +53,11 @@ class Workspace:
     _evaluations: dict = field(default_factory=dict, repr=False)  # question -> Evaluation
     # a source that failed -> (its stat, data version) then: not parsed again until one changes
     _failing: dict = field(default_factory=dict, repr=False)
-    _finished: dict = field(default_factory=dict, repr=False)  # day -> Finished
-    _refresh: threading.Thread | None = field(default=None, repr=False)
-    _refreshed: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    from_files: bool = False  # its practice is what load_practice reads from config_dir
+    _latest: Latest = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self._latest = Latest(self)
 
     @property
     def data_dir(self) -> Path:
@@ -92,7 +82,7 @@ class Workspace:
         with self._sync_lock:  # not the evaluation's lock: a renew never waits for one
             version = self.store.data_version()
             todo = [p for p in self.practice.sources
-                    if self._failing.get(_key(p)) != (_stat(p), version)]
+                    if self._failing.get(_key(p)) != (source_stamp(p), version)]
             failed: dict = {}
             changes = import_files(self.store, self.practice, todo, skip_unchanged_files=True,
                                    base=self.practice.config_dir, failed=failed)
@@ -100,7 +90,7 @@ class Workspace:
                 version = self.store.data_version()
             checked = {_key(p) for p in todo}
             self._failing = {k: v for k, v in self._failing.items() if k not in checked}
-            self._failing.update({k: (_stat(Path(k)), version) for k in failed})
+            self._failing.update({k: (source_stamp(Path(k)), version) for k in failed})
             self.store.record_source_problems(
                 {k: (name, str(problems[0])) for k, (name, problems) in failed.items()},
                 checked=checked, sources=map(_key, self.practice.sources))
@@ -211,70 +201,50 @@ class Workspace:
                 evaluated=self.evaluate(day, due=False, conflicts=False, sync=False),
                 covered=self.coverage(day, weeks=weeks, sync=False))
 
-    def latest(self, on: date | None = None, *, wait: float = 0.8) -> Finished:
-        """The newest finished evaluation of `on` (default today, all cases of the horizon,
-        due dates and conflicts). When sources or data changed since it was computed, one
-        background thread computes the next; this waits for it at most `wait` seconds and
-        otherwise answers with the one it has (`updating` set). Only the first call waits for
-        the whole evaluation."""
-        day = self.today(on)
-        with self._refreshed:
-            done = self._finished.get(day)
-        if done is None:
-            return self._compute(day)
-        with self._refreshed:
-            if self._refresh is None and self._stale(done):
-                self._refresh = threading.Thread(target=self._background, args=(day,),
-                                                 name="nervecenter-evaluate", daemon=True)
-                self._refresh.start()
-            if self._refresh is not None:
-                self._refreshed.wait_for(lambda: self._refresh is None, timeout=wait)
-            done = self._finished[day]
-            return replace(done, updating=True) if self._refresh is not None else done
+    # ------------------------------------------------------------ for readers that must not wait
 
-    def _stale(self, done: Finished) -> bool:
-        return (self.store.data_version() != done.version
-                or tuple(map(_stat, self.practice.sources)) != done.sources)
+    def latest(self, on: date | None = None, *, version: int | None = None,
+               wait: float = 0.0) -> Finished:
+        """The newest finished evaluation of `on` (default today, all cases of the horizon, due
+        dates and conflicts), at once (service/latest.py): computed once per practice in the
+        background when the data moves on, and shared by its processes. With `version` (the
+        data version one's own change made), waits at most `wait` seconds for it."""
+        return self._latest.get(self.today(on), version=version, wait=wait)
 
-    def _compute(self, day: date) -> Finished:
-        sources = tuple(map(_stat, self.practice.sources))
-        read_at = clock.utcnow()
-        with self._lock:
-            evaluation = self.evaluate(day)
-            done = Finished(evaluation, self.snapshot(day), self._version, sources, read_at)
-        with self._refreshed:
-            if len(self._finished) > 2:
-                self._finished.clear()
-            self._finished[day] = done
-        return done
+    def changed(self) -> None:
+        """This process changed the data: the latest evaluation is renewed now, not at the next
+        look."""
+        self._latest.wake()
 
-    def _background(self, day: date) -> None:
+    def close(self) -> None:
+        """Stop the background work of `latest` (the web app's shutdown)."""
+        self._latest.close()
+
+    def adopt(self, day: date, snapshot: Snapshot, evaluation: Evaluation, version: int) -> None:
+        """Take a finished evaluation (maybe computed by another process) as this workspace's
+        cached answer for `day` while the data version stays `version`, so that questions asked
+        here (what-if) reuse its snapshot instead of reading another. Skipped when an
+        evaluation holds the lock: nobody waits for this."""
+        if not self._lock.acquire(blocking=False):
+            return
         try:
-            self._compute(day)
-        except Exception:  # readers go on with the last one; the next change tries again
-            logging.getLogger(__name__).exception("the background evaluation failed")
+            if self._version != version:
+                self._version, self._snapshots, self._evaluations = version, {}, {}
+            self._snapshots[day] = snapshot
+            self._evaluations[(day, None, None, True, True, True)] = evaluation
         finally:
-            with self._refreshed:
-                self._refresh = None
-                self._refreshed.notify_all()
+            self._lock.release()
 
 
 def _key(path: Path) -> str:
     return str(Path(path).resolve())
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
 def open_workspace(config_dir: str | Path, database_url: str | None = None) -> Workspace:
     """Load and validate the configuration and open its database (created on first use)."""
     practice = load_practice(config_dir)
-    return Workspace(practice=practice, store=open_store(practice, database_url))
+    return Workspace(practice=practice, store=open_store(practice, database_url),
+                     from_files=True)
 
 
 def open_store(practice: Practice, database_url: str | None = None) -> Store:

@@ -17,7 +17,7 @@ from nervecenter.data.roster import parse_date
 from nervecenter.service import actions
 from nervecenter.store.users import User
 from nervecenter.web import auth
-from nervecenter.web.picture import take_picture
+from nervecenter.web.picture import take_picture, wrote
 from nervecenter.web.templating import flash
 
 router = APIRouter(include_in_schema=False)
@@ -54,6 +54,7 @@ def submitted(request: Request, person_id: str, credential_id: str, user: auth.C
     _, credential = _own_credential(request, user, person_id, credential_id)
     actions.renewal_submitted(request.app.state.workspace, _actor(user), credential.person,
                               credential.type, credential.scope)
+    wrote(request)
     flash(request, f"Renewal of {credential.id} recorded as submitted.")
     return RedirectResponse(f"/people/{person_id}#{credential_id}", status_code=303)
 
@@ -73,6 +74,7 @@ def renew(request: Request, person_id: str, credential_id: str, user: auth.Curre
         path = actions.upload(ws, person_id, document.filename, data)
     actions.renew(ws, _actor(user), credential.person, credential.type, credential.scope,
                   expires=new_expiry, issued=new_issued, number=number.strip(), document=path)
+    wrote(request)
     flash(request, f"Renewal of {credential.id} recorded: expires {new_expiry}.")
     return RedirectResponse(f"/people/{person_id}#{credential_id}", status_code=303)
 

@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, Security
+from fastapi.responses import StreamingResponse
 from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
 from nervecenter.core import limits
 from nervecenter.data import report
-from nervecenter.web import auth, records
+from nervecenter.web import auth, capacity, records
 from nervecenter.web.picture import Picture, take_picture
 
 # Declared for /openapi.json (so generated clients and API explorers send the token); the check
@@ -226,26 +228,76 @@ def _json(doc: dict) -> Response:
     """The document as JSON, without FastAPI re-validating it against the response model: the
     models document the API (and schemathesis holds the answers to them), but validating
     10 MB of cases per request would triple its time."""
-    return Response(json.dumps(doc, default=_iso, ensure_ascii=False),
-                    media_type="application/json")
+    return Response(_dumps(doc), media_type="application/json")
 
 
-def _page(request: Request, doc: dict, key: str, limit: int, offset: int,
-          more: bool | None = None) -> Response:
-    """`doc[key]` cut to one page, with `next` (a relative URL, also sent as `Link: <...>;
-    rel="next"`) when more follow. `more` says so when the list was already cut (in SQL)."""
-    items = doc[key]
-    if more is None:
-        more = len(items) > offset + limit
-        doc[key] = items[offset:offset + limit]
+def _dumps(doc) -> str:
+    return json.dumps(doc, default=_iso, ensure_ascii=False)
+
+
+CHUNK = 100  # items serialised at a time in a streamed answer
+BUSY = {503: {"description": "Too many long requests (coverage, CSV, ranges of dates outside "
+                             "the evaluation) at once: try again after `Retry-After` seconds"}}
+OFTEN = {429: {"description": "A range of dates outside the latest evaluation is evaluated "
+                              "anew, once per 10 s per user: try again after `Retry-After` "
+                              "seconds"}}
+CSV = {200: {"description": "CSV, the columns of the command's `--format csv`",
+             "content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
+MARK = "\0items\0"
+
+
+class Raw(str):
+    """An item already made JSON (kept with the evaluation)."""
+
+
+def _skeleton(doc: dict, key: str) -> str:
+    """`doc` as JSON with a mark where the list under `key` goes (see _page)."""
+    return _dumps({**doc, key: MARK})
+
+
+def _page(request: Request, doc: dict | str, key: str, items: list, convert, limit: int,
+          offset: int) -> Response:
+    """`doc` (or its _skeleton, kept with the evaluation when it costs) with one page of
+    `items` (at most `limit + 1` of them, from `offset` on: the one beyond says another page
+    follows) under `key`, each made JSON by `convert`, and `next` (a relative URL, also sent
+    as `Link: <...>; rel="next"`) when more follow. Streamed: a page of 1,000 is never held
+    as one string, nor its dicts all at once."""
+    more = len(items) > limit
+    items = items[:limit]
     nxt = None
     if more:
         query = request.url.include_query_params(limit=limit, offset=offset + limit).query
         nxt = f"{request.url.path}?{query}"
-    response = _json({**doc, "next": nxt})
-    if nxt:
-        response.headers["Link"] = f'<{nxt}>; rel="next"'
-    return response
+    text = doc if isinstance(doc, str) else _skeleton(doc, key)
+    head, tail = text.split(_dumps(MARK), 1)
+    tail = f'{tail[:-1]}, "next": {_dumps(nxt)}}}'
+
+    def piece(part: list) -> str:
+        made = [convert(x) for x in part]
+        if made and isinstance(made[0], Raw):
+            return ",".join(made)
+        return _dumps(made)[1:-1]
+
+    def chunks():
+        yield head + "["
+        for n in range(0, len(items), CHUNK):
+            yield ("," if n else "") + piece(items[n:n + CHUNK])
+        yield "]" + tail
+
+    headers = {"Link": f'<{nxt}>; rel="next"'} if nxt else None
+    if len(items) <= CHUNK:  # one piece: made here, without a hop per piece to a thread
+        return Response("".join(chunks()), media_type="application/json", headers=headers)
+    return StreamingResponse(chunks(), media_type="application/json", headers=headers)
+
+
+def _as_dict(item) -> dict:
+    return item.as_dict()
+
+
+def _same(item):
+    return item
 
 
 def _iso(value):
@@ -254,17 +306,67 @@ def _iso(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+def _csv(request: Request, name: str, columns: list[str], rows) -> StreamingResponse:
+    """The whole CSV, streamed (500 rows at a time); a heavy request while it runs."""
+    release = capacity.take(request)
+
+    def chunks():
+        try:
+            yield from report.csv_chunks(columns, rows)
+        finally:
+            release()
+
+    return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                             background=BackgroundTask(release))
+
 
 @router.get("/status", response_model=Status, summary="Credentials due, by person")
 def status(request: Request, pic: Pic,
            within: Annotated[int, Query(ge=0, le=3650, description="days ahead")] = 90,
            person: Annotated[str | None, Query(max_length=200)] = None,
            limit: Limit = 100, offset: Offset = 0):
-    return _page(request, report.status_json(pic.visible(), within, person), "items",
-                 limit, offset)
+    ev = pic.visible()
+    items = report.due_items(ev, within, person, page=slice(offset, offset + limit + 1))
+    # the CE shortfalls come whole with every page (500 at 5,000 people): made JSON once
+    doc = pic.finished.keep(("status", person, pic.user.person),
+                            lambda: _skeleton(report.status_json(ev, within, person, items=[]),
+                                              "items"))
+    return _page(request, doc, "items", items, _as_dict, limit, offset)
 
 
-@router.get("/cases", response_model=Cases, summary="Clearance of cases")
+@router.get("/status.csv", summary="Credentials due, as `status --format csv` (all of them)",
+            response_class=StreamingResponse, responses={**CSV, **BUSY})
+def status_csv(request: Request, pic: Pic,
+               within: Annotated[int, Query(ge=0, le=3650, description="days ahead")] = 90,
+               person: Annotated[str | None, Query(max_length=200)] = None):
+    ev = pic.visible()
+    return _csv(request, "status.csv", report.STATUS_CSV,
+                report.status_csv_rows(ev, report.due_items(ev, within, person)))
+
+
+def _range(request: Request, pic: Picture, from_: date | None, to: date | None) -> Picture:
+    """The picture with the clearances of the cases from `from_` (default its day) to `to`
+    (default the end of the horizon): cut from the latest evaluation when the range lies in
+    its horizon; else evaluated on its snapshot, at most once per EVALUATION_EVERY seconds
+    for each user (capacity.asked), and kept with it."""
+    if from_ is None and to is None:
+        return pic
+    # no case lies outside the years of core/limits.py (imports refuse them), so a range is
+    # cut to them: the answer is the same, and no date arithmetic can overflow
+    start = limits.clamp(from_ or pic.day)
+    end = limits.clamp(to or pic.day + timedelta(days=pic.practice.alerts.case_horizon_days))
+    if start <= end and not pic.finished.knows(start, end):
+        with capacity.heavy(request):
+            capacity.asked(request, pic.user)
+            clearances = pic.finished.cases(start, end)
+    else:
+        clearances = pic.finished.cases(start, end)
+    return replace(pic, evaluation=replace(pic.evaluation, clearances=clearances))
+
+
+@router.get("/cases", response_model=Cases, summary="Clearance of cases",
+            responses={**OFTEN, **BUSY})
 def cases(request: Request, pic: Pic,
           from_: Annotated[date | None, Query(alias="from", description="default: today")] = None,
           to: Annotated[date | None, Query(description="default: the end of the horizon; "
@@ -272,40 +374,53 @@ def cases(request: Request, pic: Pic,
           case: Annotated[str | None, Query(max_length=200)] = None,
           outcome: Literal["cleared", "warning", "blocked", "unstaffed"] | None = None,
           limit: Limit = 100, offset: Offset = 0):
-    if from_ is not None or to is not None:
-        # no case lies outside the years of core/limits.py (imports refuse them), so a range
-        # is cut to them: the answer is the same, and no date arithmetic can overflow
-        start = limits.clamp(from_ or pic.day)
-        end = limits.clamp(to or pic.day + timedelta(days=pic.practice.alerts.case_horizon_days))
-        clearances = pic.workspace.evaluate(pic.day, start=start, end=end, due=False,
-                                            conflicts=False, sync=False).clearances \
-            if start <= end else ()
-        pic = Picture(pic.workspace, pic.snapshot,
-                      replace(pic.evaluation, clearances=clearances), pic.user, pic.index)
-    return _page(request, report.cases_json(pic.visible(), case=case, outcome=outcome),
-                 "cases", limit, offset)
+    ev = _range(request, pic, from_, to).visible()
+    items = report.clearances(ev, case=case, outcome=outcome,
+                              page=slice(offset, offset + limit + 1))
+    return _page(request, report.cases_json(ev, items=[]), "cases", items, _as_dict, limit,
+                 offset)
+
+
+@router.get("/cases.csv", summary="Clearance of cases, as `cases --format csv` (all of them)",
+            response_class=StreamingResponse, responses={**CSV, **OFTEN, **BUSY})
+def cases_csv(request: Request, pic: Pic,
+              from_: Annotated[date | None, Query(alias="from", description="default: today")]
+              = None,
+              to: Annotated[date | None, Query(description="default: the end of the horizon")]
+              = None,
+              outcome: Literal["cleared", "warning", "blocked", "unstaffed"] | None = None):
+    ev = _range(request, pic, from_, to).visible()
+    return _csv(request, "cases.csv", report.CASES_CSV,
+                report.cases_csv_rows(report.clearances(ev, outcome=outcome)))
 
 
 @router.get("/conflicts", response_model=Conflicts, summary="Differing facility requirements")
 def conflicts(request: Request, pic: Pic,
               type: Annotated[str | None, Query(max_length=200)] = None,
               limit: Limit = 100, offset: Offset = 0):
-    return _page(request, report.conflicts_json(pic.visible(), type), "conflicts", limit,
-                 offset)
+    ev = pic.visible()
+    items = report.conflicts(ev, type, page=slice(offset, offset + limit + 1))
+    return _page(request, report.conflicts_json(ev, type, items=[]), "conflicts", items,
+                 _as_dict, limit, offset)
 
 
 @router.get("/people", response_model=People, summary="People and their credentials")
 def people(request: Request, pic: Pic, limit: Limit = 100, offset: Offset = 0):
-    everyone = pic.people()
-    return _page(request, {"as_of": pic.day, "people": [
-        {"id": p.id, "name": p.name, "role": p.role, "home_state": p.home_state,
-         "email": p.email, "phone": p.phone,
-         "credentials": [{"credential": c.id, "type": c.type, "scope": c.scope,
-                          "number": c.number, "issuer": c.issuer, "issued": c.issued,
-                          "expires": c.expires, "status": c.status, "version": c.version}
-                         for c in pic.credentials_of(p.id)]}
-        for p in everyone[offset:offset + limit]]}, "people", limit, offset,
-                 more=len(everyone) > offset + limit)
+    known = pic.finished.memo("api.people")  # each person's JSON, made once per evaluation
+
+    def person(p) -> Raw:
+        if p.id not in known:
+            known[p.id] = Raw(_dumps({
+                "id": p.id, "name": p.name, "role": p.role, "home_state": p.home_state,
+                "email": p.email, "phone": p.phone,
+                "credentials": [{"credential": c.id, "type": c.type, "scope": c.scope,
+                                 "number": c.number, "issuer": c.issuer, "issued": c.issued,
+                                 "expires": c.expires, "status": c.status,
+                                 "version": c.version} for c in pic.credentials_of(p.id)]}))
+        return known[p.id]
+
+    return _page(request, {"as_of": pic.day}, "people",
+                 pic.people()[offset:offset + limit + 1], person, limit, offset)
 
 
 @router.get("/alerts", response_model=Alerts, summary="The alert log with delivery status")
@@ -315,20 +430,20 @@ def alerts(request: Request, pic: Pic,
     person = None if pic.user.is_manager else pic.user.person
     rows = records.alert_log(request.app.state.workspace, person=person, status=status,
                              limit=limit + 1, offset=offset)
-    return _page(request, {"as_of": pic.day, "alerts": rows[:limit]}, "alerts", limit, offset,
-                 more=len(rows) > limit)
+    return _page(request, {"as_of": pic.day}, "alerts", rows, _same, limit, offset)
 
 
 @router.get("/coverage", response_model=Coverage,
             summary="Who is cleared at each facility, per role and week ahead (managers)",
-            responses={404: {"description": "No such facility, or not a manager"}})
-def coverage(pic: Pic, facility: Annotated[str | None, Query(max_length=200)] = None,
+            responses={404: {"description": "No such facility, or not a manager"}, **BUSY})
+def coverage(request: Request, pic: Pic, facility: Annotated[str | None, Query(max_length=200)] = None,
              weeks: Annotated[int, Query(ge=1, le=104)] = 12):
     if not pic.user.is_manager:
         raise auth.Forbidden()
     if facility is not None and facility not in pic.practice.facilities:
         raise HTTPException(404, f"no facility {facility!r}")
-    return _json(pic.coverage(weeks=weeks, facility=facility).as_dict())
+    with capacity.heavy(request):
+        return _json(pic.coverage(weeks=weeks, facility=facility).as_dict())
 
 
 @router.get("/facilities/{facility_id}", response_model=FacilityDetail,

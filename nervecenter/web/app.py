@@ -7,6 +7,8 @@ Pages are rendered on the server with Jinja2 (autoescaped); no JavaScript at all
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import errno
 import logging
 import os
@@ -26,7 +28,7 @@ from nervecenter.core.errors import DatabaseError, DiskFull, NerveCenterError
 from nervecenter.service.workspace import open_workspace
 from nervecenter.store.throttle import LoginThrottle
 from nervecenter.store.users import Users
-from nervecenter.web import actions, api, auth, calendar, pages, templating, whatif
+from nervecenter.web import actions, api, auth, calendar, capacity, pages, templating, whatif
 from nervecenter.web.bodies import BodyGuard
 
 HERE = Path(__file__).parent
@@ -63,15 +65,22 @@ def app_from_environment() -> FastAPI:
 def create_app(config_dir: str | Path, *, on: date | None = None,
                database_url: str | None = None) -> FastAPI:
     """Open the practice at `config_dir` and build the app. `on` fixes "today" (for demos, tests)."""
+    _few_malloc_arenas()
     workspace = open_workspace(config_dir, database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        workspace.close()  # the latest evaluation's watcher thread
+
     app = FastAPI(title="NerveCenter", version="1", description=API_DESCRIPTION,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.workspace = workspace
     app.state.on = on
     app.state.users = Users(workspace.store.engine)
     app.state.data_dir = workspace.data_dir
     app.state.login_throttle = LoginThrottle(workspace.store.engine)
-    app.state.indexed = None  # (evaluation, its Index): rebuilt when the evaluation changes
+    app.state.capacity = capacity.Capacity()
     app.add_middleware(BodyGuard)  # inside the sessions: it reads the one they decode
     app.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.state.data_dir),
                        session_cookie=auth.SESSION_COOKIE, max_age=auth.SESSION_HOURS * 3600,
@@ -87,6 +96,16 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
     app.include_router(whatif.router)
     _error_handlers(app)
     return app
+
+
+def _few_malloc_arenas() -> None:
+    """glibc gives each of the server's threads (40 answer requests) a heap of its own, and each
+    keeps what it once held: with 32 users at once that is 100 MB more that never comes back.
+    Two heaps serve a process whose Python code runs one thread at a time anyway."""
+    try:
+        ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 SECURITY_HEADERS = {
@@ -134,6 +153,11 @@ def _error_handlers(app: FastAPI) -> None:
         return templating.error(request, 403, "Form expired",
                       "The form was not sent from this site or your session changed; "
                       "reload the page and try again.")
+
+    @app.exception_handler(capacity.Busy)
+    async def busy(request: Request, exc: capacity.Busy):
+        return templating.error(request, exc.status, "Busy", str(exc),
+                                headers={"Retry-After": str(exc.seconds)})
 
     @app.exception_handler(NerveCenterError)
     async def user_error(request: Request, exc):

@@ -20,6 +20,7 @@ from nervecenter.web.templating import render
 router = APIRouter(include_in_schema=False)
 OVERVIEW_LIMIT = 100  # people and cases listed on the overview; the rest are a click away
 PAGE_ROWS = 200  # rows of a long HTML list per page; the API and the CSV export give them all
+PERSON_ALERTS = 25  # the newest alerts on a person page; the rest on /alerts?person=
 
 
 def _paged(request: Request, rows: list, page: int) -> tuple[list, dict]:
@@ -35,6 +36,23 @@ def _paged(request: Request, rows: list, page: int) -> tuple[list, dict]:
         "total": len(rows), "first": start + 1, "last": min(start + PAGE_ROWS, len(rows)),
         "prev": link(page - 1) if page > 1 else None,
         "next": link(page + 1) if page < pages else None}
+
+
+def _alert_page(request: Request, page: int, **filters) -> tuple[list, dict]:
+    """One page of the alert log (PAGE_ROWS alerts, read in SQL) and its pager: the log is
+    as long as the practice's history, so it is never counted."""
+    page = max(1, page)
+    start = (page - 1) * PAGE_ROWS
+    alerts = records.alert_log(request.app.state.workspace, limit=PAGE_ROWS + 1, offset=start,
+                               **filters)
+
+    def link(n: int) -> str:
+        return f"{request.url.path}?{request.url.include_query_params(page=n).query}"
+
+    shown = alerts[:PAGE_ROWS]
+    return shown, {"first": start + 1, "last": start + len(shown), "total": None,
+                   "prev": link(page - 1) if page > 1 else None,
+                   "next": link(page + 1) if len(alerts) > PAGE_ROWS else None}
 
 
 
@@ -153,12 +171,14 @@ def person(request: Request, person_id: str, pic: Pic):
         raise auth.Forbidden()
     ws = request.app.state.workspace
     credentials = pic.credentials_of(p.id)
+    alerts = records.alert_log(ws, person=p.id, limit=PERSON_ALERTS + 1)
     return render(request, "person.html", pic=pic, user=pic.user, as_of=pic.day, person=p,
                   credentials=credentials,
                   history=records.history(ws, [c.id for c in credentials]),
                   ce=records.ce_progress(pic, p.id),
                   cases=pic.cases_of(p.id),
-                  alerts=records.deliveries(records.alert_log(ws, person=p.id)),
+                  alerts=records.deliveries(alerts[:PERSON_ALERTS]),
+                  older_alerts=len(alerts) > PERSON_ALERTS,
                   timeline=charts.timeline(credentials, pic.cases_of(p.id), pic.day,
                                            _credential_label(pic), pic.practice.stages_for),
                   accept=", ".join(actions.DOCUMENT_TYPES))
@@ -243,13 +263,22 @@ def _facility_yaml(pic: Picture, f) -> str:
 
 
 @router.get("/alerts")
-def alerts(request: Request, pic: Pic, status: str | None = None):
+def alerts(request: Request, pic: Pic, status: str | None = None, person: str | None = None,
+           page: int = 1):
+    """The alert log, newest first, PAGE_ROWS alerts a page; `status=` and `person=` narrow it
+    (a person user sees only their own)."""
     ws = request.app.state.workspace
-    person = None if pic.user.is_manager else pic.user.person
-    rows = records.deliveries(records.alert_log(ws, person=person))
+    if not pic.user.is_manager:
+        person = pic.user.person
+    elif person is not None and pic.person(person) is None:
+        raise auth.Forbidden()
+    shown, pager = _alert_page(request, page, person=person,
+                               status=status if status in records.STATUSES else None)
+    rows = records.deliveries(shown)
     if status:
         rows = [d for d in rows if d["status"] == status]
     return render(request, "alerts.html", pic=pic, user=pic.user, as_of=pic.day, alerts=rows,
+                  paging=pager, person=pic.person(person) if person else None,
                   silences=records.silences(ws, pic.day) if pic.user.is_manager else [])
 
 

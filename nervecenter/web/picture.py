@@ -1,15 +1,14 @@
 """The practice as one user may see it on one day: what the pages and the API show.
 
-A `Picture` is taken once per request (sources re-imported, snapshot, evaluation) and then cut
-down to what the user may see: a manager sees everything, a person user only their own person,
-their own credentials, their own cases and the alerts sent to them.
+A `Picture` is taken once per request from the workspace's latest finished evaluation (never
+waiting for one) and cut down to what the user may see: a manager sees everything, a person
+user only their own person, their own credentials, their own cases and the alerts sent to them.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,6 +18,7 @@ from nervecenter.core.model import Case, Credential, Person, Practice, Snapshot
 from nervecenter.rules.coverage import Coverage
 from nervecenter.rules.eligibility import cleared_at
 from nervecenter.rules.results import Clearance, Conflict, DueDate, Evaluation
+from nervecenter.service.latest import Finished, Index
 from nervecenter.service.workspace import Workspace
 from nervecenter.store.users import User
 from nervecenter.web import auth
@@ -41,49 +41,28 @@ def stage_class(due: DueDate) -> str:
     return "later"
 
 
-@dataclass(frozen=True)
-class Index:
-    """Lookups by person and by credential, built once per evaluation (not per request)."""
-
-    credentials: dict[str, list[Credential]]  # person -> credentials, by type and scope
-    due: dict[str, list[DueDate]]  # person -> due dates
-    due_of: dict[str, DueDate]  # credential id -> its due date
-    cases: dict[str, list[Case]]  # person -> cases as technologist or reader, by start
-    cleared: dict[str, list[str]] = field(default_factory=dict)  # facility -> ids (managers')
-
-    @classmethod
-    def of(cls, snapshot: Snapshot, evaluation: Evaluation) -> Index:
-        credentials, due, cases = defaultdict(list), defaultdict(list), defaultdict(list)
-        for c in snapshot.credentials:
-            credentials[c.person].append(c)
-        for v in credentials.values():
-            v.sort(key=lambda c: (c.type, c.scope or ""))
-        for d in evaluation.due_dates:
-            due[d.credential.person].append(d)
-        for case in sorted(snapshot.cases, key=lambda c: c.start):
-            for pid in {case.technologist, case.reader} - {None}:
-                cases[pid].append(case)
-        return cls(dict(credentials), dict(due),
-                   {d.credential.id: d for d in evaluation.due_dates}, dict(cases))
-
-
 @dataclass
 class Picture:
     workspace: Workspace
-    snapshot: Snapshot
-    evaluation: Evaluation
+    finished: Finished  # the evaluation, its snapshot and index, and questions beside it
     user: User
-    index: Index | None = None
-    read_at: datetime | None = None  # when the data of this evaluation was read
-    updating: bool = False  # a newer evaluation is being computed
+    evaluation: Evaluation | None = None  # default: the finished one's (the API narrows it)
+
+    def __post_init__(self):
+        if self.evaluation is None:
+            self.evaluation = self.finished.evaluation
 
     @property
     def practice(self) -> Practice:
         return self.workspace.practice
 
-    def __post_init__(self):
-        if self.index is None:
-            self.index = Index.of(self.snapshot, self.evaluation)
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.finished.snapshot
+
+    @property
+    def index(self) -> Index:
+        return self.finished.index
 
     @property
     def day(self) -> date:
@@ -93,10 +72,10 @@ class Picture:
 
     def people(self) -> list[Person]:
         """The staff on the day: not who has left the practice (their own page stays)."""
-        day = self.day
-        return sorted((p for p in self.snapshot.people.values()
-                       if self.user.may_see(p.id) and not p.gone(day)),
-                      key=lambda p: (p.name.lower(), p.id))
+        if self.user.is_manager:
+            return list(self.index.staff)
+        me = self.snapshot.people.get(self.user.person)
+        return [me] if me is not None and not me.gone(self.day) else []
 
     def reachable(self, person: Person) -> bool:
         """Whether a channel reaches them (their notify, or practice.yaml's contacts:)."""
@@ -137,18 +116,11 @@ class Picture:
 
     def clearance_for(self, case: Case) -> Clearance:
         """The clearance of one case, evaluated on its own date when outside the horizon."""
-        for c in self.evaluation.clearances:
-            if c.case.id == case.id:
-                return c
-        ev = self.workspace.evaluate(self.day, case=case.id, due=False, conflicts=False,
-                                     sync=False)
-        return next(c for c in ev.clearances if c.case.id == case.id)
+        return self.finished.clearance(case)
 
     def case(self, case_id: str) -> Case | None:
-        for c in self.snapshot.cases:
-            if c.id == case_id:
-                return c if self.visible_case(c) else None
-        return None
+        c = self.index.case.get(case_id)
+        return c if c is not None and self.visible_case(c) else None
 
     def cases_of(self, person_id: str) -> list[Case]:
         return list(self.index.cases.get(person_id, []))
@@ -183,8 +155,8 @@ class Picture:
     # ------------------------------------------------------------ facilities
 
     def coverage(self, *, weeks: int = 12, facility: str | None = None) -> Coverage:
-        """Coverage ahead from the picture's day (the workspace's one function)."""
-        return self.workspace.coverage(self.day, weeks=weeks, facility=facility, sync=False)
+        """Coverage ahead from the picture's day, on the evaluation's snapshot (kept with it)."""
+        return self.finished.coverage(weeks=weeks, facility=facility)
 
     def cleared_this_week(self, facility_id: str) -> list[tuple[Person, str]]:
         """People who would be cleared for a case at the facility on every day of this week.
@@ -205,19 +177,30 @@ class Picture:
         return result
 
 
+WRITTEN = "written"  # the session's key: the data version its own last change made
+WRITER_WAIT = 0.8  # seconds the next page after one's own change may wait to show it
+
+
 def take_picture(request: Request, user: User) -> Picture:
-    """The workspace's newest finished evaluation of today (or the app's fixed day): a request
-    never waits long for one (Workspace.latest); the per-person index is rebuilt only when that
-    evaluation changed."""
+    """The workspace's newest finished evaluation of today (or the app's fixed day), at once.
+    Only right after this session changed something does it wait, at most WRITER_WAIT
+    seconds, for an evaluation that shows the change (read your own writes)."""
     state = request.app.state
-    ws = state.workspace
-    done = ws.latest(state.on)
-    indexed = state.indexed
-    if indexed is None or indexed[0] is not done.evaluation:
-        indexed = state.indexed = (done.evaluation, done.snapshot,
-                                   Index.of(done.snapshot, done.evaluation))
-    return Picture(ws, indexed[1], indexed[0], user, indexed[2], read_at=done.read_at,
-                   updating=done.updating)
+    session = request.session if "session" in request.scope else {}
+    written = session.get(WRITTEN)
+    done = state.workspace.latest(state.on, version=written if isinstance(written, int) else None,
+                                  wait=WRITER_WAIT)
+    if written is not None and (not isinstance(written, int) or done.version >= written):
+        session.pop(WRITTEN, None)
+    return Picture(state.workspace, done, user)
+
+
+def wrote(request: Request) -> None:
+    """This session changed the data: its next page shows the change (see take_picture), and
+    the latest evaluation is renewed now."""
+    ws = request.app.state.workspace
+    request.session[WRITTEN] = ws.store.data_version()
+    ws.changed()
 
 
 def picture(request: Request, user: auth.CurrentUser) -> Picture:

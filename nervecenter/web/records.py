@@ -38,9 +38,12 @@ def history(ws, credential_ids) -> dict[str, list[dict]]:
 def ce_progress(pic, person_id: str) -> list[dict]:
     """CE hours per credential within its period against its type's requirement (rules/ce.py),
     each with the evaluation's shortfall sentence when it is short near its cycle's end."""
+    from nervecenter.core.model import Snapshot
     from nervecenter.rules.ce import ce_rows
 
-    rows = ce_rows(pic.practice, pic.snapshot, person_id, pic.day)
+    # the person's own credentials and CE entries (the index's), not the whole practice's
+    own = Snapshot({}, tuple(pic.credentials_of(person_id)), pic.index.ce.get(person_id, ()))
+    rows = ce_rows(pic.practice, own, person_id, pic.day)
     short = {s.credential: s for s in pic.evaluation.ce_shortfalls}
     for r in rows:
         r["percent"] = min(100, round(100 * r["counted"] / r["required"])) if r["required"] else 100
@@ -66,6 +69,9 @@ def alert_log(ws, person: str | None = None, *, status: str | None = None, limit
                    "deliveries": [d for d in a["deliveries"] if d["recipient"] == person]}
                   for a in alerts]
     return alerts
+
+
+STATUSES = ("pending", "sent", "failed", "dropped")
 
 
 def deliveries(alerts: list[dict]) -> list[dict]:

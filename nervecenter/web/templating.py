@@ -41,11 +41,13 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> HT
     user = context.pop("user", None) or auth.optional_user(request)
     flashes = request.session.pop("flash", []) if "session" in request.scope else []
     failing = request.app.state.workspace.source_problems() if user else []
+    done = getattr(context.get("pic"), "finished", None)
     return request.app.state.templates.TemplateResponse(
         request, name, {"user": user, "csrf": auth.csrf_token(request), "flashes": flashes,
                         "as_of": context.pop("as_of", None), "source_problems": failing,
-                        "read_at": getattr(context.get("pic"), "read_at", None),
-                        "updating": getattr(context.get("pic"), "updating", False),
+                        # when the evaluation shown read its data; a newer one is on its way
+                        "read_at": getattr(done, "read_at", None),
+                        "updating": getattr(done, "updating", False),
                         **context},
         status_code=status_code)
 

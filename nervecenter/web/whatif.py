@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.rules.whatif import Change
-from nervecenter.web import auth
+from nervecenter.web import auth, capacity
 from nervecenter.web.picture import Pic, Picture
 from nervecenter.web.templating import render
 
@@ -33,7 +33,8 @@ def _answer(request: Request, pic: Picture, change: Change, facility_file=None):
     if change.is_empty():
         raise NerveCenterError("say what changes: a person who leaves, a credential that lapses "
                                "or is renewed, or a facility's rules")
-    result = pic.workspace.whatif(change, pic.day, facility_file=facility_file, sync=False)
+    with capacity.heavy(request):
+        result = pic.workspace.whatif(change, pic.day, facility_file=facility_file, sync=False)
     return render(request, "whatif.html", pic=pic, user=pic.user, as_of=pic.day, result=result,
                   said=change.as_dict(pic.day))
 

@@ -1,0 +1,33 @@
+"""The day's evaluation computed in a process of its own and put on the shelf, for a web process
+that goes on serving the one before (service/latest.py starts it; nobody else needs to):
+
+    NERVECENTER_DATABASE_URL=... python -m nervecenter.service.evaluator CONFIG_DIR DAY DATA_DIR
+
+Exit 0 once the shelf in DATA_DIR holds it; otherwise 1 and one line on standard error.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+from nervecenter.service.latest import compute, database_of, label
+from nervecenter.service.sharing import Shelf
+from nervecenter.service.workspace import open_workspace
+
+
+def main(argv: list[str] | None = None) -> int:
+    config_dir, day, data_dir = argv if argv is not None else sys.argv[1:]
+    try:
+        ws = open_workspace(config_dir)
+        done, took = compute(ws, date.fromisoformat(day))
+        Shelf(data_dir).put(done.evaluation.as_of, label(done, database_of(ws), took),
+                            (done.snapshot, done.evaluation, done.index))
+    except Exception as e:  # noqa: BLE001 - the web process computes it itself; this says why
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
