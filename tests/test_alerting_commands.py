@@ -37,11 +37,11 @@ def test_run_delivers_to_the_file_channel_once_and_a_week_later_only_the_crossed
     [bls] = [a for a in first["alerts"] if a["credential"] == "t-price:bls" and a["kind"] == "stage"]
     assert (bls["key"], bls["kind"], bls["stage"], bls["recipients"]) == (
         "credential:t-price:bls:2026-12-15:30", "stage", 30, ["t-price"])
-    mine = [x for x in lines(practice, "t-price") if "BLS Provider no. 215410893127 is due in 14 days (2026-12-15)." in x["body"]]
-    assert len(mine) == 1
-    assert "Ochsner Medical Center accepts it only within 12 months of its issue date" in \
-        mine[0]["body"]
-    assert not any("BLS Provider" in x["title"] for x in lines(practice, "t-price-urgent"))
+    # a first run: one summary, listing it (the alert in full is in the alert log)
+    [summary] = lines(practice, "t-price")
+    assert summary["title"].startswith("NerveCenter is now watching your credentials: ")
+    assert "\n- BLS Provider no. 215410893127 is due in 14 days (2026-12-15)\n" in summary["body"]
+    assert not lines(practice, "t-price-urgent")
     assert "0 failed" in err
     before = {p.name: p.read_text() for p in (practice / ".nervecenter" / "outbox").iterdir()}
 
@@ -74,8 +74,12 @@ def test_run_delivers_to_the_file_channel_once_and_a_week_later_only_the_crossed
     [bls7] = [a for a in json.loads(out)["alerts"]
               if a["credential"] == "t-price:bls" and a["kind"] == "stage"]
     assert (bls7["stage"], bls7["recipients"]) == (7, ["t-price", "dana", "marcus"])
-    assert any("BLS Provider" in x["title"] for x in lines(practice, "t-price-urgent"))
-    assert any("BLS Provider" in x["body"] for x in lines(practice, "marcus"))
+    # the stages crossed since go out as usual, in full
+    [urgent] = [x for x in lines(practice, "t-price-urgent") if "BLS Provider" in x["body"]]
+    assert "BLS Provider no. 215410893127 is due in 7 days (2026-12-15)." in urgent["body"]
+    assert "Ochsner Medical Center accepts it only within 12 months of its issue date" in \
+        urgent["body"]
+    assert any("BLS Provider" in x["body"] for x in lines(practice, "marcus")[1:])
 
 
 def test_dry_run_writes_nothing_and_plan_shows_what_a_run_would_send(practice, nc):
@@ -149,6 +153,6 @@ def test_run_without_once_stays_until_its_retries_are_done(tmp_path, nc, http_se
     http_server.script("/p1", [500, 500])  # two failures: retried after 1 s, then 2 s
     code, out, err = nc("run", "--config", str(tmp_path))
     assert code == 0, err
-    assert "2 to retry" in out  # p1's stage alert and renewal deadline: one message, two rows
-    assert out.strip().splitlines()[-1] == "retry: 2 sent, 0 to retry, 0 failed"
+    assert "1 to retry" in out  # p1's first-run summary (of its stage alert and renewal deadline)
+    assert out.strip().splitlines()[-1] == "retry: 1 sent, 0 to retry, 0 failed"
     assert [len(http_server.to(f"/p{i}")) for i in range(3)] == [1, 3, 1]

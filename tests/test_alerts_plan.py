@@ -77,7 +77,7 @@ def test_stage_alert_key_and_spec_json():
     assert a.as_dict() | {"case": None} == {
         "key": "credential:t-price:bls:2026-12-31:30", "kind": "stage", "person": "t-price",
         "credential": "t-price:bls", "stage": 30, "recipients": ["t-price"], "case": None,
-        "title": a.message.title}
+        "title": a.message.title, "summarized_for": []}
     assert [(t.recipient, t.url) for t in a.targets] == [("t-price", EMAIL)]
 
 

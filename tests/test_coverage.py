@@ -155,12 +155,13 @@ def test_the_digest_section_keeps_to_its_limit_short_weeks_first():
     day = date(2026, 12, 7)
     thin = [(f, "all cases", "reader", Week(day, ("r-1", "r-2"), (), 0, 0, "thin"))] * 60 + [
         (f, "all cases", "technologist", Week(day, (), (), 1, 1, "short"))]
-    ctx = messages.MessageContext(SimpleNamespace(name="P"), None, lambda pid: pid, {}, day)
+    ctx = messages.MessageContext(SimpleNamespace(name="P", base_url=None), None,
+                                  lambda pid: pid, {}, day)
     text = messages.digest(ctx, "dana", [], [], [], [], thin).text
     section = text.split("Thin or short in the next 4 weeks\n")[1]
     items = [line for line in section.splitlines() if line.startswith("- ")]
     assert len(items) == 50
     assert items[0] == ("- Facility, technologists (all cases), week of 2026-12-07: short — "
                         "0 cleared (nobody), 1 cases booked, 1 at once")
-    assert section.rstrip().endswith("… and 11 more: `nervecenter coverage --weeks 4` or each "
-                                     "facility's page lists them all.")
+    assert section.rstrip().endswith("… and 11 more, not written out here: nervecenter "
+                                     "coverage --weeks 4")

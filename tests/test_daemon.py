@@ -84,9 +84,9 @@ def test_killed_during_a_stalled_delivery_then_restarted_loses_nothing(practice_
     log = tmp_path / "daemon.log"
     killed_while_sending(practice_dir, log, http_server, "/p2")
     rows = statuses(db)
-    # Per person: the stage-7 alert and BLS's renewal deadline (30-day lead), each to the
-    # person and the manager.
-    assert len(rows) == PEOPLE * 4
+    # A first run: per person, the stage-7 alert and BLS's renewal deadline (30-day lead), each
+    # to the person and the manager, summed up in one first-run summary per recipient.
+    assert len(rows) == PEOPLE + 1
     in_flight = {r for r, status, since in rows if since is not None and status == "pending"}
     assert "p2" in in_flight and len(in_flight) <= 2  # at most the two workers' messages
     http_server.stalled.clear()
@@ -103,9 +103,10 @@ def test_killed_during_a_stalled_delivery_then_restarted_loses_nothing(practice_
         received = len(http_server.to(path))
         allowed = 2 if path.strip("/") in in_flight else 1
         assert 1 <= received <= allowed, (path, received, in_flight)
-    # The manager got one message holding all twelve alerts.
+    # The manager got one message summing up all twelve alerts.
     last = http_server.to("/dana")[-1].body
-    assert last["title"].startswith("12 alerts for Dana Lee")
+    assert last["title"].startswith("NerveCenter is now watching")
+    assert "one summary of the 12 alerts" in last["message"]
     text = log.read_text()
     assert "run as of" in text and "stopped" in text
     assert "Traceback" not in text
@@ -204,7 +205,7 @@ def test_the_daemon_retries_between_runs(practice_dir, http_server, tmp_path):
     log = tmp_path / "daemon.log"
     daemon = start(practice_dir, log)
     try:
-        wait_for(lambda: "retry: 2 sent, 0 to retry, 0 failed" in log.read_text(),
+        wait_for(lambda: "retry: 1 sent, 0 to retry, 0 failed" in log.read_text(),
                  what="the retry between runs")
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(15) == 0

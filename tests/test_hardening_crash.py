@@ -26,11 +26,13 @@ FIGURES: dict[str, int] = {}
 
 
 def _titles(db) -> dict[str, set[str]]:
-    """Planned (recipient -> alert titles) from the ledger."""
+    """Planned (recipient -> alert titles) from the ledger (a first-run summary stands for the
+    alerts it sums up)."""
     con = sqlite3.connect(db)
     try:
         rows = con.execute("SELECT d.recipient, d.url, a.title FROM deliveries d "
-                           "JOIN alerts a ON a.key = d.alert_key").fetchall()
+                           "JOIN alerts a ON a.key = d.alert_key "
+                           "WHERE d.status != 'summarized'").fetchall()
     finally:
         con.close()
     out: dict[tuple[str, str], set[str]] = {}

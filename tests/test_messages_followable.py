@@ -10,11 +10,12 @@ from datetime import date
 from email.policy import default
 from html.parser import HTMLParser
 
+import click
 import pytest
 from kit.practice import copy_example
 
-from nervecenter.alerts import messages
-from nervecenter.cli import main
+from nervecenter.alerts import messages, sizing
+from nervecenter.cli import cli, main
 from nervecenter.service import runner
 from nervecenter.service.workspace import open_workspace
 
@@ -34,20 +35,39 @@ def _planned(config):
     return [a.message for a in alerts]
 
 
+def _failures(commands, example, capsys) -> list[str]:
+    failures = []
+    for command in commands:
+        argv = command.split()[1:]
+        # --config goes after the command's name: `alerts log`, a group's command, has two words
+        words = 2 if isinstance(cli.get_command(None, argv[0]), click.Group) else 1
+        with pytest.raises(SystemExit) as exit_:
+            main([*argv[:words], "--config", str(example), *argv[words:]])
+        _, err = capsys.readouterr()
+        if exit_.value.code != 0:
+            failures.append(f"{command}: {err.strip()}")
+    return failures
+
+
 def test_every_suggested_command_runs_as_written(example, capsys):
     msgs = _planned(example)
     commands = sorted({c.rstrip(".") for m in msgs for c in COMMAND.findall(m.text)})
     assert len(commands) >= 5, commands  # the example has renewals to start and record
-    failures = []
-    for command in commands:
-        argv = command.split()[1:]
-        with pytest.raises(SystemExit) as exit_:
-            main([argv[0], "--config", str(example), *argv[1:]])
-        _, err = capsys.readouterr()
-        if exit_.value.code != 0:
-            failures.append(f"{command}: {err.strip()}")
-    assert failures == [], failures
+    assert _failures(commands, example, capsys) == []
     assert any("--scope" in c for c in commands)  # facility- and state-scoped types name theirs
+    assert "nervecenter alerts log --person dana" in commands  # a first-run summary's
+
+
+def test_the_commands_that_list_what_a_digest_cut_run_as_written(example, capsys, monkeypatch):
+    monkeypatch.setattr(messages, "LIST_ITEMS", 1)  # every list of the digest cut short
+    monkeypatch.setattr(messages, "THIN_LIMIT", 1)
+    [digest] = [m for m in _planned(example) if m.title.startswith("Digest 2026-12-01")][:1]
+    commands = [c for line in digest.text.splitlines() if line.startswith("… and ")
+                for c in COMMAND.findall(line)]
+    assert sorted(commands) == ["nervecenter cases", "nervecenter conflicts",
+                                "nervecenter coverage --weeks 4",
+                                "nervecenter status --within 90"]
+    assert _failures(commands, example, capsys) == []
 
 
 def test_a_promised_list_is_there(example):
@@ -81,7 +101,7 @@ class _Doc(HTMLParser):
 
 def test_mail_subjects_are_short_and_html_parts_are_documents(example):
     msgs = _planned(example)
-    grouped = messages.group(msgs[:5], "Dana Lee")
+    grouped = sizing.group(msgs[:5], "Dana Lee")
     for m in [*msgs, grouped]:
         mail = email.message.EmailMessage(policy=default)
         mail["Subject"] = m.title

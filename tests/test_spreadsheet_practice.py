@@ -66,6 +66,10 @@ def sheet_practice(tmp_path, smtp_server) -> Path:
     return root
 
 
+def _text(mail) -> str:
+    return mail.get_body(("plain",)).get_content()
+
+
 def outbox(root: Path, who: str) -> list[dict]:
     path = root / "outbox" / f"{who}.jsonl"
     return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
@@ -75,11 +79,11 @@ def test_an_email_column_is_a_channel_through_the_contacts_template(sheet_practi
                                                                    smtp_server):
     code, _, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01")
     assert code == 0, err
-    # BLS expires 2026-12-31: 30 days left on 2026-12-01, stage 30, to the holder only.
-    mine = [m for m in smtp_server.messages if "Jordan Price" in m["Subject"]]
-    assert mine, [m["Subject"] for m in smtp_server.messages]
-    assert all(rcpt == ["jordan.price@bayou.example"] for rcpt in smtp_server.recipients())
-    assert "BLS" in mine[0]["Subject"]
+    # BLS expires 2026-12-31: 30 days left on 2026-12-01, stage 30, to the holder only (in
+    # their first-run summary)
+    [mine] = smtp_server.messages
+    assert smtp_server.recipients() == [["jordan.price@bayou.example"]]
+    assert "- BLS Provider no. B-1 is due in 30 days (2026-12-31)" in _text(mine)
 
 
 def test_someone_without_a_channel_reaches_the_managers_and_check_warns(sheet_practice, nc):
@@ -89,9 +93,9 @@ def test_someone_without_a_channel_reaches_the_managers_and_check_warns(sheet_pr
     planned = json.loads(out)["alerts"]
     [lee] = [a for a in planned if a["credential"] == "t-lee:bls" and a["kind"] == "stage"]
     assert lee["recipients"] == ["t-lee"]  # who it is for does not change, only where it goes
-    [mail] = outbox(sheet_practice, "dana")  # one message: the alerts grouped
-    assert ("Alex Lee: BLS Provider no. B-2 is due in 30 days (2026-12-31)\n" + "=" * 61 +
-            "\n\nNo channel for Alex Lee: this goes to the managers instead.") in mail["body"]
+    [mail] = outbox(sheet_practice, "dana")  # one message: the first-run summary
+    assert ("- Alex Lee: BLS Provider no. B-2 is due in 30 days (2026-12-31) — No channel for "
+            "Alex Lee: this goes to the managers instead\n") in mail["body"]
 
     code, out, err = nc("check", "--config", str(sheet_practice))
     assert code == 0, err
@@ -111,7 +115,7 @@ def test_a_notify_column_is_a_channel_of_its_own(sheet_practice, nc):
     write_csv(sheet_practice / "roster.csv", rows)
     code, _, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-01")
     assert code == 0, err
-    assert any("BLS" in x["title"] for x in outbox(sheet_practice, "t-lee"))
+    assert any("BLS" in x["body"] for x in outbox(sheet_practice, "t-lee"))
     assert not any("No channel for Alex Lee" in x["body"] for x in outbox(sheet_practice, "dana"))
 
 
@@ -290,7 +294,7 @@ def test_a_rule_kind_that_raises_blocks_only_its_cases_and_tells_the_managers_on
             "failed: KeyError: 't-lee'") in err
     assert broken["title"] == "Rule kind on_call is broken: 1 case is blocked until it is fixed"
     # everything else is planned and sent as usual: Jordan Price's BLS by email
-    assert any("Jordan Price" in m["Subject"] for m in smtp_server.messages)
+    assert any("BLS Provider no. B-1" in _text(m) for m in smtp_server.messages)
     assert any(a["kind"] == "case" and a["case"] == "C-2" for a in planned)
     code, out, err = nc("run", "--once", "--config", str(sheet_practice), "--on", "2026-12-02",
                         "--format", "json")
@@ -629,7 +633,7 @@ def test_a_workbook_takes_the_columns_headers_dates_and_times_a_csv_does(workboo
     code, out, err = nc("run", "--once", "--config", str(workbook_practice), "--on",
                         "2026-12-01")
     assert code == 0, err
-    assert any("BLS" in x["title"] for x in outbox(workbook_practice, "t-price"))
+    assert any("BLS" in x["body"] for x in outbox(workbook_practice, "t-price"))
 
 
 def test_every_problem_of_a_workbook_names_its_sheet(workbook_practice, nc):

@@ -128,7 +128,7 @@ def test_on_a_phone_a_person_reads_their_credentials_as_cards(browser, server):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_alert_emails_pass_axe_as_mail_clients_show_them(browser, server, size):
-    from nervecenter.alerts import messages
+    from nervecenter.alerts import sizing
     from nervecenter.service import runner
 
     _, alerts, _ = runner.plan(server.workspace, web.DAY, digest=True)
@@ -138,7 +138,7 @@ def test_alert_emails_pass_axe_as_mail_clients_show_them(browser, server, size):
     try:
         page = context.new_page()
         wrong = []
-        for kind, m in [*by_kind.items(), ("grouped", messages.group(msgs[:4], "Dana Lee"))]:
+        for kind, m in [*by_kind.items(), ("grouped", sizing.group(msgs[:4], "Dana Lee"))]:
             wrong += _check(page, f"the {kind} email", html=m.html)
         assert wrong == []
     finally:

@@ -35,6 +35,8 @@ from nervecenter.core import clock
 from nervecenter.store.db import Base
 
 FAILED_IN_DIGEST_DAYS = 8  # a digest lists deliveries that failed for good this recently
+# a delivery's status: `summarized` rows are lines of a first-run summary, never sent themselves
+STATUSES = ("pending", "sent", "failed", "dropped", "summarized")
 
 
 class UTCDateTime(TypeDecorator):
@@ -92,7 +94,7 @@ class DeliveryRow(Base):
     recipient: Mapped[str] = mapped_column(String(100), index=True)
     url: Mapped[str] = mapped_column(Text)  # as configured: to send only, never to show
     channel: Mapped[str] = mapped_column(Text)  # privacy form, for display
-    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | sent | failed | dropped
+    status: Mapped[str] = mapped_column(String(10), index=True)  # one of STATUSES
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -144,6 +146,7 @@ class Ledger:
                 .where(deliveries_t.c.status == "failed", deliveries_t.c.next_attempt_at >= since)
                 .order_by(deliveries_t.c.id))
             h.failed = tuple(FailedDelivery(k, r, c, e or "") for k, r, c, e in failed)
+            h.reached = set(conn.execute(select(deliveries_t.c.recipient).distinct()).scalars())
         return h
 
     def silences(self, on: date | None = None) -> list[Silence]:
@@ -168,7 +171,9 @@ class Ledger:
     def enqueue(self, alerts: Iterable[Alert], as_of: date, privacy,
                 now: datetime | None = None) -> tuple[int, int]:
         """Write new alerts and one pending delivery per target, in one transaction, before
-        anything is sent. Keys already in the ledger are skipped. Returns (alerts, deliveries)."""
+        anything is sent; a target an alert reaches only through a first-run summary gets a
+        `summarized` row instead. Keys already in the ledger are skipped. Returns (alerts,
+        pending deliveries)."""
         now = now or clock.utcnow()
         alerts = list(alerts)
         if not alerts:
@@ -193,11 +198,13 @@ class Ledger:
             if people:
                 conn.execute(alert_people_t.insert(), people)
             rows = [{"alert_key": a.key, "recipient": t.recipient, "url": t.url,
-                     "channel": privacy(t.url), "status": "pending", "attempts": 0,
-                     "next_attempt_at": now} for a in new for t in dict.fromkeys(a.targets)]
+                     "channel": privacy(t.url), "status": status, "attempts": 0,
+                     "next_attempt_at": now} for a in new
+                    for status, targets in (("pending", a.targets), ("summarized", a.summarized))
+                    for t in dict.fromkeys(targets)]
             if rows:
                 conn.execute(deliveries_t.insert(), rows)
-        return len(new), len(rows)
+        return len(new), sum(1 for r in rows if r["status"] == "pending")
 
     # ------------------------------------------------------------------ reading it back
 
@@ -252,7 +259,7 @@ class Ledger:
                 for r in alerts]
 
     def counts(self) -> dict[str, int]:
-        """Deliveries by status (pending, sent, failed)."""
+        """Deliveries by status (pending, sent, failed, and the others that occur)."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(deliveries_t.c.status, func.count())
                                 .group_by(deliveries_t.c.status))

@@ -22,7 +22,7 @@ THIN_LIMIT = 50  # lines of the digest's "thin or short" section; short weeks an
 class Message:
     title: str
     text: str
-    html: str
+    html: str | None  # None: the text alone (a message cut to fit its channel)
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,25 @@ def render(title: str, blocks: Sequence[Block]) -> Message:
     return Message(short, text, page(title, f"<h1>{_html.escape(title)}</h1>\n{body}"))
 
 
+def as_line(title: str, text: str) -> str:
+    """An alert as one line of a list: its whole title (render() opens the text with it when
+    the subject is cut) and, when it goes to the managers instead, the note that says so."""
+    first = text.split("\n\n", 2)
+    note = first[0].split(_INSTEAD)[0] if first[0].startswith("No channel for ") else None
+    if title.endswith("…"):
+        title = next((p for p in first[:2] if p.startswith(title[:-1])), title)
+    return title + (f" — {note}{_INSTEAD[:-1]}" if note else "")
+
+
+_INSTEAD = ": this goes to the managers instead."
+
+
+def stranded(names: Sequence[str]) -> str:
+    """The note in front of an alert whose recipients no channel reaches."""
+    return (f"No channel for {' and '.join(names)}{_INSTEAD} Give them `notify`, or an email or "
+            "phone with `contacts:` in practice.yaml.")
+
+
 def with_note(msg: Message, note: str) -> Message:
     """The message with a paragraph in front (e.g. who it could not reach)."""
     marker = "</h2>\n"
@@ -81,42 +100,19 @@ def with_note(msg: Message, note: str) -> Message:
     return Message(msg.title, f"{note}\n\n{msg.text}", page)
 
 
-GROUP_ITEMS = 25  # alerts written out in one message; the rest are counted, not listed
+LIST_ITEMS = 25  # items a message lists (alerts of a group, lines of a digest's section)
 
 
-def group(msgs: Sequence[Message], recipient_name: str, items: int = GROUP_ITEMS) -> Message:
-    """Several alerts for one recipient on one channel, as one message: the first `items` in
-    full (they come most urgent first), then how many more there are and where to read them, so
-    a first run or a long downtime never makes a message a mail server or a chat refuses."""
-    if len(msgs) == 1:
-        return msgs[0]
-    # the most urgent first: the first message (the planner orders them) leads the subject
-    first = msgs[0].title.removeprefix(f"{recipient_name}: ")
-    lead = f"{len(msgs)} alerts for {recipient_name}: "
-    title = lead + subject(first, SUBJECT_MAX - len(lead))
-    shown, more = msgs[:items], len(msgs) - len(msgs[:items])
-    text = "\n\n".join(f"{m.title}\n{'=' * len(m.title)}\n\n{m.text}" for m in shown)
-    sections = "\n<hr>\n".join(_demoted(_inner(m.html)) for m in shown)
-    if more:
-        note = (f"... and {more} more alerts, not written out here: every one is in the "
-                "dashboard's alert log (or `nervecenter alerts log`).")
-        text += f"\n\n{note}"
-        sections += f"\n<hr>\n<p>{_html.escape(note)}</p>"
-    heading = f"{len(msgs)} alerts for {recipient_name}"
-    return Message(title, text, page(heading, f"<h1>{_html.escape(heading)}</h1>\n{sections}"))
+def dashboard(practice: Practice, path: str) -> str | None:
+    """An absolute link to a page of the dashboard, only from practice.yaml's `base_url` (never
+    from a request's Host header); None without it."""
+    return f"{practice.base_url}{path}" if practice.base_url else None
 
 
-def _demoted(body: str) -> str:
-    """Headings one level down: each message's title becomes a section of the group."""
-    for level in (2, 1):
-        body = body.replace(f"<h{level}>", f"<h{level + 1}>").replace(f"</h{level}>",
-                                                                     f"</h{level + 1}>")
-    return body
-
-
-def _inner(document: str) -> str:
-    start, end = document.find("<main>"), document.rfind("</main>")
-    return document[start + 6:end].strip() if start >= 0 else document
+def more(n: int, url: str | None, command: str) -> str:
+    """The line closing a list cut at LIST_ITEMS: how many more, the dashboard's page that shows
+    them and the command that lists them (last, so that it can be copied as written)."""
+    return f"… and {n} more, not written out here: " + (f"{url}, or " if url else "") + command
 
 
 # ---------------------------------------------------------------- describing things
@@ -319,7 +315,9 @@ def digest(ctx: MessageContext, manager: str, due: Sequence, open_cases: Sequenc
     title = (f"Digest {ctx.today.isoformat()}: {len(open_cases)} cases not cleared, {len(due)} "
              "credentials due within 90 days")
     by_person: dict[str, list] = {}
-    for d in sorted(due, key=lambda d: (d.credential.person, d.due)):
+    # the most urgent LIST_ITEMS, shown by person
+    urgent = sorted(due, key=lambda d: (d.due, d.credential.person))[:LIST_ITEMS]
+    for d in sorted(urgent, key=lambda d: (d.credential.person, d.due)):
         by_person.setdefault(d.credential.person, []).append(d)
     blocks: list[Block] = [f"{ctx.practice.name}, for {ctx.name(manager)}."]
     blocks.append(("h", "Credentials due within 90 days"))
@@ -333,26 +331,38 @@ def digest(ctx: MessageContext, manager: str, due: Sequence, open_cases: Sequenc
                        + (f" — {d.due_reason}" if d.due_reason else "")
                        + (" — renewal submitted" if d.credential.status == "renewal_submitted" else "")
                        for d in items])
+    if len(due) > LIST_ITEMS:
+        blocks.append(more(len(due) - LIST_ITEMS, dashboard(ctx.practice, "/people"),
+                           "nervecenter status --within 90"))
     blocks.append(("h", "Cases not cleared"))
-    blocks.append([f"{case_label(ctx, cl.case)}: {cl.outcome}"
-                   + (f" — {'; '.join(p.detail for p in cl.problems)}" if cl.problems else "")
-                   for cl in open_cases])
+    blocks += _listed([f"{case_label(ctx, cl.case)}: {cl.outcome}"
+                       + (f" — {'; '.join(p.detail for p in cl.problems)}" if cl.problems else "")
+                       for cl in open_cases[:LIST_ITEMS]], len(open_cases),
+                      dashboard(ctx.practice, "/cases?outcome=not-cleared"), "nervecenter cases")
     blocks.append(("h", "Failed deliveries"))
-    blocks.append([f"{f.alert} to {ctx.name(f.recipient)} via {f.channel}: {f.error}"
-                   for f in failed])
+    blocks += _listed([f"{f.alert} to {ctx.name(f.recipient)} via {f.channel}: {f.error}"
+                       for f in failed[-LIST_ITEMS:]], len(failed),  # the latest
+                      dashboard(ctx.practice, "/alerts?status=failed"),
+                      "nervecenter alerts log --status failed")
     blocks.append(("h", "Conflicting facility requirements"))
-    blocks.append([f"{c.type} {c.attribute}: "
-                   + ", ".join(f"{_facility_name(ctx, k)} {v}" for k, v in sorted(c.values.items()))
-                   + (f" — affects {', '.join(c.affected)}" if c.affected else "")
-                   for c in conflicts])
+    blocks += _listed([f"{c.type} {c.attribute}: "
+                       + ", ".join(f"{_facility_name(ctx, k)} {v}"
+                                   for k, v in sorted(c.values.items()))
+                       + (f" — affects {', '.join(c.affected)}" if c.affected else "")
+                       for c in conflicts[:LIST_ITEMS]], len(conflicts),
+                      dashboard(ctx.practice, "/"), "nervecenter conflicts")
     if thin is not None:
         blocks.append(("h", "Thin or short in the next 4 weeks"))
         ordered = sorted(thin, key=lambda t: (t[3].flag != "short", t[3].week, t[0].name, t[2]))
-        blocks.append([_thin_line(ctx, *item) for item in ordered[:THIN_LIMIT]])
-        if len(ordered) > THIN_LIMIT:
-            blocks.append(f"… and {len(ordered) - THIN_LIMIT} more: `nervecenter coverage "
-                          "--weeks 4` or each facility's page lists them all.")
+        blocks += _listed([_thin_line(ctx, *item) for item in ordered[:THIN_LIMIT]],
+                          len(ordered), dashboard(ctx.practice, "/facilities"),
+                          "nervecenter coverage --weeks 4")
     return render(title, blocks)
+
+
+def _listed(items: list[str], total: int, url: str | None, command: str) -> list[Block]:
+    """A list cut short, then how many more and where they all are."""
+    return [items] + ([more(total - len(items), url, command)] if total > len(items) else [])
 
 
 def _thin_line(ctx: MessageContext, facility, label: str, role: str, week) -> str:
@@ -412,3 +422,58 @@ def ce_shortfall(ctx: MessageContext, s) -> Message:
         f"{name}: {needs}. The cycle ends within {s.stage} months.",
         ("Record hours as they are earned (the ce list in people.yaml, or the CE "
          "spreadsheet). What counts so far: nervecenter ce " + s.person)])
+
+
+# (singular, plural) of what a first-run summary counts, in the order it names them
+_COUNTED = {
+    "lapsed": ("past its due date", "past their due date"),
+    "stage": ("due", "due"),
+    "renewal_deadline": ("renewal to start now", "renewals to start now"),
+    "ce_shortfall": ("short of CE hours", "short of CE hours"),
+    "case": ("case not cleared", "cases not cleared"),
+    "case_assigned": ("case assigned", "cases assigned"),
+    "case_cleared": ("case now cleared", "cases now cleared"),
+    "excluded": ("person on an exclusion list", "people on an exclusion list"),
+    "rule_error": ("broken rule kind", "broken rule kinds"),
+    "source_error": ("source file that does not import", "source files that do not import"),
+    "source_fixed": ("source file imported again", "source files imported again"),
+    "digest": ("digest", "digests"),
+}
+
+
+def first_run(practice: Practice, recipient: str, name: str,
+              items: Sequence[tuple[str, int | None, str]]) -> Message:
+    """A recipient's first message: one summary of the alerts due for them (each a (kind,
+    stage, title), the most urgent first; only the first LIST_ITEMS titles are read) instead
+    of a message for each; every one of them stays in full in the alert log."""
+    manager = any(m.id == recipient for m in practice.managers)
+    counts: dict[str, int] = {}
+    for kind, _, _ in items:
+        counts[kind] = counts.get(kind, 0) + 1
+    stages = [stage for kind, stage, _ in items if kind == "stage" and stage is not None]
+    said = []
+    for kind in sorted(counts, key=lambda k: list(_COUNTED).index(k) if k in _COUNTED else 99):
+        one, many = _COUNTED.get(kind, (kind, kind))
+        n = counts[kind]
+        if kind == "stage":
+            many = one = "due today" if max(stages, default=0) == 0 else \
+                f"due within {_days(max(stages))}"
+        said.append(f"{n} {one if n == 1 else many}")
+    watched = practice.name if manager else "your credentials"
+    title = f"NerveCenter is now watching {watched}: " + ", ".join(said)
+    shown = items[:LIST_ITEMS]
+    blocks: list[Block] = [
+        (f"{name}: this is NerveCenter's first message to you, one summary of the {len(items)} "
+         "alerts it has for you today instead of a message for each. From now on each new alert "
+         "comes on its own, as it falls due."),
+        "All of them, the most urgent first:" if len(shown) == len(items) else
+        f"The {len(shown)} most urgent of them:",
+        [_capital(t.removeprefix(f"{name}: ")) for _, _, t in shown]]
+    url, command = dashboard(practice, "/alerts"), f"nervecenter alerts log --person {recipient}"
+    blocks.append(more(len(items) - len(shown), url, command) if len(items) > len(shown) else
+                  "Each in full, with what to do: " + (f"{url}, or " if url else "") + command)
+    return render(title, blocks)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

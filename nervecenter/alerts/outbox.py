@@ -7,7 +7,9 @@ channel its rows are marked in flight (`sending_since`, attempts + 1) and commit
 is committed as soon as it comes back. A crash therefore loses nothing: rows not confirmed are
 sent by the next run, and only the groups in flight at the crash (at most `workers`) can be sent
 twice. A failure is retried after `retry_backoff_seconds`, doubling, until `retry_attempts`;
-then the row is `failed` and the managers get a `delivery_failed` alert.
+then the row is `failed` and the managers get a `delivery_failed` alert. Each message is sized
+for its channel (alerts/sizing.py): at most the kind's `max_length` characters, else
+DEFAULT_MAX_LENGTH.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from nervecenter.alerts import messages, planning
+from nervecenter.alerts import messages, planning, sizing
 from nervecenter.alerts.ledger import Ledger, alerts_t, deliveries_t
 from nervecenter.core import clock
-from nervecenter.core.channels import Channels, DeliveryError
+from nervecenter.core.channels import Channels, DeliveryError, expand
 from nervecenter.core.model import AlertPolicy, Practice
 
 log = logging.getLogger("nervecenter.outbox")
 WORKERS = 4
+# characters of body when a channel kind sets no max_length: far below what a mail server or a
+# webhook takes, far above 25 alerts written out in full
+DEFAULT_MAX_LENGTH = 100_000
 
 
 @dataclass
@@ -50,6 +55,9 @@ class _Group:
     kinds: list[str]
     titles: list[str]
     permanent: bool = False  # the last error cannot be cured by retrying
+    # with a first-run summary: the recipient's summarized rows (delivery id -> alert id, kind,
+    # stage, title), rows a renewal dropped since included: the lines it is written from
+    lines: dict[int, tuple] = field(default_factory=dict)
 
 
 def backoff(policy: AlertPolicy, attempts: int) -> timedelta:
@@ -78,13 +86,45 @@ def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
             g.msgs.append(messages.Message(title, text, html))
             g.kinds.append(kind)
             g.titles.append(title)
-            # a group lists the most urgent first: lapsed (stage 0), then the nearest stages
-            urgency[rid] = (stage if stage is not None else 1000, rid)
+            urgency[rid] = (planning.urgency(stage), rid)
+        firsts = {g.recipient for g in groups.values() if "first_run" in g.kinds}
+        lines = _summary_lines(conn, firsts) if firsts else {}
     for g in groups.values():
+        if "first_run" in g.kinds:
+            g.lines = lines.get(g.recipient, {})
         order = sorted(range(len(g.ids)), key=lambda n, g=g: urgency[g.ids[n]])
         g.ids, g.msgs = [g.ids[n] for n in order], [g.msgs[n] for n in order]
         g.kinds, g.titles = [g.kinds[n] for n in order], [g.titles[n] for n in order]
     return list(groups.values())
+
+
+def _summary_lines(conn, recipients: set[str]) -> dict[str, dict[int, tuple]]:
+    """The rows first-run summaries of `recipients` stand for (summarized, or dropped since),
+    by recipient; read by the recipient index alone (a filter on the status would let the
+    database walk every summarized row of the ledger)."""
+    out: dict[str, dict[int, tuple]] = {}
+    who = sorted(recipients)
+    for start in range(0, len(who), 500):
+        for did, rid, status, aid, kind, stage, title in conn.execute(
+                select(deliveries_t.c.id, deliveries_t.c.recipient, deliveries_t.c.status,
+                       alerts_t.c.id, alerts_t.c.kind, alerts_t.c.stage, alerts_t.c.title)
+                .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
+                .where(deliveries_t.c.recipient.in_(who[start:start + 500]))):
+            if status in ("summarized", "dropped") and kind != "first_run":
+                out.setdefault(rid, {})[did] = (aid, kind, stage, title)
+    return out
+
+
+def max_length(channels: Channels, url: str) -> int:
+    """The most characters a message body to `url` may have: its kind's optional `max_length`
+    (a number, or a method of the URL; docs/alerts.md, "Writing a channel plugin"), else
+    DEFAULT_MAX_LENGTH."""
+    try:
+        value = getattr(channels.kind_for(url), "max_length", None)
+        value = value(expand(url)) if callable(value) else value
+    except Exception:  # noqa: BLE001 - an unknown kind or a plugin's bug fails when sending
+        value = None
+    return int(value) if isinstance(value, int) and value > 0 else DEFAULT_MAX_LENGTH
 
 
 def deliver(ledger: Ledger, channels: Channels, practice: Practice, *,
@@ -119,10 +159,11 @@ def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as
                 todo.clear()
             starting = [todo.pop(0) for _ in range(min(len(todo), workers - len(running)))]
             if starting:
-                _mark_in_flight(ledger, starting, now_fn())
+                _mark_in_flight(ledger, starting, now_fn(), name, practice)
                 starting = [g for g in starting if g.ids]
             for g in starting:
-                msg = messages.group(g.msgs, name(g.recipient))
+                msg = sizing.group(g.msgs, name(g.recipient), limit=max_length(channels, g.url),
+                                   log_url=messages.dashboard(practice, "/alerts"))
                 running[pool.submit(channels.send, g.url, msg.title, msg.text, msg.html)] = g
                 out.messages += 1
             if not running:
@@ -152,13 +193,21 @@ def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as
                     out.retrying += len(g.ids)
 
 
-def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime) -> None:
+def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime,
+                    name: Callable[[str], str], practice: Practice) -> None:
     """Mark the groups' rows in flight, in the transaction that drops superseded rows (which
     then leave their groups), so a renewal committed before it is never followed by an alert
-    for the old version."""
+    for the old version, nor by a first-run summary that lists one."""
     ids = [i for g in groups for i in g.ids]
+    lines = {d for g in groups for d in g.lines}
     with ledger.engine.begin() as conn:
-        dropped = _drop_superseded(conn, ids)
+        stale = _superseded(conn, [*ids, *lines])
+        dropped = {i for i in ids if i in stale}
+        if stale:
+            _drop(conn, stale, "the credential was renewed before it was sent")
+            log.info("dropped %d deliveries about credential versions a renewal replaced",
+                     len(stale))
+            dropped |= _summaries(conn, groups, stale, name, practice)
         keep = [i for i in ids if i not in dropped]
         if keep:
             conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(keep))
@@ -171,30 +220,64 @@ def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime) -> None
         g.attempts += 1
 
 
-def _drop_superseded(conn, ids: list[int]) -> set[int]:
+def _superseded(conn, ids: list[int]) -> set[int]:
     """Of these deliveries, those about a credential version that a renewal (a newer version
-    with another expiry) replaced: marked `dropped`, never sent (docs/alerts.md: the old version's
-    pending alerts are dropped)."""
+    with another expiry) replaced: never sent (docs/alerts.md: the old version's pending alerts
+    are dropped)."""
     from sqlalchemy import and_
 
     from nervecenter.store.tables import CredentialRow
 
     old, new = CredentialRow.__table__.alias("old"), CredentialRow.__table__.alias("new")
-    found = set(conn.execute(
-        select(deliveries_t.c.id).distinct()
-        .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
-        .join(old, and_(old.c.credential_id == alerts_t.c.credential,
-                        old.c.version == alerts_t.c.version))
-        .join(new, and_(new.c.credential_id == old.c.credential_id,
-                        new.c.version > old.c.version, new.c.expires != old.c.expires))
-        .where(deliveries_t.c.id.in_(ids))).scalars())
-    if found:
-        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(found))
-                     .values(status="dropped", sending_since=None,
-                             last_error="dropped: the credential was renewed before it was sent"))
-        log.info("dropped %d deliveries about credential versions a renewal replaced",
-                 len(found))
+    found: set[int] = set()
+    for chunk in _chunks(ids):
+        found.update(conn.execute(
+            select(deliveries_t.c.id).distinct()
+            .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
+            .join(old, and_(old.c.credential_id == alerts_t.c.credential,
+                            old.c.version == alerts_t.c.version))
+            .join(new, and_(new.c.credential_id == old.c.credential_id,
+                            new.c.version > old.c.version, new.c.expires != old.c.expires))
+            .where(deliveries_t.c.id.in_(chunk))).scalars())
     return found
+
+
+def _drop(conn, ids: set[int], why: str) -> None:
+    for chunk in _chunks(sorted(ids)):
+        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(chunk))
+                     .values(status="dropped", sending_since=None, last_error=f"dropped: {why}"))
+
+
+def _chunks(ids: list[int], size: int = 5000):
+    return (ids[start:start + size] for start in range(0, len(ids), size))
+
+
+def _summaries(conn, groups: list[_Group], stale: set[int], name: Callable[[str], str],
+               practice: Practice) -> set[int]:
+    """Each first-run summary of these groups that lists a `stale` line written again without
+    it; one with no line left is dropped. Returns the summaries dropped."""
+    gone = set()
+    for g in groups:
+        if not g.lines.keys() & stale:
+            continue  # as written when planned
+        live = {aid: (kind, stage, title) for did, (aid, kind, stage, title) in g.lines.items()
+                if did not in stale}
+        order = sorted(live, key=lambda a: (planning.urgency(live[a][1]), a))
+        texts = dict(conn.execute(select(alerts_t.c.id, alerts_t.c.text).where(
+            alerts_t.c.id.in_(order[:messages.LIST_ITEMS]))).all()) if order else {}
+        items = [(live[a][0], live[a][1],
+                  messages.as_line(live[a][2], texts[a]) if a in texts else live[a][2])
+                 for a in order]
+        for n, (i, kind) in enumerate(zip(g.ids, g.kinds)):
+            if kind != "first_run" or i in stale:
+                continue
+            if items:
+                g.msgs[n] = messages.first_run(practice, g.recipient, name(g.recipient), items)
+            else:
+                gone.add(i)
+    if gone:
+        _drop(conn, gone, "every alert it summed up was about a credential renewed since")
+    return gone
 
 
 def _record(ledger: Ledger, results: list[tuple[_Group, str | None]], policy: AlertPolicy,

@@ -40,7 +40,7 @@ from nervecenter.rules.results import Clearance, DueDate, Evaluation
 
 KINDS = ("stage", "lapsed", "renewal_deadline", "case", "case_cleared", "case_assigned",
          "digest", "ce_shortfall", "excluded", "delivery_failed", "source_error",
-         "source_fixed", "rule_error")
+         "source_fixed", "rule_error", "first_run")
 CREDENTIAL_KINDS = ("stage", "lapsed", "renewal_deadline")
 DIGEST_DAYS = 90  # the digest lists credentials due within this many days
 DIGEST_WEEKS = 4  # and the facilities thin or short within this many weeks (coverage ahead)
@@ -70,6 +70,8 @@ class Alert:
     version: int | None = None
     stage: int | None = None
     case: str | None = None
+    # targets that get it only as a line of their first-run summary (alerts/first_run.py)
+    summarized: tuple[Target, ...] = ()
 
     @cached_property
     def message(self) -> messages.Message:
@@ -80,7 +82,8 @@ class Alert:
         return {"key": self.key, "kind": self.kind, "person": self.person,
                 "credential": self.credential, "stage": self.stage,
                 "recipients": list(self.recipients), "case": self.case,
-                "title": self.message.title}
+                "title": self.message.title,
+                "summarized_for": list(dict.fromkeys(t.recipient for t in self.summarized))}
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class History:
     failed: tuple[FailedDelivery, ...] = ()
     # file -> when (digits of `since`) the episode began that the last source_error told of
     failing_sources: dict[str, str] = field(default_factory=dict)
+    reached: set[str] = field(default_factory=set)  # recipients with a delivery in the ledger
 
     def record(self, key: str, kind: str, credential: str | None = None,
                version: int | None = None, stage: int | None = None,
@@ -144,6 +148,12 @@ class History:
 
 
 RENEWAL_MARK = -1
+
+
+def urgency(stage: int | None) -> int:
+    """Sorts alerts the most urgent first: lapsed (stage 0), the nearest stages, then the rest
+    (cases, digests...), each in the order planned."""
+    return 1000 if stage is None else stage
 
 
 class Directory:
@@ -191,9 +201,7 @@ def route(directory: Directory, recipients: Iterable[str], stage: int | None) ->
 
 
 def _stranded_note(compose: Callable[[], messages.Message], names: list[str]) -> messages.Message:
-    return messages.with_note(compose(), f"No channel for {' and '.join(names)}: this goes to "
-                              "the managers instead. Give them `notify`, or an email or phone "
-                              "with `contacts:` in practice.yaml.")
+    return messages.with_note(compose(), messages.stranded(names))
 
 
 def _unique(ids: Iterable[str | None]) -> tuple[str, ...]:

@@ -126,7 +126,8 @@ LOG_COLUMNS = ["planned_at", "kind", "key", "recipient", "channel", "status", "a
 @format_option
 @click.option("--person", help="Only alerts about or to this person.")
 @click.option("--kind", help="Only alerts of this kind (stage, lapsed, case...).")
-@click.option("--status", type=click.Choice(["pending", "sent", "failed", "dropped"]),
+@click.option("--status", type=click.Choice(["pending", "sent", "failed", "dropped",
+                                             "summarized"]),  # alerts.ledger.STATUSES
               help="Only alerts with a delivery in this status.")
 @date_option("--since", help="Only alerts planned on or after this date.")
 @click.option("--limit", type=int, default=200, show_default=True)

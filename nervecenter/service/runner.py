@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from nervecenter.alerts import planning
+from nervecenter.alerts import first_run, planning
 from nervecenter.alerts.ledger import Ledger
 from nervecenter.alerts.outbox import WORKERS, DeliveryCounts, deliver
 from nervecenter.core import channels as channels_mod
@@ -43,8 +43,10 @@ class RunResult:
         what = "dry run" if self.dry_run else "run"
         note = (f"; {self.pending_sources} source changes not imported yet (a run imports them "
                 "first)" if self.pending_sources else "")
+        summed = sum(len(a.summarized) for a in self.alerts)
+        summed = f" (and {summed} in first-run summaries)" if summed else ""
         return (f"{what} as of {self.as_of.isoformat()}: {c['planned']} alerts planned, "
-                f"{c['deliveries']} deliveries queued, {c['sent']} sent in {c['messages']} "
+                f"{c['deliveries']} deliveries queued{summed}, {c['sent']} sent in {c['messages']} "
                 f"messages, {c['retrying']} to retry, {c['failed']} failed"
                 + (", digest" if self.digest else "") + f" ({self.seconds:.1f} s)" + note)
 
@@ -78,9 +80,12 @@ def plan(ws, day: date, *, now: datetime | None = None, digest: bool | None = No
     if digest is None:
         digest = digest_due(ws.practice, day, now)
     coverage = ws.coverage(day, weeks=planning.DIGEST_WEEKS, sync=False) if digest else None
-    alerts = planning.plan(ws.practice, snapshot, evaluation, ledger.history(now),
+    history = ledger.history(now)
+    alerts = planning.plan(ws.practice, snapshot, evaluation, history,
                            silences=ledger.silences(day), digest=digest,
                            sources=ws.source_problems(), coverage=coverage)
+    # a recipient's first contact is one summary, not their backlog (docs/alerts.md)
+    alerts = first_run.summarize(ws.practice, snapshot, alerts, history.reached)
     return snapshot, alerts, digest
 
 

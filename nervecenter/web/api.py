@@ -13,6 +13,7 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
+from nervecenter.alerts.ledger import STATUSES
 from nervecenter.core import limits
 from nervecenter.data import report
 from nervecenter.web import auth, capacity, records
@@ -194,7 +195,7 @@ class Coverage(BaseModel):
 class Delivery(BaseModel):
     recipient: str
     channel: str = Field(description="the channel URL in Apprise's privacy form (secrets masked)")
-    status: Literal["pending", "sent", "failed", "dropped"]
+    status: Literal[STATUSES]
     attempts: int
     last_error: str | None
     next_attempt_at: str | None
@@ -425,7 +426,7 @@ def people(request: Request, pic: Pic, limit: Limit = 100, offset: Offset = 0):
 
 @router.get("/alerts", response_model=Alerts, summary="The alert log with delivery status")
 def alerts(request: Request, pic: Pic,
-           status: Literal["pending", "sent", "failed", "dropped"] | None = None,
+           status: Literal[STATUSES] | None = None,
            limit: Limit = 100, offset: Offset = 0):
     person = None if pic.user.is_manager else pic.user.person
     rows = records.alert_log(request.app.state.workspace, person=person, status=status,

@@ -40,6 +40,20 @@ class AppriseChannel(ChannelKind):
                     "https://github.com/caronc/apprise/wiki for the URL of each service")
         return None
 
+    def max_length(self, url: str) -> int | None:
+        """The limit Apprise knows for this service (Slack 35,000 characters, Discord 2,000, an
+        SMS service 160: one segment), when the service declares one; not Apprise's general
+        32,768, which no service is known to need (email, JSON webhooks). Where Apprise puts
+        the title into the body (SMS), the title's room (a subject: at most 78 characters and
+        a line break) comes off."""
+        service = self._service(url)
+        declared = next((cls for cls in type(service).__mro__ if "body_maxlen" in vars(cls)),
+                        None)
+        if service is None or declared is None or declared.__name__ == "NotifyBase":
+            return None
+        room = service.body_maxlen - (_TITLE_ROOM if service.title_maxlen <= 0 else 0)
+        return max(room, 1)
+
     def send(self, url: str, title: str, body: str, html: str | None) -> None:
         import apprise
 
@@ -75,6 +89,8 @@ def _scrubbed_logs(url: str):
         for logger in loggers:
             logger.removeFilter(hide)
 
+
+_TITLE_ROOM = 80  # a subject (at most 78 characters) and the line break after it
 
 _CHATTY = ("apprise", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry")
 

@@ -33,8 +33,9 @@ def statuses(db: Path) -> list[tuple]:
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
         try:
+            # the outbox's rows: a first-run summary's lines are never sent themselves
             return con.execute("SELECT recipient, status, sending_since FROM deliveries "
-                               "ORDER BY id").fetchall()
+                               "WHERE status != 'summarized' ORDER BY id").fetchall()
         finally:
             con.close()
     except sqlite3.OperationalError:

@@ -9,6 +9,7 @@ answer errors or stall. Use them as fixtures:
         hook = http_server.url("/sms")                       # an Apprise json:// URL
         http_server.script("/sms", [500, 200])               # first answer 500, then 200
         http_server.stall("/slow")                           # hold requests until release()
+        http_server.max_lengths["/sms"] = 1600               # refuse longer messages (413)
         ... smtp_server.messages -> [email.message.Message], http_server.requests -> [Request]
 """
 
@@ -92,6 +93,7 @@ class HTTPServer:
         self.released = threading.Event()
         self.lock = threading.Lock()
         self.delay = 0.0  # seconds each answer takes
+        self.max_lengths: dict[str, int] = {}  # path -> the longest `message` taken (else 413)
         self.in_flight = self.max_in_flight = 0
         server = self
 
@@ -108,6 +110,8 @@ class HTTPServer:
                     server.requests.append(Request(path, body, time.monotonic()))
                     script = server.scripts.get(path)
                     status = script.pop(0) if script else 200
+                    if len(body.get("message", "")) > server.max_lengths.get(path, 1 << 62):
+                        status = 413
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 if path in server.stalled:
