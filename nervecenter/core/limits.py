@@ -7,7 +7,6 @@ Each check raises ValueError with the sentence a user reads after `file:line: co
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, timedelta
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # far enough for any credential; far from datetime's edges
@@ -103,7 +102,9 @@ def _children(node) -> list:
 
 
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")  # the one rule for ids, from any source
-_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Unicode's control characters (category Cc: U+0000-001F, U+007F-009F) but tab and line breaks,
+# and the bidirectional overrides: one search instead of a category lookup per character.
+_OBEYED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def check_id(text: str) -> str:
@@ -117,7 +118,5 @@ def check_id(text: str) -> str:
 def control_character(text: str) -> str | None:
     """The first character of `text` a terminal or a page would obey rather than show: control
     characters (but tab and line breaks) and bidirectional overrides; None when there is none."""
-    for ch in text:
-        if ch in _OVERRIDES or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
-            return f"U+{ord(ch):04X}"
-    return None
+    found = _OBEYED.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
