@@ -94,6 +94,17 @@ def check_yaml_nodes(root) -> None:
                            "out instead of nesting aliases")
 
 
+def check_yaml_depth(root, most: int = MAX_YAML_DEPTH) -> None:
+    """TooLarge when a YAML node tree that holds no alias nests deeper than `most`: the depth
+    alone, a level at a time (check_yaml_nodes does more, for documents that may alias)."""
+    level, depth = [root] if root is not None else [], 0
+    while level:
+        depth += 1
+        if depth > most:
+            raise TooLarge(level[0].start_mark.line + 1, f"nested more than {most} levels deep")
+        level = [kid for node in level for kid in _children(node)]
+
+
 def _children(node) -> list:
     value = node.value
     if isinstance(value, list):

@@ -50,7 +50,7 @@ class CredentialType:
     name: str
     scope: Scope = "person"
     description: str = ""
-    aliases: tuple[str, ...] = ()  # other names people write for it (core/names.py)
+    aliases: tuple[str, ...] = ()  # other names people write for it (data/names.py)
     issuer: str | None = None
     holders: tuple[Role, ...] = ROLES
     validity_months: int | None = None

@@ -39,7 +39,7 @@ class LineList(list):
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
-    pass
+    first_line = 1  # the file's line of the text's first line (load_part reads a part of one)
 
 
 # YAML 1.2's booleans and numbers, as editors show them: `012345` is 12345 (not octal 5349), `on:`
@@ -50,7 +50,7 @@ Core12.install(_Loader)
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
-    result.line, result.lines = node.start_mark.line + 1, {}
+    result.line, result.lines = node.start_mark.line + loader.first_line, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
@@ -58,14 +58,14 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
                 None, None, f"duplicate key {key!r} (first on line {result.lines[key]}); "
                 "remove one of them", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = key_node.start_mark.line + 1
+        result.lines[key] = key_node.start_mark.line + loader.first_line
     return result
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.lines = [child.start_mark.line + 1 for child in node.value]
+    result.line = node.start_mark.line + loader.first_line
+    result.lines = [child.start_mark.line + loader.first_line for child in node.value]
     return result
 
 
@@ -159,6 +159,23 @@ def loads(text: str, name: str) -> Any:
     except yaml.YAMLError as e:
         what = " ".join(str(e).split())
         raise ConfigError([FileProblem(name, 0, f"YAML syntax: {what}")]) from None
+    finally:
+        loader.dispose()
+
+
+def load_part(text: str, first_line: int) -> Any:
+    """`loads` of one part of a larger YAML file that starts on the file's line `first_line`
+    (data/yamlparts.py splits a roster into its items); the part holds no anchor or alias, so
+    only its depth is measured. None when it cannot be read alone: the caller reads the whole
+    file, for the exact message."""
+    loader = _Loader(text)
+    loader.first_line = first_line
+    try:
+        node = loader.get_single_node()
+        limits.check_yaml_depth(node, limits.MAX_YAML_DEPTH - 1)  # the file's mapping is above
+        return loader.construct_document(node) if node is not None else None
+    except (limits.TooLarge, RecursionError, yaml.YAMLError):
+        return None
     finally:
         loader.dispose()
 
@@ -278,8 +295,9 @@ def _validator(schema: dict):
     return v
 
 
-def validate(data: Any, schema: dict, name: str) -> list[FileProblem]:
-    """Problems of `data` against a JSON Schema (Draft 2020-12), each at its line."""
+def validate(data: Any, schema: dict, name: str, prefix: tuple = ()) -> list[FileProblem]:
+    """Problems of `data` against a JSON Schema (Draft 2020-12), each at its line; `prefix` is
+    where `data` sits in the file's document when it is a part of one (load_part)."""
     validator = _validator(schema)
     problems = []
     for error in validator.iter_errors(data):
@@ -289,5 +307,6 @@ def validate(data: Any, schema: dict, name: str) -> list[FileProblem]:
             extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
             if extra:
                 path.append(extra[0])
+        error.path.extendleft(reversed(prefix))  # the message names the document's path
         problems.append(FileProblem(name, line_of(data, path), _describe(error)))
     return problems

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nervecenter.core import clock, dates, limits, names, yamlfile
+from nervecenter.core import clock, dates, limits, yamlfile
 from nervecenter.core.documents import confine
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
+from nervecenter.data import fastschema, names, yamlparts
 from nervecenter.data.case_values import CaseValues
 from nervecenter.store.records import Record
 
@@ -565,6 +566,21 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
 
 
 def _read_yaml(path: Path, rows: _Rows) -> None:
+    try:
+        parts = yamlparts.split(yamlfile.decode(path.read_bytes(), rows.name))
+    except OSError:
+        parts = None  # yamlfile.load names the problem
+    if parts is not None:
+        people, emails = dict(rows.people), rows.emails
+        if _read_parts(parts, rows):
+            return
+        rows.__init__(rows.name, rows.practice, people)  # as it was: the whole file instead
+        rows.emails = emails
+    _read_yaml_whole(path, rows)
+
+
+def _read_yaml_whole(path: Path, rows: _Rows) -> None:
+    """The file as one document (what _read_parts gives item by item, when it can)."""
     data = yamlfile.load(path, rows.name)
     if not isinstance(data, dict) or not ({"people", "cases"} & set(data)):
         return rows.problem(0, None, "expected a mapping with `people:` and/or `cases:`")
@@ -601,6 +617,43 @@ def _read_yaml(path: Path, rows: _Rows) -> None:
         extra = dict(c.get("fields") or {})
         extra.update({k: x for k, x in c.items() if k not in CASE_COLUMNS and k != "fields"})
         _case(rows, line, c, extra)
+
+
+def _read_parts(parts: dict[str, list[tuple[int, str]]], rows: _Rows) -> bool:
+    """What _read_yaml reads from the whole document, from its items one at a time (a person's
+    nodes are freed before the next is read); False when an item does not read alone."""
+    from nervecenter.core.schemas import PEOPLE
+
+    person_schema = PEOPLE["properties"]["people"]["items"]
+    surely_valid = fastschema.predicate(person_schema)
+    for i, (line, text) in enumerate(parts.get("people", ())):
+        item = yamlfile.load_part(text, line)
+        if not (isinstance(item, list) and len(item) == 1 and isinstance(item[0], dict)):
+            return False
+        p = item[0]
+        problems = [] if surely_valid(p) else yamlfile.validate(p, person_schema, rows.name,
+                                                                 ("people", i))
+        if problems:  # as in _read_yaml: the others are read, this one no further
+            rows.batch.problems.extend(problems)
+            if p.get("id") and p.get("role") in ROLES:
+                rows.people[str(p["id"])] = p["role"]
+            continue
+        pid = _person(rows, p.line, p)
+        if pid is None:
+            continue
+        for j, c in enumerate(p.get("credentials") or []):
+            _credential(rows, yamlfile.line_of(p, ["credentials", j]), pid, p.get("role"), c)
+        for j, e in enumerate(p.get("ce") or []):
+            _ce(rows, yamlfile.line_of(p, ["ce", j]), pid, e)
+    for line, text in parts.get("cases", ()):
+        item = yamlfile.load_part(text, line)
+        if not (isinstance(item, list) and len(item) == 1 and isinstance(item[0], dict)):
+            return False
+        c = item[0]
+        extra = dict(c.get("fields") or {})
+        extra.update({k: x for k, x in c.items() if k not in CASE_COLUMNS and k != "fields"})
+        _case(rows, c.line, c, extra)
+    return True
 
 
 def _people_schema_problems(data: dict, name: str) -> list[FileProblem]:

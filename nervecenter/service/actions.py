@@ -21,10 +21,11 @@ from pathlib import Path
 
 from nervecenter.alerts.ledger import Ledger
 from nervecenter.alerts.planning import Silence
-from nervecenter.core import dates, limits, names
+from nervecenter.core import dates, limits
 from nervecenter.core.documents import confine
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Credential, Person, credential_id
+from nervecenter.data import names
 from nervecenter.service.workspace import Workspace
 from nervecenter.store.records import Record
 
