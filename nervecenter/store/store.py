@@ -265,6 +265,24 @@ def _json_text(value) -> str | None:
     return json.dumps(value)
 
 
+class _Written(list):
+    """Rows for one table, inserted (bulk_insert) a few thousand at a time in the order they
+    come, so that a large import never holds all of them at once."""
+
+    def __init__(self, conn: Connection, table, batch: int = 5000):
+        super().__init__()
+        self.conn, self.table, self.batch = conn, table, batch
+
+    def append(self, row: dict) -> None:
+        super().append(row)
+        if len(self) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        bulk_insert(self.conn, self.table, self)
+        self.clear()
+
+
 class Store:
     """The database of one practice. `config_dir` resolves relative document paths."""
 
@@ -433,7 +451,7 @@ class Store:
     def apply(self, conn: Connection, records: list[Record], actor: str, changes: Changes,
               remove_cases: Iterable[str] = ()) -> None:
         """Upsert records by natural key inside the caller's transaction; audit every change."""
-        audit: list[dict] = []
+        audit = _Written(conn, A)
         today = clock.today(self.timezone)
         now = clock.utcnow().isoformat(timespec="seconds")
         by_kind: dict[str, list[Record]] = {}
@@ -481,8 +499,7 @@ class Store:
                             {f: before[f] for f in CASE_FIELDS}, None, now)
                 changes.count("case", "removed")
                 changes.lines.append(f"case {cid}: removed (no longer in its source)")
-        if audit:
-            bulk_insert(conn, A, audit)
+        audit.flush()
 
     def _upsert_by_id(self, conn, table, fields, kind, records, actor, changes, audit,
                       now: str) -> None:
@@ -520,7 +537,7 @@ class Store:
             query = query.where(C.c.credential_id.in_([r.key for r in creds]))
         for m in conn.execute(query).mappings():
             latest[m["credential_id"]] = m
-        new, corrected, added = [], [], 0
+        new, corrected, added = _Written(conn, C), [], 0
         for r in creds:
             d = r.data
             m = latest.get(r.key)
@@ -575,8 +592,7 @@ class Store:
                 changes.lines.append(f"credential {r.key}: {diff} changed")
         if added:
             changes.count("credential", "added", added)
-        if new:
-            bulk_insert(conn, C, new)
+        new.flush()
         if corrected:
             conn.execute(update(C).where(C.c.pk == bindparam("_pk")),
                          [{k: v for k, v in row.items() if k not in ("credential_id",)}
