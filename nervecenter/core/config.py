@@ -178,10 +178,11 @@ def _strip_params(data: Any) -> tuple[Any, list[dict]]:
 class _Loader:
     """Collects problems while reading one configuration directory."""
 
-    def __init__(self, config_dir: Path, shown: Path):
+    def __init__(self, config_dir: Path, shown: Path, cache=None):
         self.dir = config_dir
         self.shown = shown
         self.problems: list[FileProblem] = []
+        self.cache = cache  # service/configcache.py: files read and validated before
 
     def name(self, path: Path) -> str:
         if not path.is_relative_to(self.dir):  # a file given on its own (load_practice)
@@ -196,6 +197,9 @@ class _Loader:
         """Load and validate one file; (None, name, []) when it has problems of its own.
         With `requirements`, rule kinds' own keys are set aside (returned per requirement)."""
         name = self.name(path)
+        data = self.cache.get(path, schema) if self.cache else None
+        if data is not None:
+            return data, name, _strip_params(data)[1] if requirements else []
         try:
             data = yamlfile.load(path, name)
         except ConfigError as e:
@@ -210,6 +214,8 @@ class _Loader:
             checked, params = _strip_params(data)
         found = yamlfile.validate(checked, schema, name)
         self.problems.extend(found)
+        if self.cache and not found:
+            self.cache.put(path, schema, data)
         return (None if found else data), name, params
 
     def files(self, sub: str) -> list[Path]:
@@ -316,11 +322,13 @@ def resolve_database(url: str, config_dir: Path) -> str:
     return url
 
 
-def load_practice(config_dir: str | Path, facility_file: str | Path | None = None) -> Practice:
+def load_practice(config_dir: str | Path, facility_file: str | Path | None = None,
+                  cache=None) -> Practice:
     """The practice configured in `config_dir`, validated; ConfigError lists every problem.
 
     With `facility_file` (a facility's YAML anywhere), that file is read as one of facilities/,
     in place of the one with the same id: a hospital's new rules, tried before they are adopted.
+    A `cache` (service/configcache.py) gives back files validated before, unchanged since.
     """
     shown = Path(config_dir)
     root = shown.resolve()
@@ -333,7 +341,7 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
                                    "`nervecenter init DIR` writes an example")])
     registry = plugins.registry()
     rule_kinds = dict(registry.rule_kinds)
-    ld = _Loader(root, shown)
+    ld = _Loader(root, shown, cache)
 
     # credential types: the plugins', then the practice's own (which may replace a plugin's)
     types, found = _plugin_types(registry)
