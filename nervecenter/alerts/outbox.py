@@ -90,9 +90,11 @@ def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
 def deliver(ledger: Ledger, channels: Channels, practice: Practice, *,
             directory: planning.Directory | None = None, now: datetime | None = None,
             as_of: date | None = None, workers: int = WORKERS,
-            should_stop: Callable[[], bool] | None = None) -> DeliveryCounts:
+            should_stop: Callable[[], bool] | None = None,
+            progress: Callable[[int, int], None] | None = None) -> DeliveryCounts:
     """Send every due delivery once; record each result. `now` fixes the clock (tests);
-    `should_stop` (a stop signal) ends the run after the messages in flight."""
+    `should_stop` (a stop signal) ends the run after the messages in flight; `progress` is
+    told (messages handed back, messages due) as they come back."""
     fixed_now = now
     now_fn = (lambda: fixed_now) if fixed_now else clock.utcnow
     name = directory.name if directory else (lambda rid: rid)
@@ -103,16 +105,17 @@ def deliver(ledger: Ledger, channels: Channels, practice: Practice, *,
         if not todo:
             break
         _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as_of, out,
-              should_stop or (lambda: False))
+              should_stop or (lambda: False), progress or (lambda done, due: None))
     return out
 
 
 def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as_of, out,
-          should_stop) -> None:
+          should_stop, progress) -> None:
     """Keep `workers` messages in flight; one transaction marks each batch started, one records
     each batch of results."""
     policy = practice.alerts
     running: dict[Future, _Group] = {}
+    due, returned = len(todo), 0
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="deliver") as pool:
         while todo or running:
             if should_stop():
@@ -140,6 +143,8 @@ def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as
                 results.append((g, text))
             now = now_fn()
             finals = _record(ledger, results, policy, now)
+            returned += len(results)
+            progress(returned, due)
             for g, text in results:
                 if text is None:
                     out.sent += len(g.ids)
