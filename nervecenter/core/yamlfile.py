@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import copy
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -40,6 +41,16 @@ class LineList(list):
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
     first_line = 1  # the file's line of the text's first line (load_part reads a part of one)
+    plain = False  # no alias, no node met twice: load_part skips construct_object's records
+
+    def build(self, node: yaml.Node) -> Any:
+        constructor = self.yaml_constructors.get(node.tag) if self.plain else None
+        if constructor is None or node.tag in _GENERATED:
+            return self.construct_object(node, deep=True)
+        return constructor(self, node)
+
+
+_GENERATED = {f"tag:yaml.org,2002:{t}" for t in ("omap", "pairs", "set")}  # built lazily
 
 
 # YAML 1.2's booleans and numbers, as editors show them: `012345` is 12345 (not octal 5349), `on:`
@@ -52,18 +63,18 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result = LineDict()
     result.line, result.lines = node.start_mark.line + loader.first_line, {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = loader.build(key_node)
         if key in result:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first on line {result.lines[key]}); "
                 "remove one of them", key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = loader.build(value_node)
         result.lines[key] = key_node.start_mark.line + loader.first_line
     return result
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result = LineList(loader.build(child) for child in node.value)
     result.line = node.start_mark.line + loader.first_line
     result.lines = [child.start_mark.line + loader.first_line for child in node.value]
     return result
@@ -72,10 +83,16 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
+@functools.lru_cache(maxsize=8192)  # a roster writes the same few thousand days many times
+def _timestamp(text: str) -> date | datetime:
+    return yaml.constructor.SafeConstructor.construct_yaml_timestamp(
+        _Loader(""), yaml.ScalarNode("tag:yaml.org,2002:timestamp", text))
+
+
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> date | datetime:
     """YAML dates and times; an impossible date (2026-02-30) is a marked error, not a crash."""
     try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+        return _timestamp(node.value)
     except ValueError:
         text = loader.construct_scalar(node)
         raise yaml.constructor.ConstructorError(
@@ -169,11 +186,11 @@ def load_part(text: str, first_line: int) -> Any:
     only its depth is measured. None when it cannot be read alone: the caller reads the whole
     file, for the exact message."""
     loader = _Loader(text)
-    loader.first_line = first_line
+    loader.first_line, loader.plain = first_line, True
     try:
         node = loader.get_single_node()
         limits.check_yaml_depth(node, limits.MAX_YAML_DEPTH - 1)  # the file's mapping is above
-        return loader.construct_document(node) if node is not None else None
+        return loader.build(node) if node is not None else None
     except (limits.TooLarge, RecursionError, yaml.YAMLError):
         return None
     finally:
