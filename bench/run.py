@@ -50,6 +50,7 @@ DELIVERIES = 1000
 # scale, second round" issue where it sets one, the earlier ones otherwise.
 TARGETS = {
     "config_load": ("configuration load", None, "s"),
+    "config_load_cached": ("configuration load, files unchanged (config cache)", None, "s"),
     "import_sqlite": ("import people.yaml + cases.csv, SQLite", None, "s"),
     "import_sqlite_csv": ("import credentials.csv + cases.csv, SQLite", 3.0, "s"),
     "sync_unchanged": ("re-sync of unchanged sources", None, "s"),
@@ -67,15 +68,19 @@ TARGETS = {
     "cli_cases_one": ("`nervecenter cases --case ID`", 0.5, "s"),
     "cli_status_json": ("`nervecenter status --format json`, end to end", 1.5, "s"),
     "cli_help": ("`nervecenter --help`", 0.3, "s"),
+    "run_first": ("`nervecenter run`, first run (empty ledger)", None, "s"),
+    "run_daily": ("`nervecenter run` the next day, nothing changed", 1.0, "s"),
     "peak_rss_mb": ("peak RSS: load, snapshot, evaluate, plan, deliver", 250.0, "MB"),
     "import_rss_mb": ("peak RSS of the people.yaml import", 250.0, "MB"),
+    "import_csv_rss_mb": ("peak RSS of the credentials.csv import", 250.0, "MB"),
     "cli_cases_rss_mb": ("peak RSS of `cases --format json`", 250.0, "MB"),
     "cli_status_rss_mb": ("peak RSS of `status --format json`", 250.0, "MB"),
+    "run_first_rss_mb": ("peak RSS of the first `run`", 250.0, "MB"),
+    "run_daily_rss_mb": ("peak RSS of the daily `run`", 250.0, "MB"),
 }
 
 # Figures of the issue's table measured by other scripts, named in the table so that none is lost.
 ELSEWHERE = {
-    "a daily `run` when nothing changed (target 1 s)": "not measured yet",
     "web: first request (1 s), later ones (0.1 s)": "bench/web.py --load",
 }
 
@@ -166,6 +171,23 @@ def webhook():
         server.server_close()
 
 
+def _copy_db(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (its WAL included) over `target`."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+def _last_line(out: bytes) -> str:
+    lines = out.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
 def limit(db_path: Path, as_of: date) -> int:
     """Plain sqlite3: every row of people, credentials, CE and cases, then the credentials due
     within 90 days. Returns the number of those due."""
@@ -222,6 +244,7 @@ class Bench:
         env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
         os.environ.pop("NERVECENTER_DATABASE_URL", None)
         practice = self.time("config_load", lambda: load_practice(cfg), repeat)
+        self.config_cached(cfg)
 
         from nervecenter.data.importer import import_files
         from nervecenter.service.workspace import open_store
@@ -239,8 +262,9 @@ class Bench:
             store, practice, practice.sources, skip_unchanged_files=True, base=cfg), repeat)
         if not self.args.no_csv:
             db = cfg / ".nervecenter" / "csv.db"
-            self.import_child("import_sqlite_csv", cfg, f"sqlite:///{db}",
-                              [cfg / "credentials.csv", cfg / "cases.csv"])
+            self.figures["import_csv_rss_mb"] = self.import_child(
+                "import_sqlite_csv", cfg, f"sqlite:///{db}",
+                [cfg / "credentials.csv", cfg / "cases.csv"])
             db.unlink()
         else:
             self.skip("import_sqlite_csv", "--no-csv")
@@ -259,6 +283,11 @@ class Bench:
         del snapshot
         self.figures["peak_rss_mb"] = peak_rss_mb()
         self.command_line(cfg, env)
+        if self.args.no_run:
+            self.skip("run_first", "--no-run")
+            self.skip("run_daily", "--no-run")
+        else:
+            self.runs(cfg, env)
         if self.tmp and not self.args.keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
         return {"people": self.args.people, "sizes": self.sizes, "counts": self.counts,
@@ -267,6 +296,58 @@ class Bench:
                 "skipped": self.skipped, "repeat": repeat, "as_of": self.as_of.isoformat(),
                 "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                             "load_average": [round(x, 1) for x in self.load + os.getloadavg()]}}
+
+    def config_cached(self, cfg: Path):
+        """load_practice through the configuration cache a previous command left."""
+        from nervecenter.core.config import load_practice
+        from nervecenter.service.configcache import ConfigCache
+
+        (cfg / ".nervecenter").mkdir(exist_ok=True)
+        first = ConfigCache(cfg)
+        load_practice(cfg, cache=first)
+        first.save()
+
+        def cached():
+            cache = ConfigCache(cfg)
+            load_practice(cfg, cache=cache)
+            return cache.hits
+
+        self.counts["config_cache_hits"] = self.time("config_load_cached", cached,
+                                                     self.args.repeat)
+
+    def runs(self, cfg: Path, env: dict):
+        """`nervecenter run --once` on the as-of date with an empty ledger (the first run of a
+        practice: every alert planned, written and delivered to its file:// outbox), then on
+        the next day with nothing changed — each repetition from the database as the first run
+        left it. The practice's database is put back as it was afterwards."""
+        state = cfg / ".nervecenter" / "state.db"
+        before, after = state.with_name("before-run.db"), state.with_name("after-first-run.db")
+        _copy_db(state, before)
+        argv = [str(NERVECENTER), "run", "--config", str(cfg), "--once", "--on"]
+        try:
+            wall, cpu, rss, out = run_command(argv + [self.as_of.isoformat()], env)
+            self.figures["run_first"], self.cpu["run_first"] = wall, cpu
+            self.figures["run_first_rss_mb"] = rss
+            self.counts["run_first"] = _last_line(out)
+            _copy_db(state, after)
+            results = []
+            for _ in range(self.args.repeat):
+                _copy_db(after, state)
+                results.append(run_command(
+                    argv + [(self.as_of + timedelta(days=1)).isoformat()], env))
+            self.figures["run_daily"] = statistics.median(r[0] for r in results)
+            self.cpu["run_daily"] = statistics.median(r[1] for r in results)
+            self.figures["run_daily_rss_mb"] = max(r[2] for r in results)
+            self.counts["run_daily"] = _last_line(results[-1][3])
+        except RuntimeError as e:
+            for name in ("run_first", "run_daily"):
+                if name not in self.figures:
+                    self.skip(name, f"failed: {e}")
+        finally:
+            _copy_db(before, state)
+            for extra in (before, after):
+                extra.unlink(missing_ok=True)
+            shutil.rmtree(cfg / ".nervecenter" / "outbox", ignore_errors=True)
 
     def evaluate(self, practice, snapshot):
         from nervecenter.alerts import planning as alerts
@@ -493,6 +574,8 @@ def main(argv=None) -> int:
                         help="with --dir: keep the database a previous run imported (no import)")
     parser.add_argument("--no-csv", action="store_true",
                         help="skip the credentials.csv import (slow at 50,000 people)")
+    parser.add_argument("--no-run", action="store_true",
+                        help="skip the first and the daily `nervecenter run`")
     parser.add_argument("--import-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", help=argparse.SUPPRESS)
@@ -516,6 +599,7 @@ def main(argv=None) -> int:
             cmd = [sys.executable, __file__, "--people", str(n), "--json", "--repeat",
                    str(args.repeat), "--seed", str(args.seed), "--as-of", args.as_of]
             cmd += ["--no-csv"] if args.no_csv else []
+            cmd += ["--no-run"] if args.no_run else []
             out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
             results.append(json.loads(out))
             if not args.json:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -106,9 +107,10 @@ def test_run_py_runs_and_its_figures_are_sane(practice_dir, tmp_path):
         "import_postgresql"}
     assert set(result["skipped"]) <= allowed_skips, result["skipped"]
     figures, counts = result["figures"], result["counts"]
-    for name in ("config_load", "import_sqlite", "import_sqlite_csv", "snapshot", "evaluation",
-                 "planning", "limit", "delivery", "cli_cases_json", "cli_cases_day",
-                 "cli_cases_one", "cli_status_json", "cli_help"):
+    for name in ("config_load", "config_load_cached", "import_sqlite", "import_sqlite_csv",
+                 "snapshot", "evaluation", "planning", "limit", "delivery", "cli_cases_json",
+                 "cli_cases_day", "cli_cases_one", "cli_status_json", "cli_help", "run_first",
+                 "run_daily"):
         assert figures[name] > 0, name
     assert figures["evaluation_over_limit"] == pytest.approx(
         figures["evaluation"] / figures["limit"], rel=0.01)
@@ -127,3 +129,16 @@ def test_run_py_runs_and_its_figures_are_sane(practice_dir, tmp_path):
     assert counts["limit_due_within_90"] == sum(r["expires"] < horizon for r in creds)
     assert counts["due_dates"] == len(creds)
     assert counts["delivered"] == 1000
+    # practice.yaml, every facility and state file came back from the configuration cache; the two runs were real runs
+    # (the first one plans what the planning of an empty ledger counted), and the practice's
+    # database is left as the import made it
+    assert counts["config_cache_hits"] == 1 + len(list((work / "facilities").glob("*.yaml"))) \
+        + len(list((work / "states").glob("*.yaml")))  # and practice.yaml
+    first = re.match(rf"run as of {AS_OF.isoformat()}: (\d+) alerts planned", counts["run_first"])
+    assert first and 0 < int(first[1]) <= counts["alerts"]  # the bench plans digests too
+    assert counts["run_daily"].startswith(f"run as of {tomorrow}: ")
+    import sqlite3
+
+    conn = sqlite3.connect(work / ".nervecenter" / "state.db")
+    assert conn.execute("SELECT count(*) FROM alerts").fetchone() == (0,)
+    conn.close()

@@ -186,25 +186,30 @@ class Ledger:
             if not new:
                 return 0, 0
             before = conn.execute(select(func.max(alerts_t.c.id))).scalar() or 0
-            conn.execute(alerts_t.insert(), [{
-                "key": a.key, "kind": a.kind, "person": a.person, "credential": a.credential,
-                "version": a.version, "stage": a.stage, "case_id": a.case, "as_of": as_of,
-                "planned_at": now, "recipients": list(a.recipients), "title": a.message.title,
-                "text": a.message.text, "html": a.message.html} for a in new])
+            for at in range(0, len(new), 2000):  # a first run's rows are not all held at once
+                conn.execute(alerts_t.insert(), [{
+                    "key": a.key, "kind": a.kind, "person": a.person, "credential": a.credential,
+                    "version": a.version, "stage": a.stage, "case_id": a.case, "as_of": as_of,
+                    "planned_at": now, "recipients": list(a.recipients), "title": a.message.title,
+                    "text": a.message.text, "html": a.message.html} for a in new[at:at + 2000]])
             ids = dict(conn.execute(select(alerts_t.c.key, alerts_t.c.id)
                                     .where(alerts_t.c.id > before)).all())
             people = [{"person": p, "alert_id": ids[a.key]}
                       for a in new for p in _unique((a.person, *a.recipients))]
             if people:
                 conn.execute(alert_people_t.insert(), people)
-            rows = [{"alert_key": a.key, "recipient": t.recipient, "url": t.url,
-                     "channel": privacy(t.url), "status": status, "attempts": 0,
-                     "next_attempt_at": now} for a in new
-                    for status, targets in (("pending", a.targets), ("summarized", a.summarized))
-                    for t in dict.fromkeys(targets)]
-            if rows:
-                conn.execute(deliveries_t.insert(), rows)
-        return len(new), sum(1 for r in rows if r["status"] == "pending")
+            pending = 0
+            for at in range(0, len(new), 2000):
+                rows = [{"alert_key": a.key, "recipient": t.recipient, "url": t.url,
+                         "channel": privacy(t.url), "status": status, "attempts": 0,
+                         "next_attempt_at": now} for a in new[at:at + 2000]
+                        for status, targets in (("pending", a.targets),
+                                                ("summarized", a.summarized))
+                        for t in dict.fromkeys(targets)]
+                if rows:
+                    conn.execute(deliveries_t.insert(), rows)
+                pending += sum(1 for r in rows if r["status"] == "pending")
+        return len(new), pending
 
     # ------------------------------------------------------------------ reading it back
 

@@ -32,8 +32,7 @@ from datetime import date, timedelta
 from functools import cached_property, partial
 from typing import Any
 
-from nervecenter.alerts import messages
-from nervecenter.core import contacts
+from nervecenter.alerts import contacts, messages
 from nervecenter.core.model import Channel, Practice, Snapshot, SourceProblem
 from nervecenter.rules.coverage import Coverage
 from nervecenter.rules.results import Clearance, DueDate, Evaluation

@@ -66,6 +66,7 @@ def run(config_dir, on, once, dry_run, fmt):
     Without --once it stays until this run's retries are sent or have failed for good."""
     import time
 
+    from nervecenter.commands.progress import Progress
     from nervecenter.service import runner
     from nervecenter.service.daemon import configure_logging
     from nervecenter.store import lock as dblock
@@ -79,7 +80,8 @@ def run(config_dir, on, once, dry_run, fmt):
         return
     lock = dblock.acquire_now(ws.store.engine, "run")
     try:
-        result = runner.run(ws, on=on)
+        with Progress() as progress:
+            result = runner.run(ws, on=on, progress=progress)
         _print_plan(result.as_of, result.alerts, fmt)
         click.echo(result.line(), err=fmt != "table")
         for failure in result.rule_errors:

@@ -193,10 +193,11 @@ def _part(data: dict, key: str, kind: type):
 class _Loader:
     """Collects problems while reading one configuration directory."""
 
-    def __init__(self, config_dir: Path, shown: Path):
+    def __init__(self, config_dir: Path, shown: Path, cache=None):
         self.dir = config_dir
         self.shown = shown
         self.problems: list[FileProblem] = []
+        self.cache = cache  # service/configcache.py: files read and validated before
 
     def name(self, path: Path) -> str:
         if not path.is_relative_to(self.dir):  # a file given on its own (load_practice)
@@ -211,6 +212,9 @@ class _Loader:
         """Load and validate one file: its data (None when it is not a mapping), name, rule
         kinds' own keys per requirement (with `requirements`) and where its schema faults are."""
         name = self.name(path)
+        data = self.cache.get(path, schema) if self.cache else None
+        if data is not None:
+            return data, name, _strip_params(data)[1] if requirements else [], _Faults(())
         try:
             data = yamlfile.load(path, name)
         except ConfigError as e:
@@ -225,8 +229,9 @@ class _Loader:
             checked, params = _strip_params(data)
         found = yamlfile.problems(checked, schema, name)
         self.problems.extend(p for _, p in found)
-        bad = _Faults(p for p, _ in found)
-        return (data if isinstance(data, dict) else None), name, params, bad
+        if self.cache and not found:
+            self.cache.put(path, schema, data)
+        return (data if isinstance(data, dict) else None), name, params, _Faults(p for p, _ in found)
 
     def files(self, sub: str) -> list[Path]:
         folder = self.dir / sub
@@ -337,11 +342,13 @@ def resolve_database(url: str, config_dir: Path) -> str:
     return url
 
 
-def load_practice(config_dir: str | Path, facility_file: str | Path | None = None) -> Practice:
+def load_practice(config_dir: str | Path, facility_file: str | Path | None = None,
+                  cache=None) -> Practice:
     """The practice configured in `config_dir`, validated; ConfigError lists every problem.
 
     With `facility_file` (a facility's YAML anywhere), that file is read as one of facilities/,
     in place of the one with the same id: a hospital's new rules, tried before they are adopted.
+    A `cache` (service/configcache.py) gives back files validated before, unchanged since.
     """
     shown = Path(config_dir)
     root = shown.resolve()
@@ -354,7 +361,7 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
                                    "`nervecenter init DIR` writes an example")])
     registry = plugins.registry()
     rule_kinds = dict(registry.rule_kinds)
-    ld = _Loader(root, shown)
+    ld = _Loader(root, shown, cache)
 
     # credential types: the plugins', then the practice's own (which may replace a plugin's)
     types, found = _plugin_types(registry)

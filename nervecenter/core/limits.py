@@ -7,8 +7,6 @@ Each check raises ValueError with the sentence a user reads after `file:line: co
 from __future__ import annotations
 
 import os
-import re
-import unicodedata
 from datetime import date, datetime, timedelta
 
 from nervecenter.core.errors import NerveCenterError
@@ -116,29 +114,19 @@ def check_yaml_nodes(root) -> None:
                            "out instead of nesting aliases")
 
 
+def check_yaml_depth(root, most: int = MAX_YAML_DEPTH) -> None:
+    """TooLarge when a YAML node tree that holds no alias nests deeper than `most`: the depth
+    alone, a level at a time (check_yaml_nodes does more, for documents that may alias)."""
+    level, depth = [root] if root is not None else [], 0
+    while level:
+        depth += 1
+        if depth > most:
+            raise TooLarge(level[0].start_mark.line + 1, f"nested more than {most} levels deep")
+        level = [kid for node in level for kid in _children(node)]
+
+
 def _children(node) -> list:
     value = node.value
     if isinstance(value, list):
         return [part for item in value for part in (item if isinstance(item, tuple) else (item,))]
     return []
-
-
-ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")  # the one rule for ids, from any source
-_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def check_id(text: str) -> str:
-    """`text` when it is an id: ASCII letters, digits, `-`, `_`, `.`, starting with a letter or
-    digit (no path separators, invisible or look-alike characters, nothing a terminal obeys)."""
-    if not ID.fullmatch(text):
-        raise ValueError(f"{text!r} is not an id; use letters, digits, -, _ and . (like t-price)")
-    return text
-
-
-def control_character(text: str) -> str | None:
-    """The first character of `text` a terminal or a page would obey rather than show: control
-    characters (but tab and line breaks) and bidirectional overrides; None when there is none."""
-    for ch in text:
-        if ch in _OVERRIDES or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"):
-            return f"U+{ord(ch):04X}"
-    return None

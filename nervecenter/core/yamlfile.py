@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import copy
 import difflib
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -40,7 +41,17 @@ class LineList(list):
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
-    pass
+    first_line = 1  # the file's line of the text's first line (data/yamlparts.load reads a part of one)
+    plain = False  # no alias, no node met twice: yamlparts.load skips construct_object's records
+
+    def build(self, node: yaml.Node) -> Any:
+        constructor = self.yaml_constructors.get(node.tag) if self.plain else None
+        if constructor is None or node.tag in _GENERATED:
+            return self.construct_object(node, deep=True)
+        return constructor(self, node)
+
+
+_GENERATED = {f"tag:yaml.org,2002:{t}" for t in ("omap", "pairs", "set")}  # built lazily
 
 
 # YAML 1.2's booleans and numbers, as editors show them: `012345` is 12345 (not octal 5349), `on:`
@@ -51,32 +62,38 @@ Core12.install(_Loader)
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
     result = LineDict()
-    result.line, result.lines = node.start_mark.line + 1, {}
+    result.line, result.lines = node.start_mark.line + loader.first_line, {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = loader.build(key_node)
         if key in result:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r} (first on line {result.lines[key]}); "
                 "remove one of them", key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = key_node.start_mark.line + 1
+        result[key] = loader.build(value_node)
+        result.lines[key] = key_node.start_mark.line + loader.first_line
     return result
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.lines = [child.start_mark.line + 1 for child in node.value]
+    result = LineList(loader.build(child) for child in node.value)
+    result.line = node.start_mark.line + loader.first_line
+    result.lines = [child.start_mark.line + loader.first_line for child in node.value]
     return result
 
 
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
+@functools.lru_cache(maxsize=8192)  # a roster writes the same few thousand days many times
+def _timestamp(text: str) -> date | datetime:
+    return yaml.constructor.SafeConstructor.construct_yaml_timestamp(
+        _Loader(""), yaml.ScalarNode("tag:yaml.org,2002:timestamp", text))
+
+
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> date | datetime:
     """YAML dates and times; an impossible date (2026-02-30) is a marked error, not a crash."""
     try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+        return _timestamp(node.value)
     except ValueError:
         text = loader.construct_scalar(node)
         raise yaml.constructor.ConstructorError(
@@ -329,13 +346,18 @@ def _errors(errors) -> Iterable[tuple[list, Any]]:
         yield path, error
 
 
-def problems(data: Any, schema: dict, name: str) -> list[tuple[tuple, FileProblem]]:
+def problems(data: Any, schema: dict, name: str,
+             prefix: tuple = ()) -> list[tuple[tuple, FileProblem]]:
     """Every schema problem of `data`, one per mistake, each with the path of what is wrong
-    (so that a later check can leave that part alone) and at its line."""
-    return [(tuple(path), FileProblem(name, line_of(data, path), _describe(error)))
-            for path, error in _errors(_validator(schema).iter_errors(data))]
+    (so that a later check can leave that part alone) and at its line; `prefix` is where `data`
+    sits in the file's document when it is a part of one (data/yamlparts.py)."""
+    found = []
+    for path, error in _errors(_validator(schema).iter_errors(data)):
+        error.path.extendleft(reversed(prefix))  # the message names the document's path
+        found.append((tuple(path), FileProblem(name, line_of(data, path), _describe(error))))
+    return found
 
 
-def validate(data: Any, schema: dict, name: str) -> list[FileProblem]:
-    """Problems of `data` against a JSON Schema (Draft 2020-12), each at its line."""
-    return [p for _, p in problems(data, schema, name)]
+def validate(data: Any, schema: dict, name: str, prefix: tuple = ()) -> list[FileProblem]:
+    """The problems alone (see `problems`)."""
+    return [p for _, p in problems(data, schema, name, prefix)]

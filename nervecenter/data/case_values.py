@@ -19,6 +19,7 @@ class CaseValues:
             for name, values in req.when.items():
                 for v in values:
                     self.named.setdefault(name, {}).setdefault(v.lower(), v)
+        self._verdicts: dict[tuple[str, str], tuple[str, str] | None] = {}
 
     def fields(self) -> set[str]:
         return set(self.listed) | set(self.named)
@@ -27,6 +28,12 @@ class CaseValues:
         """("error" | "warning", message) for a value of case field `name`, or None when fine."""
         if not value:
             return None
+        verdict = self._verdicts.get((name, value), False)
+        if verdict is False:  # a schedule repeats a few values: difflib once for each
+            verdict = self._verdicts[(name, value)] = self._judge(name, value)
+        return verdict
+
+    def _judge(self, name: str, value: str) -> tuple[str, str] | None:
         key = value.lower()
         listed = self.listed.get(name)
         if listed is not None:

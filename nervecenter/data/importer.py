@@ -244,8 +244,16 @@ def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes,
             changes.count(r.kind, "unchanged")
             continue
         todo.append(r)
-        (new_state if old is None else changed_state).append({"source": f.source, "key": key,
-                                                              "hash": h, "_key": key})
+        if old is None:
+            new_state.append({"source": f.source, "key": key, "hash": h})
+        else:
+            changed_state.append({"_key": key, "hash": h})
+    # the rows' new hashes first: what they take is freed before the records are written
+    bulk_insert(conn, R, new_state)
+    del new_state
+    if changed_state:
+        conn.execute(update(R).where(R.c.source == f.source, R.c.key == _bind("_key"))
+                     .values(hash=_bind("hash")), changed_state)
     # Order matters: people before their credentials, CE entries and cases.
     order = {"person": 0, "credential": 1, "ce": 2, "case": 3}
     todo.sort(key=lambda r: order[r.kind])
@@ -258,12 +266,6 @@ def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes,
             R.c.key.in_(left), R.c.source != f.source))}
         mark_left(conn, store, [k.split(":", 1)[1] for k in left if k not in elsewhere],
                   actor, changes)
-    if new_state:
-        bulk_insert(conn, R, [{k: v for k, v in s.items() if k != "_key"} for s in new_state])
-    if changed_state:
-        conn.execute(update(R).where(R.c.source == f.source, R.c.key == _bind("_key"))
-                     .values(hash=_bind("hash")),
-                     [{"_key": s["_key"], "hash": s["hash"]} for s in changed_state])
     if gone:
         conn.execute(delete(R).where(R.c.source == f.source, R.c.key.in_(gone)))
     values = {"mtime_ns": f.stat.st_mtime_ns, "size": f.stat.st_size, "sha256": f.sha256,

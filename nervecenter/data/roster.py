@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from nervecenter.core.documents import confine
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import ROLES, STATUSES, Practice, credential_id
 from nervecenter.core.states import STATE_NAMES
-from nervecenter.data import names
+from nervecenter.data import fastschema, ids, names, yamlparts
 from nervecenter.data.case_values import CaseValues
 from nervecenter.data.workbook import Uncalculated, Unreadable, Workbook
 from nervecenter.store.records import Record
@@ -72,7 +73,16 @@ class _Rows:
         self.seen: dict[tuple[str, str], int] = {}
         self.emails: dict[str, str] = {}  # e-mail -> person id, for .ics attendees
         self.type_names = names.TypeNames(practice.credential_types)
+        self._types: dict[str, str | None] = {}  # as written -> type id (a roster repeats a few)
         self.case_values = CaseValues(practice)
+        self.case_fields = self.case_values.fields()
+
+    def type_id(self, written: str) -> str | None:
+        """The credential type `written` names (names.TypeNames.find, remembered)."""
+        found = self._types.get(written, False)
+        if found is False:
+            found = self._types[written] = self.type_names.find(written)
+        return found
 
     def refuse(self, pid: Any, since: int, defined: bool = True) -> None:
         """`pid`'s own row is refused: by the first problem found since `since` (an index).
@@ -129,38 +139,45 @@ class _Rows:
     def fits(self, kind: str, data: dict, line: int) -> bool:
         """Whether every text value fits its database column and holds no NUL character
         (PostgreSQL refuses both; SQLite would store them, so both are checked here)."""
-        ok = True
-        values = dict(data)
-        for part, value in (data.get("verified") or {}).items():
-            values[f"verified_{part}"] = value
-        for column, limit in _column_limits()[kind].items():
-            value = values.get(column)
-            if not isinstance(value, str):
-                continue
+        verified = data.get("verified") or {}
+        # at once first: no text of the record holds a control character, none is too long
+        texts = [v for v in (*data.values(), *verified.values()) if isinstance(v, str)]
+        if not ids.control_character("".join(texts)):
+            longest = max(map(len, texts), default=0)
+            for column, part, limit in _column_limits()[kind]:  # the shortest limit first
+                if not limit or limit >= longest:
+                    return True  # every text fits this column and the longer ones
+                value = verified.get(part) if part else data.get(column)
+                if isinstance(value, str) and len(value) > limit:
+                    break
+        bad = [(column, value, limit) for column, part, limit in _column_limits()[kind]
+               if isinstance(value := (verified.get(part) if part else data.get(column)), str)
+               and ((limit and len(value) > limit) or ids.control_character(value))]
+        for column, value, limit in bad:
             shown = column.replace("verified_", "verified.") if kind == "credential" else column
             if "\x00" in value:
                 self.problem(line, shown, "contains a NUL character; remove it")
-                ok = False
-            elif limits.control_character(value):
+            elif ids.control_character(value):
                 self.problem(line, shown, f"contains the control character "
-                             f"{limits.control_character(value)}; remove it")
-                ok = False
-            elif limit and len(value) > limit:
+                             f"{ids.control_character(value)}; remove it")
+            else:
                 self.problem(line, shown, f"is {len(value)} characters long; at most {limit} fit")
-                ok = False
-        return ok
+        return not bad
 
 
-def _column_limits() -> dict[str, dict[str, int | None]]:
-    """kind -> column -> its length limit (None: unlimited text), from the tables."""
+def _column_limits() -> dict[str, list[tuple[str, str | None, int | None]]]:
+    """kind -> (column, its part of `verified` or None, its length limit (None: unlimited
+    text)) of each text column, from the tables, the shortest limit first."""
     global _LIMITS
     if _LIMITS is None:
         from sqlalchemy import String
 
         from nervecenter.store import tables
 
-        _LIMITS = {kind: {c.name: c.type.length for c in table.__table__.columns
-                          if isinstance(c.type, String)}
+        _LIMITS = {kind: sorted(((c.name, c.name[9:] if c.name.startswith("verified_")
+                                  else None, c.type.length) for c in table.__table__.columns
+                                 if isinstance(c.type, String)),
+                                key=lambda c: c[2] or float("inf"))
                    for kind, table in (("person", tables.PersonRow),
                                        ("credential", tables.CredentialRow),
                                        ("ce", tables.CEEntryRow), ("case", tables.CaseRow))}
@@ -176,9 +193,11 @@ _LIMITS: dict | None = None
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
+    if type(value) is not str:  # most cells are text: spare them the conversions
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        value = str(value)
+    text = value.strip()
     if text[:1] == "'" and text[1:2] and (text[1] in "=@" or (text[1] in "+-" and not
                                                               text[2:3].isdigit())):
         text = text[1:]  # the quote `export` puts before formula-like text
@@ -189,12 +208,25 @@ DATE_FORMATS = "YYYY-MM-DD, MM/DD/YYYY, M/D/YY (read as 20YY) or an Excel date"
 TIME_FORMATS = "HH:MM (24-hour), H:MM AM/PM or H AM/PM, local to the facility"
 _DATE_TEXT = r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})"
 _TIME_TEXT = r"(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?"
+_DATE = re.compile(_DATE_TEXT)
+_TIME = re.compile(_TIME_TEXT)
+_MOMENT = re.compile(rf"(?:{_DATE_TEXT})(?:[ T]+({_TIME_TEXT}))?")
+_SERIAL = re.compile(r"\d{5}(\.0+)?")
 
 
 def parse_date(value: Any) -> date:
     """A date from ISO text (2024-1-5 too), US M/D/YYYY or M/D/YY, an Excel serial number or a
     date/datetime cell, within the years of core/limits.py."""
+    if value.__class__ is str:
+        return _date_text(value)
     return limits.check_date(_parse_date(value), value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _date_text(text: str) -> date:
+    """parse_date of a text, remembered: a roster spells the same few thousand days again and
+    again (a ValueError is raised each time, never remembered)."""
+    return limits.check_date(_parse_date(text), text)
 
 
 def _parse_date(value: Any) -> date:
@@ -205,10 +237,10 @@ def _parse_date(value: Any) -> date:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _excel(value)
     text = str(value).strip()
-    found = re.fullmatch(_DATE_TEXT, text)
+    found = _DATE.fullmatch(text)
     if found:
         return _date_of(found.groups(), text)
-    if re.fullmatch(r"\d{5}(\.0+)?", text):
+    if _SERIAL.fullmatch(text):
         return _excel(float(text))
     raise ValueError(f"{text!r} is not a date; write {DATE_FORMATS}")
 
@@ -234,7 +266,7 @@ def parse_time(value: Any) -> time:
     if isinstance(value, time):
         return value
     text = str(value).strip()
-    found = re.fullmatch(_TIME_TEXT, text)
+    found = _TIME.fullmatch(text)
     if found:
         hh, mm, ss, half = found.groups()
         hour = int(hh)
@@ -258,6 +290,18 @@ def _excel(serial: float) -> date:
 
 def parse_moment(value: Any, tz: str) -> datetime:
     """An aware datetime; text without an offset (and naive cells) is local time in `tz`."""
+    if value.__class__ is str:
+        return _moment_text(value, tz)
+    return _parse_moment(value, tz)
+
+
+@functools.lru_cache(maxsize=8192)
+def _moment_text(text: str, tz: str) -> datetime:
+    """parse_moment of a text, remembered: schedules start at the same few times each day."""
+    return _parse_moment(text, tz)
+
+
+def _parse_moment(value: Any, tz: str) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -267,7 +311,7 @@ def parse_moment(value: Any, tz: str) -> datetime:
         moment = moment.replace(microsecond=0)
     else:
         text = str(value).strip()
-        local = re.fullmatch(rf"(?:{_DATE_TEXT})(?:[ T]+({_TIME_TEXT}))?", text)
+        local = _MOMENT.fullmatch(text)
         try:
             if local:
                 day = _date_of(local.groups()[:6], text)
@@ -299,7 +343,7 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
     written = _text(v.get("type"))
     if not written:
         return rows.problem(line, "type", "is empty; name a credential type")
-    type_id = rows.type_names.find(written)
+    type_id = rows.type_id(written)
     if type_id is None:
         return rows.problem(line, "type", f"unknown credential type {written!r}"
                             f"{rows.type_names.suggestion(written)}")
@@ -395,7 +439,7 @@ def _person(rows: _Rows, line: int, v: dict, columns: dict[str, str] | None = No
         rows.problem(line, col.get("id", "id"), "is empty; give the person's id")
         return None
     try:
-        limits.check_id(pid)
+        ids.check_id(pid)
     except ValueError as e:
         rows.problem(line, col.get("id", "id"), str(e))
         return None
@@ -460,7 +504,7 @@ def _membership(rows: _Rows, line: int, v: dict) -> tuple[bool | None, str | Non
 def _ce(rows: _Rows, line: int, person: str, v: dict) -> None:
     ok = True
     written = _text(v.get("credential"))
-    credential = rows.type_names.find(written) if written else None
+    credential = rows.type_id(written) if written else None
     if not written:
         rows.problem(line, "credential", "is empty; name the credential type the hours count toward")
         ok = False
@@ -545,7 +589,7 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
             rows.problem(line, role, f"{pid} is a {rows.people[pid]}, not a {role}")
             ok = False
     fields = {k: _text(x) or "" for k, x in sorted(extra.items())}
-    for name in rows.case_values.fields():
+    for name in rows.case_fields:
         value = _text(v.get(name)) if name in CASE_COLUMNS else fields.get(name)
         verdict = rows.case_values.judge(name, value)
         if verdict and verdict[0] == "error":
@@ -567,6 +611,22 @@ def _case(rows: _Rows, line: int, v: dict, extra: dict) -> None:
 
 
 def _read_yaml(path: Path, rows: _Rows) -> None:
+    try:
+        parts = yamlparts.split(yamlfile.decode(path.read_bytes(), rows.name))
+    except OSError:
+        parts = None  # yamlfile.load names the problem
+    if parts is not None:
+        people, emails, refused = dict(rows.people), rows.emails, dict(rows.refused)
+        if _read_parts(parts, rows):
+            return
+        where = rows.where
+        rows.__init__(rows.name, rows.practice, people)  # as it was: the whole file instead
+        rows.emails, rows.refused, rows.where = emails, refused, where
+    _read_yaml_whole(path, rows)
+
+
+def _read_yaml_whole(path: Path, rows: _Rows) -> None:
+    """The file as one document (what _read_parts gives item by item, when it can)."""
     data = yamlfile.load(path, rows.name, rows.practice.max_input)
     if not isinstance(data, dict) or not ({"people", "cases"} & set(data)):
         return rows.problem(0, None, "expected a mapping with `people:` and/or `cases:`")
@@ -608,6 +668,45 @@ def _read_yaml(path: Path, rows: _Rows) -> None:
         extra = dict(c.get("fields") or {})
         extra.update({k: x for k, x in c.items() if k not in CASE_COLUMNS and k != "fields"})
         _case(rows, line, c, extra)
+
+
+def _read_parts(parts: dict[str, list[tuple[int, str]]], rows: _Rows) -> bool:
+    """What _read_yaml reads from the whole document, from its items one at a time (a person's
+    nodes are freed before the next is read); False when an item does not read alone."""
+    from nervecenter.core.schemas import PEOPLE
+
+    person_schema = PEOPLE["properties"]["people"]["items"]
+    surely_valid = fastschema.predicate(person_schema)
+    for i, (line, text) in enumerate(parts.get("people", ())):
+        item = yamlparts.load(text, line)
+        if not (isinstance(item, list) and len(item) == 1 and isinstance(item[0], dict)):
+            return False
+        p = item[0]
+        problems = [] if surely_valid(p) else yamlfile.validate(p, person_schema, rows.name,
+                                                                 ("people", i))
+        if problems:  # as in _read_yaml_whole: the others are read, this one no further
+            rows.batch.problems.extend(problems)
+            if isinstance(p.get("id"), str):
+                rows.refused[p["id"]] = rows.batch.refused[p["id"]] = problems[0]
+            continue
+        since = len(rows.batch.problems)
+        pid = _person(rows, p.line, p)
+        if pid is None:
+            rows.refuse(p.get("id"), since)
+            continue
+        for j, c in enumerate(p.get("credentials") or []):
+            _credential(rows, yamlfile.line_of(p, ["credentials", j]), pid, p.get("role"), c)
+        for j, e in enumerate(p.get("ce") or []):
+            _ce(rows, yamlfile.line_of(p, ["ce", j]), pid, e)
+    for line, text in parts.get("cases", ()):
+        item = yamlparts.load(text, line)
+        if not (isinstance(item, list) and len(item) == 1 and isinstance(item[0], dict)):
+            return False
+        c = item[0]
+        extra = dict(c.get("fields") or {})
+        extra.update({k: x for k, x in c.items() if k not in CASE_COLUMNS and k != "fields"})
+        _case(rows, c.line, c, extra)
+    return True
 
 
 def _people_schema_problems(data: dict, name: str) -> list[FileProblem]:
@@ -684,7 +783,7 @@ def _dated(rows: _Rows, line: int, values: dict) -> bool:
     ok = True
     for column in ("start", "end"):
         raw = values.get(column)
-        if isinstance(raw, time) or (isinstance(raw, str) and re.fullmatch(_TIME_TEXT, raw.strip())):
+        if isinstance(raw, time) or (isinstance(raw, str) and _TIME.fullmatch(raw.strip())):
             try:
                 values[column] = datetime.combine(day, parse_time(raw))
             except ValueError as e:
@@ -693,8 +792,9 @@ def _dated(rows: _Rows, line: int, values: dict) -> bool:
     return ok
 
 
-def _read_table(header: list[Any], body, rows: _Rows) -> bool:
-    """Rows of one sheet; False when its header is not one NerveCenter knows."""
+def _read_table(header: list[Any], body, rows: _Rows, text_only: bool = False) -> bool:
+    """Rows of one sheet; False when its header is not one NerveCenter knows. `text_only`: every
+    cell is a str (CSV), which spares each row the checks only workbook cells need."""
     names = [column_name(h) for h in header]
     present = set(names)
     if "start" in present:
@@ -722,12 +822,20 @@ def _read_table(header: list[Any], body, rows: _Rows) -> bool:
         for n in names:
             if n and n not in known and difflib.get_close_matches(n, known, n=1, cutoff=0.8):
                 rows.problem(1, n, f"unknown column{_closest(n, known)}")
-    first_person: dict[str, tuple[int, dict]] = {}
+    first_person: dict[str, tuple[int, dict, tuple]] = {}
+    named = [(i, n) for i, n in enumerate(names) if n]
+    width = len(names) if len(named) == len(names) else -1
     for line, cells in body:
-        values = {n: cells[i] if i < len(cells) else None for i, n in enumerate(names) if n}
-        if all(_text(x) is None for x in values.values()):
-            continue
-        uncalculated = [(n, x) for n, x in values.items() if isinstance(x, Uncalculated)]
+        if text_only and len(cells) == width:
+            values = dict(zip(names, cells))
+            if not "".join(cells).strip():  # blank cells only (what _text makes None)
+                continue
+        else:
+            values = {n: cells[i] if i < len(cells) else None for i, n in named}
+            if all(_text(x) is None for x in values.values()):
+                continue
+        uncalculated = [] if text_only else [(n, x) for n, x in values.items()
+                                             if isinstance(x, Uncalculated)]
         for n, x in uncalculated:
             rows.problem(line, n, f"{x} is a formula without a saved value; open the file in "
                          "Excel or LibreOffice and save it, or type the value")
@@ -753,15 +861,17 @@ def _read_table(header: list[Any], body, rows: _Rows) -> bool:
     return True
 
 
-def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int, dict]]) -> None:
+def _roster_row(rows: _Rows, line: int, values: dict,
+                first: dict[str, tuple[int, dict, tuple]]) -> None:
     pid = _text(values.get("person"))
     if not pid:
         return rows.problem(line, "person", "is empty; give the person's id")
     if rows.waits(pid, line):
         return
-    own = {"id": pid, **{k: values.get(k) for k in PERSON_COLUMNS}}
+    cells = tuple(map(values.get, PERSON_COLUMNS))
     if pid not in first:
-        first[pid] = (line, own)
+        own = {"id": pid, **dict(zip(PERSON_COLUMNS, cells))}
+        first[pid] = (line, own, cells)
         if pid in rows.people and all(_text(own.get(k)) is None for k in PERSON_COLUMNS):
             pass  # a credentials sheet: the person is on the roster already
         else:
@@ -770,10 +880,10 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
             if _person(rows, line, {**own, "notify": (_text(own["notify"]) or "").split()},
                        {"id": "person"}) is None:
                 return rows.refuse(pid, since, any(_text(own.get(k)) for k in PERSON_COLUMNS))
-    else:
-        line0, seen = first[pid]
-        for key in PERSON_COLUMNS:
-            a, b = _text(seen.get(key)), _text(own.get(key))
+    elif cells != first[pid][2]:  # the same cells again say nothing new
+        line0, seen, _ = first[pid]
+        for key, cell in zip(PERSON_COLUMNS, cells):
+            a, b = _text(seen.get(key)), _text(cell)
             if b is not None and a != b:
                 rows.problem(line, key, f"{b!r} differs from {a!r} on row {line0} for {pid}")
     if pid not in rows.people:
@@ -784,7 +894,8 @@ def _roster_row(rows: _Rows, line: int, values: dict, first: dict[str, tuple[int
     if _text(values.get("verified_on")):
         verified = {"on": values.get("verified_on"), "by": values.get("verified_by"),
                     "method": values.get("verified_method")}
-    _credential(rows, line, pid, rows.people[pid], {**values, "verified": verified})
+    values["verified"] = verified
+    _credential(rows, line, pid, rows.people[pid], values)
 
 
 def _read_csv(path: Path, rows: _Rows) -> None:
@@ -798,7 +909,7 @@ def _read_csv(path: Path, rows: _Rows) -> None:
             if header is None:
                 return rows.problem(0, None, "is empty; the first row names the columns")
             body = ((i + 2, cells) for i, cells in enumerate(lines))
-            if not _read_table(header, body, rows):
+            if not _read_table(header, body, rows, text_only=True):
                 rows.problem(1, None, _unknown_header(header))
             return
         except UnicodeDecodeError:

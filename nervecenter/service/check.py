@@ -9,7 +9,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from nervecenter.core import channels, clock, contacts, model, yamlfile
+from nervecenter.alerts import contacts
+from nervecenter.core import channels, clock, model, yamlfile
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import Case, Person, Snapshot
 from nervecenter.data.importer import import_files

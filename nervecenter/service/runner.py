@@ -91,13 +91,16 @@ def plan(ws, day: date, *, now: datetime | None = None, digest: bool | None = No
 
 def run(ws, *, on: date | None = None, now: datetime | None = None, dry_run: bool = False,
         digest: bool | None = None, channels=None, workers: int = WORKERS,
-        should_stop=None) -> RunResult:
+        should_stop=None, progress=None) -> RunResult:
     """One run. `dry_run` writes nothing at all (no re-import, no alert) and sends nothing;
     `result.pending_sources` then counts the source changes a real run would import first.
-    `now` fixes the clock for the outbox (tests)."""
+    `now` fixes the clock for the outbox (tests). `progress`, when given, is called with one
+    line naming each step as it starts (and the messages sent so far)."""
     started = time.monotonic()
+    progress = progress or (lambda step: None)
     day = ws.today(on)
     fixed_now = now
+    progress(f"evaluating and planning the alerts of {day.isoformat()}")
     snapshot, alerts, digest = plan(ws, day, now=now, digest=digest, sync=not dry_run)
     result = RunResult(day, alerts, digest, dry_run)
     result.rule_errors = rule_errors(ws.evaluate(day, sync=False))
@@ -106,11 +109,15 @@ def run(ws, *, on: date | None = None, now: datetime | None = None, dry_run: boo
     if not dry_run:
         channels = channels or channels_mod.load(ws.practice.config_dir)
         ledger = Ledger(ws.store.engine)
+        progress(f"writing {len(alerts):,} alerts to the outbox")
         result.enqueued = ledger.enqueue(alerts, day, channels.privacy, fixed_now or clock.utcnow())
+        progress("delivering")
         result.outcome = deliver(ledger, channels, ws.practice,
                                  directory=planning.Directory(ws.practice, snapshot),
                                  now=fixed_now, as_of=day, workers=workers,
-                                 should_stop=should_stop)
+                                 should_stop=should_stop,
+                                 progress=lambda n, due: progress(
+                                     f"delivering: {n:,} of {due:,} messages sent"))
     result.seconds = time.monotonic() - started
     return result
 

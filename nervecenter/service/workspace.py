@@ -242,9 +242,13 @@ def _key(path: Path) -> str:
 
 def open_workspace(config_dir: str | Path, database_url: str | None = None) -> Workspace:
     """Load and validate the configuration and open its database (created on first use)."""
-    practice = load_practice(config_dir)
-    return Workspace(practice=practice, store=open_store(practice, database_url),
-                     from_files=True)
+    from nervecenter.service.configcache import ConfigCache
+
+    cache = ConfigCache(Path(config_dir))
+    practice = load_practice(config_dir, cache=cache)
+    ws = Workspace(practice=practice, store=open_store(practice, database_url), from_files=True)
+    cache.save()
+    return ws
 
 
 def open_store(practice: Practice, database_url: str | None = None) -> Store:

@@ -6,6 +6,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+# json.dumps(data, sort_keys=True, default=str), without a new encoder for every record
+_HASHED = json.JSONEncoder(sort_keys=True, default=str).encode
+
 
 @dataclass(slots=True)  # a large import keeps one per row: no instance dict
 class Record:
@@ -19,5 +22,4 @@ class Record:
 
     @property
     def hash(self) -> str:
-        text = json.dumps(self.data, sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return hashlib.sha256(_HASHED(self.data).encode()).hexdigest()

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from nervecenter.core import contacts
+from nervecenter.alerts import contacts
 from nervecenter.core.model import Case, Credential, Person, Practice, Snapshot
 from nervecenter.rules.coverage import Coverage
 from nervecenter.rules.eligibility import cleared_at

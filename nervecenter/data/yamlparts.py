@@ -1,0 +1,89 @@
+"""A large people.yaml read one item at a time instead of as one document.
+
+A roster of 50,000 people is about 8 million YAML nodes: composed at once they took 4.9 GB and
+most of the import's time. Laid out as NerveCenter writes it and as people keep it — the keys
+`people:` and/or `cases:` at the left margin, each followed by a block list — the file splits
+at the lines that start an item (`  - ` at the list's indentation) into parts that are read
+one by one, with the file's line numbers (`load`).
+
+Anything else — other keys, a flow list, anchors or aliases (whose limits count the whole
+document), directives, unusual line breaks, a part that does not read alone — gives None, and
+the caller reads the file whole as before: every message stays what it was.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+import yaml
+
+from nervecenter.core import limits, yamlfile
+
+# `&name` / `*name` where a YAML node may start (conservative: some plain text matches too)
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:?-])[&*]\S", re.MULTILINE)
+_DIRECTIVE = re.compile(r"^(?:%|---|\.\.\.)", re.MULTILINE)
+_MARGIN = re.compile(r"^[^ \n#].*", re.MULTILINE)  # a line that starts at the left margin
+_KEY = re.compile(r"(people|cases):[ \t]*(?:#.*)?")
+_ITEM = re.compile(r"-(?: .*)?")
+_FIRST = re.compile(r"^( *)[^ \n#]", re.MULTILINE)  # the first line of a list that is not a comment
+
+KEYS = ("people", "cases")
+
+
+def split(text: str) -> dict[str, list[tuple[int, str]]] | None:
+    """Each list's items as (first line, text), by key; None when the file is not laid out
+    plainly (see the module's docstring)."""
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")  # what YAML reads a CRLF as, line for line
+    if any(c in text for c in "\x85\u2028\u2029") or _ANCHOR.search(text) or \
+            _DIRECTIVE.search(text):
+        return None
+    starts: list[tuple[str, int]] = []  # (key, where its list begins)
+    for line in _MARGIN.finditer(text):
+        key = _KEY.fullmatch(line.group())
+        if key:
+            if any(k == key.group(1) for k, _ in starts):
+                return None  # twice: the whole file says which line
+            starts.append((key.group(1), line.end()))
+        elif not (starts and _ITEM.fullmatch(line.group())):
+            return None
+    if not starts:
+        return None
+    found: dict[str, list[tuple[int, str]]] = {}
+    ends = [text.rfind("\n", 0, s) for _, s in starts[1:]] + [len(text)]
+    for (key, start), end in zip(starts, ends):
+        first = _FIRST.search(text, start, end)
+        if first is None or text[first.end() - 1] != "-":
+            return None  # an empty or a flow list
+        item = re.compile(rf"^{first.group(1)}-(?=[ \n]|$)", re.MULTILINE)
+        bounds = [m.start() for m in item.finditer(text, first.start(), end)] + [end]
+        if bounds[0] != first.start():
+            return None  # `-text`: a scalar, not an item
+        line = text.count("\n", 0, bounds[0]) + 1
+        parts = []
+        for a, b in itertools.pairwise(bounds):
+            parts.append((line, text[a:b]))
+            line += text.count("\n", a, b)
+        found[key] = parts
+    return found
+
+
+def load(text: str, first_line: int) -> Any:
+    """`yamlfile.loads` of one part of a larger YAML file that starts on the file's line `first_line`
+    (`split` gives a roster's items); the part holds no anchor or alias, so
+    only its depth is measured. None when it cannot be read alone: the caller reads the whole
+    file, for the exact message."""
+    loader = yamlfile._Loader(text)
+    loader.first_line, loader.plain = first_line, True
+    try:
+        node = loader.get_single_node()
+        limits.check_yaml_depth(node, limits.MAX_YAML_DEPTH - 1)  # the file's mapping is above
+        return loader.build(node) if node is not None else None
+    except (limits.TooLarge, RecursionError, yaml.YAMLError):
+        return None
+    finally:
+        loader.dispose()

@@ -1,0 +1,171 @@
+"""The configuration files a process read and validated before, kept for the next one.
+
+Every command starts by loading the practice; with 300 facility files, parsing their YAML and
+validating it against the JSON Schemas was most of a command's fixed cost. `.nervecenter/
+config-cache.json` keeps, for each file that validated without a problem, what it read — with
+its line numbers — keyed by the file's path, size, mtime and SHA-256, the schema it passed and
+the code that reads YAML. A file whose key differs is read and validated again.
+
+The cache is JSON (nothing in it can run code), written whole to a temporary file and renamed.
+Its first line is the SHA-256 of the rest: a cache that was cut short, edited or damaged is not
+used at all (every file is read again), nor is an entry of an unexpected shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from nervecenter.core import yaml12, yamlfile
+from nervecenter.core.yaml12 import Float, Int
+from nervecenter.core.yamlfile import LineDict, LineList
+
+FILE = "config-cache.json"
+FORMAT = 1
+
+
+@functools.cache
+def _reader_version() -> str:
+    """The code that turns YAML into values: another version of it may read a file otherwise."""
+    code = b"".join(Path(m.__file__).read_bytes() for m in (yamlfile, yaml12))
+    return f"{FORMAT}:{hashlib.sha256(code).hexdigest()}"
+
+
+class _Unfit(ValueError):
+    """A value the cache does not know how to keep (or a cached one of an unknown shape)."""
+
+
+class ConfigCache:
+    """`get(path, schema)` / `put(path, schema, data)` for core/config.py; `save()` after a
+    load that succeeded."""
+
+    def __init__(self, config_dir: Path):
+        self.dir = Path(config_dir).resolve()
+        self.path = self.dir / ".nervecenter" / FILE
+        self.entries: dict[str, dict] = {}
+        self.used: dict[str, dict] = {}  # what this load read or confirmed: what is saved
+        self.changed = False
+        self.hits = 0  # files given back unread
+        self._schemas: dict[int, tuple[dict, str]] = {}
+        with contextlib.suppress(OSError, ValueError, UnicodeDecodeError):
+            digest, _, body = self.path.read_text(encoding="utf-8").partition("\n")
+            if hashlib.sha256(body.encode()).hexdigest() == digest:
+                cache = json.loads(body)
+                if cache.get("version") == _reader_version():
+                    self.entries = dict(cache["files"])
+
+    def _key(self, path: Path, schema: dict) -> tuple[str, dict] | None:
+        try:
+            data = path.read_bytes()
+            st = path.stat()
+        except OSError:
+            return None
+        known = self._schemas.get(id(schema))
+        if known is None or known[0] is not schema:
+            text = json.dumps(schema, sort_keys=True, default=str)
+            known = self._schemas[id(schema)] = (schema, hashlib.sha256(text.encode()).hexdigest())
+        return str(path.resolve()), {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                                     "sha256": hashlib.sha256(data).hexdigest(),
+                                     "schema": known[1]}
+
+    def get(self, path: Path, schema: dict) -> Any:
+        """What `path` gave when it last validated against `schema`, if unchanged; else None."""
+        key = self._key(path, schema)
+        entry = self.entries.get(key[0]) if key else None
+        if entry is None or {k: entry.get(k) for k in key[1]} != key[1]:
+            return None
+        try:
+            data = _decode(entry["data"])
+        except (_Unfit, KeyError, TypeError, ValueError, IndexError):
+            return None
+        self.used[key[0]] = entry
+        self.hits += 1
+        return data
+
+    def put(self, path: Path, schema: dict, data: Any) -> None:
+        """Remember what `path` gave, having validated against `schema`."""
+        key = self._key(path, schema)
+        if key is None:
+            return
+        try:
+            self.used[key[0]] = {**key[1], "data": _encode(data)}
+        except _Unfit:
+            return
+        self.changed = True
+
+    def save(self) -> None:
+        """Write what this load used, when it read anything again (or left a file out)."""
+        if not (self.changed or self.used.keys() != self.entries.keys()):
+            return
+        body = json.dumps({"version": _reader_version(), "files": self.used},
+                          separators=(",", ":"))
+        text = hashlib.sha256(body.encode()).hexdigest() + "\n" + body
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".config-cache-")
+        except OSError:
+            return  # no .nervecenter/ (yet), or not writable: the next load reads the files
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+# JSON of loaded YAML: text, booleans and null as themselves; the rest tagged, with its lines.
+
+def _encode(value: Any) -> Any:
+    kind = type(value)
+    if value is None or kind in (str, bool):
+        return value
+    if kind is LineDict:
+        return {"l": value.line, "m": [[_encode(k), _encode(v), value.lines[k]]
+                                       for k, v in value.items()]}
+    if kind is LineList:
+        return ["s", value.line, list(value.lines), [_encode(v) for v in value]]
+    if kind is Int:
+        return ["i", int(value), value.text]
+    if kind is Float:
+        return ["f", repr(float(value)), value.text]
+    if kind is date:
+        return ["d", value.isoformat()]
+    if kind is datetime:
+        return ["t", value.isoformat()]
+    raise _Unfit(kind.__name__)
+
+
+def _decode(value: Any) -> Any:
+    if value is None or type(value) in (str, bool):
+        return value
+    if type(value) is dict:
+        out = LineDict()
+        out.line, out.lines = value["l"], {}
+        for k, v, line in value["m"]:
+            key = _decode(k)
+            out[key] = _decode(v)
+            out.lines[key] = line
+        return out
+    tag = value[0]
+    if tag == "s":
+        out = LineList(_decode(v) for v in value[3])
+        out.line, out.lines = value[1], list(value[2])
+        return out
+    if tag in ("i", "f"):
+        number = Int(value[1]) if tag == "i" else Float(float(value[1]))
+        number.text = value[2]
+        return number
+    if tag == "d":
+        return date.fromisoformat(value[1])
+    if tag == "t":
+        return datetime.fromisoformat(value[1])
+    raise _Unfit(repr(tag))

@@ -1,0 +1,105 @@
+"""The cache of validated configuration files (service/configcache.py): a practice loaded through
+it is the practice loaded from the files, whatever happened to the files or to the cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from kit.cli import run as run_cli
+from kit.practice import copy_example, read_yaml, write_yaml
+
+from nervecenter.core.config import load_practice
+from nervecenter.core.errors import ConfigError
+from nervecenter.service.configcache import FILE, ConfigCache
+
+
+@pytest.fixture
+def cfg(tmp_path, monkeypatch) -> Path:
+    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
+    root = copy_example(tmp_path / "cfg")
+    (root / ".nervecenter").mkdir(exist_ok=True)
+    return root
+
+
+def cached_load(root: Path):
+    """(practice, files given back by the cache) through a fresh cache, which is then saved."""
+    cache = ConfigCache(root)
+    practice = load_practice(root, cache=cache)
+    cache.save()
+    return practice, cache.hits
+
+
+def test_a_cached_load_is_the_load_from_the_files(cfg):
+    first, hits = cached_load(cfg)
+    assert hits == 0 and (cfg / ".nervecenter" / FILE).is_file()
+    again, hits = cached_load(cfg)
+    assert hits > 0
+    assert again == first == load_practice(cfg)
+
+
+def test_a_changed_file_is_read_again_even_with_its_size_and_mtime_kept(cfg):
+    cached_load(cfg)
+    path = cfg / "facilities" / "tulane.yaml"
+    st = path.stat()
+    # the same size (a one-letter change) and the mtime put back: only the SHA-256 tells
+    path.write_text(path.read_text().replace("Tulane", "Tulanf", 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size
+    practice, _ = cached_load(cfg)
+    assert practice == load_practice(cfg)
+    assert "Tulanf" in practice.facilities["tulane"].name
+
+
+def test_a_damaged_or_edited_cache_is_not_used(cfg):
+    cached_load(cfg)
+    cache_file = cfg / ".nervecenter" / FILE
+    digest, body = cache_file.read_text().split("\n", 1)
+    # an edit that keeps valid JSON: the checksum no longer matches, nothing is used
+    cache_file.write_text(digest + "\n" + body.replace("tulane", "tulanx"))
+    practice, hits = cached_load(cfg)
+    assert hits == 0 and practice == load_practice(cfg)
+    # cut short, empty, not text
+    for text in (body[:100], "", "\x00\xff"):
+        cache_file.write_text(text, errors="surrogateescape")
+        assert cached_load(cfg)[0] == load_practice(cfg)
+
+
+def test_an_entry_of_an_unknown_shape_is_read_from_its_file(cfg):
+    import hashlib
+    import json
+
+    cached_load(cfg)
+    cache_file = cfg / ".nervecenter" / FILE
+    body = json.loads(cache_file.read_text().split("\n", 1)[1])
+    for entry in body["files"].values():
+        entry["data"] = ["?", "a tag no version writes"]
+    text = json.dumps(body)
+    cache_file.write_text(hashlib.sha256(text.encode()).hexdigest() + "\n" + text)
+    practice, hits = cached_load(cfg)
+    assert hits == 0 and practice == load_practice(cfg)
+
+
+def test_a_file_with_problems_is_never_cached_and_keeps_its_messages(cfg):
+    path = cfg / "facilities" / "tulane.yaml"
+    data = read_yaml(path)
+    data["requirements"][0]["enforcement"] = "sometimes"
+    write_yaml(path, data)
+    for _ in range(2):
+        with pytest.raises(ConfigError) as plain:
+            load_practice(cfg)
+        with pytest.raises(ConfigError) as cached:
+            load_practice(cfg, cache=ConfigCache(cfg))
+        assert str(cached.value) == str(plain.value)
+        assert "tulane.yaml" in str(plain.value)
+
+
+def test_commands_save_the_cache_and_answer_the_same(cfg):
+    code, before, err = run_cli("status", "--config", str(cfg), "--on", "2026-12-01",
+                                "--format", "json")
+    assert code == 0, err
+    assert (cfg / ".nervecenter" / FILE).is_file()
+    code, after, err = run_cli("status", "--config", str(cfg), "--on", "2026-12-01",
+                               "--format", "json")
+    assert code == 0 and after == before
