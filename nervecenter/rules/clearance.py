@@ -8,7 +8,7 @@ from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Case, Exclusion, Practice, Requirement, credential_id
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, failure
-from nervecenter.rules.plans import Plans
+from nervecenter.rules.plans import Plans, within
 from nervecenter.rules.results import Outcome, Problem
 from nervecenter.rules.schedule import CaseSchedule, case_day
 
@@ -112,11 +112,11 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
     each in the order the requirements are written (the state's, then the facility's)."""
     problems: list[Problem] = []
     day = case.start.date()  # case_day
+    ordinal = day.toordinal()
     rules = ctx.rulebook.for_case(case)
     plans = ctx.plans
-    known_of = plans.known_qualified
     spans_of, compute = plans.spans.of, plans.spans.compute
-    people = ctx.people
+    people, exclusions = ctx.people, ctx.exclusions
     for role, person in (("technologist", case.technologist), ("reader", case.reader)):
         if not person:
             continue
@@ -126,19 +126,23 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
                                     source="practice", detail=f"{who.name} left the practice on "
                                     f"{who.left.isoformat()}; assign someone else."))
             continue  # their requirements no longer matter
-        problems.extend(excluded(ctx, role, person, day))
+        if person in exclusions:
+            problems.extend(excluded(ctx, role, person, day))
         plan = plans.plan(rules, role)
-        if plan.credential_rules and not known_of(plan, person, day):
-            mine = spans_of(person)
-            for rule in plan.credential_rules:
-                spans = mine.get(rule.same)
-                if spans is None:
-                    spans = mine[rule.same] = compute(person, rule)
-                for first, last in spans:
-                    if first <= day <= last:
-                        break
-                else:
-                    problems.extend(check(ctx, rule, case, role, person))
+        if plan.credential_rules:
+            # a backup search may already know the days they meet it all (no work then)
+            known = plan.known.get(person)
+            if known is None or not within(known, ordinal):
+                mine = spans_of(person)
+                for rule in plan.credential_rules:
+                    spans = mine.get(rule.same)
+                    if spans is None:
+                        spans = mine[rule.same] = compute(person, rule)
+                    for first, last in spans:
+                        if first <= ordinal <= last:
+                            break
+                    else:
+                        problems.extend(check(ctx, rule, case, role, person))
         for rule, kind in plan.kinds:
             if kind is None:
                 raise _unregistered(rule.req)
