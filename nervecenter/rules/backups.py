@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nervecenter.core.model import Case
 from nervecenter.rules.clearance import Context
-from nervecenter.rules.matching import LAST_DAY
+from nervecenter.rules.matching import LAST_DAY, Rule
 from nervecenter.rules.plans import Plan, within
 from nervecenter.rules.results import Problem
 
@@ -46,15 +46,17 @@ class Backups:
             roles.add("technologist")
         return [r for r in ("technologist", "reader") if r in roles]
 
-    def find(self, case: Case, problems: tuple[Problem, ...]) -> tuple[str, ...]:
+    def find(self, case: Case, problems: tuple[Problem, ...],
+             rules: tuple[Rule, ...] | None = None) -> tuple[str, ...]:
         """Up to MAX_BACKUPS people for each role that has a problem, and technologists for a case
-        without one (technologists first); none for a cleared case."""
+        without one (technologists first); none for a cleared case. `rules` is the case's
+        Rulebook.for_case, when the caller has it already."""
         if not problems and case.technologist:
             return ()
-        rules = self.ctx.rulebook.for_case(case)
+        pair = self.ctx.plans.pair(self.ctx.rulebook.for_case(case) if rules is None else rules)
         found: list[str] = []
         for role in self.roles_needed(case, problems):
-            found.extend(self._for_role(case, self.ctx.plans.plan(rules, role)))
+            found.extend(self._for_role(case, pair[role == "reader"]))
         return tuple(found)
 
     def _for_role(self, case: Case, plan: Plan) -> list[str]:

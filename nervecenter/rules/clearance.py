@@ -107,17 +107,20 @@ def excluded(ctx: Context, role: str, person: str, day) -> list[Problem]:
             for x in ctx.exclusions.get(person, ()) if x.applies(day)][:1]
 
 
-def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
+def clear(ctx: Context, case: Case,
+          rules: tuple[Rule, ...] | None = None) -> tuple[Outcome, tuple[Problem, ...]]:
     """The outcome of a case and its problems (docs/rules.md): the technologist's first,
-    each in the order the requirements are written (the state's, then the facility's)."""
+    each in the order the requirements are written (the state's, then the facility's).
+    `rules` is the case's Rulebook.for_case, when the caller has it already."""
     problems: list[Problem] = []
     day = case.start.date()  # case_day
     ordinal = day.toordinal()
-    rules = ctx.rulebook.for_case(case)
     plans = ctx.plans
     spans_of, compute = plans.spans.of, plans.spans.compute
     people, exclusions = ctx.people, ctx.exclusions
-    for role, person in (("technologist", case.technologist), ("reader", case.reader)):
+    pair = plans.pair(ctx.rulebook.for_case(case) if rules is None else rules)
+    for role, person, plan in (("technologist", case.technologist, pair[0]),
+                               ("reader", case.reader, pair[1])):
         if not person:
             continue
         who = people.get(person)
@@ -128,7 +131,6 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
             continue  # their requirements no longer matter
         if person in exclusions:
             problems.extend(excluded(ctx, role, person, day))
-        plan = plans.plan(rules, role)
         if plan.credential_rules:
             # a backup search may already know the days they meet it all (no work then)
             known = plan.known.get(person)
@@ -147,12 +149,12 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
             if kind is None:
                 raise _unregistered(rule.req)
             problems.extend(run_rule_kind(ctx, rule, kind, case, role, person))
+    if not problems:
+        return ("unstaffed" if not case.technologist else "cleared"), ()
     if not case.technologist:
         outcome: Outcome = "unstaffed"
     elif any(p.enforcement == "block" for p in problems):
         outcome = "blocked"
-    elif problems:
-        outcome = "warning"
     else:
-        outcome = "cleared"
+        outcome = "warning"
     return outcome, tuple(problems)

@@ -54,6 +54,7 @@ class Plans:
         self.spans = spans
         self._plans: dict[tuple[int, str], Plan] = {}
         self._known: dict[tuple, dict[str, SpanList]] = {}
+        self._pairs: dict[int, tuple[Plan, Plan]] = {}
 
     def plan(self, rules: tuple[Rule, ...], role: str) -> Plan:
         """The plan of a role under a tuple of rules from Rulebook.for_case (which hands out one
@@ -67,6 +68,14 @@ class Plans:
             plan = self._plans[id(rules), role] = Plan(
                 credential_rules, kinds, signature, self._known.setdefault(signature, {}))
         return plan
+
+    def pair(self, rules: tuple[Rule, ...]) -> tuple[Plan, Plan]:
+        """The technologist's and the reader's plans under a tuple of rules (one lookup)."""
+        found = self._pairs.get(id(rules))
+        if found is None:
+            found = self._pairs[id(rules)] = (self.plan(rules, "technologist"),
+                                              self.plan(rules, "reader"))
+        return found
 
     def days(self, plan: Plan, person: str) -> SpanList:
         """The days on which the person meets every credential requirement of the plan."""
