@@ -3,14 +3,11 @@ requirement of the case and have no overlapping case, fewest cases that day firs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
-
 from nervecenter.core.model import Case
 from nervecenter.rules.clearance import Context
-from nervecenter.rules.plans import Plan
+from nervecenter.rules.matching import LAST_DAY, Rule
+from nervecenter.rules.plans import Plan, within
 from nervecenter.rules.results import Problem
-from nervecenter.rules.schedule import case_day
 
 MAX_BACKUPS = 3
 
@@ -33,6 +30,15 @@ class Backups:
         for pid in sorted(ctx.people):
             self._by_role.setdefault(ctx.people[pid].role, []).append(pid)
         self._pools: dict[tuple, list[str]] = {}
+        # the days on which someone is nobody's backup: from the day they left, while excluded
+        self._absent: dict[str, list[tuple[int, int]]] = {}
+        for pid, p in ctx.people.items():
+            if p.left is not None:
+                self._absent.setdefault(pid, []).append((p.left.toordinal(), LAST_DAY))
+        for pid, theirs in ctx.exclusions.items():
+            for x in theirs:
+                last = x.until.toordinal() - 1 if x.until is not None else LAST_DAY
+                self._absent.setdefault(pid, []).append((x.since.toordinal(), last))
 
     def roles_needed(self, case: Case, problems: tuple[Problem, ...]) -> list[str]:
         roles = {p.role for p in problems}
@@ -40,42 +46,58 @@ class Backups:
             roles.add("technologist")
         return [r for r in ("technologist", "reader") if r in roles]
 
-    def find(self, case: Case, problems: tuple[Problem, ...]) -> tuple[str, ...]:
+    def find(self, case: Case, problems: tuple[Problem, ...],
+             rules: tuple[Rule, ...] | None = None) -> tuple[str, ...]:
         """Up to MAX_BACKUPS people for each role that has a problem, and technologists for a case
-        without one (technologists first); none for a cleared case."""
-        rules = self.ctx.rulebook.for_case(case)
+        without one (technologists first); none for a cleared case. `rules` is the case's
+        Rulebook.for_case, when the caller has it already."""
+        if not problems and case.technologist:
+            return ()
+        pair = self.ctx.plans.pair(self.ctx.rulebook.for_case(case) if rules is None else rules)
         found: list[str] = []
         for role in self.roles_needed(case, problems):
-            found.extend(self._for_role(case, self.ctx.plans.plan(rules, role)))
+            found.extend(self._for_role(case, pair[role == "reader"]))
         return tuple(found)
 
     def _for_role(self, case: Case, plan: Plan) -> list[str]:
+        """The pool people free all day first (by id), then by cases that day and id; of those,
+        the first who meet every requirement on the day and are free at the time."""
         ctx = self.ctx
-        known, qualified, busy = plan.known, ctx.plans.qualified, ctx.schedule.busy
-        kinds, schedule = plan.kinds, ctx.schedule
+        schedule = ctx.schedule
+        known, days, busy = plan.known, ctx.plans.days, schedule.busy
+        checked, kinds = bool(plan.credential_rules), plan.kinds
         taken = (case.technologist, case.reader)
-        day = case_day(case)
-        out: list[str] = []
-        people = ctx.people
-        for person in self._ordered(day, self._pool(plan)):
-            if person in taken or people[person].gone(day):
-                continue
-            if any(x.applies(day) for x in ctx.exclusions.get(person, ())):
-                continue  # an excluded person is never anyone's backup
-            spans = known.get(person)
-            if spans is None:  # first look at this person under this plan
-                if not qualified(plan, person, day):
-                    continue
-            else:
-                for first, last in spans:
-                    if first <= day <= last:
-                        break
-                else:
-                    continue
+        ordinal = case.start.date().toordinal()  # case_day
+        busy_today = schedule.people_on(case.start.date())
+        absent = self._absent
+
+        def fits(person: str) -> bool:
+            if person in taken or (person in absent and within(absent[person], ordinal)):
+                return False
+            if checked:
+                spans = known.get(person)
+                if spans is None:  # first look at this person under this plan
+                    spans = days(plan, person)
+                if not within(spans, ordinal):
+                    return False
             if busy(person, case):
-                continue
+                return False
             # Every rule kind is registered: clear() has refused the case otherwise.
-            if not kinds or all(_passes(kind, r.req, case, person, schedule) for r, kind in kinds):
+            return not kinds or all(_passes(kind, r.req, case, person, schedule)
+                                    for r, kind in kinds)
+
+        out: list[str] = []
+        later = []
+        for person in self._pool(plan):
+            if person in busy_today:
+                later.append(person)
+            elif fits(person):
+                out.append(person)
+                if len(out) == MAX_BACKUPS:
+                    return out
+        later.sort(key=lambda p: (busy_today[p], p))
+        for person in later:
+            if fits(person):
                 out.append(person)
                 if len(out) == MAX_BACKUPS:
                     break
@@ -99,11 +121,3 @@ class Backups:
                 pool = sorted(p for p in first if p in people and people[p].role == role)
             self._pools[plan.signature] = pool
         return pool
-
-    def _ordered(self, day: date, pool: list[str]) -> Iterator[str]:
-        """The pool with people free all day first (by id), then by cases that day and id."""
-        busy_today = self.ctx.schedule.people_on(day)
-        for person in pool:
-            if person not in busy_today:
-                yield person
-        yield from sorted((p for p in pool if p in busy_today), key=lambda p: (busy_today[p], p))

@@ -8,7 +8,7 @@ from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Case, Exclusion, Practice, Requirement, credential_id
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, failure
-from nervecenter.rules.plans import Plans
+from nervecenter.rules.plans import Plans, within
 from nervecenter.rules.results import Outcome, Problem
 from nervecenter.rules.schedule import CaseSchedule, case_day
 
@@ -107,17 +107,20 @@ def excluded(ctx: Context, role: str, person: str, day) -> list[Problem]:
             for x in ctx.exclusions.get(person, ()) if x.applies(day)][:1]
 
 
-def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
+def clear(ctx: Context, case: Case,
+          rules: tuple[Rule, ...] | None = None) -> tuple[Outcome, tuple[Problem, ...]]:
     """The outcome of a case and its problems (docs/rules.md): the technologist's first,
-    each in the order the requirements are written (the state's, then the facility's)."""
+    each in the order the requirements are written (the state's, then the facility's).
+    `rules` is the case's Rulebook.for_case, when the caller has it already."""
     problems: list[Problem] = []
     day = case.start.date()  # case_day
-    rules = ctx.rulebook.for_case(case)
+    ordinal = day.toordinal()
     plans = ctx.plans
-    known_of = plans.known_qualified
     spans_of, compute = plans.spans.of, plans.spans.compute
-    people = ctx.people
-    for role, person in (("technologist", case.technologist), ("reader", case.reader)):
+    people, exclusions = ctx.people, ctx.exclusions
+    pair = plans.pair(ctx.rulebook.for_case(case) if rules is None else rules)
+    for role, person, plan in (("technologist", case.technologist, pair[0]),
+                               ("reader", case.reader, pair[1])):
         if not person:
             continue
         who = people.get(person)
@@ -126,29 +129,32 @@ def clear(ctx: Context, case: Case) -> tuple[Outcome, tuple[Problem, ...]]:
                                     source="practice", detail=f"{who.name} left the practice on "
                                     f"{who.left.isoformat()}; assign someone else."))
             continue  # their requirements no longer matter
-        problems.extend(excluded(ctx, role, person, day))
-        plan = plans.plan(rules, role)
-        if plan.credential_rules and not known_of(plan, person, day):
-            mine = spans_of(person)
-            for rule in plan.credential_rules:
-                spans = mine.get(rule.same)
-                if spans is None:
-                    spans = mine[rule.same] = compute(person, rule)
-                for first, last in spans:
-                    if first <= day <= last:
-                        break
-                else:
-                    problems.extend(check(ctx, rule, case, role, person))
+        if person in exclusions:
+            problems.extend(excluded(ctx, role, person, day))
+        if plan.credential_rules:
+            # a backup search may already know the days they meet it all (no work then)
+            known = plan.known.get(person)
+            if known is None or not within(known, ordinal):
+                mine = spans_of(person)
+                for rule in plan.credential_rules:
+                    spans = mine.get(rule.same)
+                    if spans is None:
+                        spans = mine[rule.same] = compute(person, rule)
+                    for first, last in spans:
+                        if first <= ordinal <= last:
+                            break
+                    else:
+                        problems.extend(check(ctx, rule, case, role, person))
         for rule, kind in plan.kinds:
             if kind is None:
                 raise _unregistered(rule.req)
             problems.extend(run_rule_kind(ctx, rule, kind, case, role, person))
+    if not problems:
+        return ("unstaffed" if not case.technologist else "cleared"), ()
     if not case.technologist:
         outcome: Outcome = "unstaffed"
     elif any(p.enforcement == "block" for p in problems):
         outcome = "blocked"
-    elif problems:
-        outcome = "warning"
     else:
-        outcome = "cleared"
+        outcome = "warning"
     return outcome, tuple(problems)

@@ -3,7 +3,7 @@ cases booked. Pure, and decided by the engine's own lookups for a trial case the
 or one a `when:` picks out) in the person's role.
 
 A person counts as cleared for a week when the days on which they meet every credential
-requirement (`plans.Plans.qualified`, the spans clearance itself consults) hold the whole week,
+requirement (`plans.Plans.days`, the spans clearance itself consults) hold the whole week,
 and `clearance.clear` finds no problem of theirs with a rule-kind requirement on its first and
 last day. Trial cases are evaluated alone, so a rule kind (concurrent cases) does not count the
 person's real cases against a case that is not booked.
@@ -215,16 +215,13 @@ def _candidates(ctx, plan, people: list[str]) -> list[str]:
 def _covered(ctx, plan, fid: str, role: str, person: str, days: list[tuple[date, date]],
              when: dict) -> list[bool]:
     """For each (first, last): would the person be cleared on every day of it? The days they
-    meet every credential requirement are the engine's spans (`Plans.qualified`, what
+    meet every credential requirement are the engine's spans (`Plans.days`, what
     clearance itself looks up); a requirement of a rule kind is asked on the first and the last
     day through `clear`."""
-    spans = ALWAYS
-    if plan.credential_rules:
-        ctx.plans.qualified(plan, person, days[0][0])  # fills plan.known[person]
-        spans = plan.known.get(person, ())
+    spans = ctx.plans.days(plan, person) if plan.credential_rules else ALWAYS
     out = []
     for first, last in days:
-        yes = any(a <= first and last <= b for a, b in spans)
+        yes = any(a <= first.toordinal() and last.toordinal() <= b for a, b in spans)
         if yes and plan.kinds:
             yes = not any(p.person == person for day in (first, last)
                           for p in clear(ctx, _trial(ctx, fid, role, person, day, when))[1])

@@ -66,9 +66,10 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | No
     horizon_end = on + timedelta(days=practice.alerts.case_horizon_days)
     start = on if start is None else start
     end = horizon_end if end is None else end
-    verdicts = {}  # case id -> (outcome, problems)
+    verdicts = {}  # case id -> (outcome, problems, rules)
     in_window, in_horizon = [], []
-    for case in sorted(snapshot.cases, key=lambda c: (c.start, c.id)):
+    for_case = ctx.rulebook.for_case
+    for case in ctx.schedule.ordered(snapshot.cases):
         day = case_day(case)
         shown = wanted and start <= day <= end
         if shown:
@@ -76,13 +77,14 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | No
         if due and on <= day <= horizon_end:
             in_horizon.append(case)
         if shown or (due and on <= day <= horizon_end):
-            verdicts[case.id] = clear(ctx, case)
+            rules = for_case(case)
+            verdicts[case.id] = (*clear(ctx, case, rules), rules)
     backups = Backups(ctx)
     clearances = []
     for case in in_window:
-        outcome, problems = verdicts[case.id]
+        outcome, problems, rules = verdicts[case.id]
         clearances.append(Clearance(case=case, outcome=outcome, problems=problems,
-                                    backups=backups.find(case, problems)))
+                                    backups=backups.find(case, problems, rules)))
     horizon_problems = [(c.id, p) for c in in_horizon for p in verdicts[c.id][1]]
     due_dates = DueDates(ctx).compute(on, in_horizon, horizon_problems) if due else ()
     return Evaluation(as_of=on, clearances=tuple(clearances), due_dates=due_dates,

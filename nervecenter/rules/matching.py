@@ -51,8 +51,12 @@ def failure(cred: Credential, req: Requirement, day: date, grace_days: int) -> s
     return None
 
 
-def valid_span(cred: Credential, req: Requirement, grace_days: int) -> tuple[date, date] | None:
-    """The case days on which `cred` satisfies `req`, as (first, last), or None for no day at all.
+FIRST_DAY, LAST_DAY = date.min.toordinal(), date.max.toordinal()
+
+
+def valid_days(cred: Credential, req: Requirement, grace_days: int) -> tuple[int, int] | None:
+    """The case days on which `cred` satisfies `req`, as day numbers (first, last), or None for
+    no day at all.
 
     The same decision as `failure`, turned around so that it can be computed once per credential
     and requirement and reused for every case day (backups ask it again and again).
@@ -65,15 +69,23 @@ def valid_span(cred: Credential, req: Requirement, grace_days: int) -> tuple[dat
     if req.verified and (cred.verified is None
                          or (cred.issued is not None and cred.verified.on < cred.issued)):
         return None
-    last = _plus(cred.expires, grace_days) if req.accept_grace and grace_days else cred.expires
+    last = cred.expires.toordinal()
+    if req.accept_grace and grace_days:
+        last = min(last + grace_days, LAST_DAY)  # held within the calendar, as _plus does
     if req.valid_days_after_case:
-        last = _plus(last, -req.valid_days_after_case)
+        last = max(last - req.valid_days_after_case, FIRST_DAY)
     if req.max_age_months is not None:
         if cred.issued is None:
             return None
-        last = min(last, add_months(cred.issued, req.max_age_months))
-    first = cred.issued or date.min
+        last = min(last, add_months(cred.issued, req.max_age_months).toordinal())
+    first = cred.issued.toordinal() if cred.issued is not None else FIRST_DAY
     return (first, last) if first <= last else None
+
+
+def valid_span(cred: Credential, req: Requirement, grace_days: int) -> tuple[date, date] | None:
+    """`valid_days` as dates."""
+    days = valid_days(cred, req, grace_days)
+    return None if days is None else (date.fromordinal(days[0]), date.fromordinal(days[1]))
 
 
 def _compile_when(req: Requirement) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -202,7 +214,8 @@ class Rulebook:
 
 
 class Spans:
-    """The days on which a person meets a credential requirement, cached.
+    """The days on which a person meets a credential requirement, cached, as day numbers
+    (`date.toordinal()`): the hot loops compare integers, not dates.
 
     Cached per person, then per Rule.same: requirements written alike at many facilities (a plain
     `credential: bls`) share one entry.
@@ -210,31 +223,24 @@ class Spans:
 
     def __init__(self, index: CredentialIndex):
         self.index = index
-        self._cache: dict[str, dict[int, tuple[tuple[date, date], ...]]] = {}
+        self._cache: dict[str, dict[int, tuple[tuple[int, int], ...]]] = {}
 
-    def of(self, person: str) -> dict[int, tuple[tuple[date, date], ...]]:
+    def of(self, person: str) -> dict[int, tuple[tuple[int, int], ...]]:
         """The person's cache: Rule.same -> spans (fill it with `compute`)."""
         mine = self._cache.get(person)
         if mine is None:
             mine = self._cache[person] = {}
         return mine
 
-    def compute(self, person: str, rule: Rule) -> tuple[tuple[date, date], ...]:
+    def compute(self, person: str, rule: Rule) -> tuple[tuple[int, int], ...]:
         held = self.index.held.get(person)
         if not held:
             return ()
-        keys = rule.keys
-        if len(keys) == 1:  # the usual case: one accepted type
-            cred = held.get(keys[0])
-            if cred is None:
-                return ()
-            span = valid_span(cred, rule.req, rule.grace[0])
-            return () if span is None else (span,)
         found = []
-        for key, grace in zip(keys, rule.grace):
+        for key, grace in zip(rule.keys, rule.grace):
             cred = held.get(key)
             if cred is not None:
-                span = valid_span(cred, rule.req, grace)
+                span = valid_days(cred, rule.req, grace)
                 if span is not None:
                     found.append(span)
         return tuple(found)

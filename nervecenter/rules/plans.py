@@ -2,7 +2,8 @@
 
 Cases at one facility (with the same `when` outcome) share a Plan per role. For each person
 the plan remembers the spans of days on which they meet every credential requirement, so a
-person's second case there, or a backup candidate's tenth, costs one lookup.
+person's second case there, or a backup candidate's tenth, costs one lookup. Days are day
+numbers (`date.toordinal()`), inclusive.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from datetime import date
 from nervecenter.core.model import RuleKind
 from nervecenter.rules.matching import Rule, Spans
 
-SpanList = tuple[tuple[date, date], ...]
-ALWAYS: SpanList = ((date.min, date.max),)
+SpanList = tuple[tuple[int, int], ...]
+ALWAYS: SpanList = ((date.min.toordinal(), date.max.toordinal()),)
 
 
 def intersect(a: SpanList, b: SpanList) -> SpanList:
@@ -27,6 +28,14 @@ def intersect(a: SpanList, b: SpanList) -> SpanList:
         return ((first, last),) if first <= last else ()
     return tuple((max(a0, b0), min(a1, b1)) for a0, a1 in a for b0, b1 in b
                  if max(a0, b0) <= min(a1, b1))
+
+
+def within(spans: SpanList, day: int) -> bool:
+    """Whether day number `day` falls in one of the spans."""
+    for first, last in spans:
+        if first <= day <= last:
+            return True
+    return False
 
 
 @dataclass
@@ -45,6 +54,7 @@ class Plans:
         self.spans = spans
         self._plans: dict[tuple[int, str], Plan] = {}
         self._known: dict[tuple, dict[str, SpanList]] = {}
+        self._pairs: dict[int, tuple[Plan, Plan]] = {}
 
     def plan(self, rules: tuple[Rule, ...], role: str) -> Plan:
         """The plan of a role under a tuple of rules from Rulebook.for_case (which hands out one
@@ -59,17 +69,16 @@ class Plans:
                 credential_rules, kinds, signature, self._known.setdefault(signature, {}))
         return plan
 
-    def known_qualified(self, plan: Plan, person: str, day: date) -> bool:
-        """True when the plan already knows the person meets it all on the day (no work)."""
-        spans = plan.known.get(person)
-        if spans:
-            for first, last in spans:
-                if first <= day <= last:
-                    return True
-        return False
+    def pair(self, rules: tuple[Rule, ...]) -> tuple[Plan, Plan]:
+        """The technologist's and the reader's plans under a tuple of rules (one lookup)."""
+        found = self._pairs.get(id(rules))
+        if found is None:
+            found = self._pairs[id(rules)] = (self.plan(rules, "technologist"),
+                                              self.plan(rules, "reader"))
+        return found
 
-    def qualified(self, plan: Plan, person: str, day: date) -> bool:
-        """True when the person meets every credential requirement of the plan on the day."""
+    def days(self, plan: Plan, person: str) -> SpanList:
+        """The days on which the person meets every credential requirement of the plan."""
         spans = plan.known.get(person)
         if spans is None:
             mine = self.spans.of(person)
@@ -82,7 +91,8 @@ class Plans:
                 if not spans:
                     break
             plan.known[person] = spans
-        for first, last in spans:
-            if first <= day <= last:
-                return True
-        return False
+        return spans
+
+    def qualified(self, plan: Plan, person: str, day: date) -> bool:
+        """True when the person meets every credential requirement of the plan on the day."""
+        return within(self.days(plan, person), day.toordinal())

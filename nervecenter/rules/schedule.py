@@ -23,13 +23,26 @@ def case_end(case: Case) -> datetime:
     return case.end if case.end is not None and case.end > case.start else case.start + DEFAULT_DURATION
 
 
-def _start_and_id(case: Case) -> tuple[datetime, str]:
-    return case.start, case.id
-
-
 def case_day(case: Case) -> date:
     """The date of a case, in its facility's time zone (the one its start is written in)."""
     return case.start.date()
+
+
+class _Seconds:
+    """POSIX seconds of aware datetimes, each distinct object converted once. Numbers compare
+    several times faster than datetimes of different time zones, and cases share their datetime
+    objects (the store parses each distinct text once)."""
+
+    def __init__(self):
+        self._known: dict[int, tuple[datetime, float]] = {}
+
+    def __call__(self, moment: datetime) -> float:
+        hit = self._known.get(id(moment))
+        if hit is not None and hit[0] is moment:  # the object is held, so its id is its own
+            return hit[1]
+        seconds = moment.timestamp()
+        self._known[id(moment)] = (moment, seconds)
+        return seconds
 
 
 class CaseSchedule:
@@ -40,6 +53,11 @@ class CaseSchedule:
 
     def __init__(self, cases: Iterable[Case]):
         cases = list(cases)
+        self._seconds = _Seconds()
+        # case id -> (the case, start, end in POSIX seconds)
+        self._moments: dict[str, tuple[Case, float, float]] = {}
+        for case in cases:
+            self._moments[case.id] = self._moment(case)
         self._by_day: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for case in cases:
             tech, reader = case.technologist, case.reader
@@ -52,20 +70,36 @@ class CaseSchedule:
                 on_day[reader] += 1
         # Sorted once, so that each person's list comes out in order.
         by_person: dict[str, list[Case]] = defaultdict(list)
-        for case in sorted(cases, key=_start_and_id):
+        for case in self.ordered(cases):
             tech, reader = case.technologist, case.reader
             if tech:
                 by_person[tech].append(case)
             if reader and reader != tech:
                 by_person[reader].append(case)
         self._cases: dict[str, list[Case]] = dict(by_person)
-        self._starts: dict[str, list[datetime]] = {}
-        self._ends: dict[str, list[datetime]] = {}
-        self._longest: dict[str, timedelta] = {}
+        self._starts: dict[str, list[float]] = {}
+        self._ends: dict[str, list[float]] = {}
+        self._longest: dict[str, float] = {}
+        moments = self._moments
         for person, theirs in by_person.items():
-            self._starts[person] = starts = [c.start for c in theirs]
-            self._ends[person] = ends = [case_end(c) for c in theirs]
+            self._starts[person] = starts = [moments[c.id][1] for c in theirs]
+            self._ends[person] = ends = [moments[c.id][2] for c in theirs]
             self._longest[person] = max(map(operator.sub, ends, starts))
+
+    def _moment(self, case: Case) -> tuple[Case, float, float]:
+        return case, self._seconds(case.start), self._seconds(case_end(case))
+
+    def moment(self, case: Case) -> tuple[float, float]:
+        """A case's start and end as POSIX seconds."""
+        found = self._moments.get(case.id)
+        if found is None or found[0] is not case:  # not one of the schedule's own
+            found = self._moment(case)
+        return found[1], found[2]
+
+    def ordered(self, cases: Iterable[Case]) -> list[Case]:
+        """Cases by start (the moment, whatever the zone), then id."""
+        moment = self.moment
+        return sorted(cases, key=lambda c: (moment(c)[0], c.id))
 
     def cases_of(self, person: str) -> list[Case]:
         """The person's cases (as technologist or reader), by start."""
@@ -84,26 +118,22 @@ class CaseSchedule:
         theirs = self._cases.get(person)
         if not theirs:
             return []
-        starts, ends = self._starts[person], self._ends[person]
-        start, case_id = case.start, case.id
-        out = []
-        for i in range(bisect_right(starts, start - self._longest[person]),
-                       bisect_left(starts, case_end(case))):
-            if ends[i] > start:
-                other = theirs[i]
-                if other.id != case_id:
-                    out.append(other)
-        return out
+        return [theirs[i] for i in self._overlaps(person, case)]
 
     def busy(self, person: str, case: Case) -> bool:
         """True when the person has another case overlapping `case`."""
-        theirs = self._cases.get(person)
-        if not theirs:
+        if person not in self._cases:
             return False
-        starts, ends = self._starts[person], self._ends[person]
-        start, case_id = case.start, case.id
-        for i in range(bisect_right(starts, start - self._longest[person]),
-                       bisect_left(starts, case_end(case))):
-            if ends[i] > start and theirs[i].id != case_id:
-                return True
+        for _ in self._overlaps(person, case):
+            return True
         return False
+
+    def _overlaps(self, person: str, case: Case):
+        """Indexes in the person's list of their other cases that share a moment with `case`."""
+        starts, ends, theirs = self._starts[person], self._ends[person], self._cases[person]
+        start, end = self.moment(case)
+        case_id = case.id
+        for i in range(bisect_right(starts, start - self._longest[person]),
+                       bisect_left(starts, end)):
+            if ends[i] > start and theirs[i].id != case_id:
+                yield i

@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,19 +42,18 @@ from nervecenter.core import clock
 from nervecenter.core.errors import FileProblem, NerveCenterError
 from nervecenter.core.model import (
     STATUSES,
-    Case,
-    CEEntry,
     Channel,
     Credential,
-    Exclusion,
     Person,
     Snapshot,
     SourceProblem,
     Verification,
     credential_id,
 )
+from nervecenter.store import snapshot
 from nervecenter.store.db import begin_write
 from nervecenter.store.records import Record
+from nervecenter.store.snapshot import parse_date
 from nervecenter.store.tables import (
     AuditRow,
     CaseRow,
@@ -127,41 +126,6 @@ def _credential(m) -> Credential:
                       version=m["version"])
 
 
-SNAPSHOT_CREDENTIAL = ("credential_id", "person", "type", "scope", "version", "number", "issuer",
-                       "issued", "expires", "status", "verified_on", "verified_by",
-                       "verified_method", "documents", "valid_from")
-_CREDENTIAL_FIELDS = ("person", "type", "scope", "version", "number", "issuer", "issued",
-                      "expires", "status")
-
-
-def _date(value) -> date | None:
-    """A date from a DB-API value: SQLite gives ISO text, PostgreSQL a date."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
-def _json(value):
-    """A JSON column from a DB-API value: SQLite gives text, PostgreSQL the parsed value."""
-    if not isinstance(value, str):
-        return value if value is not None else []
-    return [] if value == "[]" else {} if value == "{}" else json.loads(value)
-
-
-def _fast_credential(row) -> Credential:
-    """A Credential from a raw row of SNAPSHOT_CREDENTIAL. A frozen dataclass's __init__ costs
-    about 10 µs per object through object.__setattr__; filling __dict__ builds the same object."""
-    (_, person, type_, scope, version, number, issuer, issued, expires, status, v_on, v_by,
-     v_method, documents, _) = row
-    obj = object.__new__(Credential)
-    obj.__dict__.update(
-        person=person, type=type_, expires=_date(expires), scope=scope, number=number,
-        issuer=issuer, issued=_date(issued), status=status,
-        verified=Verification(_date(v_on), v_by or "", v_method or "") if v_on else None,
-        documents=tuple(d["path"] for d in _json(documents)), version=version)
-    return obj
-
-
 def _masked_notify(data):
     """A person's values with each `notify` URL in its privacy form (secrets as ****)."""
     if not isinstance(data, dict) or not data.get("notify"):
@@ -188,18 +152,7 @@ def _person(m) -> Person:
                   email=m["email"], phone=m["phone"], npi=m.get("npi"),
                   notify=tuple(Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None
                                        else None) for n in m["notify"] or ()),
-                  left=_date(m["left"]))
-
-
-def _case(m, zones: dict[str, ZoneInfo]) -> Case:
-    start = datetime.fromisoformat(m["start"])
-    end = datetime.fromisoformat(m["end"]) if m["end"] else None
-    zone = zones.get(m["facility"])
-    if zone is not None:  # back in the facility's zone (the text kept only its offset)
-        start, end = start.astimezone(zone), end.astimezone(zone) if end else None
-    return Case(id=m["id"], facility=m["facility"], start=start, end=end,
-                procedure=m["procedure"], technologist=m["technologist"], reader=m["reader"],
-                fields=dict(m["fields"] or {}))
+                  left=parse_date(m["left"]))
 
 
 def _membership(conn: Connection, records: list[Record], today: date) -> list[Record]:
@@ -294,49 +247,10 @@ class Store:
     # ------------------------------------------------------------ reading
 
     def snapshot(self, on: date) -> Snapshot:
-        """People, for each credential the version in force on `on`, CE entries, cases.
-
-        One query per table, read as plain DB-API rows: SQLAlchemy's per-value processing of
-        dates and JSON costs more than the query itself at 60,000 credentials."""
+        """People, for each credential the version in force on `on`, CE entries, cases
+        (store/snapshot.py)."""
         with self.engine.connect() as conn:
-            cursor = conn.connection.dbapi_connection.cursor()
-
-            def raw(sql):
-                cursor.execute(sql)
-                return cursor.fetchall()
-
-            people = {}
-            for pid, name, role, home, email, phone, notify, npi, left in raw(
-                    'SELECT id, name, role, home_state, email, phone, notify, npi, "left" '
-                    'FROM people'):
-                people[pid] = Person(pid, name, role, home, email, phone, tuple(
-                    Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None else None)
-                    for n in _json(notify)), npi=npi, left=_date(left))
-            chosen: dict[str, tuple] = {}
-            rows = raw(f"SELECT {', '.join(SNAPSHOT_CREDENTIAL)} FROM credentials "
-                       "ORDER BY credential_id, version")
-            # SQLite gives ISO text, which compares like the dates it spells
-            day = on.isoformat() if rows and isinstance(rows[0][-1], str) else on
-            for row in rows:
-                if row[0] not in chosen or row[-1] <= day:
-                    chosen[row[0]] = row
-            credentials = tuple(_fast_credential(row) for row in chosen.values())
-            ce = tuple(CEEntry(p, c, _date(d), h, cat, prov) for p, c, d, h, cat, prov in raw(
-                "SELECT person, credential, date, hours, category, provider FROM ce_entries"))
-            cases = []
-            for cid, fac, start, end, proc, tech, reader, fields in raw(
-                    'SELECT id, facility, start, "end", procedure, technologist, reader, fields '
-                    "FROM cases ORDER BY start, id"):
-                cases.append(_case({"id": cid, "facility": fac, "start": start, "end": end,
-                                    "procedure": proc, "technologist": tech, "reader": reader,
-                                    "fields": _json(fields)}, self.zones))
-            exclusions = tuple(
-                Exclusion(person, lst, _date(since), _date(until), kind or "")
-                for person, lst, since, until, kind in raw(
-                    'SELECT person, "list", since, "until", kind FROM exclusion_matches '
-                    "WHERE decision = 'confirmed' ORDER BY person, since"))
-        return Snapshot(people=people, credentials=credentials, ce=ce, cases=tuple(cases),
-                        exclusions=exclusions)
+            return snapshot.read(conn.connection.dbapi_connection.cursor(), on, self.zones)
 
     def source_problems(self) -> list[SourceProblem]:
         """The `sources:` files that failed at their last sync, oldest problem first."""
