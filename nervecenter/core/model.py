@@ -234,7 +234,7 @@ def credential_id(person: str, type_id: str, scope: str | None) -> str:
     return f"{person}:{type_id}:{scope}" if scope else f"{person}:{type_id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Credential:
     """One version of a credential a person holds. A renewal is a new version of the same id."""
 
@@ -280,7 +280,7 @@ class Exclusion:
         return self.since <= day and (self.until is None or day < self.until)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Case:
     id: str
     facility: str

@@ -43,13 +43,27 @@ def parse_json(value):
     return [] if value == "[]" else {} if value == "{}" else json.loads(value)
 
 
+def _setters(cls, names: tuple[str, ...]):
+    """The slot setters of a frozen dataclass's fields: filling the slots directly builds the same
+    object as __init__, without its object.__setattr__ per field (several µs an object)."""
+    return tuple(getattr(cls, name).__set__ for name in names)
+
+
+_CREDENTIAL_SLOTS = _setters(Credential, ("person", "type", "expires", "scope", "number", "issuer",
+                                          "issued", "status", "verified", "documents", "version"))
+_CASE_SLOTS = _setters(Case, ("id", "facility", "start", "end", "procedure", "technologist",
+                              "reader", "fields"))
+
+
 class _Texts:
-    """Dates and moments parsed once per distinct text, the same object handed out again."""
+    """Values parsed once per distinct text and handed out again: dates, moments, and the words
+    thousands of rows repeat (person ids, types, states, statuses) as one string object each."""
 
     def __init__(self, zones: dict[str, ZoneInfo]):
         self.zones = zones
         self._dates: dict = {None: None}
-        self._moments: dict[tuple[str, str], datetime] = {}
+        self._moments: dict[tuple[str, ZoneInfo | None], datetime] = {}
+        self.word = {}.setdefault  # word(text, text): the one copy of `text`
 
     def date(self, value) -> date | None:
         found = self._dates.get(value)
@@ -59,39 +73,75 @@ class _Texts:
 
     def moment(self, text: str, facility: str) -> datetime:
         """A case's start or end, back in its facility's zone (the text kept only its offset)."""
-        found = self._moments.get((text, facility))
+        zone = self.zones.get(facility)
+        found = self._moments.get((text, zone))
         if found is None:
             found = datetime.fromisoformat(text)
-            zone = self.zones.get(facility)
             if zone is not None:
                 found = found.astimezone(zone)
-            self._moments[text, facility] = found
+            self._moments[text, zone] = found
         return found
 
 
 def _credential(row, texts: _Texts) -> Credential:
-    """A Credential from a raw row of CREDENTIAL_COLUMNS, built without the frozen dataclass's
-    __init__ (about 10 µs per object through object.__setattr__): the same object."""
+    """A Credential from a raw row of CREDENTIAL_COLUMNS."""
     (_, person, type_, scope, version, number, issuer, issued, expires, status, v_on, v_by,
      v_method, documents, _) = row
-    day = texts.date
+    day, word = texts.date, texts.word
     obj = object.__new__(Credential)
-    obj.__dict__.update(
-        person=person, type=type_, expires=day(expires), scope=scope, number=number,
-        issuer=issuer, issued=day(issued), status=status,
-        verified=Verification(day(v_on), v_by or "", v_method or "") if v_on else None,
-        documents=tuple(d["path"] for d in parse_json(documents)), version=version)
+    s_person, s_type, s_expires, s_scope, s_number, s_issuer, s_issued, s_status, s_verified, \
+        s_documents, s_version = _CREDENTIAL_SLOTS
+    s_person(obj, word(person, person))
+    s_type(obj, word(type_, type_))
+    s_expires(obj, day(expires))
+    s_scope(obj, word(scope, scope))
+    s_number(obj, number)
+    s_issuer(obj, word(issuer, issuer))
+    s_issued(obj, day(issued))
+    s_status(obj, word(status, status))
+    s_verified(obj, Verification(day(v_on), v_by or "", v_method or "") if v_on else None)
+    s_documents(obj, tuple(d["path"] for d in parse_json(documents)) if documents != "[]" else ())
+    s_version(obj, version)
     return obj
+
+
+def _credentials(cursor, on: date, texts: _Texts) -> tuple[Credential, ...]:
+    """For each credential, the version in force on `on`: the newest whose `valid_from` is on or
+    before it, else its first. Rows come by id and version, a batch at a time (the whole table
+    at once would double the peak memory of a large practice)."""
+    cursor.execute(f"SELECT {', '.join(CREDENTIAL_COLUMNS)} FROM credentials "
+                   "ORDER BY credential_id, version")
+    out = []
+    current_id, current, as_of = None, None, None
+    while batch := cursor.fetchmany(4096):
+        if as_of is None:  # SQLite gives ISO text, which compares like the dates it spells
+            as_of = on.isoformat() if isinstance(batch[0][-1], str) else on
+        for row in batch:
+            if row[0] != current_id:
+                if current is not None:
+                    out.append(_credential(current, texts))
+                current_id, current = row[0], row
+            elif row[-1] <= as_of:
+                current = row
+    if current is not None:
+        out.append(_credential(current, texts))
+    return tuple(out)
 
 
 def _case(row, texts: _Texts) -> Case:
     """A Case from a raw row, built as _credential builds a Credential."""
     cid, facility, start, end, procedure, tech, reader, fields = row
+    word = texts.word
     obj = object.__new__(Case)
-    obj.__dict__.update(
-        id=cid, facility=facility, start=texts.moment(start, facility),
-        end=texts.moment(end, facility) if end else None, procedure=procedure,
-        technologist=tech, reader=reader, fields=dict(parse_json(fields) or {}))
+    s_id, s_facility, s_start, s_end, s_procedure, s_tech, s_reader, s_fields = _CASE_SLOTS
+    s_id(obj, cid)
+    s_facility(obj, word(facility, facility))
+    s_start(obj, texts.moment(start, facility))
+    s_end(obj, texts.moment(end, facility) if end else None)
+    s_procedure(obj, word(procedure, procedure))
+    s_tech(obj, word(tech, tech))
+    s_reader(obj, word(reader, reader))
+    s_fields(obj, dict(parse_json(fields) or {}))
     return obj
 
 
@@ -104,30 +154,22 @@ def read(cursor, on: date, zones: dict[str, ZoneInfo]) -> Snapshot:
         return cursor.fetchall()
 
     texts = _Texts(zones)
-    day = texts.date
+    day, word = texts.date, texts.word
     people = {}
     for pid, name, role, home, email, phone, notify, npi, left in rows(
             'SELECT id, name, role, home_state, email, phone, notify, npi, "left" FROM people'):
-        people[pid] = Person(pid, name, role, home, email, phone, tuple(
+        pid = word(pid, pid)
+        people[pid] = Person(pid, name, word(role, role), home, email, phone, tuple(
             Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None else None)
             for n in parse_json(notify)), npi=npi, left=day(left))
-    chosen: dict[str, tuple] = {}
-    found = rows(f"SELECT {', '.join(CREDENTIAL_COLUMNS)} FROM credentials "
-                 "ORDER BY credential_id, version")
-    # SQLite gives ISO text, which compares like the dates it spells
-    as_of = on.isoformat() if found and isinstance(found[0][-1], str) else on
-    for row in found:
-        if row[0] not in chosen or row[-1] <= as_of:
-            chosen[row[0]] = row
-    del found
-    credentials = tuple(_credential(row, texts) for row in chosen.values())
-    ce = tuple(CEEntry(p, c, day(d), h, cat, prov) for p, c, d, h, cat, prov in rows(
+    credentials = _credentials(cursor, on, texts)
+    ce = tuple(CEEntry(word(p, p), c, day(d), h, cat, prov) for p, c, d, h, cat, prov in rows(
         "SELECT person, credential, date, hours, category, provider FROM ce_entries"))
     cases = tuple(_case(row, texts) for row in rows(
         'SELECT id, facility, start, "end", procedure, technologist, reader, fields '
         "FROM cases ORDER BY start, id"))
     exclusions = tuple(
-        Exclusion(person, lst, day(since), day(until), kind or "")
+        Exclusion(word(person, person), lst, day(since), day(until), kind or "")
         for person, lst, since, until, kind in rows(
             'SELECT person, "list", since, "until", kind FROM exclusion_matches '
             "WHERE decision = 'confirmed' ORDER BY person, since"))
