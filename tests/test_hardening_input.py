@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from kit import examples
 from kit.cli import problems, run_process
 from kit.cli import run as run_cli
-from kit.practice import DROP, big_roster, copy_example, example_without_sources
+from kit.practice import DROP, big_roster, copy_example, example_without_sources, yaml_paths
 from kit.state import db_digest, file_digest, fresh_database
 
 from nervecenter.core import yamlfile
@@ -52,17 +52,6 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
-
-
-def _paths(value, prefix=()):
-    """Every (path) to a node inside loaded YAML, the root included."""
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*prefix, i))
 
 
 def _parent(data, path):
@@ -107,7 +96,7 @@ def test_structurally_mutated_configurations_load_or_name_file_and_line(example_
         shutil.copytree(example_template, config)
         name = data.draw(st.sampled_from(CONFIG_FILES), label="file")
         tree = _plain(yamlfile.load(config / name))
-        path = data.draw(st.sampled_from(list(_paths(tree))), label="path")
+        path = data.draw(st.sampled_from(list(yaml_paths(tree))), label="path")
         action = data.draw(st.sampled_from(["replace", "delete", "add"]), label="action")
         if not path:
             tree = data.draw(values, label="whole file")

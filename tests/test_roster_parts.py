@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kit import examples
-from kit.practice import EXAMPLE, dump
+from kit.practice import EXAMPLE, dump, yaml_paths
 
 from nervecenter.core import yamlfile
 from nervecenter.core.config import load_practice
@@ -123,16 +123,6 @@ values = st.recursive(scalars, lambda inner: st.one_of(
     max_leaves=6)
 
 
-def _paths(value, prefix=()):
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*prefix, i))
-
-
 @fuzz(60, 600)
 @given(data=st.data())
 def test_a_changed_roster_reads_the_same_by_parts_and_whole(practice, tmp_path_factory, data):
@@ -142,7 +132,7 @@ def test_a_changed_roster_reads_the_same_by_parts_and_whole(practice, tmp_path_f
     if data.draw(st.booleans(), label="structural"):
         doc = yaml.safe_load(ROSTER)
         for _ in range(data.draw(st.integers(1, 3), label="changes")):
-            path = data.draw(st.sampled_from([p for p in _paths(doc) if len(p) > 2]),
+            path = data.draw(st.sampled_from([p for p in yaml_paths(doc) if len(p) > 2]),
                              label="path")
             node = doc
             for step in path[:-1]:
@@ -191,7 +181,7 @@ def test_the_schema_predicate_vouches_only_for_what_the_schema_accepts(data):
     people = yaml.safe_load(ROSTER)["people"]
     person = data.draw(st.sampled_from(people), label="person")
     for _ in range(data.draw(st.integers(0, 2), label="changes")):
-        path = data.draw(st.sampled_from([p for p in _paths(person) if p]), label="path")
+        path = data.draw(st.sampled_from([p for p in yaml_paths(person) if p]), label="path")
         node = person
         for step in path[:-1]:
             node = node[step]

@@ -318,3 +318,14 @@ __all__ = ["DAEMON_PEOPLE", "DROP", "EXAMPLE", "big_roster", "change_credential"
            "daemon_practice", "dump", "example_practice", "example_without_sources",
            "read_cases", "read_yaml", "small_data", "small_practice", "write_cases",
            "write_practice", "write_yaml"]
+
+
+def yaml_paths(value, prefix=()):
+    """Every (path) to a node inside loaded YAML, the root included."""
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from yaml_paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from yaml_paths(v, (*prefix, i))
