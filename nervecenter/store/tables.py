@@ -51,7 +51,7 @@ class CredentialRow(Base):
     __table_args__ = (UniqueConstraint("credential_id", "version"),)
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    credential_id: Mapped[str] = mapped_column(String(250), index=True)
+    credential_id: Mapped[str] = mapped_column(String(250))
     person: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     type: Mapped[str] = mapped_column(String(100))
     scope: Mapped[str | None] = mapped_column(String(100))
