@@ -33,6 +33,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "CaseSchedule": "nervecenter.rules.schedule",
     "case_end": "nervecenter.rules.schedule",
+    "check_input_size": "nervecenter.core.limits",
     "evaluate": "nervecenter.rules.evaluate",
     "Evaluation": "nervecenter.rules.results",
     "OUTCOMES": "nervecenter.rules.results",
@@ -61,6 +62,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "case_end",
+    "check_input_size",
     "decide_screening",
     "evaluate",
     "hookimpl",

@@ -177,3 +177,20 @@ def test_the_audit_packet_shows_the_screening_in_force_on_each_cases_day(practic
     assert by_case["C-1013"]["reader"]["screened_on"] == "2026-12-08"
     assert by_case["C-1013"]["reader"]["verification"].endswith(
         hashlib.sha256(december.read_bytes()).hexdigest())
+
+
+@pytest.mark.parametrize("flag", ["--leie", "--sam"])
+def test_a_list_over_the_input_limit_is_refused_unread(practice, tmp_path, nc, monkeypatch, flag):
+    """Before: the lists were read whole, whatever their size."""
+    big = leie(tmp_path, PRICE * 10_000, name="big.csv")
+    size = big.stat().st_size / 1024 / 1024
+    more = int(size) + 2  # the whole megabytes over it, and one
+    monkeypatch.setenv("NERVECENTER_MAX_INPUT_MB", "0.5")
+    files = [flag, str(big)] + (["--leie", str(leie(tmp_path))] if flag == "--sam" else [])
+    code, out, err = nc("screen", *files, "--on", "2026-12-01")
+    assert (code, out) == (1, "")
+    assert err == (f"{big}: is {size:,.1f} MB, over the 0.5 MB limit on input files; split it, "
+                   f"or raise the limit with `limits: {{max_input_mb: {more}}}` in practice.yaml "
+                   f"(or NERVECENTER_MAX_INPUT_MB={more} for one run)\n")
+    monkeypatch.delenv("NERVECENTER_MAX_INPUT_MB")
+    assert json.loads(nc("screen", "--list", "--format", "json")[1]) == {"matches": []}

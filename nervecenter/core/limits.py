@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, timedelta
 
-from nervecenter.core.errors import NerveCenterError
+from nervecenter.core.errors import ConfigError, FileProblem, NerveCenterError
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # far enough for any credential; far from datetime's edges
 MAX_CASE_HOURS = 24
@@ -69,6 +69,15 @@ def check_size(size: int, limit: int) -> None:
         raise TooLarge(0, f"is {shown}, over the {round(limit / MB, 3):g} MB limit on input files; "
                        f"split it, or raise the limit with `limits: {{max_input_mb: {more}}}` in "
                        f"practice.yaml (or {INPUT_ENV}={more} for one run)")
+
+
+def check_input_size(path, limit: int) -> None:
+    """ConfigError naming `path` when the file is over `limit` bytes (a practice's
+    `Practice.max_input`): for readers of files that are not rosters, plugins' included."""
+    try:
+        check_size(os.stat(path).st_size, limit)
+    except TooLarge as e:
+        raise ConfigError([FileProblem(str(path), 0, str(e))]) from None
 
 
 class TooLarge(ValueError):

@@ -89,8 +89,9 @@ def register_commands(cli):
                                    "--dismiss PERSON, or --list")
         if sam and not leie:
             raise NerveCenterError("--sam needs --leie: the LEIE is the list to screen monthly")
-        lists = [read_leie(leie)] + ([read_sam(sam)] if sam else []) if leie else []
         ws = nervecenter.open_workspace(config_dir)
+        limit = ws.practice.max_input
+        lists = [read_leie(leie, limit)] + ([read_sam(sam, limit)] if sam else []) if leie else []
         if lists:
             result = nervecenter.screen(ws, _actor(), lists, on)
             click.echo(json.dumps(result, indent=2) if fmt == "json" else "", nl=False)

@@ -18,7 +18,7 @@ import io
 from datetime import date, datetime
 from pathlib import Path
 
-from nervecenter import ConfigError, FileProblem, NerveCenterError
+from nervecenter import ConfigError, FileProblem, NerveCenterError, check_input_size
 
 LEIE_COLUMNS = ("LASTNAME", "FIRSTNAME", "MIDNAME", "BUSNAME", "GENERAL", "SPECIALTY", "UPIN",
                 "NPI", "DOB", "ADDRESS", "CITY", "STATE", "ZIP", "EXCLTYPE", "EXCLDATE",
@@ -27,8 +27,9 @@ SAM_COLUMNS = ("First", "Last", "Active Date")  # required; NPI, Exclusion Type,
 MAX_PROBLEMS = 20
 
 
-def _text(path: Path) -> tuple[str, str]:
+def _text(path: Path, limit: int) -> tuple[str, str]:
     try:
+        check_input_size(path, limit)
         data = path.read_bytes()
     except OSError as e:
         raise NerveCenterError(f"{path}: cannot read it ({e.strerror}); check the path") from None
@@ -51,9 +52,9 @@ def _leie_date(value: str) -> date | None:
     return datetime.strptime(value, "%Y%m%d").date()  # ValueError for the caller
 
 
-def read_leie(path: Path) -> dict:
-    """The LEIE file at `path` as one list for `nervecenter.screen`."""
-    text, digest = _text(path)
+def read_leie(path: Path, limit: int) -> dict:
+    """The LEIE file at `path` (at most `limit` bytes) as one list for `nervecenter.screen`."""
+    text, digest = _text(path, limit)
     rows = csv.reader(io.StringIO(text))
     header = [h.strip().upper() for h in next(rows, [])]
     missing = [c for c in LEIE_COLUMNS if c not in header]
@@ -111,9 +112,10 @@ def _sam_date(value: str) -> date | None:
     raise ValueError(value)
 
 
-def read_sam(path: Path) -> dict:
-    """A SAM.gov exclusions extract at `path` as one list for `nervecenter.screen`."""
-    text, digest = _text(path)
+def read_sam(path: Path, limit: int) -> dict:
+    """A SAM.gov exclusions extract at `path` (at most `limit` bytes) as one list for
+    `nervecenter.screen`."""
+    text, digest = _text(path, limit)
     reader = csv.DictReader(io.StringIO(text))
     fields = [f.strip() for f in reader.fieldnames or ()]
     missing = [c for c in SAM_COLUMNS if c not in fields]
