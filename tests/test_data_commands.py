@@ -354,6 +354,22 @@ def test_a_postgres_url_gets_the_spelling_that_works(capsys, config, monkeypatch
                    "psycopg: pip install 'nervecenter[postgresql]')\n")
 
 
+@pytest.mark.parametrize("url", ["mysql://nc:secret@127.0.0.1/nc",
+                                 "mysql+pymysql://nc:secret@127.0.0.1/nc", "mssql://h/nc"])
+def test_a_database_nervecenter_does_not_keep_its_data_in_is_named(capsys, config, monkeypatch,
+                                                                   url):
+    """Before: "no driver (...); install nervecenter[postgresql] for PostgreSQL"."""
+    monkeypatch.setenv("NERVECENTER_DATABASE_URL", url)
+    with pytest.raises(SystemExit) as exit_:
+        main(["status", "--config", str(config)])
+    backend = url.split(":")[0].split("+")[0]
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == (
+        f"database URL {url.replace('secret', '***')}: NerveCenter keeps its data in SQLite or "
+        f"PostgreSQL, not {backend}; use sqlite:///path/to/file.db or "
+        "postgresql+psycopg://user@host/db\n")
+
+
 def test_import_shows_its_steps_on_a_terminal_only(config):
     # A real terminal (a pseudo-terminal) for stderr: the steps are shown, then erased; through
     # a pipe nothing but the report is written.

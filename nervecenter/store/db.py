@@ -96,8 +96,13 @@ def create(url: str) -> Engine:
     except ArgumentError:
         raise DatabaseError(f"database URL {url!r} is not a URL; use sqlite:///path/to/file.db "
                             "or postgresql+psycopg://user@host/db") from None
+    backend = u.drivername.split("+")[0]
+    if backend not in ("sqlite", "postgres", "postgresql"):
+        raise DatabaseError(f"database URL {u.render_as_string(hide_password=True)}: NerveCenter "
+                            f"keeps its data in SQLite or PostgreSQL, not {backend}; use "
+                            "sqlite:///path/to/file.db or postgresql+psycopg://user@host/db")
     try:
-        if u.get_backend_name() == "sqlite":
+        if backend == "sqlite":
             engine = create_engine(u)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "handle_error", _disk_full)
@@ -105,15 +110,15 @@ def create(url: str) -> Engine:
             engine = create_engine(u, pool_pre_ping=True)
     except (NoSuchModuleError, ModuleNotFoundError) as e:
         shown = u.render_as_string(hide_password=True)
-        if u.drivername.split("+")[0] in ("postgres", "postgresql"):
-            # postgres:// (Heroku's and libpq's spelling) and postgresql:// (psycopg2) both
-            # fail here; NerveCenter's driver is psycopg 3
-            fixed = shown.replace(f"{u.drivername}://", "postgresql+psycopg://", 1)
-            raise DatabaseError(f"database URL {shown}: write it as {fixed} (the driver "
-                                "NerveCenter uses is psycopg: pip install "
-                                "'nervecenter[postgresql]')") from None
-        raise DatabaseError(f"database URL {shown}: no driver ({e}); install "
-                            "nervecenter[postgresql] for PostgreSQL") from None
+        if backend == "sqlite":  # sqlite+pysqlcipher:// and the like
+            raise DatabaseError(f"database URL {shown}: no driver ({e}); write it as "
+                                "sqlite:///path/to/file.db") from None
+        # postgres:// (Heroku's and libpq's spelling) and postgresql:// (psycopg2) both fail
+        # here; NerveCenter's driver is psycopg 3
+        fixed = shown.replace(f"{u.drivername}://", "postgresql+psycopg://", 1)
+        raise DatabaseError(f"database URL {shown}: write it as {fixed} (the driver "
+                            "NerveCenter uses is psycopg: pip install "
+                            "'nervecenter[postgresql]')") from None
     try:
         with engine.connect():
             pass
