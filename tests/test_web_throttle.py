@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,17 +23,19 @@ from nervecenter.store import throttle
 from nervecenter.store.throttle import LoginThrottle
 
 
-def _login(url: str, name: str, password: str, address: str = "127.0.0.1") -> int:
+def _login(url: str, name: str, password: str, address: str = "127.0.0.1",
+           forwarded_for: str | None = None) -> int:
     transport = httpx.HTTPTransport(local_address=address)
-    with httpx.Client(base_url=url, transport=transport, timeout=60) as c:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    with httpx.Client(base_url=url, transport=transport, timeout=60, headers=headers) as c:
         token = web.csrf_of(c.get("/login").text)
         return c.post("/login", data={"username": name, "password": password,
                                       "csrf_token": token}).status_code
 
 
-@pytest.fixture
-def two_workers(tmp_path):
-    """`nervecenter serve --workers 2` over the example practice, with manager dana."""
+@contextmanager
+def _serve(tmp_path: Path, *options: str):
+    """`nervecenter serve OPTIONS` over the example practice, with manager dana; its URL."""
     config = web.example_practice(tmp_path)
     added = subprocess.run([str(NERVECENTER), "users", "add", "dana", "--role", "manager",
                             "--config", str(config)], input=web.PASSWORD + "\n", text=True,
@@ -41,7 +44,7 @@ def two_workers(tmp_path):
     port = web.free_port()
     env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
     serve = subprocess.Popen([str(NERVECENTER), "serve", "--config", str(config), "--port",
-                              str(port), "--workers", "2", "--on", "2026-12-01"], env=env,
+                              str(port), *options, "--on", "2026-12-01"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -56,6 +59,12 @@ def two_workers(tmp_path):
         yield url
     finally:
         stop(serve, signal.SIGINT)
+
+
+@pytest.fixture
+def two_workers(tmp_path):
+    with _serve(tmp_path, "--workers", "2") as url:
+        yield url
 
 
 def test_sixty_parallel_wrong_passwords_on_two_workers_check_at_most_five(two_workers):
@@ -158,3 +167,30 @@ def _rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_behind_a_trusted_proxy_each_client_address_is_counted(tmp_path, trusted):
+    """`serve --proxy 127.0.0.1`: the throttle counts the address the proxy forwards for. Before
+    (and without the option) every client shared the proxy's address, so one client's failures
+    held up everyone's logins; a forwarded header from any other peer is ignored."""
+    options = ["--proxy", "127.0.0.1"] if trusted else []
+    with _serve(tmp_path, *options) as url:
+        for _ in range(throttle.PAIR_LIMIT):
+            assert _login(url, "dana", "wrong", forwarded_for="203.0.113.5") == 401
+        assert _login(url, "dana", web.PASSWORD, forwarded_for="203.0.113.5") == 429
+        assert _login(url, "dana", web.PASSWORD, forwarded_for="203.0.113.9") == (
+            303 if trusted else 429)
+        # a peer that is not the proxy cannot pick its address by a header
+        for n in range(throttle.PAIR_LIMIT):
+            _login(url, "dana", "wrong", address="127.0.0.2", forwarded_for=f"198.51.100.{n}")
+        assert _login(url, "dana", web.PASSWORD, address="127.0.0.2",
+                      forwarded_for="198.51.100.99") == 429
+
+
+def test_a_proxy_that_is_not_an_address_is_refused(tmp_path):
+    done = subprocess.run([str(NERVECENTER), "serve", "--proxy", "nginx.local"],
+                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert done.returncode == 2
+    assert ("'nginx.local' is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
+            in done.stderr)

@@ -11,6 +11,26 @@ from nervecenter.commands.options import config_option, format_option, on_option
 from nervecenter.core.errors import NerveCenterError
 
 
+def _addresses(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    import ipaddress
+
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not an IP address or network (e.g. 10.0.0.5 "
+                                     "or 10.0.0.0/24)") from None
+    return values
+
+
+def _proxy_headers(proxies: tuple[str, ...]) -> dict:
+    """uvicorn's settings: forwarded headers believed from these proxies only, else from none
+    (uvicorn's default would believe 127.0.0.1, or $FORWARDED_ALLOW_IPS)."""
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(proxies)}
+
+
 @click.command()
 @config_option
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -19,8 +39,12 @@ from nervecenter.core.errors import NerveCenterError
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes answering requests (one of them evaluates after a change, the "
                    "others load its result; sessions work across them).")
+@click.option("--proxy", "proxies", multiple=True, metavar="ADDRESS", callback=_addresses,
+              help="A reverse proxy's address or network (repeatable): its X-Forwarded-For "
+                   "and X-Forwarded-Proto are believed, so that the login throttle counts each "
+                   "client's address, not the proxy's.")
 @on_option
-def serve(config_dir, host, port, workers, on):
+def serve(config_dir, host, port, workers, proxies, on):
     """The web dashboard and JSON API (OpenAPI at /openapi.json)."""
     import logging
     import os
@@ -39,16 +63,16 @@ def serve(config_dir, host, port, workers, on):
                + (f" ({workers} workers)" if workers > 1 else ""), err=True)
     if workers == 1:
         logging.getLogger("uvicorn.access").addFilter(web_app.RedactTokens())
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False,
-                    log_config=_log_config())
+        uvicorn.run(app, host=host, port=port, log_level="info", log_config=_log_config(),
+                    **_proxy_headers(proxies))
         return
     app.state.workspace.store.engine.dispose()  # no connection crosses into the workers
     os.environ[web_app.CONFIG_ENV] = str(Path(config_dir).resolve())
     if on is not None:
         os.environ[web_app.ON_ENV] = on.isoformat()
     uvicorn.run("nervecenter.web.app:app_from_environment", factory=True, workers=workers,
-                host=host, port=port, log_level="info", proxy_headers=False,
-                log_config=_log_config())
+                host=host, port=port, log_level="info", log_config=_log_config(),
+                **_proxy_headers(proxies))
 
 
 def _log_config() -> dict:
