@@ -73,14 +73,14 @@ def init(directory: Path, force: bool, blank: bool):
 def check(config_dir: str):
     """Validate the configuration, the plugins and the source files; every problem is printed
     as `file:line: message` (exit code 1), or a short summary when all is well."""
-    from nervecenter.core.config import load_practice, warnings
-    from nervecenter.service.check import source_problems
+    from nervecenter.core.config import load_practice
+    from nervecenter.service.check import source_problems, unmeetable
 
     practice = load_practice(config_dir)
     problems, counts, unreachable = source_problems(practice, config_dir)
     if problems:
         raise ConfigError(problems)
-    for warning in [*warnings(practice), *unreachable]:
+    for warning in [*unmeetable(practice), *unreachable]:
         click.echo(f"warning: {warning}", err=True)
     plugins = {t.plugin for t in practice.credential_types.values()}
     reqs = sum(len(f.requirements) for f in practice.facilities.values()) + \

@@ -36,6 +36,7 @@ from nervecenter.core.states import STATE_NAMES
 DATABASE_ENV = "NERVECENTER_DATABASE_URL"
 DEFAULT_DATABASE = "sqlite:///.nervecenter/state.db"
 PRACTICE_FILE = "practice.yaml"
+NOT_A_STATE = " is not a US state code; use two capital letters like LA"
 
 
 def _display(config_dir: Path, relative: str) -> str:
@@ -75,10 +76,10 @@ def _channels(items) -> tuple[Channel, ...]:
 # ---------------------------------------------------------------- credential types
 
 
-def parse_credential_type(data: Any, name: str, plugin: str) -> tuple[CredentialType | None,
-                                                                     list[FileProblem]]:
-    """A CredentialType from its YAML/dict form, or the problems that prevent it."""
-    problems = yamlfile.validate(data, schemas.CREDENTIAL_TYPE, name)
+def parse_credential_type(data: Any, name: str, plugin: str, checked: bool = False,
+                          ) -> tuple[CredentialType | None, list[FileProblem]]:
+    """A CredentialType from its YAML or dict form, or what prevents it (unless `checked`)."""
+    problems = [] if checked else yamlfile.validate(data, schemas.CREDENTIAL_TYPE, name)
     if problems:
         return None, problems
     ce = data.get("continuing_education")
@@ -103,21 +104,32 @@ def parse_credential_type(data: Any, name: str, plugin: str) -> tuple[Credential
     return kind, []
 
 
-def _plugin_types(registry: plugins.Registry) -> tuple[dict[str, CredentialType], list[FileProblem]]:
+def _type_file(path: Path, name: str, plugin: str, cache) -> tuple[CredentialType | None,
+                                                                   list[FileProblem], Any]:
+    """(type, problems, data) of a credential type's file, validated unless the cache has it."""
+    data = cache.get(path, schemas.CREDENTIAL_TYPE) if cache else None
+    if data is not None:
+        return *parse_credential_type(data, name, plugin, checked=True), data
+    try:
+        data = yamlfile.load(path, name)
+    except ConfigError as e:
+        return None, e.problems, None
+    kind, problems = parse_credential_type(data, name, plugin)
+    if cache and kind is not None:
+        cache.put(path, schemas.CREDENTIAL_TYPE, data)
+    return kind, problems, data
+
+
+def _plugin_types(registry: plugins.Registry, cache=None,
+                  ) -> tuple[dict[str, CredentialType], list[FileProblem]]:
     types: dict[str, CredentialType] = {}
     problems: list[FileProblem] = []
     for source in registry.credential_types:
+        name = str(source.path) if source.path is not None else f"plugin {source.plugin}"
         if source.path is not None:
-            name = str(source.path)
-            try:
-                data = yamlfile.load(source.path, name)
-            except ConfigError as e:
-                problems.extend(e.problems)
-                continue
+            kind, found, _ = _type_file(source.path, name, source.plugin, cache)
         else:
-            name = f"plugin {source.plugin}"
-            data = source.data
-        kind, found = parse_credential_type(data, name, source.plugin)
+            kind, found = parse_credential_type(source.data, name, source.plugin)
         problems.extend(found)
         if kind is None:
             continue
@@ -179,6 +191,8 @@ class _Faults(list):
     """The paths of a file's schema problems: the checks that follow (unknown types, state codes,
     duplicate ids...) run on every other part, so that one pass reports every mistake."""
 
+    cached = False  # the file passed its schemas before: service/configcache.py gave it back
+
     def ok(self, *path) -> bool:
         """Nothing at, above or below `path` is wrong."""
         return not any(p[:len(path)] == path or path[:len(p)] == p for p in self)
@@ -193,11 +207,13 @@ def _part(data: dict, key: str, kind: type):
 class _Loader:
     """Collects problems while reading one configuration directory."""
 
-    def __init__(self, config_dir: Path, shown: Path, cache=None):
+    def __init__(self, config_dir: Path, shown: Path, cache=None, rule_kinds=None):
         self.dir = config_dir
         self.shown = shown
         self.problems: list[FileProblem] = []
         self.cache = cache  # service/configcache.py: files read and validated before
+        self.params = {k: r.params_schema for k, r in (rule_kinds or {}).items()}
+        self.keys: dict[int, dict] = {}  # a file with requirements passed its rule kinds' too
 
     def name(self, path: Path) -> str:
         if not path.is_relative_to(self.dir):  # a file given on its own (load_practice)
@@ -212,9 +228,13 @@ class _Loader:
         """Load and validate one file: its data (None when it is not a mapping), name, rule
         kinds' own keys per requirement (with `requirements`) and where its schema faults are."""
         name = self.name(path)
-        data = self.cache.get(path, schema) if self.cache else None
+        key = self.keys.setdefault(id(schema), {"file": schema, "rule_kinds": self.params}) \
+            if requirements else schema
+        data = self.cache.get(path, key) if self.cache else None
         if data is not None:
-            return data, name, _strip_params(data)[1] if requirements else [], _Faults(())
+            hit = _Faults()
+            hit.cached = True
+            return data, name, _strip_params(data)[1] if requirements else [], hit
         try:
             data = yamlfile.load(path, name)
         except ConfigError as e:
@@ -230,7 +250,7 @@ class _Loader:
         found = yamlfile.problems(checked, schema, name)
         self.problems.extend(p for _, p in found)
         if self.cache and not found:
-            self.cache.put(path, schema, data)
+            self.cache.put(path, key, data)
         return (data if isinstance(data, dict) else None), name, params, _Faults(p for p, _ in found)
 
     def files(self, sub: str) -> list[Path]:
@@ -287,7 +307,7 @@ def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], bad: _F
                            f" allowed keys with rule {kind.id}: {', '.join(allowed)}")
                 del own[key]
                 ok = False
-            for p in yamlfile.validate(own, kind.params_schema, name):
+            for p in [] if bad.cached else yamlfile.validate(own, kind.params_schema, name):
                 ld.problems.append(FileProblem(p.file, p.line,
                                            f"requirements.{i} (rule {kind.id}): {p.message}"))
                 ok = False
@@ -307,8 +327,8 @@ def _requirements(ld: _Loader, name: str, data: Any, params: list[dict], bad: _F
         if req.get("state") is not None and bad.ok(*at, "state"):
             code = req["state"]
             if code not in STATE_NAMES:
-                ld.problem(name, data, (*at, "state"), f"requirements.{i}.state: "
-                           f"{code!r} is not a US state code; use two capital letters like LA")
+                ld.problem(name, data, (*at, "state"),
+                           f"requirements.{i}.state: {code!r}{NOT_A_STATE}")
                 ok = False
             for type_id in named:
                 if type_id in types and types[type_id].scope != "state":
@@ -361,20 +381,15 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
                                    "`nervecenter init DIR` writes an example")])
     registry = plugins.registry()
     rule_kinds = dict(registry.rule_kinds)
-    ld = _Loader(root, shown, cache)
+    ld = _Loader(root, shown, cache, rule_kinds)
 
     # credential types: the plugins', then the practice's own (which may replace a plugin's)
-    types, found = _plugin_types(registry)
+    types, found = _plugin_types(registry, cache)
     ld.problems.extend(found)
     own_types: dict[str, str] = {}
     for path in ld.files("credential_types"):
         name = ld.name(path)
-        try:
-            data = yamlfile.load(path, name)
-        except ConfigError as e:
-            ld.problems.extend(e.problems)
-            continue
-        kind, found = parse_credential_type(data, name, "practice")
+        kind, found, data = _type_file(path, name, "practice", cache)
         ld.problems.extend(found)
         if kind is None:
             if isinstance(data, dict) and isinstance(data.get("id"), str):
@@ -449,8 +464,7 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
     facilities: dict[str, Facility] = {}
     for data, name, params, bad in facility_files:
         if bad.ok("state") and data["state"] not in STATE_NAMES:
-            ld.problem(name, data, ("state",), f"{data['state']!r} is not a US state code; use "
-                       "two capital letters like LA")
+            ld.problem(name, data, ("state",), f"{data['state']!r}{NOT_A_STATE}")
         tz = data.get("timezone", timezone)
         if "timezone" in data and bad.ok("timezone") and not valid_timezone(tz):
             ld.problem(name, data, ("timezone",), _timezone_problem(tz))
@@ -471,8 +485,7 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
             continue
         code = data["state"] if bad.ok("state") else None
         if code is not None and code not in STATE_NAMES:
-            ld.problem(name, data, ("state",), f"{code!r} is not a US state code; use two "
-                       "capital letters like LA")
+            ld.problem(name, data, ("state",), f"{code!r}{NOT_A_STATE}")
             code = None
         elif code in state_files:
             ld.problem(name, data, ("state",), f"duplicate state {code!r} (also in "
@@ -508,23 +521,6 @@ def load_practice(config_dir: str | Path, facility_file: str | Path | None = Non
         base_url=(practice.get("base_url") or "").rstrip("/") or None,
         max_input=limits.max_input_bytes((practice.get("limits") or {}).get("max_input_mb")),
         credential_types=types, facilities=facilities, states=states, rule_kinds=rule_kinds)
-
-
-def warnings(practice: Practice) -> list[FileProblem]:
-    """Rules that load but cannot be met: a requirement for types no one of its role may hold."""
-    found = []
-    rules = [*practice.states.values(), *practice.facilities.values()]
-    for req in (r for rule_set in rules for r in rule_set.requirements):
-        if req.role == "any" or not req.types:
-            continue
-        holders = {t: practice.credential_types[t].holders for t in req.types}
-        if all(req.role not in h for h in holders.values()):
-            names = " or ".join(req.types)
-            found.append(FileProblem(req.location.file, req.location.line,
-                                 f"no {req.role} can meet this requirement: {names} is held by "
-                                 f"{', '.join(sorted({r for h in holders.values() for r in h}))}"
-                                 f" only; change `role:` or the type's `holders:`"))
-    return found
 
 
 def _valid_cron(expr: str) -> bool:

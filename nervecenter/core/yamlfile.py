@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator, ValidationError, validators
 
 from nervecenter.core import limits
 from nervecenter.core.errors import ConfigError, FileProblem
@@ -274,41 +273,49 @@ def _is_date(instance) -> bool:
     return True
 
 
-def _type(validator, types, instance, schema):
-    # A YAML date is a string only where the schema says `format: date`; elsewhere (a name, a
-    # source file) it is refused here, before minLength or the loader's code meet a date.
-    if isinstance(instance, date) and schema.get("format") != "date" and "string" in (
-            [types] if isinstance(types, str) else types):
-        others = [t for t in ([types] if isinstance(types, str) else types) if t != "string"]
-        if not any(validator.is_type(instance, t) for t in others):
-            yield ValidationError(f"{instance.isoformat()} is not of type 'string'")
-        return
-    yield from Draft202012Validator.VALIDATORS["type"](validator, types, instance, schema)
+@functools.cache
+def _validator_class():
+    """The JSON Schema validator (YAML dates allowed where a schema says `format: date`), built on
+    first use: jsonschema takes 0.1 s to import, and a cached configuration is not validated."""
+    from jsonschema import Draft202012Validator as Draft
+    from jsonschema import ValidationError, validators
+
+    def type_(validator, types, instance, schema):
+        # A YAML date is a string only where the schema says `format: date`; elsewhere (a name,
+        # a source file) it is refused here, before minLength or the loader's code meet a date.
+        if isinstance(instance, date) and schema.get("format") != "date" and "string" in (
+                [types] if isinstance(types, str) else types):
+            others = [t for t in ([types] if isinstance(types, str) else types) if t != "string"]
+            if not any(validator.is_type(instance, t) for t in others):
+                yield ValidationError(f"{instance.isoformat()} is not of type 'string'")
+            return
+        yield from Draft.VALIDATORS["type"](validator, types, instance, schema)
+
+    def text_only(keyword: str):
+        """A string keyword (minLength, maxLength, pattern) that leaves YAML dates to `type`."""
+        check = Draft.VALIDATORS[keyword]
+
+        def validate(validator, value, instance, schema):
+            if not isinstance(instance, date):
+                yield from check(validator, value, instance, schema)
+        return validate
+
+    formats = copy.deepcopy(Draft.FORMAT_CHECKER)
+    formats.checks("date")(_is_date)
+    texts = {k: text_only(k) for k in ("minLength", "maxLength", "pattern")}
+    cls = validators.extend(Draft, validators={"type": type_, **texts},
+                            type_checker=Draft.TYPE_CHECKER.redefine("string", _is_string))
+    return cls, formats
 
 
-def _text_only(keyword: str):
-    """A string keyword (minLength, maxLength, pattern) that leaves YAML dates to `type`."""
-    check = Draft202012Validator.VALIDATORS[keyword]
-
-    def validate(validator, value, instance, schema):
-        if not isinstance(instance, date):
-            yield from check(validator, value, instance, schema)
-    return validate
-
-
-_FORMATS = copy.deepcopy(Draft202012Validator.FORMAT_CHECKER)
-_FORMATS.checks("date")(_is_date)
-_Validator = validators.extend(
-    Draft202012Validator,
-    validators={"type": _type, **{k: _text_only(k) for k in ("minLength", "maxLength", "pattern")}},
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("string", _is_string))
 _validators: dict[int, Any] = {}
 
 
 def _validator(schema: dict):
     v = _validators.get(id(schema))
     if v is None or v.schema is not schema:
-        v = _validators[id(schema)] = _Validator(schema, format_checker=_FORMATS)
+        cls, formats = _validator_class()
+        v = _validators[id(schema)] = cls(schema, format_checker=formats)
     return v
 
 

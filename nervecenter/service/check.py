@@ -12,10 +12,27 @@ from zoneinfo import ZoneInfo
 from nervecenter.alerts import contacts
 from nervecenter.core import channels, clock, model, yamlfile
 from nervecenter.core.errors import ConfigError, FileProblem
-from nervecenter.core.model import Case, Person, Snapshot
+from nervecenter.core.model import Case, Person, Practice, Snapshot
 from nervecenter.data.importer import import_files
 from nervecenter.rules import evaluate
 from nervecenter.service.workspace import open_store
+
+
+def unmeetable(practice: Practice) -> list[FileProblem]:
+    """Rules that load but cannot be met: a requirement for types no one of its role may hold."""
+    found = []
+    rules = [*practice.states.values(), *practice.facilities.values()]
+    for req in (r for rule_set in rules for r in rule_set.requirements):
+        if req.role == "any" or not req.types:
+            continue
+        holders = {t: practice.credential_types[t].holders for t in req.types}
+        if all(req.role not in h for h in holders.values()):
+            names = " or ".join(req.types)
+            found.append(FileProblem(req.location.file, req.location.line,
+                                 f"no {req.role} can meet this requirement: {names} is held by "
+                                 f"{', '.join(sorted({r for h in holders.values() for r in h}))}"
+                                 f" only; change `role:` or the type's `holders:`"))
+    return found
 
 
 def source_problems(practice, shown: str) -> tuple[list[FileProblem], dict[str, int],
