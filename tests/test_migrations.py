@@ -12,9 +12,9 @@ from sqlalchemy import insert, select, text
 
 from nervecenter.core.errors import DatabaseError
 from nervecenter.store import db, migrations
-from nervecenter.store.tables import PersonRow
+from nervecenter.store.tables import people
 
-# every module that declares tables on db.Base
+# every module that declares tables on db.METADATA
 for name in ("nervecenter.store.tables", "nervecenter.alerts.ledger", "nervecenter.store.users",
              "nervecenter.store.throttle"):
     try:
@@ -35,7 +35,7 @@ def test_new_database_is_created_at_head_and_matches_the_code(engine):
     migrations.ensure_current(engine)
     assert migrations.current(engine) == migrations.head()
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), db.Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn), db.METADATA) == []
 
 
 def test_revisions_form_one_chain_from_0001():
@@ -53,7 +53,7 @@ def test_revisions_form_one_chain_from_0001():
 def test_older_database_is_refused_then_upgraded_with_its_data(engine):
     migrations.upgrade(engine, "0001")
     with engine.begin() as conn:
-        conn.execute(insert(PersonRow.__table__).values(id="t-price", name="Jordan Price",
+        conn.execute(insert(people).values(id="t-price", name="Jordan Price",
                                                         role="technologist", notify=[]))
     if migrations.head() != "0001":
         with pytest.raises(DatabaseError, match=r"at revision 0001, this NerveCenter needs "
@@ -63,7 +63,7 @@ def test_older_database_is_refused_then_upgraded_with_its_data(engine):
     migrations.ensure_current(engine)
     assert migrations.current(engine) == migrations.head()
     with engine.connect() as conn:
-        assert conn.execute(select(PersonRow.__table__.c.name)).scalar() == "Jordan Price"
+        assert conn.execute(select(people.c.name)).scalar() == "Jordan Price"
 
 
 def test_unknown_revision_says_upgrade_nervecenter(engine):
@@ -75,7 +75,7 @@ def test_unknown_revision_says_upgrade_nervecenter(engine):
 
 
 def test_tables_without_a_revision_are_not_touched(engine):
-    PersonRow.__table__.create(engine)
+    people.create(engine)
     with pytest.raises(DatabaseError, match="no revision"):
         migrations.ensure_current(engine)
 

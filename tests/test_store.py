@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from nervecenter.core.errors import ConfigError, DatabaseError
 from nervecenter.data.importer import import_files
 from nervecenter.store import db
-from nervecenter.store.tables import AuditRow, CredentialRow
+from nervecenter.store.tables import audit_log, credentials
 
 
 def roster() -> list[dict]:
@@ -57,7 +57,7 @@ def write_cases(practice, rows=None):
 
 def audit_count(store):
     with store.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(AuditRow.__table__)).scalar()
+        return conn.execute(select(func.count()).select_from(audit_log)).scalar()
 
 
 def test_import_then_snapshot(store, practice):
@@ -195,7 +195,7 @@ def _fingerprint(store, url):
         path = url.removeprefix("sqlite:///")
         return hashlib.sha256(open(path, "rb").read()).hexdigest()
     with store.engine.connect() as conn:
-        return [conn.execute(select(t)).all() for t in db.Base.metadata.sorted_tables
+        return [conn.execute(select(t)).all() for t in db.METADATA.sorted_tables
                 if t.name in ("people", "credentials", "ce_entries", "cases", "audit_log",
                               "import_rows", "import_files")]
 
@@ -211,8 +211,8 @@ def test_unchanged_source_file_is_skipped(store, practice):
     people = write_people(practice)
     import_files(store, practice, [people], skip_unchanged_files=True)
     with store.engine.begin() as conn:  # if the file were parsed, the row would come back
-        conn.execute(CredentialRow.__table__.delete().where(
-            CredentialRow.__table__.c.credential_id == "t-price:cnim"))
+        conn.execute(credentials.delete().where(
+            credentials.c.credential_id == "t-price:cnim"))
     assert import_files(store, practice, [people], skip_unchanged_files=True).total == 0
     assert store.history("t-price:cnim") == []
 
@@ -230,7 +230,7 @@ def test_the_version_in_force_is_the_newest_recorded_by_the_day_else_the_first(s
     from sqlalchemy import insert
 
     import_files(store, practice, [write_people(practice), write_cases(practice)])
-    table = CredentialRow.__table__
+    table = credentials
     with store.engine.connect() as conn:
         base = dict(conn.execute(select(table).where(
             table.c.credential_id == "t-price:bls")).mappings().one())

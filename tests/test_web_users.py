@@ -231,11 +231,11 @@ def test_revision_0003_creates_the_users_table_the_model_describes(database_url)
     from alembic.migration import MigrationContext
 
     from nervecenter.store import db, migrations
-    from nervecenter.store.db import Base
+    from nervecenter.store.db import METADATA
 
     engine = db.create(database_url)
     migrations.upgrade(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), METADATA)
     engine.dispose()
     assert [d for d in diff if "users" in repr(d) or "sessions" in repr(d)] == []

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nervecenter.alerts.planning import Alert, FailedDelivery, History, Silence
 from nervecenter.core import clock
-from nervecenter.store.db import Base
+from nervecenter.store.orm import Base
 
 FAILED_IN_DIGEST_DAYS = 8  # a digest lists deliveries that failed for good this recently
 # a delivery's status: `summarized` rows are lines of a first-run summary, never sent themselves

@@ -248,9 +248,9 @@ def _superseded(conn, ids: list[int]) -> set[int]:
     are dropped)."""
     from sqlalchemy import and_
 
-    from nervecenter.store.tables import CredentialRow
+    from nervecenter.store.tables import credentials
 
-    old, new = CredentialRow.__table__.alias("old"), CredentialRow.__table__.alias("new")
+    old, new = credentials.alias("old"), credentials.alias("new")
     found: set[int] = set()
     for chunk in _chunks(ids):
         found.update(conn.execute(

@@ -24,9 +24,9 @@ from nervecenter.core.model import Practice
 from nervecenter.data import roster
 from nervecenter.store.db import begin_write
 from nervecenter.store.store import Changes, Store, bulk_insert, mark_left
-from nervecenter.store.tables import CaseRow, ImportFileRow, ImportRowState
-
-F, R, K = ImportFileRow.__table__, ImportRowState.__table__, CaseRow.__table__
+from nervecenter.store.tables import cases as K
+from nervecenter.store.tables import import_files as F
+from nervecenter.store.tables import import_rows as R
 
 
 class _DryRun(Exception):

@@ -175,12 +175,12 @@ def _column_limits() -> dict[str, list[tuple[str, str | None, int | None]]]:
         from nervecenter.store import tables
 
         _LIMITS = {kind: sorted(((c.name, c.name[9:] if c.name.startswith("verified_")
-                                  else None, c.type.length) for c in table.__table__.columns
+                                  else None, c.type.length) for c in table.columns
                                  if isinstance(c.type, String)),
                                 key=lambda c: c[2] or float("inf"))
-                   for kind, table in (("person", tables.PersonRow),
-                                       ("credential", tables.CredentialRow),
-                                       ("ce", tables.CEEntryRow), ("case", tables.CaseRow))}
+                   for kind, table in (("person", tables.people),
+                                       ("credential", tables.credentials),
+                                       ("ce", tables.ce_entries), ("case", tables.cases))}
     return _LIMITS
 
 

@@ -1,8 +1,9 @@
-"""The database: one declarative `Base` for every table, and engines made from a URL.
+"""The database: one `METADATA` for every table, and engines made from a URL.
 
-Every module that owns tables (store/tables.py, the alert ledger, the web's users) declares them
-on `Base`, so that Alembic sees one metadata. SQLite is the default (a file in the config
-directory); PostgreSQL works through `postgresql+psycopg://user@host/db`.
+Every module that owns tables declares them on `METADATA` (store/tables.py as Core tables) or on
+store/orm.py's `Base`, which shares it (the alert ledger, the web's users), so that Alembic sees
+one metadata. SQLite is the default (a file in the config directory); PostgreSQL works through
+`postgresql+psycopg://user@host/db`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from pathlib import Path
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
-from sqlalchemy.orm import DeclarativeBase
 
 from nervecenter.core.errors import DatabaseError, DiskFull
 
@@ -25,11 +25,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-
-class Base(DeclarativeBase):
-    """The one declarative base of NerveCenter's tables."""
-
-    metadata = MetaData(naming_convention=NAMING)
+METADATA = MetaData(naming_convention=NAMING)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

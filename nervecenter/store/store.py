@@ -54,21 +54,15 @@ from nervecenter.store import snapshot
 from nervecenter.store.db import begin_write
 from nervecenter.store.records import Record
 from nervecenter.store.snapshot import parse_date
-from nervecenter.store.tables import (
-    AuditRow,
-    CaseRow,
-    CEEntryRow,
-    CredentialRow,
-    ExclusionMatchRow,
-    PersonRow,
-    ScreeningRow,
-    SourceProblemRow,
-)
+from nervecenter.store.tables import audit_log as A
+from nervecenter.store.tables import cases as K
+from nervecenter.store.tables import ce_entries as E
+from nervecenter.store.tables import credentials as C
+from nervecenter.store.tables import exclusion_matches as X
+from nervecenter.store.tables import people as P
+from nervecenter.store.tables import screenings as S
+from nervecenter.store.tables import source_problems as SP
 
-S, X = ScreeningRow.__table__, ExclusionMatchRow.__table__
-P, C, E, K, A = (PersonRow.__table__, CredentialRow.__table__, CEEntryRow.__table__,
-                 CaseRow.__table__, AuditRow.__table__)
-SP = SourceProblemRow.__table__
 PERSON_FIELDS = ("id", "name", "role", "home_state", "email", "phone", "notify", "npi", "left")
 CASE_FIELDS = ("id", "facility", "start", "end", "procedure", "technologist", "reader", "fields")
 VERSIONED = ("issued", "expires")  # a change here is a renewal: a new version

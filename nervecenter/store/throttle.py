@@ -21,7 +21,8 @@ from sqlalchemy import Engine, Float, Integer, String, delete, func, insert, sel
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nervecenter.core import clock
-from nervecenter.store.db import Base, begin_write
+from nervecenter.store.db import begin_write
+from nervecenter.store.orm import Base
 
 WINDOW = 15 * 60
 PAIR_LIMIT, ADDRESS_LIMIT, USER_LIMIT = 5, 50, 100

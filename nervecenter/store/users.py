@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from nervecenter.core import clock
 from nervecenter.core.errors import NerveCenterError
-from nervecenter.store.db import Base
+from nervecenter.store.orm import Base
 
 ROLES = ("manager", "person")
 NAME_LENGTH = 64
