@@ -14,6 +14,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -21,12 +22,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from nervecenter.core import clock
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import Practice
-from nervecenter.data import roster
 from nervecenter.store.db import begin_write
 from nervecenter.store.store import Changes, Store, bulk_insert, mark_left
 from nervecenter.store.tables import cases as K
 from nervecenter.store.tables import import_files as F
 from nervecenter.store.tables import import_rows as R
+
+if TYPE_CHECKING:
+    from nervecenter.data import roster
 
 
 class _DryRun(Exception):
@@ -92,6 +95,8 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
         files.append(_File(p, str(p.resolve()), display, stat, digest, config_sha256=config))
     if not files and not problems:
         return Changes()  # all unchanged: the sync before every evaluation stays a few stat()s
+    from nervecenter.data import roster  # the readers (YAML, CSV, XLSX): only for a file to read
+
     people = store.people_roles()
     emails = store.people_emails()
     # Roster files first, so that cases may name people added in the same import.
