@@ -121,11 +121,14 @@ def _load() -> _Loaded:
         plugins[info.name] = info
 
     off = disabled_plugins()
+    about: dict[int, tuple] = {}  # each access to a distribution's name or version parses it
     for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         if ep.name in off:  # not even imported: its code does not run
             continue
-        dist = ep.dist.name if ep.dist else None
-        version = ep.dist.version if ep.dist else "?"
+        if id(ep.dist) not in about:
+            meta = ep.dist.metadata if ep.dist else None
+            about[id(ep.dist)] = (None, "?") if meta is None else (meta["Name"], meta["Version"])
+        dist, version = about[id(ep.dist)]
         built_in = dist == "nervecenter"
         if built_in:  # no package of its own
             dist = None
