@@ -182,6 +182,15 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     return changes
 
 
+def source_stamp(path: Path) -> tuple[int, int] | None:
+    """(size, mtime) of a source file: it changed when this did."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 def reading_key(practice: Practice) -> str:
     """The SHA-256 of what reading a file depends on in the configuration: names and ids of
     facilities and credential types, time zones, how expiries derive, `case_values:`."""

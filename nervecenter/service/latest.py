@@ -30,11 +30,11 @@ import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from nervecenter.core import clock
 from nervecenter.core.config import DATABASE_ENV
 from nervecenter.core.model import Case, CEEntry, Credential, Person, Practice, Snapshot
+from nervecenter.data.importer import source_stamp
 from nervecenter.rules import evaluate
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
@@ -485,13 +485,3 @@ class _collector_paused:
     def __exit__(self, *exc):
         if self.was:
             gc.enable()
-
-
-def source_stamp(path: Path) -> tuple[int, int] | None:
-    """(size, mtime) of a source file: it changed when this did."""
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-

@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -32,14 +33,16 @@ from nervecenter.core import clock
 from nervecenter.core.config import load_practice
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Practice, Snapshot, SourceProblem
-from nervecenter.data.importer import import_files
-from nervecenter.rules import Evaluation, evaluate, whatif
+from nervecenter.data.importer import import_files, source_stamp
+from nervecenter.rules import Evaluation, evaluate
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.schedule import case_day
-from nervecenter.rules.whatif import Change, WhatIf
-from nervecenter.service.latest import Finished, Latest, source_stamp
 from nervecenter.store import backup, db, migrations
 from nervecenter.store.store import Store
+
+if TYPE_CHECKING:  # imported where used: a command needs `latest` never, what-if rarely
+    from nervecenter.rules.whatif import Change, WhatIf
+    from nervecenter.service.latest import Finished, Latest
 
 
 @dataclass
@@ -54,10 +57,18 @@ class Workspace:
     # a source that failed -> (its stat, data version) then: not parsed again until one changes
     _failing: dict = field(default_factory=dict, repr=False)
     from_files: bool = False  # its practice is what load_practice reads from config_dir
-    _latest: Latest = field(init=False, repr=False)
+    _keeper: Latest | None = field(default=None, init=False, repr=False)  # made by `_latest`
+    _keeper_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def __post_init__(self):
-        self._latest = Latest(self)
+    @property
+    def _latest(self) -> Latest:
+        """The keeper of the latest evaluations (service/latest.py), made on first use."""
+        with self._keeper_lock:
+            if self._keeper is None:
+                from nervecenter.service.latest import Latest
+
+                self._keeper = Latest(self)
+            return self._keeper
 
     @property
     def data_dir(self) -> Path:
@@ -186,6 +197,8 @@ class Workspace:
         """The practice as it is and as `change` would leave it, evaluated on `on` (default
         today): the cases of the horizon and the coverage weeks that differ. With
         `facility_file`, that facility's YAML replaces the one of its id. Nothing is written."""
+        from nervecenter.rules import whatif
+
         with self._lock:
             if sync:
                 self.sync_sources()
@@ -214,11 +227,13 @@ class Workspace:
     def changed(self) -> None:
         """This process changed the data: the latest evaluation is renewed now, not at the next
         look."""
-        self._latest.wake()
+        if self._keeper is not None:
+            self._keeper.wake()
 
     def close(self) -> None:
         """Stop the background work of `latest` (the web app's shutdown)."""
-        self._latest.close()
+        if self._keeper is not None:
+            self._keeper.close()
 
     def adopt(self, day: date, snapshot: Snapshot, evaluation: Evaluation, version: int) -> None:
         """Take a finished evaluation (maybe computed by another process) as this workspace's
