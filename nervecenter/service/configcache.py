@@ -3,8 +3,10 @@
 Every command starts by loading the practice; with 300 facility files, parsing their YAML and
 validating it against the JSON Schemas was most of a command's fixed cost. `.nervecenter/
 config-cache.json` keeps, for each file that validated without a problem, what it read — with
-its line numbers — keyed by the file's path, size, mtime and SHA-256, the schema it passed and
-the code that reads YAML. A file whose key differs is read and validated again.
+its line numbers — keyed by the file's path, size, mtime and SHA-256, the schema it passed (a
+facility's or state's file: with its rule kinds' schemas, as core/config.py gives it) and the code
+that reads YAML. A file whose key differs is read and validated again; one that is the same is
+not validated at all (jsonschema is not even imported).
 
 The cache is JSON (nothing in it can run code), written whole to a temporary file and renamed.
 Its first line is the SHA-256 of the rest: a cache that was cut short, edited or damaged is not
