@@ -305,7 +305,7 @@ def _validator_class():
     texts = {k: text_only(k) for k in ("minLength", "maxLength", "pattern")}
     cls = validators.extend(Draft, validators={"type": type_, **texts},
                             type_checker=Draft.TYPE_CHECKER.redefine("string", _is_string))
-    return cls, formats
+    return functools.partial(cls, format_checker=formats)
 
 
 _validators: dict[int, Any] = {}
@@ -314,8 +314,7 @@ _validators: dict[int, Any] = {}
 def _validator(schema: dict):
     v = _validators.get(id(schema))
     if v is None or v.schema is not schema:
-        cls, formats = _validator_class()
-        v = _validators[id(schema)] = cls(schema, format_checker=formats)
+        v = _validators[id(schema)] = _validator_class()(schema)
     return v
 
 
