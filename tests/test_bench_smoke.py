@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from nervecenter.core import plugins
+
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
 
@@ -129,11 +131,13 @@ def test_run_py_runs_and_its_figures_are_sane(practice_dir, tmp_path):
     assert counts["limit_due_within_90"] == sum(r["expires"] < horizon for r in creds)
     assert counts["due_dates"] == len(creds)
     assert counts["delivered"] == 1000
-    # practice.yaml, every facility and state file came back from the configuration cache; the two runs were real runs
-    # (the first one plans what the planning of an empty ledger counted), and the practice's
-    # database is left as the import made it
+    # practice.yaml, every facility and state file and the plugins' credential-type files came
+    # back from the configuration cache; the two runs were real runs (the first one plans what
+    # the planning of an empty ledger counted), and the practice's database is left as the
+    # import made it
+    type_files = [t for t in plugins.registry().credential_types if t.path is not None]
     assert counts["config_cache_hits"] == 1 + len(list((work / "facilities").glob("*.yaml"))) \
-        + len(list((work / "states").glob("*.yaml")))  # and practice.yaml
+        + len(list((work / "states").glob("*.yaml"))) + len(type_files)  # and practice.yaml
     first = re.match(rf"run as of {AS_OF.isoformat()}: (\d+) alerts planned", counts["run_first"])
     # the bench plans digests too; the run adds one first-run summary per recipient (people,
     # the three managers)
