@@ -14,13 +14,14 @@ DEFAULT_MAX_LENGTH.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, select, update
 
 from nervecenter.alerts import messages, planning, sizing
 from nervecenter.alerts.ledger import Ledger, alerts_t, deliveries_t
@@ -157,6 +158,7 @@ def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as
     policy = practice.alerts
     running: dict[Future, _Group] = {}
     due, returned = len(todo), 0
+    limits: dict[str, int] = {}  # per channel URL: a plugin may build a client to answer
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="deliver") as pool:
         while todo or running:
             if should_stop():
@@ -167,7 +169,9 @@ def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as
                 starting = [g for g in starting if g.ids]
                 _bodies(ledger, starting)
             for g in starting:
-                msg = sizing.group(g.msgs, name(g.recipient), limit=max_length(channels, g.url),
+                if g.url not in limits:
+                    limits[g.url] = max_length(channels, g.url)
+                msg = sizing.group(g.msgs, name(g.recipient), limit=limits[g.url],
                                    log_url=messages.dashboard(practice, "/alerts"))
                 running[pool.submit(channels.send, g.url, msg.title, msg.text, msg.html)] = g
                 out.messages += 1
@@ -217,8 +221,7 @@ def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime,
             dropped |= _summaries(conn, groups, stale, name, practice)
         keep = [i for i in ids if i not in dropped]
         if keep:
-            conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(keep))
-                         .values(sending_since=now, attempts=deliveries_t.c.attempts + 1))
+            conn.execute(_statements().in_flight, {"ids": keep, "now": now})
     for g in groups:
         if dropped:
             rows = [n for n, i in enumerate(g.ids) if i not in dropped]
@@ -232,12 +235,9 @@ def _bodies(ledger: Ledger, groups: list[_Group]) -> None:
     ids = [i for g in groups for i in g.ids]
     if not ids:
         return
-    q = (select(deliveries_t.c.id, alerts_t.c.title, alerts_t.c.text, alerts_t.c.html)
-         .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
-         .where(deliveries_t.c.id.in_(ids)))
     with ledger.engine.connect() as conn:
         found = {rid: messages.Message(title, text, html) for rid, title, text, html
-                 in conn.execute(q)}
+                 in conn.execute(_statements().bodies, {"ids": ids})}
     for g in groups:
         g.msgs = [g.rewritten.get(i) or found[i] for i in g.ids]
 
@@ -246,28 +246,47 @@ def _superseded(conn, ids: list[int]) -> set[int]:
     """Of these deliveries, those about a credential version that a renewal (a newer version
     with another expiry) replaced: never sent (docs/alerts.md: the old version's pending alerts
     are dropped)."""
-    from sqlalchemy import and_
-
-    from nervecenter.store.tables import CredentialRow
-
-    old, new = CredentialRow.__table__.alias("old"), CredentialRow.__table__.alias("new")
     found: set[int] = set()
     for chunk in _chunks(ids):
-        found.update(conn.execute(
-            select(deliveries_t.c.id).distinct()
-            .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
-            .join(old, and_(old.c.credential_id == alerts_t.c.credential,
-                            old.c.version == alerts_t.c.version))
-            .join(new, and_(new.c.credential_id == old.c.credential_id,
-                            new.c.version > old.c.version, new.c.expires != old.c.expires))
-            .where(deliveries_t.c.id.in_(chunk))).scalars())
+        found.update(conn.execute(_statements().superseded, {"ids": chunk}).scalars())
     return found
 
 
 def _drop(conn, ids: set[int], why: str) -> None:
     for chunk in _chunks(sorted(ids)):
-        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(chunk))
-                     .values(status="dropped", sending_since=None, last_error=f"dropped: {why}"))
+        conn.execute(_statements().dropped, {"ids": chunk, "error": f"dropped: {why}"})
+
+
+class _Statements:
+    """The outbox's statements, built once per process: building one (and its cache key) cost
+    more than running it, and they run for every batch of messages."""
+
+    def __init__(self):
+        from nervecenter.store.tables import CredentialRow
+
+        d, ids = deliveries_t, bindparam("ids", expanding=True)
+        now = bindparam("now", type_=d.c.sent_at.type)
+        self.in_flight = (update(d).where(d.c.id.in_(ids))
+                          .values(sending_since=now, attempts=d.c.attempts + 1))
+        self.sent = (update(d).where(d.c.id.in_(ids))
+                     .values(status="sent", sent_at=now, sending_since=None, last_error=None))
+        self.dropped = (update(d).where(d.c.id.in_(ids))
+                        .values(status="dropped", sending_since=None,
+                                last_error=bindparam("error", type_=d.c.last_error.type)))
+        self.bodies = (select(d.c.id, alerts_t.c.title, alerts_t.c.text, alerts_t.c.html)
+                       .join(alerts_t, alerts_t.c.key == d.c.alert_key).where(d.c.id.in_(ids)))
+        old, new = CredentialRow.__table__.alias("old"), CredentialRow.__table__.alias("new")
+        self.superseded = (
+            select(d.c.id).distinct()
+            .join(alerts_t, alerts_t.c.key == d.c.alert_key)
+            .join(old, and_(old.c.credential_id == alerts_t.c.credential,
+                            old.c.version == alerts_t.c.version))
+            .join(new, and_(new.c.credential_id == old.c.credential_id,
+                            new.c.version > old.c.version, new.c.expires != old.c.expires))
+            .where(d.c.id.in_(ids)))
+
+
+_statements = functools.cache(_Statements)
 
 
 def _chunks(ids: list[int], size: int = 5000):
@@ -311,8 +330,7 @@ def _record(ledger: Ledger, results: list[tuple[_Group, str | None]], policy: Al
     with ledger.engine.begin() as conn:
         sent = [i for g, error in results if error is None for i in g.ids]
         if sent:
-            conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(sent))
-                         .values(status="sent", sent_at=now, sending_since=None, last_error=None))
+            conn.execute(_statements().sent, {"ids": sent, "now": now})
         for g, error in results:
             if error is None:
                 continue
