@@ -185,24 +185,26 @@ class Ledger:
             new = [a for a in alerts if a.key not in existing]
             if not new:
                 return 0, 0
-            before = conn.execute(select(func.max(alerts_t.c.id))).scalar() or 0
+            pending = 0
             for at in range(0, len(new), 2000):  # a first run's rows are not all held at once
+                chunk = new[at:at + 2000]
+                before = conn.execute(select(func.max(alerts_t.c.id))).scalar() or 0
                 conn.execute(alerts_t.insert(), [{
                     "key": a.key, "kind": a.kind, "person": a.person, "credential": a.credential,
                     "version": a.version, "stage": a.stage, "case_id": a.case, "as_of": as_of,
                     "planned_at": now, "recipients": list(a.recipients), "title": a.message.title,
-                    "text": a.message.text, "html": a.message.html} for a in new[at:at + 2000]])
-            ids = dict(conn.execute(select(alerts_t.c.key, alerts_t.c.id)
-                                    .where(alerts_t.c.id > before)).all())
-            people = [{"person": p, "alert_id": ids[a.key]}
-                      for a in new for p in _unique((a.person, *a.recipients))]
-            if people:
-                conn.execute(alert_people_t.insert(), people)
-            pending = 0
-            for at in range(0, len(new), 2000):
+                    "text": a.message.text, "html": a.message.html} for a in chunk])
+                for a in chunk:
+                    a.forget_texts()
+                ids = dict(conn.execute(select(alerts_t.c.key, alerts_t.c.id)
+                                        .where(alerts_t.c.id > before)).all())
+                people = [{"person": p, "alert_id": ids[a.key]}
+                          for a in chunk for p in _unique((a.person, *a.recipients))]
+                if people:
+                    conn.execute(alert_people_t.insert(), people)
                 rows = [{"alert_key": a.key, "recipient": t.recipient, "url": t.url,
                          "channel": privacy(t.url), "status": status, "attempts": 0,
-                         "next_attempt_at": now} for a in new[at:at + 2000]
+                         "next_attempt_at": now} for a in chunk
                         for status, targets in (("pending", a.targets),
                                                 ("summarized", a.summarized))
                         for t in dict.fromkeys(targets)]
