@@ -57,7 +57,7 @@ class _Group:
     titles: list[str]
     permanent: bool = False  # the last error cannot be cured by retrying
     # with a first-run summary: the recipient's summarized rows (delivery id -> alert id, kind,
-    # stage, title), rows a renewal dropped since included: the lines it is written from
+    # stage), rows a renewal dropped since included: the lines it is written from
     lines: dict[int, tuple] = field(default_factory=dict)
     rewritten: dict[int, messages.Message] = field(default_factory=dict)  # summaries, by row
 
@@ -103,17 +103,18 @@ def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
 def _summary_lines(conn, recipients: set[str]) -> dict[str, dict[int, tuple]]:
     """The rows first-run summaries of `recipients` stand for (summarized, or dropped since),
     by recipient; read by the recipient index alone (a filter on the status would let the
-    database walk every summarized row of the ledger)."""
+    database walk every summarized row of the ledger). Without their titles: a first run's
+    120,000 lines are held until sent, and a summary is rarely written again."""
     out: dict[str, dict[int, tuple]] = {}
     who = sorted(recipients)
     for start in range(0, len(who), 500):
-        for did, rid, status, aid, kind, stage, title in conn.execute(
+        for did, rid, status, aid, kind, stage in conn.execute(
                 select(deliveries_t.c.id, deliveries_t.c.recipient, deliveries_t.c.status,
-                       alerts_t.c.id, alerts_t.c.kind, alerts_t.c.stage, alerts_t.c.title)
+                       alerts_t.c.id, alerts_t.c.kind, alerts_t.c.stage)
                 .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
                 .where(deliveries_t.c.recipient.in_(who[start:start + 500]))):
             if status in ("summarized", "dropped") and kind != "first_run":
-                out.setdefault(rid, {})[did] = (aid, kind, stage, title)
+                out.setdefault(rid, {})[did] = (aid, kind, stage)
     return out
 
 
@@ -301,14 +302,14 @@ def _summaries(conn, groups: list[_Group], stale: set[int], name: Callable[[str]
     for g in groups:
         if not g.lines.keys() & stale:
             continue  # as written when planned
-        live = {aid: (kind, stage, title) for did, (aid, kind, stage, title) in g.lines.items()
+        live = {aid: (kind, stage) for did, (aid, kind, stage) in g.lines.items()
                 if did not in stale}
         order = sorted(live, key=lambda a: (planning.urgency(live[a][1]), a))
-        texts = dict(conn.execute(select(alerts_t.c.id, alerts_t.c.text).where(
-            alerts_t.c.id.in_(order[:messages.LIST_ITEMS]))).all()) if order else {}
-        items = [(live[a][0], live[a][1],
-                  messages.as_line(live[a][2], texts[a]) if a in texts else live[a][2])
-                 for a in order]
+        shown = {aid: messages.as_line(title, text) for aid, title, text in conn.execute(
+            select(alerts_t.c.id, alerts_t.c.title, alerts_t.c.text).where(
+                alerts_t.c.id.in_(order[:messages.LIST_ITEMS])))} if order else {}
+        # only the first LIST_ITEMS lines are read (messages.first_run); the rest are counted
+        items = [(live[a][0], live[a][1], shown.get(a, "")) for a in order]
         for i, kind in zip(g.ids, g.kinds):
             if kind != "first_run" or i in stale:
                 continue
