@@ -169,6 +169,29 @@ def test_deliveries_run_concurrently_but_bounded(ledger, http_server):
     assert http_server.max_in_flight == 3
 
 
+def test_a_shared_channel_url_is_parsed_by_apprise_once_not_once_per_message(
+        ledger, http_server, monkeypatch):
+    """Three people on the team's webhook, on two runs: Apprise builds that URL's service
+    once (a thread at a time uses it), and every message still arrives."""
+    import apprise
+
+    built = []
+    instantiate = apprise.Apprise.instantiate
+
+    def counted(url, *args, **kwargs):
+        built.append(url)
+        return instantiate(url, *args, **kwargs)
+
+    monkeypatch.setattr(apprise.Apprise, "instantiate", staticmethod(counted))
+    ch, team = channels_mod.load(), http_server.url("/team")
+    for day in ("d1", "d2"):
+        ledger.enqueue([alert(f"{day}-{p}", p, [team]) for p in ("ann", "bo", "cy")], ON,
+                       ch.privacy, T0)
+        assert deliver(ledger, ch, practice(), now=T0, workers=1).sent == 3
+    assert len(http_server.to("/team")) == 6
+    assert built == [team]
+
+
 def test_file_channel_appends_json_lines_relative_to_the_config_dir(ledger, tmp_path):
     ch = channels_mod.load(base_dir=tmp_path)
     url = "file://.nervecenter/outbox/dana.jsonl"
