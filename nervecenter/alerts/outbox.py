@@ -56,8 +56,8 @@ class _Group:
     kinds: list[str]
     titles: list[str]
     permanent: bool = False  # the last error cannot be cured by retrying
-    # with a first-run summary: the recipient's summarized rows (delivery id -> alert id, kind,
-    # stage), rows a renewal dropped since included: the lines it is written from
+    # with a first-run summary, while it is being sent: the recipient's summarized rows
+    # (delivery id -> alert id, kind, stage), rows a renewal dropped since included
     lines: dict[int, tuple] = field(default_factory=dict)
     rewritten: dict[int, messages.Message] = field(default_factory=dict)  # summaries, by row
 
@@ -89,30 +89,23 @@ def due_groups(ledger: Ledger, now: datetime) -> list[_Group]:
             g.kinds.append(kind)
             g.titles.append(title)
             urgency[rid] = (planning.urgency(stage), rid)
-        firsts = {g.recipient for g in groups.values() if "first_run" in g.kinds}
-        lines = _summary_lines(conn, firsts) if firsts else {}
     for g in groups.values():
-        if "first_run" in g.kinds:
-            g.lines = lines.get(g.recipient, {})
         order = sorted(range(len(g.ids)), key=lambda n, g=g: urgency[g.ids[n]])
         g.ids = [g.ids[n] for n in order]
         g.kinds, g.titles = [g.kinds[n] for n in order], [g.titles[n] for n in order]
     return list(groups.values())
 
 
-def _summary_lines(conn, recipients: set[str]) -> dict[str, dict[int, tuple]]:
+def _summary_lines(conn, recipients: list[str]) -> dict[str, dict[int, tuple]]:
     """The rows first-run summaries of `recipients` stand for (summarized, or dropped since),
     by recipient; read by the recipient index alone (a filter on the status would let the
-    database walk every summarized row of the ledger). Without their titles: a first run's
-    120,000 lines are held until sent, and a summary is rarely written again."""
+    database walk every summarized row of the ledger). Read for the groups about to be sent,
+    without their titles: a first run has 120,000 lines at 5,000 people."""
     out: dict[str, dict[int, tuple]] = {}
-    who = sorted(recipients)
+    who = sorted(set(recipients))
     for start in range(0, len(who), 500):
         for did, rid, status, aid, kind, stage in conn.execute(
-                select(deliveries_t.c.id, deliveries_t.c.recipient, deliveries_t.c.status,
-                       alerts_t.c.id, alerts_t.c.kind, alerts_t.c.stage)
-                .join(alerts_t, alerts_t.c.key == deliveries_t.c.alert_key)
-                .where(deliveries_t.c.recipient.in_(who[start:start + 500]))):
+                _statements().lines, {"who": who[start:start + 500]}):
             if status in ("summarized", "dropped") and kind != "first_run":
                 out.setdefault(rid, {})[did] = (aid, kind, stage)
     return out
@@ -211,8 +204,13 @@ def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime,
     then leave their groups), so a renewal committed before it is never followed by an alert
     for the old version, nor by a first-run summary that lists one."""
     ids = [i for g in groups for i in g.ids]
-    lines = {d for g in groups for d in g.lines}
     with ledger.engine.begin() as conn:
+        firsts = [g for g in groups if "first_run" in g.kinds]
+        if firsts:
+            found = _summary_lines(conn, [g.recipient for g in firsts])
+            for g in firsts:
+                g.lines = found.get(g.recipient, {})
+        lines = {d for g in firsts for d in g.lines}
         stale = _superseded(conn, [*ids, *lines])
         dropped = {i for i in ids if i in stale}
         if stale:
@@ -274,6 +272,10 @@ class _Statements:
         self.dropped = (update(d).where(d.c.id.in_(ids))
                         .values(status="dropped", sending_since=None,
                                 last_error=bindparam("error", type_=d.c.last_error.type)))
+        self.lines = (select(d.c.id, d.c.recipient, d.c.status, alerts_t.c.id,
+                             alerts_t.c.kind, alerts_t.c.stage)
+                      .join(alerts_t, alerts_t.c.key == d.c.alert_key)
+                      .where(d.c.recipient.in_(bindparam("who", expanding=True))))
         self.bodies = (select(d.c.id, alerts_t.c.title, alerts_t.c.text, alerts_t.c.html)
                        .join(alerts_t, alerts_t.c.key == d.c.alert_key).where(d.c.id.in_(ids)))
         old, new = CredentialRow.__table__.alias("old"), CredentialRow.__table__.alias("new")
