@@ -12,7 +12,7 @@ from kit import servers
 from sqlalchemy import select
 
 from nervecenter.alerts import messages
-from nervecenter.alerts.ledger import Ledger, deliveries_t
+from nervecenter.alerts.ledger import Ledger, alerts_t, deliveries_t
 from nervecenter.alerts.outbox import deliver
 from nervecenter.alerts.planning import Alert, Directory, Target
 from nervecenter.core import channels as channels_mod
@@ -77,6 +77,25 @@ def test_email_arrives_with_subject_recipient_text_and_html(ledger, smtp_server)
     assert "Body of credential:t-price:bls:2026-12-31:30." in text
     [row] = rows(ledger)
     assert (row["status"], row["attempts"], row["sending_since"]) == ("sent", 1, None)
+
+
+def test_a_written_alert_keeps_its_title_and_summary_line_but_not_its_texts(ledger):
+    """A first run writes 63,000 alerts at 5,000 people: once in the ledger, an alert holds
+    its title (the printed plan) and its line (a first-run summary), composed once, not its
+    text and HTML."""
+    composed = []
+
+    def compose():
+        composed.append(1)
+        return messages.render("Alert k1", ["Body of k1.", ["one", "two"]])
+
+    a = Alert("k1", "stage", ("ann",), (), compose, person="ann", stage=30,
+              summarized=(Target("ann", "file://ann.jsonl"),))
+    assert ledger.enqueue([a], ON, str, T0) == (1, 0)
+    assert "message" not in vars(a)
+    assert (a.title, a.line, len(composed)) == ("Alert k1", "Alert k1", 1)
+    with ledger.engine.connect() as conn:
+        assert conn.execute(select(alerts_t.c.text)).scalar().startswith("Body of k1.")
 
 
 def test_webhook_gets_the_text_body(ledger, http_server):
