@@ -12,7 +12,7 @@ from kit import servers
 from sqlalchemy import select
 
 from nervecenter.alerts import messages
-from nervecenter.alerts.ledger import Ledger, deliveries_t
+from nervecenter.alerts.ledger import Ledger, alerts_t, deliveries_t
 from nervecenter.alerts.outbox import deliver
 from nervecenter.alerts.planning import Alert, Directory, Target
 from nervecenter.core import channels as channels_mod
@@ -77,6 +77,25 @@ def test_email_arrives_with_subject_recipient_text_and_html(ledger, smtp_server)
     assert "Body of credential:t-price:bls:2026-12-31:30." in text
     [row] = rows(ledger)
     assert (row["status"], row["attempts"], row["sending_since"]) == ("sent", 1, None)
+
+
+def test_a_written_alert_keeps_its_title_and_summary_line_but_not_its_texts(ledger):
+    """A first run writes 63,000 alerts at 5,000 people: once in the ledger, an alert holds
+    its title (the printed plan) and its line (a first-run summary), composed once, not its
+    text and HTML."""
+    composed = []
+
+    def compose():
+        composed.append(1)
+        return messages.render("Alert k1", ["Body of k1.", ["one", "two"]])
+
+    a = Alert("k1", "stage", ("ann",), (), compose, person="ann", stage=30,
+              summarized=(Target("ann", "file://ann.jsonl"),))
+    assert ledger.enqueue([a], ON, str, T0) == (1, 0)
+    assert "message" not in vars(a)
+    assert (a.title, a.line, len(composed)) == ("Alert k1", "Alert k1", 1)
+    with ledger.engine.connect() as conn:
+        assert conn.execute(select(alerts_t.c.text)).scalar().startswith("Body of k1.")
 
 
 def test_webhook_gets_the_text_body(ledger, http_server):
@@ -167,6 +186,29 @@ def test_deliveries_run_concurrently_but_bounded(ledger, http_server):
     out = deliver(ledger, ch, practice(), now=T0, workers=3)
     assert out.sent == 12
     assert http_server.max_in_flight == 3
+
+
+def test_a_shared_channel_url_is_parsed_by_apprise_once_not_once_per_message(
+        ledger, http_server, monkeypatch):
+    """Three people on the team's webhook, on two runs: Apprise builds that URL's service
+    once (a thread at a time uses it), and every message still arrives."""
+    import apprise
+
+    built = []
+    instantiate = apprise.Apprise.instantiate
+
+    def counted(url, *args, **kwargs):
+        built.append(url)
+        return instantiate(url, *args, **kwargs)
+
+    monkeypatch.setattr(apprise.Apprise, "instantiate", staticmethod(counted))
+    ch, team = channels_mod.load(), http_server.url("/team")
+    for day in ("d1", "d2"):
+        ledger.enqueue([alert(f"{day}-{p}", p, [team]) for p in ("ann", "bo", "cy")], ON,
+                       ch.privacy, T0)
+        assert deliver(ledger, ch, practice(), now=T0, workers=1).sent == 3
+    assert len(http_server.to("/team")) == 6
+    assert built == [team]
 
 
 def test_file_channel_appends_json_lines_relative_to_the_config_dir(ledger, tmp_path):

@@ -61,5 +61,4 @@ def summarize(practice: Practice, snapshot: Snapshot, alerts: Sequence[Alert],
 
 
 def _compose(practice: Practice, rid: str, name: str, mine: list[Alert]) -> messages.Message:
-    return messages.first_run(practice, rid, name, [
-        (a.kind, a.stage, messages.as_line(a.message.title, a.message.text)) for a in mine])
+    return messages.first_run(practice, rid, name, [(a.kind, a.stage, a.line) for a in mine])

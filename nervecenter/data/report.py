@@ -13,7 +13,7 @@ import csv
 import io
 import textwrap
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import islice
 from typing import Any
@@ -326,7 +326,16 @@ def _cell(v: Any):
 
 def table_text(columns: list[str], rows: list[list[Any]]) -> list[str]:
     """Plain aligned columns, a header line first (None as empty)."""
-    cells = [["" if v is None else str(v) for v in row] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    return ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
-            for row in [columns, *cells]]
+    return list(table_lines(columns, lambda: rows))
+
+
+def table_lines(columns: list[str], rows: Callable[[], Iterable[list[Any]]]) -> Iterator[str]:
+    """table_text's lines one at a time; `rows()` is iterated twice (the widths, then the
+    lines), so that a long table (a first run's 63,000 alerts) is never held whole."""
+    widths = [len(c) for c in columns]
+    for row in rows():
+        widths = [max(w, len("" if v is None else str(v))) for w, v in zip(widths, row)]
+    yield "  ".join(v.ljust(w) for v, w in zip(columns, widths)).rstrip()
+    for row in rows():
+        yield "  ".join(("" if v is None else str(v)).ljust(w)
+                        for v, w in zip(row, widths)).rstrip()
