@@ -37,7 +37,7 @@ from nervecenter.rules import Evaluation, evaluate, whatif
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.schedule import case_day
 from nervecenter.rules.whatif import Change, WhatIf
-from nervecenter.service.latest import Finished, Latest, source_stamp
+from nervecenter.service.latest import Finished, Latest, Started, source_stamp
 from nervecenter.store import backup, db, migrations
 from nervecenter.store.store import Store
 
@@ -139,8 +139,12 @@ class Workspace:
                  sync: bool = True) -> Evaluation:
         """The evaluation of `on` (default today): clearance of the cases from `start` to `end`
         (default the case horizon), or of the one `case` on its own day; due dates and conflicts;
-        each unless switched off. Re-imports `sources:` first unless `sync` is off."""
+        each unless switched off. Re-imports `sources:` first unless `sync` is off.
+
+        The day's whole question (all four parts, synced) is put on the shelf once computed,
+        for the practice's web processes (`Latest.shelve`)."""
         with self._lock:
+            started = Started.now(self) if sync else None  # the sources before their sync
             if sync:
                 self.sync_sources()
             day = self.today(on)
@@ -152,13 +156,20 @@ class Workspace:
                                            "`nervecenter cases` lists the upcoming ones")
                 start = end = case_day(found)
             question = (day, start, end, due, conflicts, clearances)
-            if question not in self._evaluations:
+            answer = self._evaluations.get(question)
+            if answer is None:
                 if len(self._evaluations) > 8:
                     self._evaluations.clear()
-                self._evaluations[question] = evaluate(
+                answer = self._evaluations[question] = evaluate(
                     self.practice, snapshot, day, start=start, end=end, due=due,
                     conflicts=conflicts, clearances=clearances)
-            return self._evaluations[question]
+            # the day's whole question, synced: on the shelf once (a dry run's is not synced)
+            shelve = started is not None and question == (day, None, None, True, True, True) \
+                and not self._latest.holds(answer)
+            version = self._version
+        if shelve:
+            self._latest.shelve(day, snapshot, answer, version, started)
+        return answer
 
     def coverage(self, on: date | None = None, *, weeks: int = WEEKS,
                  facility: str | None = None, sync: bool = True) -> Coverage:
