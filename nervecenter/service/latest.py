@@ -21,6 +21,7 @@ are answered on its snapshot, so a page reads one state of the data, and kept wi
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import logging
@@ -244,6 +245,8 @@ class Latest:
             stale = day in self._stale
         if done is None:
             done = self._first(day)
+            if self._apart():  # the first change's evaluator, ready
+                self._ready()
         return replace(done, updating=True) if stale else done
 
     def wake(self) -> None:
@@ -255,7 +258,8 @@ class Latest:
         it exits)."""
         self._closed = True
         self._wake.set()
-        proc, self._standby = self._standby, None
+        with self._state:
+            proc, self._standby = self._standby, None
         if proc is not None:
             try:
                 proc.communicate(timeout=5)
@@ -388,7 +392,8 @@ class Latest:
         its requests, and its scratch memory goes back to the system when it ends. Computed
         here instead when that process fails (or no shelf can be written)."""
         if self.shelf.dir is not None:
-            proc, self._standby = self._standby, None
+            with self._state:
+                proc, self._standby = self._standby, None
             try:
                 if proc is None or proc.poll() is not None:
                     proc = self._evaluator()
@@ -416,13 +421,13 @@ class Latest:
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     def _ready(self) -> None:
-        """Start the next change's evaluator now, once this one's result is loaded: starting
-        the interpreter and importing (about 1 s CPU) is then done before the change comes."""
-        if not self._closed:
-            try:
-                self._standby = self._evaluator()
-            except OSError:
-                self._standby = None
+        """Start the next change's evaluator now (once the evaluation shown is loaded), unless
+        one is waiting: starting the interpreter and importing (about 1 s CPU) is then done
+        before the change comes."""
+        with self._state:
+            if self._standby is None and not self._closed:
+                with contextlib.suppress(OSError):
+                    self._standby = self._evaluator()
 
     def _load(self, day: date, current: tuple | None = None, *, said: bool = False) -> bool:
         """Swap in the shelf's evaluation of `day` if it is new to this process (with
