@@ -47,4 +47,5 @@ def test_a_change_is_evaluated_by_the_evaluator_started_ahead(tmp_path, monkeypa
         assert ready.poll() is None  # waiting for the next change
     finally:
         ws.close()
-    assert ready.wait(10) == 0  # its input ended with the web process: it left
+    # its input ended with the web process: it left (killed if still importing after 5 s)
+    assert ready.poll() is not None
