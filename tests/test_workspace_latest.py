@@ -145,3 +145,23 @@ def test_a_shared_evaluation_of_another_version_of_the_code_is_computed_anew(wor
         assert other._latest.computed == 1
     finally:
         other.close()
+
+
+def test_the_days_run_leaves_its_evaluation_on_the_shelf(workspace):
+    """A command that asks the day's whole question (`run`, the daemon) shelves its answer:
+    a web process started afterwards loads it. A narrower question, or one without the
+    sources synced (a dry run), leaves nothing."""
+    shelf = Shelf(workspace.data_dir)
+    day = workspace.today(DAY)
+    workspace.evaluate(DAY, due=False, conflicts=False)
+    workspace.evaluate(DAY, sync=False)
+    assert shelf.stamp(day) is None
+    ran = workspace.evaluate(DAY)  # what a run asks (the sources synced first)
+    assert shelf.stamp(day) is not None
+    other = Workspace(practice=workspace.practice, store=workspace.store)
+    try:
+        done = other.latest(DAY)
+        assert other._latest.computed == 0 and not done.updating
+        assert done.evaluation == ran and expiry(done) == date(2026, 12, 20)
+    finally:
+        other.close()

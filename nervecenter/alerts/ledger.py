@@ -223,15 +223,19 @@ class Ledger:
     def log(self, *, person: str | None = None, kind: str | None = None,
             status: str | None = None, since: date | None = None,
             limit: int | None = 200, offset: int = 0,
-            before: int | None = None) -> list[dict]:
-        """Alerts, newest first, each with its deliveries (privacy-form channels only):
-        filtered, ordered and paged in SQL (`offset`, or `before` an alert id). Reads no
-        message body."""
+            before: int | None = None, recipient: str | None = None) -> list[dict]:
+        """Alerts, newest first, each with its deliveries (privacy-form channels only; with
+        `recipient`, only those to them): filtered, ordered and paged in SQL (`offset`, or
+        `before` an alert id). Reads no message body."""
         a = alerts_t
-        q = select(*(a.c[c] for c in LOG_COLUMNS)).order_by(a.c.id.desc())
+        q = select(*(a.c[c] for c in LOG_COLUMNS))
         if person:
+            # ordered by the index's own column: read backwards from the newest, stopped at
+            # `limit` (by alerts.id, SQLite would sort all of a manager's 17,000 rows first)
             q = q.join(alert_people_t, alert_people_t.c.alert_id == a.c.id).where(
-                alert_people_t.c.person == person)
+                alert_people_t.c.person == person).order_by(alert_people_t.c.alert_id.desc())
+        else:
+            q = q.order_by(a.c.id.desc())
         if kind:
             q = q.where(a.c.kind == kind)
         if since:
@@ -249,14 +253,14 @@ class Ledger:
             alerts = conn.execute(q).all()
             deliveries: dict[str, list] = {}
             keys = [r.key for r in alerts]
+            d = deliveries_t
+            to = select(d.c.alert_key, d.c.recipient, d.c.channel, d.c.status, d.c.attempts,
+                        d.c.last_error, d.c.next_attempt_at, d.c.sent_at).order_by(d.c.id)
+            if recipient is not None:
+                to = to.where(d.c.recipient == recipient)
             for chunk in range(0, len(keys), 500):
-                for d in conn.execute(
-                        select(deliveries_t.c.alert_key, deliveries_t.c.recipient,
-                               deliveries_t.c.channel, deliveries_t.c.status,
-                               deliveries_t.c.attempts, deliveries_t.c.last_error,
-                               deliveries_t.c.next_attempt_at, deliveries_t.c.sent_at)
-                        .where(deliveries_t.c.alert_key.in_(keys[chunk:chunk + 500]))
-                        .order_by(deliveries_t.c.id)):
+                for d in conn.execute(to.where(deliveries_t.c.alert_key.in_(
+                        keys[chunk:chunk + 500]))):
                     deliveries.setdefault(d.alert_key, []).append(d)
         return [{"key": r.key, "kind": r.kind, "person": r.person, "credential": r.credential,
                  "stage": r.stage, "case": r.case_id, "as_of": r.as_of.isoformat(),

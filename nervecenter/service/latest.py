@@ -8,8 +8,10 @@
 
 One thread per process, the watcher, looks every POLL seconds at the store's data version, the
 `sources:` files and the shelf (`service/sharing.py`). When the data moved on, the process that
-takes the shelf's lock re-imports the sources, evaluates (through the workspace) and puts the
-result on the shelf; every other process of the practice loads it from there. Readers are
+takes the shelf's lock re-imports the sources and evaluates through the workspace, which puts
+the result on the shelf; every other process of the practice loads it from there. So does a
+process starting with nothing: whoever computed the day's whole question last (the day's `run`,
+the daemon, another web process) left it there (`Latest.shelve`). Readers are
 answered from the evaluation they have meanwhile, marked `updating`; the new one is swapped in
 whole. Nothing a request does takes the workspace's locks or waits for the shelf's.
 
@@ -19,6 +21,7 @@ are answered on its snapshot, so a page reads one state of the data, and kept wi
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import logging
@@ -204,7 +207,8 @@ class Latest:
         # an in-memory database is this process's own: nothing to share
         self.shelf = Shelf(workspace.data_dir) if url.database not in (None, "", ":memory:") \
             else Shelf(None)
-        self.computed = 0  # evaluations this process computed
+        self.computed = 0  # evaluations this process computed for its readers
+        self.made: tuple[Finished, tuple[float, float]] | None = None  # the last one shelved
         self._cost = 0.0  # CPU seconds the last evaluation took (here or elsewhere)
         self._finished: dict[date, Finished] = {}
         self._stale: set[date] = set()
@@ -216,6 +220,7 @@ class Latest:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._failed: str | None = None  # the watcher's last error, logged once
+        self._standby: subprocess.Popen | None = None  # the next evaluator, started ahead
 
     # ------------------------------------------------------------ readers
 
@@ -240,6 +245,8 @@ class Latest:
             stale = day in self._stale
         if done is None:
             done = self._first(day)
+            if self._apart():  # the first change's evaluator, ready
+                self._ready()
         return replace(done, updating=True) if stale else done
 
     def wake(self) -> None:
@@ -247,9 +254,17 @@ class Latest:
         self._wake.set()
 
     def close(self) -> None:
-        """Stop the watcher (the app's shutdown)."""
+        """Stop the watcher (the app's shutdown) and the evaluator kept ready (its input ends:
+        it exits)."""
         self._closed = True
         self._wake.set()
+        with self._state:
+            proc, self._standby = self._standby, None
+        if proc is not None:
+            try:
+                proc.communicate(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
 
     def _first(self, day: date) -> Finished:
         with self._work:
@@ -333,21 +348,42 @@ class Latest:
 
     # ------------------------------------------------------------ computing and loading
 
-    def _compute(self, day: date) -> Finished:
-        """Compute `day` here, swap it in and put it on the shelf for the other processes (the
-        caller holds the shelf's lock). For a process with nothing to show yet: with an
-        evaluation to serve meanwhile, `_compute_apart` keeps the work out of this process."""
-        done, took = compute(self.ws, day)
-        self.computed += 1
-        self._cost = took[1]
-        _said(day, done.version, took, os.getpid())
-        self._install(day, done)  # this process's readers first, then the others'
+    def shelve(self, day: date, snapshot: Snapshot, evaluation: Evaluation, version: int,
+               started: Started) -> Finished:
+        """The whole evaluation of `day` that this process's workspace has just computed (for
+        any command, the daemon or these readers), with its index: swapped in here if readers
+        of this process asked for `day`, and put on the shelf for the practice's other
+        processes, so that nobody computes it again, not even a web process starting after
+        the day's run."""
+        done = Finished(evaluation, snapshot, Index.of(snapshot, evaluation), version,
+                        started.sources, started.read_at, self.ws.practice)
+        took = started.took()
+        self.made = done, took
+        with self._state:
+            asked = day in self._asked
+        if asked:  # said, then swapped in for this process's readers first, then the others'
+            _said(day, version, took, os.getpid())
+            self._install(day, done)
         try:
             self.shelf.put(day, label(done, self.database, took),
                            (done.snapshot, done.evaluation, done.index))
-            self._stamps[day] = self.shelf.stamp(day)
+            if asked:
+                self._stamps[day] = self.shelf.stamp(day)
         except OSError as e:  # the data directory is read-only: this process keeps its own
             log.warning("could not share the evaluation of %s: %s", day, e)
+        return done
+
+    def holds(self, evaluation: Evaluation) -> bool:
+        """Whether `evaluation` is the one this process shelved last."""
+        return self.made is not None and self.made[0].evaluation is evaluation
+
+    def _compute(self, day: date) -> Finished:
+        """Compute `day` here (swapped in and shelved by `shelve`; the caller holds the shelf's
+        lock). For a process with nothing to show yet: with an evaluation to serve meanwhile,
+        `_compute_apart` keeps the work out of this process."""
+        done, took = compute(self.ws, day)
+        self.computed += 1
+        self._cost = took[1]
         return done
 
     def _compute_apart(self, day: date) -> None:
@@ -356,23 +392,42 @@ class Latest:
         its requests, and its scratch memory goes back to the system when it ends. Computed
         here instead when that process fails (or no shelf can be written)."""
         if self.shelf.dir is not None:
-            env = {**os.environ,
-                   DATABASE_ENV: self.ws.store.engine.url.render_as_string(hide_password=False)}
+            with self._state:
+                proc, self._standby = self._standby, None
             try:
-                ran = subprocess.run(
-                    [sys.executable, "-m", "nervecenter.service.evaluator",
-                     str(self.ws.practice.config_dir), day.isoformat(),
-                     str(self.shelf.dir.parent)],
-                    env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE, text=True, timeout=APART_TIMEOUT, check=False)
+                if proc is None or proc.poll() is not None:
+                    proc = self._evaluator()
+                _, err = proc.communicate(day.isoformat() + "\n", timeout=APART_TIMEOUT)
+                ran = subprocess.CompletedProcess([], proc.returncode, stderr=err)
             except (OSError, subprocess.TimeoutExpired) as e:
+                if proc is not None:
+                    proc.kill()
                 ran = subprocess.CompletedProcess([], 1, stderr=str(e))
             if ran.returncode == 0 and self._load(day, said=True):
+                self._ready()
                 return
             problem = (ran.stderr or "").strip().splitlines()[-1:] or ["no evaluation written"]
             log.warning("the evaluation of %s in a process of its own failed (%s); computing "
                         "it here", day, problem[0])
         self._compute(day)
+
+    def _evaluator(self) -> subprocess.Popen:
+        """An evaluator process, its modules imported, waiting for the day on its input."""
+        env = {**os.environ,
+               DATABASE_ENV: self.ws.store.engine.url.render_as_string(hide_password=False)}
+        return subprocess.Popen(
+            [sys.executable, "-m", "nervecenter.service.evaluator",
+             str(self.ws.practice.config_dir)], env=env, stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def _ready(self) -> None:
+        """Start the next change's evaluator now (once the evaluation shown is loaded), unless
+        one is waiting: starting the interpreter and importing (about 1 s CPU) is then done
+        before the change comes."""
+        with self._state:
+            if self._standby is None and not self._closed:
+                with contextlib.suppress(OSError):
+                    self._standby = self._evaluator()
 
     def _load(self, day: date, current: tuple | None = None, *, said: bool = False) -> bool:
         """Swap in the shelf's evaluation of `day` if it is new to this process (with
@@ -438,18 +493,36 @@ def _give_back() -> None:
         pass
 
 
+@dataclass(frozen=True)
+class Started:
+    """What a shelved evaluation says it read, taken before the sources are synced: the
+    `sources:` files as they were (a file changed during the sync reads as changed), and when;
+    and the clocks for what it took."""
+
+    sources: tuple
+    read_at: datetime
+    wall: float
+    cpu: float
+
+    @classmethod
+    def now(cls, ws) -> Started:
+        return cls(tuple(map(source_stamp, ws.practice.sources)), clock.utcnow(),
+                   time.perf_counter(), time.process_time())
+
+    def took(self) -> tuple[float, float]:
+        """Seconds since (wall, CPU)."""
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
 def compute(ws, day: date) -> tuple[Finished, tuple[float, float]]:
     """The whole evaluation of `day` through the workspace (the sources synced first), its
-    index, and the seconds it took (wall, CPU): what a process puts on the shelf."""
-    started, cpu = time.perf_counter(), time.process_time()
-    sources, read_at = tuple(map(source_stamp, ws.practice.sources)), clock.utcnow()
-    ws.sync_sources()
-    version = ws.store.data_version()  # before the snapshot: never newer than it
-    evaluation = ws.evaluate(day, sync=False)
-    snapshot = ws.snapshot(day)
-    done = Finished(evaluation, snapshot, Index.of(snapshot, evaluation), version, sources,
-                    read_at, ws.practice)
-    return done, (time.perf_counter() - started, time.process_time() - cpu)
+    index, and the seconds it took (wall, CPU); on the shelf (`Latest.shelve`)."""
+    started, latest = Started.now(ws), ws._latest
+    version, before = ws.store.data_version(), latest.made  # before the sync
+    evaluation = ws.evaluate(day)  # a whole one it computes, the workspace shelves
+    if latest.made is before:  # the workspace's cached one (the data did not change)
+        latest.shelve(day, ws.snapshot(day), evaluation, version, started)
+    return latest.made
 
 
 def database_of(ws) -> str:

@@ -24,8 +24,8 @@ pickle runs code, so nothing is loaded on trust of the directory alone:
 
 Pickle, because a finished evaluation at 5,000 people is about 25 MB of frozen dataclasses that
 load in about 0.4 s CPU here, against 3-4 s to read the snapshot and evaluate again; JSON would
-need a reader per class. Loading happens in the watcher thread, a pickle frame (64 KB) at a time,
-so requests of the same process go on between frames.
+need a reader per class. Loading happens in the watcher thread, a pickle frame (64 KB) at a time
+from the mapped file, so requests of the same process go on between frames.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import fcntl
 import functools
 import hmac
 import json
+import mmap
 import operator
 import os
 import pickle
@@ -126,33 +127,29 @@ class Shelf:
 
     def get(self, day: date) -> tuple[dict, object] | None:
         """`day`'s label and payload, or None when there is none, or it is damaged or not signed
-        with this practice's key. Read twice through one descriptor, a megabyte at a time (the
-        signature, then the pickle), never held whole; a file changed in between is refused."""
+        with this practice's key. The file is mapped, not read into the heap: the signature is
+        checked over the mapping (the hash lets other threads run meanwhile), then the pickle
+        is loaded from the same bytes (a file replaced meanwhile is another inode: unseen)."""
         try:
-            with open(self._path(day), "rb") as f:
-                before = os.fstat(f.fileno())
-                if f.read(len(MAGIC)) != MAGIC:
+            with open(self._path(day), "rb") as f, \
+                    mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                if m.read(len(MAGIC)) != MAGIC:
                     return None
-                sig = f.read(SIG)
-                f.read(1)
-                mac = hmac.new(self._secret(), digestmod="sha256")
-                head = f.readline()
-                mac.update(head)
-                body = f.tell()
-                while chunk := f.read(1 << 20):
-                    mac.update(chunk)
+                sig = m.read(SIG)
+                m.read(1)
+                head = m.readline()
+                body = m.tell()
+                mac = hmac.new(self._secret(), head, "sha256")
+                with memoryview(m) as view:
+                    mac.update(view[body:])
                 if not hmac.compare_digest(sig, mac.hexdigest().encode()):
                     return None
-                f.seek(body)
                 try:
-                    payload = _Unpickler(_Frames(f)).load()
+                    payload = _Unpickler(_Frames(m)).load()
                 except (pickle.UnpicklingError, ImportError, AttributeError, EOFError,
                         TypeError, ValueError, IndexError):  # another version's: computed again
                     return None
-                after = os.fstat(f.fileno())
-        except OSError:
-            return None
-        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
             return None
         return json.loads(head), payload
 
@@ -270,20 +267,24 @@ class _Unpickler(pickle.Unpickler):
 
 
 class _Frames:
-    """A file whose reads run as Python calls: the unpickler reads a frame at a time through
-    them, and each call lets the interpreter hand the GIL to a waiting request."""
+    """A mapped file whose reads run as Python calls: the unpickler reads a frame at a time
+    through them, and each call lets the interpreter hand the GIL to a waiting request once
+    the switch interval is up. None blocks (a file read would: the loader, which gives the GIL
+    away at each frame, then waits for every busy request thread's turn before its next)."""
 
-    def __init__(self, file):
-        self._f = file
+    def __init__(self, mapped: mmap.mmap):
+        self._m = mapped
 
     def read(self, n: int = -1) -> bytes:
-        return self._f.read(n)
+        return self._m.read(n)
 
     def readinto(self, buf) -> int:
-        return self._f.readinto(buf)
+        data = self._m.read(len(buf))
+        buf[:len(data)] = data
+        return len(data)
 
     def readline(self) -> bytes:
-        return self._f.readline()
+        return self._m.readline()
 
 
 class _Sink:

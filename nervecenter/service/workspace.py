@@ -150,8 +150,19 @@ class Workspace:
                  sync: bool = True) -> Evaluation:
         """The evaluation of `on` (default today): clearance of the cases from `start` to `end`
         (default the case horizon), or of the one `case` on its own day; due dates and conflicts;
-        each unless switched off. Re-imports `sources:` first unless `sync` is off."""
+        each unless switched off. Re-imports `sources:` first unless `sync` is off.
+
+        The day's whole question (all four parts, synced) is put on the shelf once computed,
+        for the practice's web processes (`Latest.shelve`)."""
         with self._lock:
+            # the day's whole question, synced, goes on the shelf: what the sources were
+            # before their sync is what it read (a dry run's is not synced)
+            started = None
+            if sync and (start, end, case, due, conflicts, clearances) == (
+                    None, None, None, True, True, True):
+                from nervecenter.service.latest import Started
+
+                started = Started.now(self)
             if sync:
                 self.sync_sources()
             day = self.today(on)
@@ -163,13 +174,18 @@ class Workspace:
                                            "`nervecenter cases` lists the upcoming ones")
                 start = end = case_day(found)
             question = (day, start, end, due, conflicts, clearances)
-            if question not in self._evaluations:
+            answer = self._evaluations.get(question)
+            if answer is None:
                 if len(self._evaluations) > 8:
                     self._evaluations.clear()
-                self._evaluations[question] = evaluate(
+                answer = self._evaluations[question] = evaluate(
                     self.practice, snapshot, day, start=start, end=end, due=due,
                     conflicts=conflicts, clearances=clearances)
-            return self._evaluations[question]
+            shelve = started is not None and not self._latest.holds(answer)
+            version = self._version
+        if shelve:
+            self._latest.shelve(day, snapshot, answer, version, started)
+        return answer
 
     def coverage(self, on: date | None = None, *, weeks: int = WEEKS,
                  facility: str | None = None, sync: bool = True) -> Coverage:

@@ -155,9 +155,7 @@ class Users:
             s.delete(row)
 
     def get(self, name: str) -> User | None:
-        with Session(self.engine) as s:
-            row = s.get(UserRow, name)
-            return _user(row) if row else None
+        return self._one(UserRow.name == name)
 
     def all(self) -> list[User]:
         with Session(self.engine) as s:
@@ -206,6 +204,11 @@ class Users:
     def _by_secret(self, token: str, column, prefix: str) -> User | None:
         if not token or not token.startswith(prefix):
             return None
-        with Session(self.engine) as s:
-            row = s.scalars(select(UserRow).where(column == _digest(token))).first()
-            return _user(row) if row else None
+        return self._one(column == _digest(token))
+
+    def _one(self, where) -> User | None:
+        """The user of `where`, read without an ORM session (every request asks)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(UserRow.name, UserRow.role, UserRow.person,
+                                      UserRow.password_hash).where(where)).first()
+        return _user(row) if row else None

@@ -63,11 +63,10 @@ def alert_log(ws, person: str | None = None, *, status: str | None = None, limit
     from nervecenter.alerts.ledger import Ledger
 
     alerts = Ledger(ws.store.engine).log(person=person, status=status, limit=limit,
-                                         offset=offset)
+                                         offset=offset, recipient=person)
     if person is not None:
-        alerts = [{**a, "recipients": [r for r in a["recipients"] if r == person],
-                   "deliveries": [d for d in a["deliveries"] if d["recipient"] == person]}
-                  for a in alerts]
+        for a in alerts:
+            a["recipients"] = [r for r in a["recipients"] if r == person]
     return alerts
 
 
