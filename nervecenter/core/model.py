@@ -167,6 +167,8 @@ class RuleKind:
     check: Callable[..., Any]
     plugin: str = ""
     package: str | None = None  # the plugin's distribution; None when built in
+    # days either side of a case `check` looks at beyond its overlaps; None: any (all cases read)
+    reach_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -322,3 +324,4 @@ class Snapshot:
     ce: tuple[CEEntry, ...] = ()
     cases: tuple[Case, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()  # confirmed exclusion-list matches
+    focus: Any = None  # the rules.evaluate.Focus it was narrowed to; None: everything

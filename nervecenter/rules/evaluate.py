@@ -4,20 +4,78 @@ knows comes in as arguments."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from nervecenter.core.model import Practice, Snapshot
+from nervecenter.core.model import Case, Practice, Snapshot
 from nervecenter.rules.backups import Backups
 from nervecenter.rules.ce import shortfalls
 from nervecenter.rules.clearance import Context, clear
 from nervecenter.rules.conflicts import find_conflicts
 from nervecenter.rules.due import DueDates
 from nervecenter.rules.explain import Explainer
-from nervecenter.rules.matching import CredentialIndex, Rulebook, Spans
+from nervecenter.rules.matching import LAST_DAY, CredentialIndex, Rulebook, Spans
 from nervecenter.rules.plans import Plans
 from nervecenter.rules.results import Clearance, Evaluation
 from nervecenter.rules.schedule import CaseSchedule, case_day
+
+# A case lasts at most MAX_CASE_HOURS (24, core/limits.py, checked where cases enter), so one that
+# overlaps a case of day D starts after D - 1 in D's zone; zones differ by at most 26 hours and a
+# stored case's day is the one of the offset it was written with: the cases written from D - 3 to
+# D + 3 hold every case the clearance of one of day D sees (its overlaps, and the people busy on D
+# who come last as backups).
+NEIGHBOUR_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Focus:
+    """A question about a few days, for a snapshot read for it alone: the clearance (problems,
+    backups) of the cases from `start` to `end`, or of the one `case` among them.
+
+    `days` are the first and last day of the cases it can see (None: every case, when a rule kind
+    in use may look anywhere); `keys(cases)` the (type, scope) pairs of the credentials it can
+    use, given those cases (store/snapshot.py reads only these)."""
+
+    practice: Practice = field(compare=False, repr=False)
+    start: date
+    end: date
+    case: str | None = None
+    days: tuple[date, date] | None = None
+
+    def answers(self, start: date, end: date, case: str | None) -> bool:
+        return self.start <= start and end <= self.end and self.case in (None, case)
+
+    def shown(self, case: Case) -> bool:
+        return self.start <= case_day(case) <= self.end and self.case in (None, case.id)
+
+    def keys(self, cases: Iterable[Case]) -> set[tuple[str, str | None]]:
+        """What the rules of the cases asked about look up (an unknown facility is left to the
+        evaluation, which names it)."""
+        rulebook, facilities = Rulebook(self.practice), self.practice.facilities
+        found: set[tuple[str, str | None]] = set()
+        for c in cases:
+            if c.facility in facilities and self.shown(c):
+                for rule in rulebook.for_case(c):
+                    found.update(rule.keys)
+        return found
+
+
+def focus(practice: Practice, start: date, end: date, case: str | None = None) -> Focus:
+    """The Focus of the clearance of the cases from `start` to `end` (or of one `case`)."""
+    reach = 0
+    for req in [r for s in practice.states.values() for r in s.requirements] + [
+            r for f in practice.facilities.values() for r in f.requirements]:
+        kind = practice.rule_kinds.get(req.rule) if req.rule else None
+        if kind is not None:
+            if kind.reach_days is None:
+                return Focus(practice, start, end, case)
+            reach = max(reach, kind.reach_days)
+    margin = NEIGHBOUR_DAYS + reach
+    days = (date.fromordinal(max(start.toordinal() - margin, 1)),
+            date.fromordinal(min(end.toordinal() + margin, LAST_DAY)))
+    return Focus(practice, start, end, case, days)
 
 
 def context(practice: Practice, snapshot: Snapshot) -> Context:
@@ -46,32 +104,37 @@ def _collector_paused():
 
 
 def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | None = None,
-             end: date | None = None, due: bool = True, conflicts: bool = True,
-             clearances: bool = True) -> Evaluation:
+             end: date | None = None, case: str | None = None, due: bool = True,
+             conflicts: bool = True, clearances: bool = True) -> Evaluation:
     """Evaluate a practice as of `on`.
 
     With `clearances`, those (with problems and backups) of the cases starting from `start` to
-    `end` inclusive, by default the horizon `on` .. `on + case_horizon_days`; with `due`, a due
-    date for every credential of the snapshot (and the cases of the horizon each endangers);
-    with `conflicts`, the conflicts between facilities' requirements. What is not asked for is
-    left empty and not computed.
+    `end` inclusive, by default the horizon `on` .. `on + case_horizon_days`, or of the one `case`
+    among them; with `due`, a due date for every credential of the snapshot (and the cases of the
+    horizon each endangers); with `conflicts`, the conflicts between facilities' requirements.
+    What is not asked for is left empty and not computed. A snapshot narrowed to a Focus answers
+    only the clearances it was read for (ValueError otherwise).
     """
-    with _collector_paused():
-        return _evaluate(practice, snapshot, on, start, end, due, conflicts, clearances)
-
-
-def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date | None,
-              end: date | None, due: bool, conflicts: bool, wanted: bool) -> Evaluation:
-    ctx = context(practice, snapshot)
     horizon_end = on + timedelta(days=practice.alerts.case_horizon_days)
     start = on if start is None else start
     end = horizon_end if end is None else end
+    narrowed = snapshot.focus
+    if narrowed is not None and (due or conflicts or not narrowed.answers(start, end, case)):
+        raise ValueError(f"a snapshot read for the clearances {narrowed} cannot answer this")
+    with _collector_paused():
+        return _evaluate(practice, snapshot, on, start, end, case, due, conflicts, clearances)
+
+
+def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date, end: date,
+              only: str | None, due: bool, conflicts: bool, wanted: bool) -> Evaluation:
+    ctx = context(practice, snapshot)
+    horizon_end = on + timedelta(days=practice.alerts.case_horizon_days)
     verdicts = {}  # case id -> (outcome, problems, rules)
     in_window, in_horizon = [], []
     for_case = ctx.rulebook.for_case
     for case in ctx.schedule.ordered(snapshot.cases):
         day = case_day(case)
-        shown = wanted and start <= day <= end
+        shown = wanted and start <= day <= end and only in (None, case.id)
         if shown:
             in_window.append(case)
         if due and on <= day <= horizon_end:

@@ -42,10 +42,11 @@ def packet(ws: Workspace, facility_id: str, start: date | None = None, end: date
             if c.facility == facility_id and start <= case_day(c) <= end]
     cases = []
     for d in sorted({case_day(c) for c in here}):
-        # the question `cases --on d` answers, from the credentials in force on d
-        evaluation = ws.evaluate(d, start=d, end=d, due=False, conflicts=False, sync=False)
+        # the screenings need d's whole snapshot: read first, the evaluation reuses it
         screened = {c.person: c for c in ws.snapshot(d).credentials
                     if c.type == SCREENING_TYPE}
+        # the question `cases --on d` answers, from the credentials in force on d
+        evaluation = ws.evaluate(d, start=d, end=d, due=False, conflicts=False, sync=False)
         for clearance in evaluation.clearances:
             c = clearance.case
             if c.facility == facility_id:

@@ -8,6 +8,7 @@ questions here:
     ev = ws.evaluate(on, start=d, end=d, due=False, conflicts=False)   # only what is asked
     ev = ws.evaluate(on, clearances=False, conflicts=False)   # due dates alone (`status`)
     ev = ws.evaluate(on, case="C-1001")      # the clearance of one case, on its own day
+                                             # (these two read only what their days can see)
     cov = ws.coverage(on, weeks=12)          # who is cleared where, week by week ahead
     diff = ws.whatif(Change(without="t-price"), on)   # the same, were the change made
     snap = ws.snapshot(on)                   # what the evaluation of `on` read
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ from nervecenter.core.model import Practice, Snapshot, SourceProblem
 from nervecenter.data.importer import import_files, source_stamp
 from nervecenter.rules import Evaluation, evaluate
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
+from nervecenter.rules.evaluate import focus
 from nervecenter.rules.schedule import case_day
 from nervecenter.store import backup, db, migrations
 from nervecenter.store.store import Store
@@ -53,6 +55,8 @@ class Workspace:
     _sync_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _version: object = field(default=None, repr=False)  # the data version the cache holds
     _snapshots: dict = field(default_factory=dict, repr=False)  # day -> Snapshot
+    # (day, Focus) -> a Snapshot narrowed to what a question about a few days can see
+    _narrowed: dict = field(default_factory=dict, repr=False)
     _evaluations: dict = field(default_factory=dict, repr=False)  # question -> Evaluation
     # a source that failed -> (its stat, data version) then: not parsed again until one changes
     _failing: dict = field(default_factory=dict, repr=False)
@@ -130,6 +134,7 @@ class Workspace:
         version = self.store.data_version()
         if version != self._version:
             self._version, self._snapshots, self._evaluations = version, {}, {}
+            self._narrowed = {}
 
     def snapshot(self, on: date | None = None, *, sync: bool = False) -> Snapshot:
         """People, the credential versions in force on `on`, CE entries and cases."""
@@ -166,26 +171,47 @@ class Workspace:
             if sync:
                 self.sync_sources()
             day = self.today(on)
-            snapshot = self.snapshot(day)
+            self._current()
             if case is not None:
-                found = next((c for c in snapshot.cases if c.id == case), None)
+                found = self.store.case(case)
                 if found is None:
                     raise NerveCenterError(f"no case {case!r} in the schedule; "
                                            "`nervecenter cases` lists the upcoming ones")
                 start = end = case_day(found)
-            question = (day, start, end, due, conflicts, clearances)
+            question = (day, start, end, case, due, conflicts, clearances)
             answer = self._evaluations.get(question)
             if answer is None:
                 if len(self._evaluations) > 8:
                     self._evaluations.clear()
+                if clearances and not due and not conflicts:
+                    snapshot = self._narrowed_snapshot(day, start, end, case)
+                else:
+                    snapshot = self.snapshot(day)
                 answer = self._evaluations[question] = evaluate(
-                    self.practice, snapshot, day, start=start, end=end, due=due,
+                    self.practice, snapshot, day, start=start, end=end, case=case, due=due,
                     conflicts=conflicts, clearances=clearances)
             shelve = started is not None and not self._latest.holds(answer)
-            version = self._version
+            if shelve:
+                snapshot, version = self.snapshot(day), self._version
         if shelve:
             self._latest.shelve(day, snapshot, answer, version, started)
         return answer
+
+    def _narrowed_snapshot(self, day: date, start: date | None, end: date | None,
+                           case: str | None) -> Snapshot:
+        """For the clearances alone of a few days: the day's whole snapshot when it is read
+        already, else one narrowed to what those days can see (never served as a whole one)."""
+        horizon = timedelta(days=self.practice.alerts.case_horizon_days)
+        start, end = start or day, end or day + horizon
+        if day in self._snapshots or end - start >= horizon:
+            return self.snapshot(day)  # a window that long needs nearly all of it anyway
+        wanted = focus(self.practice, start, end, case)
+        key = (day, wanted)
+        if key not in self._narrowed:
+            if len(self._narrowed) > 8:
+                self._narrowed.clear()
+            self._narrowed[key] = self.store.snapshot(day, wanted)
+        return self._narrowed[key]
 
     def coverage(self, on: date | None = None, *, weeks: int = WEEKS,
                  facility: str | None = None, sync: bool = True) -> Coverage:
@@ -261,8 +287,9 @@ class Workspace:
         try:
             if self._version != version:
                 self._version, self._snapshots, self._evaluations = version, {}, {}
+                self._narrowed = {}
             self._snapshots[day] = snapshot
-            self._evaluations[(day, None, None, True, True, True)] = evaluation
+            self._evaluations[(day, None, None, None, True, True, True)] = evaluation
         finally:
             self._lock.release()
 

@@ -105,12 +105,34 @@ def _credential(row, texts: _Texts) -> Credential:
     return obj
 
 
-def _credentials(cursor, on: date, texts: _Texts) -> tuple[Credential, ...]:
+def _keys_where(keys, mark: str) -> tuple[str, list]:
+    """A WHERE clause for the credentials of these (type, scope) pairs, and its parameters."""
+    unscoped = sorted(t for t, scope in keys if scope is None)
+    scoped: dict[str, list[str]] = {}
+    for t, scope in sorted(k for k in keys if k[1] is not None):
+        scoped.setdefault(t, []).append(scope)
+    terms, params = [], []
+    if unscoped:
+        terms.append(f"(scope IS NULL AND type IN ({', '.join([mark] * len(unscoped))}))")
+        params += unscoped
+    for t, scopes in scoped.items():
+        terms.append(f"(type = {mark} AND scope IN ({', '.join([mark] * len(scopes))}))")
+        params += [t, *scopes]
+    return " WHERE " + " OR ".join(terms), params
+
+
+def _credentials(cursor, on: date, texts: _Texts, keys=None,
+                 mark: str = "?") -> tuple[Credential, ...]:
     """For each credential, the version in force on `on`: the newest whose `valid_from` is on or
-    before it, else its first. Rows come by id and version, a batch at a time (the whole table
-    at once would double the peak memory of a large practice)."""
-    cursor.execute(f"SELECT {', '.join(CREDENTIAL_COLUMNS)} FROM credentials "
-                   "ORDER BY credential_id, version")
+    before it, else its first; only those of the (type, scope) pairs `keys`, unless None (all
+    versions of a credential share its type and scope: its id is made of them). Rows come by id
+    and version, a batch at a time (the whole table at once would double the peak memory of a
+    large practice)."""
+    if keys is not None and not keys:
+        return ()
+    where, params = _keys_where(keys, mark) if keys is not None else ("", [])
+    cursor.execute(f"SELECT {', '.join(CREDENTIAL_COLUMNS)} FROM credentials{where} "
+                   "ORDER BY credential_id, version", params)
     out = []
     current_id, current, as_of = None, None, None
     while batch := cursor.fetchmany(4096):
@@ -145,12 +167,26 @@ def _case(row, texts: _Texts) -> Case:
     return obj
 
 
-def read(cursor, on: date, zones: dict[str, ZoneInfo]) -> Snapshot:
-    """The snapshot of `on` through a DB-API cursor: people, for each credential the version in
-    force on `on`, CE entries, cases, confirmed exclusions."""
+CASE_COLUMNS = 'id, facility, start, "end", procedure, technologist, reader, fields'
 
-    def rows(sql):
-        cursor.execute(sql)
+
+def read_case(cursor, case_id: str, zones: dict[str, ZoneInfo], mark: str = "?") -> Case | None:
+    """One case by its id, as a snapshot holds it."""
+    cursor.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = {mark}", [case_id])
+    row = cursor.fetchone()
+    return _case(row, _Texts(zones)) if row else None
+
+
+def read(cursor, on: date, zones: dict[str, ZoneInfo], focus=None, mark: str = "?") -> Snapshot:
+    """The snapshot of `on` through a DB-API cursor: people, for each credential the version in
+    force on `on`, CE entries, cases, confirmed exclusions.
+
+    With a `focus` (rules.evaluate.Focus), only what its question can see: the cases written
+    from its `days` (all when None), and the credentials of its `keys(cases)`. `mark` is the
+    driver's parameter placeholder."""
+
+    def rows(sql, params=()):
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
     texts = _Texts(zones)
@@ -162,16 +198,20 @@ def read(cursor, on: date, zones: dict[str, ZoneInfo]) -> Snapshot:
         people[pid] = Person(pid, name, word(role, role), home, email, phone, tuple(
             Channel(n["url"], tuple(n["stages"]) if n.get("stages") is not None else None)
             for n in parse_json(notify)), npi=npi, left=day(left))
-    credentials = _credentials(cursor, on, texts)
+    days = focus.days if focus is not None else None
+    # a start's first ten characters are its day as written: the same shape in every row, so
+    # any collation orders them as dates
+    where = f" WHERE substr(start, 1, 10) BETWEEN {mark} AND {mark}" if days else ""
+    cases = tuple(_case(row, texts) for row in rows(
+        f"SELECT {CASE_COLUMNS} FROM cases{where} ORDER BY start, id",
+        [d.isoformat() for d in days] if days else ()))
+    credentials = _credentials(cursor, on, texts, focus.keys(cases) if focus else None, mark)
     ce = tuple(CEEntry(word(p, p), c, day(d), h, cat, prov) for p, c, d, h, cat, prov in rows(
         "SELECT person, credential, date, hours, category, provider FROM ce_entries"))
-    cases = tuple(_case(row, texts) for row in rows(
-        'SELECT id, facility, start, "end", procedure, technologist, reader, fields '
-        "FROM cases ORDER BY start, id"))
     exclusions = tuple(
         Exclusion(word(person, person), lst, day(since), day(until), kind or "")
         for person, lst, since, until, kind in rows(
             'SELECT person, "list", since, "until", kind FROM exclusion_matches '
             "WHERE decision = 'confirmed' ORDER BY person, since"))
     return Snapshot(people=people, credentials=credentials, ce=ce, cases=cases,
-                    exclusions=exclusions)
+                    exclusions=exclusions, focus=focus)

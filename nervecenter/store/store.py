@@ -42,6 +42,7 @@ from nervecenter.core import clock
 from nervecenter.core.errors import FileProblem, NerveCenterError
 from nervecenter.core.model import (
     STATUSES,
+    Case,
     Channel,
     Credential,
     Person,
@@ -240,11 +241,23 @@ class Store:
 
     # ------------------------------------------------------------ reading
 
-    def snapshot(self, on: date) -> Snapshot:
-        """People, for each credential the version in force on `on`, CE entries, cases
-        (store/snapshot.py)."""
+    def snapshot(self, on: date, focus=None) -> Snapshot:
+        """People, for each credential the version in force on `on`, CE entries, cases; with a
+        `focus` (rules.evaluate.Focus) only what its question can see (store/snapshot.py)."""
         with self.engine.connect() as conn:
-            return snapshot.read(conn.connection.dbapi_connection.cursor(), on, self.zones)
+            return snapshot.read(conn.connection.dbapi_connection.cursor(), on, self.zones,
+                                 focus, self._mark)
+
+    def case(self, case_id: str) -> Case | None:
+        """One case by its id (its day, without reading the schedule)."""
+        with self.engine.connect() as conn:
+            return snapshot.read_case(conn.connection.dbapi_connection.cursor(), case_id,
+                                      self.zones, self._mark)
+
+    @property
+    def _mark(self) -> str:
+        """The DB-API driver's parameter placeholder."""
+        return "?" if self.engine.dialect.name == "sqlite" else "%s"
 
     def source_problems(self) -> list[SourceProblem]:
         """The `sources:` files that failed at their last sync, oldest problem first."""

@@ -53,6 +53,7 @@ CONCURRENT_CASES = RuleKind(
                                                          "at one moment."}}},
     check=check_concurrent_cases,
     plugin=PLUGIN_NAME,
+    reach_days=0,  # only the cases overlapping the one checked
 )
 
 

@@ -52,7 +52,7 @@ def check_cases_per_day(requirement, case, person, schedule):
 
 CASES_PER_DAY = RuleKind(id="cases_per_day", description="At most `max` cases a day.",
                          params_schema={"type": "object"}, check=check_cases_per_day,
-                         plugin="kit.rules")
+                         plugin="kit.rules", reach_days=0)
 
 
 def req(source: str = "facility:ochsner", **kw) -> Requirement:
