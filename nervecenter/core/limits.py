@@ -72,8 +72,7 @@ def check_size(size: int, limit: int) -> None:
 
 
 def check_input_size(path, limit: int) -> None:
-    """ConfigError naming `path` when the file is over `limit` bytes (a practice's
-    `Practice.max_input`): for readers of files that are not rosters, plugins' included."""
+    """ConfigError naming `path` over `limit` bytes (`Practice.max_input`), for plugins too."""
     try:
         check_size(os.stat(path).st_size, limit)
     except TooLarge as e:

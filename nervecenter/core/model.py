@@ -167,8 +167,7 @@ class RuleKind:
     check: Callable[..., Any]
     plugin: str = ""
     package: str | None = None  # the plugin's distribution; None when built in
-    # days either side of a case `check` looks at beyond its overlaps; None: any (all cases read)
-    reach_days: int | None = None
+    reach_days: int | None = None  # days beyond a case's overlaps `check` sees; None: any
 
 
 @dataclass(frozen=True)
