@@ -26,19 +26,13 @@ from nervecenter.core.model import Case, credential_id
 from nervecenter.rules import evaluate
 from nervecenter.rules.evaluate import focus
 from nervecenter.rules.schedule import case_day
-from nervecenter.store import db, migrations
+from nervecenter.store import db, migrations, tables
 from nervecenter.store.store import Store
-from nervecenter.store.tables import (
-    CaseRow,
-    CredentialRow,
-    ExclusionMatchRow,
-    PersonRow,
-    ScreeningRow,
-)
 
 # the earliest and the latest offsets there are, and two in between
 ZONES = ["America/Chicago", "Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"]
-TABLES = [ExclusionMatchRow, ScreeningRow, CaseRow, CredentialRow, PersonRow]
+TABLES = [tables.exclusion_matches, tables.screenings, tables.cases, tables.credentials,
+          tables.people]
 WHOLE = {"start": ON - timedelta(days=10), "end": ON + timedelta(days=HORIZON + 10)}
 
 
@@ -60,7 +54,7 @@ def write(engine, snap, written_in) -> None:
     with engine.begin() as conn:
         for table in TABLES:
             conn.execute(delete(table))
-        conn.execute(insert(PersonRow), [
+        conn.execute(insert(tables.people), [
             {"id": p.id, "name": p.name, "role": p.role, "notify": [],
              "left": p.left.isoformat() if p.left else None} for p in snap.people.values()])
         rows = [
@@ -72,17 +66,17 @@ def write(engine, snap, written_in) -> None:
              "valid_from": date(2000, 1, 1), "recorded_at": "2026-01-01T00:00:00",
              "recorded_by": "test"} for c in snap.credentials]
         if rows:
-            conn.execute(insert(CredentialRow), rows)
-        conn.execute(insert(CaseRow), [
+            conn.execute(insert(tables.credentials), rows)
+        conn.execute(insert(tables.cases), [
             {"id": c.id, "facility": c.facility, "procedure": c.procedure,
              "start": c.start.astimezone(ZoneInfo(written_in[c.facility])).isoformat(),
              "end": c.end.astimezone(ZoneInfo(written_in[c.facility])).isoformat() if c.end else None,
              "technologist": c.technologist, "reader": c.reader, "fields": {}}
             for c in snap.cases])
         if snap.exclusions:
-            conn.execute(insert(ScreeningRow).values(
+            conn.execute(insert(tables.screenings).values(
                 id=1, on=ON, files=[], people=0, matches=0, recorded_at="", recorded_by=""))
-            conn.execute(insert(ExclusionMatchRow), [
+            conn.execute(insert(tables.exclusion_matches), [
                 {"screening": 1, "person": x.person, "list": x.list, "matched_by": "npi",
                  "decision": "confirmed", "kind": x.kind, "since": x.since, "until": x.until,
                  "row": 1, "entry": {}} for x in snap.exclusions])
