@@ -4,8 +4,6 @@ and computes nothing (the shelf's file is still checked: signed, and of the same
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 
@@ -13,7 +11,6 @@ import httpx
 from kit import web
 from kit.cli import NERVECENTER as NERVECENTER_SCRIPT
 from kit.cli import run_process
-from kit.daemon import stop
 from test_web_workers import bls_expiry
 
 DAY = "2026-12-01"
@@ -29,32 +26,15 @@ def test_the_first_request_after_the_days_run_computes_nothing(tmp_path):
                           "--config", str(config)], input=web.PASSWORD + "\n", check=False,
                          capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
-    port = web.free_port()
-    env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
-    serve = subprocess.Popen([str(NERVECENTER_SCRIPT), "serve", "--config", str(config),
-                              "--port", str(port), "--on", DAY], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and serve.poll() is None, "serve did not start"
-            time.sleep(0.2)
-        with httpx.Client(base_url=url, timeout=30) as c:
-            token = web.csrf_of(c.get("/login").text)
-            assert c.post("/login", data={"username": "dana", "password": web.PASSWORD,
-                                          "csrf_token": token}).status_code == 303
-            page = c.get("/people/t-price")
-            assert page.status_code == 200 and "a newer evaluation" not in page.text
-            assert bls_expiry(page.text)
-            time.sleep(1.5)  # the watcher's looks: the loaded one is current, nothing to do
-            assert c.get("/cases").status_code == 200
-    finally:
-        stop(serve, signal.SIGINT)
+    with (web.serve(config, "--on", DAY, stderr=subprocess.PIPE) as (url, serve),
+          httpx.Client(base_url=url, timeout=30) as c):
+        token = web.csrf_of(c.get("/login").text)
+        assert c.post("/login", data={"username": "dana", "password": web.PASSWORD,
+                                      "csrf_token": token}).status_code == 303
+        page = c.get("/people/t-price")
+        assert page.status_code == 200 and "a newer evaluation" not in page.text
+        assert bls_expiry(page.text)
+        time.sleep(1.5)  # the watcher's looks: the loaded one is current, nothing to do
+        assert c.get("/cases").status_code == 200
     log = serve.stderr.read()
     assert "evaluated 2026-12-01 at data version" not in log, log

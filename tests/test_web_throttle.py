@@ -5,8 +5,6 @@ each worker of `serve --workers N` counted alone."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +15,6 @@ import httpx
 import pytest
 from kit import web
 from kit.cli import NERVECENTER
-from kit.daemon import stop
 
 from nervecenter.store import throttle
 from nervecenter.store.throttle import LoginThrottle
@@ -41,24 +38,8 @@ def _serve(tmp_path: Path, *options: str):
                             "--config", str(config)], input=web.PASSWORD + "\n", text=True,
                            capture_output=True, check=False)
     assert added.returncode == 0, added.stderr
-    port = web.free_port()
-    env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
-    serve = subprocess.Popen([str(NERVECENTER), "serve", "--config", str(config), "--port",
-                              str(port), *options, "--on", "2026-12-01"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(url + "/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert serve.poll() is None, "serve did not start"
-            threading.Event().wait(0.2)
+    with web.serve(config, *options, "--on", "2026-12-01") as (url, _):
         yield url
-    finally:
-        stop(serve, signal.SIGINT)
 
 
 @pytest.fixture

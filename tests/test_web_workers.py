@@ -4,9 +4,7 @@ process of its own), and seen by every worker within seconds."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import time
 
@@ -14,7 +12,6 @@ import httpx
 from kit import web
 from kit.cli import NERVECENTER as NERVECENTER_SCRIPT
 from kit.cli import run_process
-from kit.daemon import stop
 
 NERVECENTER = [str(NERVECENTER_SCRIPT)]
 
@@ -36,23 +33,9 @@ def test_two_workers_share_sessions_and_one_evaluation_per_change(tmp_path):
     config = web.example_practice(tmp_path)
     assert nc(config, "users", "add", "dana", "--role", "manager",
               stdin=web.PASSWORD + "\n").returncode == 0
-    port = web.free_port()
-    env = {k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"}
-    env["NERVECENTER_EVALUATE_APART_ABOVE"] = "0"  # as a large practice: in its own process
-    serve = subprocess.Popen([*NERVECENTER, "serve", "--config", str(config), "--port", str(port),
-                              "--workers", "2", "--on", "2026-12-01"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and serve.poll() is None, "serve did not start"
-            time.sleep(0.2)
+    apart = {"NERVECENTER_EVALUATE_APART_ABOVE": "0"}  # as a large practice: its own process
+    with web.serve(config, "--workers", "2", "--on", "2026-12-01", env=apart,
+                   stderr=subprocess.PIPE) as (url, serve):
         workers = subprocess.run(["ps", "--ppid", str(serve.pid), "-o", "args="],
                                  check=False, capture_output=True, text=True).stdout
         assert workers.count("multiprocessing") >= 2 or workers.count("spawn") >= 2, workers
@@ -74,8 +57,6 @@ def test_two_workers_share_sessions_and_one_evaluation_per_change(tmp_path):
                     break
                 time.sleep(0.2)
             assert before != "2028-12-31" and seen == {"2028-12-31"}
-    finally:
-        stop(serve, signal.SIGINT)
     log = serve.stderr.read()
     evaluated = re.findall(r"evaluated 2026-12-01 at data version \d+ .*pid (\d+)", log)
     # the first request's (in a worker), then the renewal's (in a process a worker started)

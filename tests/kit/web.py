@@ -77,6 +77,41 @@ def start(config_dir: Path, users: dict[str, tuple[str, str | None]], on: date =
     return Server(f"http://127.0.0.1:{port}", app, config_dir, server, thread)
 
 
+@contextlib.contextmanager
+def serve(config_dir: Path, *options: str, env: dict | None = None, stderr=None):
+    """`nervecenter serve OPTIONS` over `config_dir` in a process of its own (the environment's
+    database URL left out), stopped by SIGINT on leaving; yields (url, process) once /login
+    answers. `stderr=subprocess.PIPE` keeps its log for the test to read after."""
+    import os
+    import signal
+    import subprocess
+
+    from kit.cli import NERVECENTER
+    from kit.daemon import stop
+
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if k != "NERVECENTER_DATABASE_URL"},
+           **(env or {})}
+    process = subprocess.Popen([str(NERVECENTER), "serve", "--config", str(config_dir),
+                                "--port", str(port), *options], env=env,
+                               stdout=subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL,
+                               text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None, "serve did not start"
+            time.sleep(0.2)
+        yield url, process
+    finally:
+        stop(process, signal.SIGINT)
+
+
 def csrf_of(html: str) -> str:
     m = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert m, "no CSRF token in the page"
