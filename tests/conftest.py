@@ -176,3 +176,10 @@ def example_nc(capsys, monkeypatch, database_url, example):
         return exit_.value.code, out.out, out.err
 
     return call
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook; absent under `-p no:xdist` (mutmut)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` runs one worker per core, at most four: each worker may start a server, a
+    browser and a daemon of its own, and more of them only wait on one another."""
+    return max(1, min(4, os.cpu_count() or 1))
