@@ -24,6 +24,7 @@ from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import Practice
 from nervecenter.data.stamps import reading_key, unchanged
 from nervecenter.store.changes import Changes
+from nervecenter.store.collector import paused
 from nervecenter.store.db import begin_write
 from nervecenter.store.store import Store, bulk_insert, mark_left
 from nervecenter.store.tables import cases as K
@@ -66,6 +67,13 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     it last gave stay in force; `failed` then maps its absolute path to (name, problems).
     `progress`, when given, is called with one line naming each long step as it starts; a
     `read` list gets every record the files gave, problems or not (what `check` counts)."""
+    with paused():
+        return _import_files(store, practice, paths, actor, dry_run, skip_unchanged_files, base,
+                             failed, progress, read)
+
+
+def _import_files(store: Store, practice: Practice, paths, actor, dry_run, skip_unchanged_files,
+                  base, failed, progress, read) -> Changes:
     progress = progress or (lambda step: None)
     files, problems = [], []
     config = reading_key(practice)
