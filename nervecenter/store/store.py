@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy import (
@@ -171,14 +172,14 @@ def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
            f"VALUES ({', '.join([mark] * len(columns))})")
     values = []
     for c in columns:
-        name = c.name
+        column = map(itemgetter(c.name), rows)
         if isinstance(c.type, JSON):
-            values.append([_json_text(r[name]) for r in rows])
+            values.append(list(map(_json_text, column)))
         elif isinstance(c.type, Date):
             values.append([v if v is None or v.__class__ is str else v.isoformat()
-                           for v in (r[name] for r in rows)])
+                           for v in column])
         else:
-            values.append([r[name] for r in rows])
+            values.append(list(column))
     conn.exec_driver_sql(sql, list(zip(*values)))
 
 
