@@ -75,3 +75,47 @@ def test_a_cached_configuration_and_unchanged_sources_need_no_validator_reader_o
     first = run()  # validates every file, creates the database, imports the sources
     assert {"jsonschema", "nervecenter.data.roster", "alembic"} <= set(first)
     assert run() == []
+
+
+# A scheduler's quick questions on an unchanged practice, as the command line asks them; the
+# last line says whether SQLAlchemy was imported.
+ASK = """import sys
+from click.testing import CliRunner
+from nervecenter.cli import cli
+config, on = sys.argv[1], "2026-12-02"
+for args in (["cases", "--case", "C-1003"], ["cases", "--from", "2026-12-03", "--to", "2026-12-03"],
+             ["status"], ["conflicts"]):
+    result = CliRunner().invoke(
+        cli, [args[0], "--config", config, "--on", on, "--format", "json", *args[1:]])
+    assert result.exit_code == 0, result.output
+    print(result.stdout.strip())
+print("sqlalchemy" in sys.modules)
+"""
+
+
+def test_quick_questions_read_sqlite_without_sqlalchemy_and_answer_the_same(tmp_path):
+    """A SQLite file at the newest revision is read with `sqlite3` (store/reading.py): no
+    SQLAlchemy (0.15 s) for `cases` of a day or a case, `status` or `conflicts`. The answers are
+    the Store's, which reads through SQLAlchemy for a URL only it understands."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "config" / "example"
+    practice = tmp_path / "practice"
+    shutil.copytree(example, practice)
+
+    def ask(env: dict) -> list[str]:
+        return subprocess.run([sys.executable, "-c", ASK, str(practice)], capture_output=True,
+                              text=True, check=True, env={**os.environ, **env}).stdout.split("\n")
+
+    env = {k: "" for k in ("NERVECENTER_DATABASE_URL",) if k in os.environ}
+    first = ask(env)  # creates the database and imports the sources: the Store
+    assert first[-2] == "True"
+    quick = ask(env)
+    assert quick[-2] == "False"
+    db = practice / ".nervecenter" / "state.db"
+    through_store = ask({"NERVECENTER_DATABASE_URL": f"sqlite:///{db}?timeout=20"})
+    assert through_store[-2] == "True"
+    assert quick[:-2] == through_store[:-2] == first[:-2]
+    assert '"id": "C-1003"' in "\n".join(quick)

@@ -51,11 +51,15 @@ def workspace(config_dir):
 
 
 def _warn_sources(ws) -> None:
-    from sqlalchemy.exc import SQLAlchemyError
+    import sqlite3
+    import sys
 
+    gone: tuple = (sqlite3.Error,)  # SQLAlchemy's errors, if it was imported (the Store)
+    if "sqlalchemy.exc" in sys.modules:
+        gone += (sys.modules["sqlalchemy.exc"].SQLAlchemyError,)
     try:
         problems = ws.source_problems()
-    except SQLAlchemyError:  # the database went away: the command has said so already
+    except gone:  # the database went away: the command has said so already
         return
     for p in problems:
         click.echo(p.line(), err=True)

@@ -22,8 +22,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from nervecenter.core import clock
 from nervecenter.core.errors import ConfigError, FileProblem
 from nervecenter.core.model import Practice
+from nervecenter.data.stamps import reading_key, unchanged
+from nervecenter.store.changes import Changes
+from nervecenter.store.collector import paused
 from nervecenter.store.db import begin_write
-from nervecenter.store.store import Changes, Store, bulk_insert, mark_left
+from nervecenter.store.store import Store, bulk_insert, mark_left
 from nervecenter.store.tables import cases as K
 from nervecenter.store.tables import import_files as F
 from nervecenter.store.tables import import_rows as R
@@ -64,6 +67,13 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
     it last gave stay in force; `failed` then maps its absolute path to (name, problems).
     `progress`, when given, is called with one line naming each long step as it starts; a
     `read` list gets every record the files gave, problems or not (what `check` counts)."""
+    with paused():
+        return _import_files(store, practice, paths, actor, dry_run, skip_unchanged_files, base,
+                             failed, progress, read)
+
+
+def _import_files(store: Store, practice: Practice, paths, actor, dry_run, skip_unchanged_files,
+                  base, failed, progress, read) -> Changes:
     progress = progress or (lambda step: None)
     files, problems = [], []
     config = reading_key(practice)
@@ -81,9 +91,10 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
                 failed[str(p.resolve())] = (display, [missing])
             continue
         before = known.get(str(p.resolve()))
-        same = skip_unchanged_files and before is not None and before["config_sha256"] == config
-        if same and before["size"] == stat.st_size and before["mtime_ns"] == stat.st_mtime_ns:
+        stamp = before and (before["size"], before["mtime_ns"], before["config_sha256"])
+        if skip_unchanged_files and unchanged(stamp, stat, config):
             continue
+        same = skip_unchanged_files and before is not None and before["config_sha256"] == config
         with p.open("rb") as f:  # streamed: the file is never held whole (roster.read)
             digest = hashlib.file_digest(f, "sha256").hexdigest()
         if same and before["sha256"] == digest:
@@ -180,25 +191,6 @@ def import_files(store: Store, practice: Practice, paths, *, actor: str | None =
             continue
         return changes
     return changes
-
-
-def source_stamp(path: Path) -> tuple[int, int] | None:
-    """(size, mtime) of a source file: it changed when this did."""
-    try:
-        st = Path(path).stat()
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
-def reading_key(practice: Practice) -> str:
-    """The SHA-256 of what reading a file depends on in the configuration: names and ids of
-    facilities and credential types, time zones, how expiries derive, `case_values:`."""
-    parts = (practice.timezone, sorted(practice.case_values.items()),
-             sorted((f.id, f.name, f.timezone) for f in practice.facilities.values()),
-             sorted((t.id, t.name, t.aliases, t.scope, t.holders, t.validity_months, t.expiry,
-                     t.season_start) for t in practice.credential_types.values()))
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _disagreements(files: list[_File]) -> list[FileProblem]:

@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta
 from nervecenter.core import clock
 from nervecenter.core.config import DATABASE_ENV
 from nervecenter.core.model import Case, CEEntry, Credential, Person, Practice, Snapshot
-from nervecenter.data.importer import source_stamp
+from nervecenter.data.stamps import source_stamp
 from nervecenter.rules import evaluate
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.results import Clearance, DueDate, Evaluation

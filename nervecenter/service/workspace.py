@@ -23,46 +23,68 @@ finished evaluation while the next one is computed once per practice in the back
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from sqlalchemy.engine import make_url
 
 from nervecenter.core import clock
 from nervecenter.core.config import load_practice
 from nervecenter.core.errors import NerveCenterError
 from nervecenter.core.model import Practice, Snapshot, SourceProblem
-from nervecenter.data.importer import import_files, source_stamp
+from nervecenter.data.stamps import reading_key, source_stamp, unchanged
 from nervecenter.rules import Evaluation, evaluate
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
 from nervecenter.rules.evaluate import focus
 from nervecenter.rules.schedule import case_day
-from nervecenter.store import backup, db, migrations
-from nervecenter.store.store import Store
+from nervecenter.store.changes import Changes
+from nervecenter.store.reading import Reading, newest_revision, sqlite_file
 
-if TYPE_CHECKING:  # imported where used: a command needs `latest` never, what-if rarely
+if TYPE_CHECKING:  # imported where used: a command needs `latest` never, what-if rarely,
+    # a question answered from a SQLite file at the newest revision no Store (SQLAlchemy)
     from nervecenter.rules.whatif import Change, WhatIf
     from nervecenter.service.latest import Finished, Latest
+    from nervecenter.store.store import Store
 
 
-@dataclass
 class Workspace:
-    practice: Practice
-    store: Store
-    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _sync_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
-    _version: object = field(default=None, repr=False)  # the data version the cache holds
-    _snapshots: dict = field(default_factory=dict, repr=False)  # day -> Snapshot
-    # (day, Focus) -> a Snapshot narrowed to what a question about a few days can see
-    _narrowed: dict = field(default_factory=dict, repr=False)
-    _evaluations: dict = field(default_factory=dict, repr=False)  # question -> Evaluation
-    # a source that failed -> (its stat, data version) then: not parsed again until one changes
-    _failing: dict = field(default_factory=dict, repr=False)
-    from_files: bool = False  # its practice is what load_practice reads from config_dir
-    _keeper: Latest | None = field(default=None, init=False, repr=False)  # made by `_latest`
-    _keeper_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    """A practice and its database. Questions read through `reading`: the Store once something
+    opened it, else (a SQLite file at the newest revision) a plain `sqlite3` Reading, so that a
+    question never imports SQLAlchemy; `store` opens the Store on first use."""
+
+    def __init__(self, practice: Practice, store: Store | None = None, from_files: bool = False,
+                 *, reading: Reading | None = None, database_url: str | None = None):
+        if store is None and reading is None:
+            raise ValueError("a Workspace needs a store or a reading")
+        self.practice = practice
+        self.from_files = from_files  # its practice is what load_practice reads from config_dir
+        self._store, self._reading, self._url = store, reading, database_url
+        self._lock, self._sync_lock = threading.RLock(), threading.RLock()
+        self._open_lock = threading.Lock()
+        self._version: object = None  # the data version the cache holds
+        self._snapshots: dict = {}  # day -> Snapshot
+        # (day, Focus) -> a Snapshot narrowed to what a question about a few days can see
+        self._narrowed: dict = {}
+        self._evaluations: dict = {}  # question -> Evaluation
+        # a source that failed -> (its stat, data version) then: not parsed again until one changes
+        self._failing: dict = {}
+        self._keeper: Latest | None = None  # made by `_latest`
+        self._keeper_lock = threading.Lock()
+        self._reading_key: str | None = None
+
+    @property
+    def store(self) -> Store:
+        """The practice's Store (SQLAlchemy), opened on first use."""
+        if self._store is None:
+            with self._open_lock:
+                if self._store is None:
+                    self._store = open_store(self.practice, self._url)
+        return self._store
+
+    @property
+    def reading(self) -> Reading:
+        """What questions read through: the Store when open, else the plain Reading."""
+        return self._store if self._store is not None else self._reading
 
     @property
     def _latest(self) -> Latest:
@@ -77,6 +99,8 @@ class Workspace:
     @property
     def data_dir(self) -> Path:
         """Where files beside the database live: uploaded documents, the web's session key."""
+        from sqlalchemy.engine import make_url
+
         url = make_url(self.practice.database)
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             return Path(url.database).resolve().parent
@@ -95,6 +119,10 @@ class Workspace:
         if not self.practice.sources:
             return None
         with self._sync_lock:  # not the evaluation's lock: a renew never waits for one
+            if self._unchanged_sources():
+                return Changes()
+            from nervecenter.data.importer import import_files
+
             version = self.store.data_version()
             todo = [p for p in self.practice.sources
                     if self._failing.get(_key(p)) != (source_stamp(p), version)]
@@ -113,17 +141,39 @@ class Workspace:
                 self.sync_sources()  # a file left out may need what just came in: try it again
             return changes
 
+    def _unchanged_sources(self) -> bool:
+        """Nothing to sync: no source is failing, and each is as it was at its last import
+        (data/stamps.py), read without parsing a file or opening the Store."""
+        if self._failing:
+            return False
+        reading = self.reading
+        if reading.source_problems():
+            return False
+        if self._reading_key is None:
+            self._reading_key = reading_key(self.practice)
+        known = reading.import_stamps()
+        for path in self.practice.sources:
+            try:
+                stat = Path(path).stat()
+            except OSError:
+                return False
+            if not unchanged(known.get(_key(path)), stat, self._reading_key):
+                return False
+        return True
+
     def source_problems(self) -> list[SourceProblem]:
         """The `sources:` files that failed at their last sync (by any process)."""
         if not self.practice.sources:
             return []
-        return self.store.source_problems()
+        return self.reading.source_problems()
 
     def pending_source_changes(self) -> int:
         """How many rows of `sources:` changed since they were imported (nothing is written;
         a file that fails to import counts nothing)."""
         if not self.practice.sources:
             return 0
+        from nervecenter.data.importer import import_files
+
         return import_files(self.store, self.practice, self.practice.sources, dry_run=True,
                             skip_unchanged_files=True, base=self.practice.config_dir,
                             failed={}).total
@@ -131,7 +181,7 @@ class Workspace:
     def _current(self) -> None:
         """Forget cached results once people, credentials, CE or cases changed: every such
         change appends to the audit log, so its newest id is the data version."""
-        version = self.store.data_version()
+        version = self.reading.data_version()
         if version != self._version:
             self._version, self._snapshots, self._evaluations = version, {}, {}
             self._narrowed = {}
@@ -146,7 +196,7 @@ class Workspace:
             if day not in self._snapshots:
                 if len(self._snapshots) > 8:  # the audit asks for many days; keep a few
                     self._snapshots.clear()
-                self._snapshots[day] = self.store.snapshot(day)
+                self._snapshots[day] = self.reading.snapshot(day)
             return self._snapshots[day]
 
     def evaluate(self, on: date | None = None, *, start: date | None = None,
@@ -173,7 +223,7 @@ class Workspace:
             day = self.today(on)
             self._current()
             if case is not None:
-                found = self.store.case(case)
+                found = self.reading.case(case)
                 if found is None:
                     raise NerveCenterError(f"no case {case!r} in the schedule; "
                                            "`nervecenter cases` lists the upcoming ones")
@@ -210,7 +260,7 @@ class Workspace:
         if key not in self._narrowed:
             if len(self._narrowed) > 8:
                 self._narrowed.clear()
-            self._narrowed[key] = self.store.snapshot(day, wanted)
+            self._narrowed[key] = self.reading.snapshot(day, wanted)
         return self._narrowed[key]
 
     def coverage(self, on: date | None = None, *, weeks: int = WEEKS,
@@ -304,14 +354,36 @@ def open_workspace(config_dir: str | Path, database_url: str | None = None) -> W
 
     cache = ConfigCache(Path(config_dir))
     practice = load_practice(config_dir, cache=cache)
-    ws = Workspace(practice=practice, store=open_store(practice, database_url), from_files=True)
+    reading = _reading(practice, database_url)
+    if reading is not None:
+        ws = Workspace(practice, from_files=True, reading=reading, database_url=database_url)
+    else:
+        ws = Workspace(practice, open_store(practice, database_url), from_files=True)
     cache.save()
     return ws
+
+
+def _reading(practice: Practice, database_url: str | None = None) -> Reading | None:
+    """A plain Reading of the practice's SQLite file when it is whole and at the newest
+    revision; None otherwise (a new, an older or a damaged database, PostgreSQL), for
+    `open_store` to create, refuse or name."""
+    from nervecenter.store import backup
+
+    path = sqlite_file(database_url or practice.database)
+    if path is None or not path.is_file():
+        return None
+    backup.check_file(path)
+    reading = Reading(practice.config_dir, practice.timezone,
+                      {f.id: f.timezone for f in practice.facilities.values()}, path)
+    return reading if reading.stamped_revision() == newest_revision() else None
 
 
 def open_store(practice: Practice, database_url: str | None = None) -> Store:
     """The practice's Store: connects (DatabaseError naming the host), creates a new database at
     the newest revision, refuses one at an older revision (`nervecenter db upgrade`)."""
+    from nervecenter.store import backup, db, migrations
+    from nervecenter.store.store import Store
+
     url = database_url or practice.database
     path = backup.sqlite_path(url)
     if path is not None:

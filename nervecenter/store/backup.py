@@ -12,8 +12,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from nervecenter.core.errors import DatabaseError
 
 HEADER = b"SQLite format 3\x00"
@@ -22,6 +20,8 @@ WAY_OUT = ("restore it from a backup (`nervecenter db backup FILE` makes one; do
 
 
 def sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
     u = make_url(url)
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
         return None

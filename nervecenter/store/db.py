@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from nervecenter.core.errors import DatabaseError, DiskFull
+from nervecenter.store.reading import pragmas
 
 # Stable constraint names, so that migrations can refer to them on every backend.
 NAMING = {
@@ -26,15 +27,6 @@ NAMING = {
 }
 
 METADATA = MetaData(naming_convention=NAMING)
-
-
-def _sqlite_pragmas(dbapi_connection, _record):
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 def _disk_full(context) -> None:
@@ -100,7 +92,7 @@ def create(url: str) -> Engine:
     try:
         if backend == "sqlite":
             engine = create_engine(u)
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", lambda c, _record: pragmas(c))
             event.listen(engine, "handle_error", _disk_full)
         else:
             engine = create_engine(u, pool_pre_ping=True)

@@ -23,6 +23,7 @@ from nervecenter.core.model import (
     Snapshot,
     Verification,
 )
+from nervecenter.store.collector import paused
 
 CREDENTIAL_COLUMNS = ("credential_id", "person", "type", "scope", "version", "number", "issuer",
                       "issued", "expires", "status", "verified_on", "verified_by",
@@ -184,6 +185,11 @@ def read(cursor, on: date, zones: dict[str, ZoneInfo], focus=None, mark: str = "
     With a `focus` (rules.evaluate.Focus), only what its question can see: the cases written
     from its `days` (all when None), and the credentials of its `keys(cases)`. `mark` is the
     driver's parameter placeholder."""
+    with paused():
+        return _read(cursor, on, zones, focus, mark)
+
+
+def _read(cursor, on: date, zones: dict[str, ZoneInfo], focus, mark: str) -> Snapshot:
 
     def rows(sql, params=()):
         cursor.execute(sql, params)

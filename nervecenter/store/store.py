@@ -19,10 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -31,7 +31,6 @@ from sqlalchemy import (
     Engine,
     bindparam,
     delete,
-    func,
     insert,
     select,
     update,
@@ -42,17 +41,15 @@ from nervecenter.core import clock
 from nervecenter.core.errors import FileProblem, NerveCenterError
 from nervecenter.core.model import (
     STATUSES,
-    Case,
     Channel,
     Credential,
     Person,
-    Snapshot,
-    SourceProblem,
     Verification,
     credential_id,
 )
-from nervecenter.store import snapshot
+from nervecenter.store.changes import Changes
 from nervecenter.store.db import begin_write
+from nervecenter.store.reading import Reading
 from nervecenter.store.records import Record
 from nervecenter.store.snapshot import parse_date
 from nervecenter.store.tables import audit_log as A
@@ -74,24 +71,6 @@ def sha256_of(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-
-
-@dataclass
-class Changes:
-    """What an apply did (or would do): counts by kind and action, and one line per change."""
-
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    lines: list[str] = field(default_factory=list)
-    warnings: list[FileProblem] = field(default_factory=list)  # what the files got nearly wrong
-
-    def count(self, kind: str, action: str, n: int = 1) -> None:
-        by = self.counts.setdefault(kind, {"added": 0, "changed": 0, "unchanged": 0, "removed": 0})
-        by[action] = by.get(action, 0) + n  # people also count "left"
-
-    @property
-    def total(self) -> int:
-        return sum(v["added"] + v["changed"] + v["removed"] + v.get("left", 0)
-                   for v in self.counts.values())
 
 
 # ---------------------------------------------------------------- rows <-> records <-> model
@@ -193,14 +172,14 @@ def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
            f"VALUES ({', '.join([mark] * len(columns))})")
     values = []
     for c in columns:
-        name = c.name
+        column = map(itemgetter(c.name), rows)
         if isinstance(c.type, JSON):
-            values.append([_json_text(r[name]) for r in rows])
+            values.append(list(map(_json_text, column)))
         elif isinstance(c.type, Date):
             values.append([v if v is None or v.__class__ is str else v.isoformat()
-                           for v in (r[name] for r in rows)])
+                           for v in column])
         else:
-            values.append([r[name] for r in rows])
+            values.append(list(column))
     conn.exec_driver_sql(sql, list(zip(*values)))
 
 
@@ -231,39 +210,26 @@ class _Written(list):
         self.clear()
 
 
-class Store:
-    """The database of one practice. `config_dir` resolves relative document paths."""
+class Store(Reading):
+    """The database of one practice. `config_dir` resolves relative document paths. Reads
+    (store/reading.py) go through the engine's connections."""
 
     def __init__(self, engine: Engine, config_dir: Path | None = None, timezone: str = "UTC",
                  zones: dict[str, str] | None = None):
-        self.engine, self.config_dir, self.timezone = engine, config_dir, timezone
-        self.zones = {f: ZoneInfo(z) for f, z in (zones or {}).items()}  # facility -> time zone
+        super().__init__(config_dir, timezone, zones)
+        self.engine = engine
 
     # ------------------------------------------------------------ reading
 
-    def snapshot(self, on: date, focus=None) -> Snapshot:
-        """People, for each credential the version in force on `on`, CE entries, cases; with a
-        `focus` (rules.evaluate.Focus) only what its question can see (store/snapshot.py)."""
+    @contextmanager
+    def _cursor(self):
         with self.engine.connect() as conn:
-            return snapshot.read(conn.connection.dbapi_connection.cursor(), on, self.zones,
-                                 focus, self._mark)
-
-    def case(self, case_id: str) -> Case | None:
-        """One case by its id (its day, without reading the schedule)."""
-        with self.engine.connect() as conn:
-            return snapshot.read_case(conn.connection.dbapi_connection.cursor(), case_id,
-                                      self.zones, self._mark)
+            yield conn.connection.dbapi_connection.cursor()
 
     @property
     def _mark(self) -> str:
         """The DB-API driver's parameter placeholder."""
         return "?" if self.engine.dialect.name == "sqlite" else "%s"
-
-    def source_problems(self) -> list[SourceProblem]:
-        """The `sources:` files that failed at their last sync, oldest problem first."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(SP).order_by(SP.c.since, SP.c.file)).mappings().all()
-        return [SourceProblem(r["file"], r["problem"], r["since"]) for r in rows]
 
     def record_source_problems(self, failed: dict[str, tuple[str, str]], checked: Iterable[str],
                                sources: Iterable[str]) -> None:
@@ -292,11 +258,6 @@ class Store:
                                  .values(file=file, problem=problem[:2000]))
         except IntegrityError:
             pass  # another process (the daemon, a web worker) recorded the same problem first
-
-    def data_version(self) -> int:
-        """The newest audit entry's id: it changes with every change to the practice's data."""
-        with self.engine.connect() as conn:
-            return conn.execute(select(func.max(A.c.id))).scalar() or 0
 
     def history(self, cid: str) -> list[Credential]:
         """Every version of one credential (`person:type[:scope]`), oldest first."""

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from nervecenter.core.errors import DatabaseError
 from nervecenter.store.db import begin_write
+from nervecenter.store.reading import newest_revision as newest_file
 
 HERE = Path(__file__).parent
 
@@ -52,12 +53,6 @@ def current(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
-
-
-def newest_file() -> str:
-    """The revision of the newest file in versions/: the head, as revisions are numbered in
-    order (tests/test_migrations.py holds the two equal)."""
-    return max(p.name.split("_", 1)[0] for p in (HERE / "versions").glob("[0-9]*_*.py"))
 
 
 def _stamped(engine: Engine) -> str | None:
