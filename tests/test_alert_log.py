@@ -66,3 +66,34 @@ def ledger_id(ledger: Ledger, key: str) -> int:
 
     with ledger.engine.connect() as conn:
         return conn.execute(select(alerts_t.c.id).where(alerts_t.c.key == key)).scalar()
+
+
+def test_rows_read_as_the_driver_gives_them_show_the_same_values(ledger):
+    # The log converts the driver's values itself (text on SQLite; date, datetime and a list
+    # on PostgreSQL): each field as an aware UTC datetime to seconds, the day, the list.
+    from sqlalchemy import update
+
+    from nervecenter.alerts.ledger import deliveries_t
+
+    planned = datetime(2026, 12, 1, 12, 30, 59, 987654, tzinfo=UTC)
+    ledger.enqueue([alert(1, "t-price", ("t-price", "dana")), alert(2, None, ("dana",))],
+                   date(2026, 11, 30), str, planned)
+    with ledger.engine.begin() as conn:
+        conn.execute(update(deliveries_t).where(deliveries_t.c.recipient == "dana")
+                     .values(status="sent", attempts=1, sent_at=datetime(2026, 12, 1, 13, 0, 1,
+                                                                         tzinfo=UTC)))
+    newest, oldest = ledger.log()
+    assert newest == {
+        "key": "stage:2", "kind": "stage", "person": None, "credential": None, "stage": None,
+        "case": None, "as_of": "2026-11-30", "planned_at": "2026-12-01T12:30:59+00:00",
+        "recipients": ["dana"], "title": "alert 2",
+        "deliveries": [{"recipient": "dana", "channel": "file:///tmp/dana.jsonl",
+                        "status": "sent", "attempts": 1, "last_error": None,
+                        "next_attempt_at": None, "sent_at": "2026-12-01T13:00:01+00:00"}]}
+    assert oldest["recipients"] == ["t-price", "dana"]
+    assert [(d["recipient"], d["status"], d["next_attempt_at"], d["sent_at"])
+            for d in oldest["deliveries"]] == [
+        ("t-price", "pending", "2026-12-01T12:30:59+00:00", None),
+        ("dana", "sent", None, "2026-12-01T13:00:01+00:00")]
+    assert ledger.log(person="t-price", recipient="t-price")[0]["deliveries"] == [
+        oldest["deliveries"][0]]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    type_coerce,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -228,7 +230,7 @@ class Ledger:
         `recipient`, only those to them): filtered, ordered and paged in SQL (`offset`, or
         `before` an alert id). Reads no message body."""
         a = alerts_t
-        q = select(*(a.c[c] for c in LOG_COLUMNS))
+        q = select(*(_raw(a.c[c]) for c in LOG_COLUMNS))
         if person:
             # ordered by the index's own column: read backwards from the newest, stopped at
             # `limit` (by alerts.id, SQLite would sort all of a manager's 17,000 rows first)
@@ -249,30 +251,34 @@ class Ledger:
             q = q.limit(limit)
         if offset:
             q = q.offset(offset)
+        d = deliveries_t
+        to = select(d.c.alert_key, d.c.recipient, d.c.channel, d.c.status, d.c.attempts,
+                    d.c.last_error, _raw(d.c.next_attempt_at), _raw(d.c.sent_at)).order_by(d.c.id)
+        if recipient is not None:
+            to = to.where(d.c.recipient == recipient)
         with self.engine.connect() as conn:
             alerts = conn.execute(q).all()
             deliveries: dict[str, list] = {}
-            keys = [r.key for r in alerts]
-            d = deliveries_t
-            to = select(d.c.alert_key, d.c.recipient, d.c.channel, d.c.status, d.c.attempts,
-                        d.c.last_error, d.c.next_attempt_at, d.c.sent_at).order_by(d.c.id)
-            if recipient is not None:
-                to = to.where(d.c.recipient == recipient)
+            keys = [r[1] for r in alerts]
             for chunk in range(0, len(keys), 500):
-                for d in conn.execute(to.where(deliveries_t.c.alert_key.in_(
-                        keys[chunk:chunk + 500]))):
-                    deliveries.setdefault(d.alert_key, []).append(d)
-        return [{"key": r.key, "kind": r.kind, "person": r.person, "credential": r.credential,
-                 "stage": r.stage, "case": r.case_id, "as_of": r.as_of.isoformat(),
-                 "planned_at": _iso(r.planned_at), "recipients": list(r.recipients),
-                 "title": r.title,
-                 "deliveries": [{"recipient": d.recipient, "channel": d.channel,
-                                 "status": d.status, "attempts": d.attempts,
-                                 "last_error": d.last_error,
-                                 "next_attempt_at": (_iso(d.next_attempt_at)
-                                                     if d.status == "pending" else None),
-                                 "sent_at": _iso(d.sent_at)} for d in deliveries.get(r.key, [])]}
-                for r in alerts]
+                for row in conn.execute(to.where(d.c.alert_key.in_(keys[chunk:chunk + 500]))):
+                    deliveries.setdefault(row[0], []).append(row)
+        # rows are made from the driver's values (as the log shows them, without SQLAlchemy's
+        # conversions to datetime and back): an alert page is read on every person page
+        iso = _Iso()
+        return [{"key": key, "kind": kind, "person": person_, "credential": credential,
+                 "stage": stage, "case": case, "as_of": _day(as_of),
+                 "planned_at": iso(planned_at), "recipients": _list(recipients),
+                 "title": title,
+                 "deliveries": [{"recipient": to_, "channel": channel, "status": status_,
+                                 "attempts": attempts, "last_error": error,
+                                 "next_attempt_at": (iso(retry) if status_ == "pending"
+                                                     else None),
+                                 "sent_at": iso(sent)}
+                                for _, to_, channel, status_, attempts, error, retry, sent
+                                in deliveries.get(key, ())]}
+                for _, key, kind, person_, credential, stage, case, as_of, planned_at,
+                recipients, title in alerts]
 
     def counts(self) -> dict[str, int]:
         """Deliveries by status (pending, sent, failed, and the others that occur)."""
@@ -284,6 +290,36 @@ class Ledger:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
+
+
+def _raw(column):
+    """`column` as the driver returns it (no result processing: see `_Iso`, `_day`, `_list`)."""
+    # SQLite gives text; PostgreSQL's driver a date, a datetime, a list
+    return type_coerce(column, String).label(column.name) \
+        if isinstance(column.type, UTCDateTime | Date | JSON) else column
+
+
+class _Iso:
+    """A UTC datetime column's raw value as `_iso` shows it; each distinct value converted
+    once (an alert page's alerts mostly share their planned_at)."""
+
+    def __init__(self):
+        self.seen: dict = {None: None}
+
+    def __call__(self, raw) -> str | None:
+        if raw not in self.seen:
+            # SQLite's text is YYYY-MM-DD HH:MM:SS[.ffffff]; naive UTC either way
+            value = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+            self.seen[raw] = _iso(value.replace(tzinfo=UTC))
+        return self.seen[raw]
+
+
+def _day(raw) -> str:
+    return raw if isinstance(raw, str) else raw.isoformat()
+
+
+def _list(raw) -> list:
+    return json.loads(raw) if isinstance(raw, str | bytes) else list(raw)
 
 
 def _unique(ids) -> list[str]:

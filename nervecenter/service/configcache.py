@@ -102,6 +102,12 @@ class ConfigCache:
             return
         self.changed = True
 
+    def digest(self) -> str:
+        """What this load read, as one digest (each file's path and SHA-256, and the reader's
+        version): the same in every process that read the same configuration."""
+        files = sorted((path, entry.get("sha256")) for path, entry in self.used.items())
+        return hashlib.sha256(json.dumps([_reader_version(), files]).encode()).hexdigest()
+
     def save(self) -> None:
         """Write what this load used, when it read anything again (or left a file out)."""
         if not (self.changed or self.used.keys() != self.entries.keys()):

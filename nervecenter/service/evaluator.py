@@ -24,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     if not day:
         return 0
     try:
-        compute(open_workspace(config_dir), date.fromisoformat(day))  # shelved by the workspace
+        ws = open_workspace(config_dir)
+        with ws._latest.claimed():  # the web process that started it holds the shelf's lock
+            compute(ws, date.fromisoformat(day))  # shelved by the workspace
     except Exception as e:  # noqa: BLE001 - the web process computes it itself; this says why
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
         return 1

@@ -11,7 +11,9 @@ One thread per process, the watcher, looks every POLL seconds at the store's dat
 takes the shelf's lock re-imports the sources and evaluates through the workspace, which puts
 the result on the shelf; every other process of the practice loads it from there. So does a
 process starting with nothing: whoever computed the day's whole question last (the day's `run`,
-the daemon, another web process) left it there (`Latest.shelve`). Readers are
+the daemon, another web process) left it there (`Latest.shelve`). A command or the daemon takes
+the same lock to evaluate the day (`Latest.claim`), waiting for it, and takes the evaluation it
+finds on the shelf of the same data and configuration instead of computing it again. Readers are
 answered from the evaluation they have meanwhile, marked `updating`; the new one is swapped in
 whole. Nothing a request does takes the workspace's locks or waits for the shelf's.
 
@@ -221,6 +223,7 @@ class Latest:
         self._closed = False
         self._failed: str | None = None  # the watcher's last error, logged once
         self._standby: subprocess.Popen | None = None  # the next evaluator, started ahead
+        self._claim = threading.local()  # `held`: this thread holds the shelf's lock
 
     # ------------------------------------------------------------ readers
 
@@ -274,7 +277,7 @@ class Latest:
                         return self._finished[day]
                 if self._load(day):
                     continue
-                with self.shelf.computing() as mine:
+                with self.claim() as mine:
                     if mine:
                         return self._compute(day)
                 time.sleep(POLL / 2)  # another process is computing it: its file comes
@@ -317,7 +320,7 @@ class Latest:
                 return
             if self._load(day, current):
                 return
-            with self.shelf.computing() as mine:
+            with self.claim() as mine:
                 if mine and not self._load(day, current):
                     if self._apart():
                         self._compute_apart(day)
@@ -346,6 +349,49 @@ class Latest:
     def _sources(self) -> tuple:
         return tuple(map(source_stamp, self.ws.practice.sources))
 
+    # ------------------------------------------------------------ who computes
+
+    @contextlib.contextmanager
+    def claim(self, *, wait: bool = False):
+        """The shelf's lock: the one claim, in the whole practice, to compute the day's whole
+        question (this process's watcher takes it, and so does every `Workspace.evaluate` of
+        it: a command's, the daemon's). Yields whether this thread holds it, at once; with
+        `wait`, once the holder is done. A thread that holds it holds it again."""
+        if getattr(self._claim, "held", False):
+            yield True
+            return
+        with self.shelf.computing(wait=wait) as mine:
+            self._claim.held = mine
+            try:
+                yield mine
+            finally:
+                self._claim.held = False
+
+    @contextlib.contextmanager
+    def claimed(self):
+        """This thread computes for the process holding the claim (the evaluator it started)."""
+        self._claim.held = True
+        try:
+            yield
+        finally:
+            self._claim.held = False
+
+    def shelved(self, day: date, version: int, sources: tuple) -> Evaluation | None:
+        """The shelf's evaluation of `day` if it read data `version` and `sources` under this
+        process's configuration (another process computed it while this one waited for the
+        claim, or before): loaded and adopted by the workspace instead of computed again."""
+        head = self.shelf.label(day)
+        if head is None or self.ws.config_digest is None or \
+                head.get("config") != self.ws.config_digest or head["version"] != version or \
+                _sources_of(head) != sources or not self._load(day, (version, sources)):
+            return None
+        with self._state:
+            done = self._finished.get(day)
+        if done is None or done.version != version:
+            return None
+        self.made = done, tuple(head["took"])  # it is the one on the shelf: not put again
+        return done.evaluation
+
     # ------------------------------------------------------------ computing and loading
 
     def shelve(self, day: date, snapshot: Snapshot, evaluation: Evaluation, version: int,
@@ -365,7 +411,7 @@ class Latest:
             _said(day, version, took, os.getpid())
             self._install(day, done)
         try:
-            self.shelf.put(day, label(done, self.database, took),
+            self.shelf.put(day, label(done, self.database, took, self.ws.config_digest),
                            (done.snapshot, done.evaluation, done.index))
             if asked:
                 self._stamps[day] = self.shelf.stamp(day)
@@ -531,9 +577,12 @@ def database_of(ws) -> str:
     return ws.store.engine.url.render_as_string(hide_password=True)
 
 
-def label(done: Finished, database: str, took: tuple[float, float]) -> dict:
-    """What the shelf says of an evaluation: what it read, when, and what it cost whom."""
+def label(done: Finished, database: str, took: tuple[float, float],
+          config: str | None = None) -> dict:
+    """What the shelf says of an evaluation: what it read (the data, the sources, the
+    configuration's files), when, and what it cost whom."""
     return {"database": database, "version": done.version, "sources": done.sources,
+            "config": config,
             "read_at": done.read_at.isoformat(), "took": took, "pid": os.getpid(),
             "shape": sharing.shape(Index)}
 

@@ -2,6 +2,7 @@
 
     shelf = Shelf(data_dir)
     with shelf.computing() as mine:        # flock, never waits: False when another process has it
+    with shelf.computing(wait=True):       # waits for it (a command's or the daemon's evaluation)
         if mine:
             shelf.put(day, {"version": 7, ...}, (snapshot, evaluation, index))
     label = shelf.label(day)               # the header alone: cheap, for "is there a newer one?"
@@ -61,9 +62,10 @@ class Shelf:
     # ------------------------------------------------------------ who computes
 
     @contextlib.contextmanager
-    def computing(self):
+    def computing(self, *, wait: bool = False):
         """Yields True in the one process that may compute now (an exclusive flock on the lock
-        file, released when the block ends or the process dies); False at once elsewhere."""
+        file, released when the block ends or the process dies); False at once elsewhere, or
+        with `wait`, True once the other one is done."""
         try:
             if self.dir is None:
                 raise OSError("nowhere to share")
@@ -74,7 +76,7 @@ class Shelf:
             return
         try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 yield False
                 return

@@ -58,6 +58,7 @@ class Workspace:
             raise ValueError("a Workspace needs a store or a reading")
         self.practice = practice
         self.from_files = from_files  # its practice is what load_practice reads from config_dir
+        self.config_digest: str | None = None  # of the files read (ConfigCache.digest), if any
         self._store, self._reading, self._url = store, reading, database_url
         self._lock, self._sync_lock = threading.RLock(), threading.RLock()
         self._open_lock = threading.Lock()
@@ -209,12 +210,24 @@ class Workspace:
 
         The day's whole question (all four parts, synced) is put on the shelf once computed,
         for the practice's web processes (`Latest.shelve`)."""
+        whole = sync and (start, end, case, due, conflicts, clearances) == (
+            None, None, None, True, True, True)
+        if not whole:
+            return self._evaluate(on, start, end, case, due, conflicts, clearances, sync)
+        # one evaluation of the day's whole question at a time in the practice (the claim a web
+        # process takes to compute one): another process's, finished meanwhile, is taken from
+        # the shelf instead of computed again
+        with self._latest.claim(wait=True):
+            return self._evaluate(on, start, end, case, due, conflicts, clearances, sync,
+                                  whole=True)
+
+    def _evaluate(self, on, start, end, case, due, conflicts, clearances, sync, *,
+                  whole: bool = False) -> Evaluation:
         with self._lock:
             # the day's whole question, synced, goes on the shelf: what the sources were
             # before their sync is what it read (a dry run's is not synced)
             started = None
-            if sync and (start, end, case, due, conflicts, clearances) == (
-                    None, None, None, True, True, True):
+            if whole:
                 from nervecenter.service.latest import Started
 
                 started = Started.now(self)
@@ -230,6 +243,8 @@ class Workspace:
                 start = end = case_day(found)
             question = (day, start, end, case, due, conflicts, clearances)
             answer = self._evaluations.get(question)
+            if answer is None and started is not None:  # adopted from the shelf, or None
+                answer = self._latest.shelved(day, self._version, started.sources)
             if answer is None:
                 if len(self._evaluations) > 8:
                     self._evaluations.clear()
@@ -359,6 +374,7 @@ def open_workspace(config_dir: str | Path, database_url: str | None = None) -> W
         ws = Workspace(practice, from_files=True, reading=reading, database_url=database_url)
     else:
         ws = Workspace(practice, open_store(practice, database_url), from_files=True)
+    ws.config_digest = cache.digest()
     cache.save()
     return ws
 

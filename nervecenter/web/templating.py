@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -16,7 +17,10 @@ HERE = Path(__file__).parent
 
 
 def templates(workspace) -> Jinja2Templates:
-    templates = Jinja2Templates(directory=HERE / "templates")  # autoescape is on for .html
+    # templates change only with the code: not looked at again on every page (auto_reload)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                             autoescape=jinja2.select_autoescape(), auto_reload=False)
+    templates = Jinja2Templates(env=env)  # autoescape is on for .html
     assert templates.env.autoescape
     types = workspace.practice.credential_types
     templates.env.globals.update(

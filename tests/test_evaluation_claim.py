@@ -1,0 +1,73 @@
+"""One evaluation per change in the whole practice: a command's or the daemon's evaluation of
+the day takes the same claim (the shelf's lock) as a web process computing one, so while one
+computes the other waits, then takes its result from the shelf instead of computing it again."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+
+from kit.practice import example_practice
+
+from nervecenter.service import actions
+from nervecenter.service.latest import compute
+from nervecenter.service.sharing import Shelf
+from nervecenter.service.workspace import open_workspace
+
+DAY = date(2026, 12, 1)
+# the daemon's evaluation of the day (runner.run asks the workspace the same), counting the
+# engine's evaluations of the day's whole question
+DAEMON = """
+import json, sys
+from datetime import date
+from nervecenter.service import workspace
+engine, whole = workspace.evaluate, []
+def counted(*args, **kwargs):
+    whole.append(kwargs.get("start") is None and kwargs.get("due", True))
+    return engine(*args, **kwargs)
+workspace.evaluate = counted
+ws = workspace.open_workspace(sys.argv[1])
+ws.evaluate(date(2026, 12, 1))
+print(json.dumps({"evaluated": sum(whole), "version": ws.store.data_version()}))
+"""
+
+
+def test_the_daemon_waits_for_the_web_processes_evaluation_and_takes_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
+    config = example_practice(tmp_path)
+    web = open_workspace(config)
+    shelf = Shelf(web.data_dir)
+    try:
+        web.evaluate(DAY)
+        actions.renew(web, "cli:dana", "t-price", "bls", issued=DAY, expires=date(2029, 1, 31))
+        with web._latest.claim() as mine:  # the web process's watcher, about to compute it
+            assert mine
+            daemon = subprocess.Popen([sys.executable, "-c", DAEMON, str(config)],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            done, _ = compute(web, DAY)
+        assert finished(daemon) == {"evaluated": 0, "version": done.version}  # taken from it
+        label = shelf.label(DAY)
+        assert (label["pid"], label["version"]) == (os.getpid(), done.version)  # not put again
+        expiry = next(c.expires for c in done.snapshot.credentials if c.id == "t-price:bls")
+        assert expiry == date(2029, 1, 31)
+
+        # under another configuration (a file changed since the web process read it), the
+        # shelf's evaluation is not its own: computed
+        practice_yaml = config / "practice.yaml"
+        practice_yaml.write_text(practice_yaml.read_text() + "\n# edited\n")
+        again = subprocess.run([sys.executable, "-c", DAEMON, str(config)], check=False,
+                               capture_output=True, text=True, timeout=120)
+        assert finished(again) == {"evaluated": 1, "version": done.version}
+        assert shelf.label(DAY)["pid"] != os.getpid()
+    finally:
+        web.close()
+
+
+def finished(daemon) -> dict:
+    out, err = daemon.communicate(timeout=120) if isinstance(daemon, subprocess.Popen) \
+        else (daemon.stdout, daemon.stderr)
+    assert daemon.returncode == 0, err
+    return json.loads(out)
