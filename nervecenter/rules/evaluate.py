@@ -18,7 +18,7 @@ from nervecenter.rules.due import DueDates
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.matching import LAST_DAY, CredentialIndex, Rulebook, Spans
 from nervecenter.rules.plans import Plans
-from nervecenter.rules.results import Clearance, Evaluation
+from nervecenter.rules.results import Evaluation, new_clearance
 from nervecenter.rules.schedule import CaseSchedule, case_day
 
 # A case lasts at most MAX_CASE_HOURS (24, core/limits.py, checked where cases enter), so one that
@@ -146,7 +146,7 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date, end
     clearances = []
     for case in in_window:
         outcome, problems, rules = verdicts[case.id]
-        clearances.append(Clearance(case=case, outcome=outcome, problems=problems,
+        clearances.append(new_clearance(case=case, outcome=outcome, problems=problems,
                                     backups=backups.find(case, problems, rules)))
     horizon_problems = [(c.id, p) for c in in_horizon for p in verdicts[c.id][1]]
     due_dates = DueDates(ctx).compute(on, in_horizon, horizon_problems) if due else ()
