@@ -86,7 +86,7 @@ def run_rule_kind(ctx: Context, rule: Rule, kind, case: Case, role: str,
     try:
         found = kind.check(req, case, person, ctx.schedule)
     except Exception as e:  # noqa: BLE001 - any bug of a third party's code
-        return [new_problem(person=person, role=role, type=req.rule, reason="rule_error",
+        return [Problem(person=person, role=role, type=req.rule, reason="rule_error",
                         source=req.source, detail=rule_error(kind, e), enforcement="block")]
     return _rule_problems(ctx, rule, role, person, found) if found else []
 
@@ -101,7 +101,7 @@ def rule_error(kind, exc: BaseException) -> str:
 
 def _rule_problems(ctx: Context, rule: Rule, role: str, person: str, found) -> list[Problem]:
     req = rule.req
-    return [new_problem(person=person, role=role, type=req.rule, reason=reason, source=req.source,
+    return [Problem(person=person, role=role, type=req.rule, reason=reason, source=req.source,
                     detail=ctx.explain.rule_problem(person, clause, req),
                     enforcement=req.enforcement)
             for reason, clause in found]
@@ -111,7 +111,7 @@ def excluded(ctx: Context, role: str, person: str, day) -> list[Problem]:
     """A person confirmed on an exclusion list is blocked on every case from the exclusion date
     until a reinstatement, whatever the facility's rules: no federal health care program pays
     for their work."""
-    return [new_problem(person=person, role=role, type="exclusion_screening", reason="excluded",
+    return [Problem(person=person, role=role, type="exclusion_screening", reason="excluded",
                     source=f"exclusion:{x.list}", detail=ctx.explain.exclusion(person, x),
                     enforcement="block")
             for x in ctx.exclusions.get(person, ()) if x.applies(day)][:1]
@@ -135,9 +135,9 @@ def clear(ctx: Context, case: Case,
             continue
         who = people.get(person)
         if who is not None and who.left is not None and who.left <= day:
-            problems.append(new_problem(person=person, role=role, type=None, reason="inactive",
-                                    source="practice", detail=f"{who.name} left the practice on "
-                                    f"{who.left.isoformat()}; assign someone else."))
+            problems.append(new_problem(
+                person, role, None, "inactive", "practice",
+                f"{who.name} left the practice on {who.left.isoformat()}; assign someone else."))
             continue  # their requirements no longer matter
         if person in exclusions:
             problems.extend(excluded(ctx, role, person, day))
