@@ -181,7 +181,7 @@ class Rulebook:
         always, conditional, fields = split
         if not conditional:
             return always
-        values = tuple(case.value(name) for name in fields)
+        values = tuple(map(case.value, fields))
         found = self._matched.get((case.facility, values))
         if found is None:
             found = self._matched[case.facility, values] = always + tuple(
