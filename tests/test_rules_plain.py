@@ -19,6 +19,7 @@ from kit.rules import CHICAGO, case, cred, facility, person, practice, req, snap
 
 from nervecenter.core.model import Exclusion
 from nervecenter.rules import evaluate
+from nervecenter.rules.explain import Explainer
 from nervecenter.rules.matching import failure
 from nervecenter.rules.schedule import case_end
 
@@ -171,6 +172,32 @@ def credential_reasons(p, snap, c, role, pid):
     return out
 
 
+def credential_details(p, snap, c):
+    """The sentence of each credential problem of the case, in order: the label names the
+    candidate explained (all accepted types when none is on file), the alternatives the others."""
+    ex = Explainer(p, snap.people)
+    held = {(x.person, x.type, x.scope): x for x in snap.credentials}
+    out = []
+    for role, pid in (("technologist", c.technologist), ("reader", c.reader)):
+        who = snap.people.get(pid)
+        if not pid or (who is not None and who.gone(c.start.date())):
+            continue
+        for r, t, reason, _ in credential_reasons(p, snap, c, role, pid):
+            labels = [ex.credential(u, p.credential_types[u].scope, scope_key(p, c, r, u))
+                      for u in r.types]
+            if len(labels) == 1:
+                label, others = labels[0], ""
+            elif reason == "missing":
+                label = others = " or ".join(labels)
+            else:
+                label = labels[r.types.index(t)]
+                others = " or ".join(lb for lb in labels if lb != label)
+            out.append(ex.credential_problem(
+                reason, pid, label, held.get((pid, t, scope_key(p, c, r, t))), r, c.start.date(),
+                p.credential_types[t].grace_days, others))
+    return out
+
+
 def overlaps(snap, pid, c):
     return [o for o in snap.cases if pid in (o.technologist, o.reader) and o.id != c.id
             and o.start < case_end(c) and c.start < case_end(o)]
@@ -256,5 +283,7 @@ def test_clearance_and_backups_agree_with_the_plain_per_day_check(world):
         problems = plain_problems(p, snap, c)
         assert [(x.person, x.role, x.type, x.reason, x.source, x.enforcement, x.credential)
                 for x in got.problems] == problems, c.id
+        assert [x.detail for x in got.problems if x.type in TYPES] == credential_details(
+            p, snap, c), c.id
         assert got.outcome == plain_outcome(c, problems), c.id
         assert got.backups == plain_backups(p, snap, c, problems), c.id

@@ -29,7 +29,8 @@ class Backups:
         self._by_role: dict[str, list[str]] = {}
         for pid in sorted(ctx.people):
             self._by_role.setdefault(ctx.people[pid].role, []).append(pid)
-        self._pools: dict[tuple, list[str]] = {}
+        self._pools: dict[tuple, list[str]] = {}  # plan signature -> its pool
+        self._holding: dict[tuple, list[str]] = {}  # (role, accepted (type, scope)s) -> holders
         # the days on which someone is nobody's backup: from the day they left, while excluded
         self._absent: dict[str, list[tuple[int, int]]] = {}
         for pid, p in ctx.people.items():
@@ -116,8 +117,12 @@ class Backups:
             else:
                 holders = self.ctx.index.holders
                 narrowest = min(rules, key=lambda r: sum(len(holders.get(k, ())) for k in r.keys))
-                first = set().union(*(holders.get(k, ()) for k in narrowest.keys))
-                people = self.ctx.people
-                pool = sorted(p for p in first if p in people and people[p].role == role)
+                # plans of one facility (its `when` variants) mostly share their rarest type
+                pool = self._holding.get((role, narrowest.keys))
+                if pool is None:
+                    first = set().union(*(holders.get(k, ()) for k in narrowest.keys))
+                    people = self.ctx.people
+                    pool = self._holding[role, narrowest.keys] = sorted(
+                        p for p in first if p in people and people[p].role == role)
             self._pools[plan.signature] = pool
         return pool

@@ -113,13 +113,17 @@ def shortfalls(practice: Practice, snap: Snapshot, day: date) -> tuple[CEShortfa
     for x in snap.ce:
         ce.setdefault((x.person, x.credential), []).append(x)
     found = []
+    stage_ends: dict[int, date] = {}  # months -> `day` + months, the same for every credential
     for cred in snap.credentials:
         t = practice.credential_types.get(cred.type)
         if t is None or t.continuing_education is None or cred.expires < day \
                 or cred.status != "active":  # revoked, or the renewal is already submitted
             continue
         req = t.continuing_education
-        stages = [m for m in req.alert_months if cred.expires <= add_months(day, m)]
+        for m in req.alert_months:
+            if m not in stage_ends:
+                stage_ends[m] = add_months(day, m)
+        stages = [m for m in req.alert_months if cred.expires <= stage_ends[m]]
         if not stages:
             continue
         start = cycle_start(req, cred)

@@ -9,8 +9,8 @@ from nervecenter.core.model import Case, Exclusion, Practice, Requirement, crede
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.matching import CredentialIndex, Rule, Rulebook, failure
 from nervecenter.rules.plans import Plans, within
-from nervecenter.rules.results import Outcome, Problem
-from nervecenter.rules.schedule import CaseSchedule, case_day
+from nervecenter.rules.results import Outcome, Problem, new_problem
+from nervecenter.rules.schedule import CaseSchedule
 
 
 @dataclass
@@ -30,35 +30,45 @@ class Context:
 def check(ctx: Context, rule: Rule, case: Case, role: str, person: str) -> list[Problem]:
     """The problems of one person (in one role) with one credential requirement of one case."""
     req = rule.req
-    day = case_day(case)
-    best = None
-    held = ctx.index.held.get(person, {})
-    for n, (key, kind, grace) in enumerate(zip(rule.keys, rule.scope_kinds, rule.grace)):
+    day = case.start.date()  # case_day
+    held = ctx.index.held.get(person, _NONE)
+    ex = ctx.explain
+    keys = rule.keys
+    if len(keys) == 1:  # the usual requirement: one accepted type
+        key = keys[0]
         type_id, scope = key
+        grace = rule.grace[0]
         cred = held.get(key)
         reason = "missing" if cred is None else failure(cred, req, day, grace)
         if reason is None:
             return []
-        # For any_of, explain the candidate closest to passing: one on file beats none, a
-        # revoked one is worst among those, then the one expiring last, then the order written.
-        rank = (cred is None, reason == "revoked", -cred.expires.toordinal() if cred else 0, n)
-        if best is None or rank < best[0]:
-            best = (rank, type_id, scope, kind, cred, reason, grace)
-    _, type_id, scope, kind, cred, reason, grace = best
-    ex = ctx.explain
-    if len(rule.keys) == 1:
-        label, others = ex.credential(type_id, kind, scope), ""
+        label, others = ex.credential(type_id, rule.scope_kinds[0], scope), ""
     else:
-        labels = [ex.credential(t, k, s) for (t, s), k in zip(rule.keys, rule.scope_kinds)]
+        best = None
+        for n, (key, kind, grace) in enumerate(zip(keys, rule.scope_kinds, rule.grace)):
+            cred = held.get(key)
+            reason = "missing" if cred is None else failure(cred, req, day, grace)
+            if reason is None:
+                return []
+            # For any_of, explain the candidate closest to passing: one on file beats none, a
+            # revoked one is worst among those, then the one expiring last, then the order
+            # written.
+            rank = (cred is None, reason == "revoked", -cred.expires.toordinal() if cred else 0, n)
+            if best is None or rank < best[0]:
+                best = (rank, key, kind, cred, reason, grace)
+        _, (type_id, scope), kind, cred, reason, grace = best
+        labels = [ex.credential(t, k, s) for (t, s), k in zip(keys, rule.scope_kinds)]
         if reason == "missing":
             label = others = " or ".join(labels)
         else:
             label = ex.credential(type_id, kind, scope)
             others = " or ".join(lb for lb in labels if lb != label)
     detail = ex.credential_problem(reason, person, label, cred, req, day, grace, others)
-    return [Problem(person=person, role=role, type=type_id, reason=reason, source=req.source,
-                    detail=detail, enforcement=req.enforcement,
-                    credential=cred.id if cred else credential_id(person, type_id, scope))]
+    return [new_problem(person, role, type_id, reason, req.source, detail, req.enforcement,
+                        cred.id if cred else credential_id(person, type_id, scope))]
+
+
+_NONE: dict = {}
 
 
 def _unregistered(req: Requirement) -> NerveCenterError:
@@ -116,7 +126,7 @@ def clear(ctx: Context, case: Case,
     day = case.start.date()  # case_day
     ordinal = day.toordinal()
     plans = ctx.plans
-    spans_of, compute = plans.spans.of, plans.spans.compute
+    spans_of, compute, days = plans.spans.of, plans.spans.compute, plans.days
     people, exclusions = ctx.people, ctx.exclusions
     pair = plans.pair(ctx.rulebook.for_case(case) if rules is None else rules)
     for role, person, plan in (("technologist", case.technologist, pair[0]),
@@ -125,16 +135,19 @@ def clear(ctx: Context, case: Case,
             continue
         who = people.get(person)
         if who is not None and who.left is not None and who.left <= day:
-            problems.append(Problem(person=person, role=role, type=None, reason="inactive",
-                                    source="practice", detail=f"{who.name} left the practice on "
-                                    f"{who.left.isoformat()}; assign someone else."))
+            problems.append(new_problem(
+                person, role, None, "inactive", "practice",
+                f"{who.name} left the practice on {who.left.isoformat()}; assign someone else."))
             continue  # their requirements no longer matter
         if person in exclusions:
             problems.extend(excluded(ctx, role, person, day))
         if plan.credential_rules:
-            # a backup search may already know the days they meet it all (no work then)
+            # The days they meet the whole plan, worked out once per (plan, person) and shared
+            # with the backup search; only someone failing it on the day is checked rule by rule.
             known = plan.known.get(person)
-            if known is None or not within(known, ordinal):
+            if known is None:
+                known = days(plan, person)
+            if not within(known, ordinal):
                 mine = spans_of(person)
                 for rule in plan.credential_rules:
                     spans = mine.get(rule.same)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from nervecenter.core.dates import add_months
 from nervecenter.core.model import Case, Credential
 from nervecenter.rules.clearance import Context
-from nervecenter.rules.results import DueDate, Problem
+from nervecenter.rules.results import DueDate, Problem, new_due_date
 
 # One facility's constraint on a (type, role): (max_age_months, valid_days, scope key, label source)
 Limit = tuple[int | None, int, str | None, str]
@@ -33,25 +33,6 @@ def stage_for(days_left: int, stages: Iterable[int]) -> int | None:
 
 def _first_three(item: tuple) -> tuple:
     return item[:3]
-
-
-_DUE_DATE_FIELDS = tuple(getattr(DueDate, name).__set__ for name in (
-    "credential", "due", "due_reason", "days_left", "stage", "cases"))
-
-
-def _make_due_date(credential: Credential, due: date, due_reason: str | None, days_left: int,
-                   stage: int | None, cases: tuple[str, ...]) -> DueDate:
-    """DueDate(...) through its slots directly, without the frozen dataclass's per-field
-    object.__setattr__ (one per credential: 61,000 at 5,000 people); the same object."""
-    obj = object.__new__(DueDate)
-    set_credential, set_due, set_reason, set_days_left, set_stage, set_cases = _DUE_DATE_FIELDS
-    set_credential(obj, credential)
-    set_due(obj, due)
-    set_reason(obj, due_reason)
-    set_days_left(obj, days_left)
-    set_stage(obj, stage)
-    set_cases(obj, cases)
-    return obj
 
 
 def _label(source: str) -> str:
@@ -106,7 +87,7 @@ class DueDates:
         troubled = {p.person for _, p in problems}
         today = on.toordinal()
         stage_of: dict[tuple[str, int], int | None] = {}  # (type, days left) -> stage
-        due_date = _make_due_date
+        due_date = new_due_date
         out = []
         for person in sorted(ctx.index.held):
             who = ctx.people.get(person)

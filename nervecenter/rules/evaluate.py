@@ -18,7 +18,7 @@ from nervecenter.rules.due import DueDates
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.matching import LAST_DAY, CredentialIndex, Rulebook, Spans
 from nervecenter.rules.plans import Plans
-from nervecenter.rules.results import Clearance, Evaluation
+from nervecenter.rules.results import Evaluation, new_clearance
 from nervecenter.rules.schedule import CaseSchedule, case_day
 
 # A case lasts at most MAX_CASE_HOURS (24, core/limits.py, checked where cases enter), so one that
@@ -133,21 +133,22 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date, end
     in_window, in_horizon = [], []
     for_case = ctx.rulebook.for_case
     for case in ctx.schedule.ordered(snapshot.cases):
-        day = case_day(case)
+        day = case.start.date()  # case_day
         shown = wanted and start <= day <= end and only in (None, case.id)
+        horizon = due and on <= day <= horizon_end
         if shown:
             in_window.append(case)
-        if due and on <= day <= horizon_end:
+        if horizon:
             in_horizon.append(case)
-        if shown or (due and on <= day <= horizon_end):
+        if shown or horizon:
             rules = for_case(case)
-            verdicts[case.id] = (*clear(ctx, case, rules), rules)
-    backups = Backups(ctx)
+            outcome, problems = clear(ctx, case, rules)
+            verdicts[case.id] = (outcome, problems, rules)
+    find = Backups(ctx).find
     clearances = []
     for case in in_window:
         outcome, problems, rules = verdicts[case.id]
-        clearances.append(Clearance(case=case, outcome=outcome, problems=problems,
-                                    backups=backups.find(case, problems, rules)))
+        clearances.append(new_clearance(case, outcome, problems, find(case, problems, rules)))
     horizon_problems = [(c.id, p) for c in in_horizon for p in verdicts[c.id][1]]
     due_dates = DueDates(ctx).compute(on, in_horizon, horizon_problems) if due else ()
     return Evaluation(as_of=on, clearances=tuple(clearances), due_dates=due_dates,

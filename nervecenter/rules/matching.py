@@ -181,7 +181,7 @@ class Rulebook:
         always, conditional, fields = split
         if not conditional:
             return always
-        values = tuple(case.value(name) for name in fields)
+        values = tuple(map(case.value, fields))
         found = self._matched.get((case.facility, values))
         if found is None:
             found = self._matched[case.facility, values] = always + tuple(
@@ -236,8 +236,13 @@ class Spans:
         held = self.index.held.get(person)
         if not held:
             return ()
+        keys = rule.keys
+        if len(keys) == 1:  # the usual requirement: one accepted type
+            cred = held.get(keys[0])
+            span = None if cred is None else valid_days(cred, rule.req, rule.grace[0])
+            return () if span is None else (span,)
         found = []
-        for key, grace in zip(rule.keys, rule.grace):
+        for key, grace in zip(keys, rule.grace):
             cred = held.get(key)
             if cred is not None:
                 span = valid_days(cred, rule.req, grace)

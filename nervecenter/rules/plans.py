@@ -15,7 +15,8 @@ from nervecenter.core.model import RuleKind
 from nervecenter.rules.matching import Rule, Spans
 
 SpanList = tuple[tuple[int, int], ...]
-ALWAYS: SpanList = ((date.min.toordinal(), date.max.toordinal()),)
+_FIRST, _LAST = date.min.toordinal(), date.max.toordinal()
+ALWAYS: SpanList = ((_FIRST, _LAST),)
 
 
 def intersect(a: SpanList, b: SpanList) -> SpanList:
@@ -81,17 +82,35 @@ class Plans:
         """The days on which the person meets every credential requirement of the plan."""
         spans = plan.known.get(person)
         if spans is None:
-            mine = self.spans.of(person)
-            spans = ALWAYS
-            for rule in plan.credential_rules:
-                found = mine.get(rule.same)
-                if found is None:
-                    found = mine[rule.same] = self.spans.compute(person, rule)
-                spans = intersect(spans, found)
-                if not spans:
-                    break
-            plan.known[person] = spans
+            spans = plan.known[person] = self._days(plan, person)
         return spans
+
+    def _days(self, plan: Plan, person: str) -> SpanList:
+        mine = self.spans.of(person)
+        compute = self.spans.compute
+        # Each rule usually gives one span: keep their intersection as two numbers until one
+        # gives several.
+        first, last = _FIRST, _LAST
+        several = None
+        for rule in plan.credential_rules:
+            found = mine.get(rule.same)
+            if found is None:
+                found = mine[rule.same] = compute(person, rule)
+            if not found:
+                return ()
+            if several is None and len(found) == 1:
+                a, b = found[0]
+                first = max(first, a)
+                last = min(last, b)
+                if first > last:
+                    return ()
+            else:
+                several = intersect(((first, last),) if several is None else several, found)
+                if not several:
+                    return ()
+        if several is not None:
+            return several
+        return ALWAYS if (first, last) == ALWAYS[0] else ((first, last),)
 
     def qualified(self, plan: Plan, person: str, day: date) -> bool:
         """True when the person meets every credential requirement of the plan on the day."""

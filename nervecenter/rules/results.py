@@ -77,6 +77,59 @@ class DueDate:
                 "status": c.status}
 
 
+# The evaluation makes one Problem per unmet requirement, one Clearance per case and one DueDate
+# per credential (100,000 objects at 5,000 people); these make them through their slots directly,
+# without the frozen dataclass's object.__setattr__ per field. The very same objects, twice as fast.
+_new = object.__new__
+_PROBLEM = tuple(getattr(Problem, f).__set__ for f in (
+    "person", "role", "type", "reason", "source", "detail", "enforcement", "credential"))
+_CLEARANCE = tuple(getattr(Clearance, f).__set__ for f in ("case", "outcome", "problems", "backups"))
+_DUE_DATE = tuple(getattr(DueDate, f).__set__ for f in (
+    "credential", "due", "due_reason", "days_left", "stage", "cases"))
+
+
+def new_problem(person: str | None, role: str, type: str | None, reason: str, source: str,
+                detail: str, enforcement: str = "block", credential: str | None = None) -> Problem:
+    """Problem(...), made faster."""
+    obj = _new(Problem)
+    s_person, s_role, s_type, s_reason, s_source, s_detail, s_enforcement, s_credential = _PROBLEM
+    s_person(obj, person)
+    s_role(obj, role)
+    s_type(obj, type)
+    s_reason(obj, reason)
+    s_source(obj, source)
+    s_detail(obj, detail)
+    s_enforcement(obj, enforcement)
+    s_credential(obj, credential)
+    return obj
+
+
+def new_clearance(case: Case, outcome: Outcome, problems: tuple[Problem, ...],
+                  backups: tuple[str, ...]) -> Clearance:
+    """Clearance(...), made faster."""
+    obj = _new(Clearance)
+    s_case, s_outcome, s_problems, s_backups = _CLEARANCE
+    s_case(obj, case)
+    s_outcome(obj, outcome)
+    s_problems(obj, problems)
+    s_backups(obj, backups)
+    return obj
+
+
+def new_due_date(credential: Credential, due: date, due_reason: str | None, days_left: int,
+                 stage: int | None, cases: tuple[str, ...]) -> DueDate:
+    """DueDate(...), made faster."""
+    obj = _new(DueDate)
+    s_credential, s_due, s_reason, s_days_left, s_stage, s_cases = _DUE_DATE
+    s_credential(obj, credential)
+    s_due(obj, due)
+    s_reason(obj, due_reason)
+    s_days_left(obj, days_left)
+    s_stage(obj, stage)
+    s_cases(obj, cases)
+    return obj
+
+
 @dataclass(frozen=True)
 class Conflict:
     type: str

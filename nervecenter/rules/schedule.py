@@ -52,6 +52,7 @@ class CaseSchedule:
     """
 
     def __init__(self, cases: Iterable[Case]):
+        self._given = cases  # ordered() of these very cases is the sort made here
         cases = list(cases)
         self._seconds = _Seconds()
         # case id -> (the case, start, end in POSIX seconds)
@@ -70,7 +71,9 @@ class CaseSchedule:
                 on_day[reader] += 1
         # Sorted once, so that each person's list comes out in order.
         by_person: dict[str, list[Case]] = defaultdict(list)
-        for case in self.ordered(cases):
+        moment = self.moment
+        self._ordered = sorted(cases, key=lambda c: (moment(c)[0], c.id))
+        for case in self._ordered:
             tech, reader = case.technologist, case.reader
             if tech:
                 by_person[tech].append(case)
@@ -98,6 +101,8 @@ class CaseSchedule:
 
     def ordered(self, cases: Iterable[Case]) -> list[Case]:
         """Cases by start (the moment, whatever the zone), then id."""
+        if cases is self._given:
+            return list(self._ordered)
         moment = self.moment
         return sorted(cases, key=lambda c: (moment(c)[0], c.id))
 
@@ -118,22 +123,21 @@ class CaseSchedule:
         theirs = self._cases.get(person)
         if not theirs:
             return []
-        return [theirs[i] for i in self._overlaps(person, case)]
+        start, end = self.moment(case)
+        starts, ends, case_id = self._starts[person], self._ends[person], case.id
+        return [theirs[i] for i in range(bisect_right(starts, start - self._longest[person]),
+                                         bisect_left(starts, end))
+                if ends[i] > start and theirs[i].id != case_id]
 
     def busy(self, person: str, case: Case) -> bool:
         """True when the person has another case overlapping `case`."""
-        if person not in self._cases:
+        theirs = self._cases.get(person)
+        if not theirs:
             return False
-        for _ in self._overlaps(person, case):
-            return True
-        return False
-
-    def _overlaps(self, person: str, case: Case):
-        """Indexes in the person's list of their other cases that share a moment with `case`."""
-        starts, ends, theirs = self._starts[person], self._ends[person], self._cases[person]
         start, end = self.moment(case)
-        case_id = case.id
+        starts, ends, case_id = self._starts[person], self._ends[person], case.id
         for i in range(bisect_right(starts, start - self._longest[person]),
                        bisect_left(starts, end)):
             if ends[i] > start and theirs[i].id != case_id:
-                yield i
+                return True
+        return False
