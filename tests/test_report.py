@@ -39,7 +39,8 @@ def test_status_json_has_the_spec_keys_and_the_within_filter():
     assert doc == {"as_of": "2026-12-01", "items": [
         {"person": "t-price", "credential": "t-price:bls", "type": "bls", "scope": None,
          "expires": "2027-12-31", "due": "2026-12-15", "due_reason": "ochsner: max_age_months 12",
-         "days_left": 14, "stage": 30, "status": "active"}], "ce_shortfalls": []}
+         "days_left": 14, "stage": 30, "status": "active", "cases": ["C-2"]}],
+        "ce_shortfalls": []}  # C-2 (Jordan at Ochsner, 2026-12-20) falls after that due date
     # Within 365 days: also Jordan's privileges (2027-06-30: 211 days) and Lan's card, due
     # 2026-06-01 + 12 months = 2027-06-01 (182 days) since Lan has C-1 at Ochsner.
     assert [i["credential"] for i in report.status_json(ev, within=365)["items"]] == [

@@ -38,7 +38,7 @@ def test_a_facility_with_privileges_makes_the_due_date_earlier():
     assert d.as_dict() == {
         "person": "t-price", "credential": "t-price:bls", "type": "bls", "scope": None,
         "expires": "2028-01-31", "due": "2027-01-10", "due_reason": "ochsner: max_age_months 12",
-        "days_left": 40, "stage": 60, "status": "active"}
+        "days_left": 40, "stage": 60, "status": "active", "cases": []}
 
 
 def test_a_facility_with_a_case_in_the_horizon_counts_too_and_the_case_is_endangered():

@@ -74,7 +74,7 @@ class DueDate:
         return {"person": c.person, "credential": c.id, "type": c.type, "scope": c.scope,
                 "expires": c.expires.isoformat(), "due": self.due.isoformat(),
                 "due_reason": self.due_reason, "days_left": self.days_left, "stage": self.stage,
-                "status": c.status}
+                "status": c.status, "cases": list(self.cases)}
 
 
 # The evaluation makes one Problem per unmet requirement, one Clearance per case and one DueDate

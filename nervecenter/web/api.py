@@ -58,6 +58,8 @@ class StatusItem(BaseModel):
     days_left: int
     stage: int | None
     status: Literal["active", "renewal_submitted", "revoked"]
+    cases: list[str] = Field(description="ids of the cases in the horizon it endangers: those "
+                                         "its holder is not cleared for because of it")
 
 
 class Status(BaseModel):
