@@ -35,6 +35,7 @@ import contextlib
 import dataclasses
 import fcntl
 import functools
+import gc
 import hmac
 import json
 import mmap
@@ -97,7 +98,16 @@ class Shelf:
         with open(tmp, "wb") as f:
             f.write(MAGIC + b"0" * SIG + b"\n" + head)
             sink = _Sink(f, hmac.new(self._secret(), head, "sha256"))
-            _Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL).dump(payload)
+            # The pickler's memo keeps alive every tuple it writes (one per slotted object), so
+            # the cyclic collector ran full passes over the whole evaluation meanwhile: 0.5 s
+            # of the 0.9 s CPU a day's run spent writing it at 5,000 people. It is all acyclic.
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                _Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL).dump(payload)
+            finally:
+                if enabled:
+                    gc.enable()
             f.seek(len(MAGIC))
             f.write(sink.mac.hexdigest().encode())
         os.replace(tmp, path)
