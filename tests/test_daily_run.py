@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 from nervecenter.core.model import Credential
 from nervecenter.service.sharing import Shelf
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_shelf_is_written_without_a_pass_of_the_cyclic_collector(tmp_path):
@@ -31,3 +37,20 @@ def test_the_shelf_is_written_without_a_pass_of_the_cyclic_collector(tmp_path):
     assert gc.isenabled()
     head, back = shelf.get(date(2026, 12, 1))
     assert head == {"version": 1} and back == payload
+
+
+def test_a_command_ends_without_the_interpreters_last_collections(tmp_path):
+    """After a command the objects it made are frozen at exit, so the interpreter's final
+    collections (a walk over everything still alive) skip them."""
+    script = tmp_path / "exit.py"
+    script.write_text(
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"
+        "from nervecenter.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "frozen at exit: True" in out.stdout
