@@ -54,3 +54,24 @@ def test_a_command_ends_without_the_interpreters_last_collections(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert "frozen at exit: True" in out.stdout
+
+
+def test_a_run_sets_what_it_evaluated_aside_from_the_collector_until_it_ends(example):
+    """The snapshot and the evaluation stay alive through the history, the outbox and the
+    delivery: frozen once evaluated, so the collector's passes meanwhile skip them; given back
+    when the run ends."""
+    from nervecenter.service import runner
+    from nervecenter.service.workspace import open_workspace
+
+    gc.unfreeze()  # what earlier tests of this process froze
+    ws, frozen = open_workspace(example), {}
+
+    def progress(step: str) -> None:
+        frozen.setdefault(step.split()[0], gc.get_freeze_count())
+
+    result = runner.run(ws, on=date(2026, 12, 1), progress=progress)
+    ws.store.engine.dispose()
+    assert result.outcome.sent > 0
+    assert frozen["evaluating"] == 0
+    assert frozen["writing"] > 0 and frozen["delivering"] > 0
+    assert gc.get_freeze_count() == 0
