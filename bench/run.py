@@ -324,7 +324,9 @@ class Bench:
         before, after = state.with_name("before-run.db"), state.with_name("after-first-run.db")
         _copy_db(state, before)
         argv = [str(NERVECENTER), "run", "--config", str(cfg), "--once", "--on"]
+        shelf = cfg / ".nervecenter" / "evaluations"
         try:
+            (shelf / f"{self.as_of.isoformat()}.pickle").unlink(missing_ok=True)  # as below
             wall, cpu, rss, out = run_command(argv + [self.as_of.isoformat()], env)
             self.figures["run_first"], self.cpu["run_first"] = wall, cpu
             self.figures["run_first_rss_mb"] = rss
@@ -332,7 +334,7 @@ class Bench:
             _copy_db(state, after)
             results = []
             next_day = (self.as_of + timedelta(days=1)).isoformat()
-            shelved = cfg / ".nervecenter" / "evaluations" / f"{next_day}.pickle"
+            shelved = shelf / f"{next_day}.pickle"
             for _ in range(self.args.repeat):
                 _copy_db(after, state)
                 # the run before left the day's evaluation on the shelf, which a run of the same
