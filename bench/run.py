@@ -324,17 +324,23 @@ class Bench:
         before, after = state.with_name("before-run.db"), state.with_name("after-first-run.db")
         _copy_db(state, before)
         argv = [str(NERVECENTER), "run", "--config", str(cfg), "--once", "--on"]
+        shelf = cfg / ".nervecenter" / "evaluations"
         try:
+            (shelf / f"{self.as_of.isoformat()}.pickle").unlink(missing_ok=True)  # as below
             wall, cpu, rss, out = run_command(argv + [self.as_of.isoformat()], env)
             self.figures["run_first"], self.cpu["run_first"] = wall, cpu
             self.figures["run_first_rss_mb"] = rss
             self.counts["run_first"] = _last_line(out)
             _copy_db(state, after)
             results = []
+            next_day = (self.as_of + timedelta(days=1)).isoformat()
+            shelved = shelf / f"{next_day}.pickle"
             for _ in range(self.args.repeat):
                 _copy_db(after, state)
-                results.append(run_command(
-                    argv + [(self.as_of + timedelta(days=1)).isoformat()], env))
+                # the run before left the day's evaluation on the shelf, which a run of the same
+                # data takes instead of computing: each repetition is the day's first
+                shelved.unlink(missing_ok=True)
+                results.append(run_command(argv + [next_day], env))
             self.figures["run_daily"] = statistics.median(r[0] for r in results)
             self.cpu["run_daily"] = statistics.median(r[1] for r in results)
             self.figures["run_daily_rss_mb"] = max(r[2] for r in results)

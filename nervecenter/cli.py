@@ -3,6 +3,8 @@ when it runs, so that `nervecenter --help` stays instant."""
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import sys
 
@@ -111,6 +113,10 @@ def main(argv=None):
     """Entry point: user errors become one line per problem on stderr and exit code 1."""
     from nervecenter.core.errors import NerveCenterError
 
+    # Nothing is left to collect at exit, yet the interpreter's last collections walked every
+    # object a command had made (0.3 s CPU after a daily `run` at 5,000 people): frozen first.
+    atexit.unregister(gc.freeze)  # once, however often main() is called in one process
+    atexit.register(gc.freeze)
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="nervecenter", standalone_mode=False)

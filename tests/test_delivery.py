@@ -188,6 +188,34 @@ def test_deliveries_run_concurrently_but_bounded(ledger, http_server):
     assert http_server.max_in_flight == 3
 
 
+def test_each_message_costs_one_commit_and_is_marked_before_it_is_sent(ledger, http_server):
+    """A round's transaction records what came back and marks the next messages in flight
+    (committing each apart cost two transactions a message); still, every row is committed
+    in flight before its channel is called, and confirmed once it answered."""
+    from sqlalchemy import event
+
+    ch, commits, seen = channels_mod.load(), [], []
+    urls = [http_server.url(f"/p{i}") for i in range(10)]
+    ledger.enqueue([alert(f"k{i}", f"p{i}", [u]) for i, u in enumerate(urls)], ON, ch.privacy,
+                   T0)
+    event.listen(ledger.engine, "commit", lambda conn: commits.append(1))
+    send = ch.send
+
+    def checked(url, *args):
+        with ledger.engine.connect() as conn:  # what another process would see now
+            seen.append(conn.execute(select(deliveries_t.c.sending_since, deliveries_t.c.status)
+                                     .where(deliveries_t.c.url == url)).one())
+        send(url, *args)
+
+    ch.send = checked
+    out = deliver(ledger, ch, practice(), now=T0, workers=2)
+    assert (out.sent, out.messages) == (10, 10)
+    assert len(commits) <= 10 + 1  # each message's round, and the last results alone
+    assert seen == [(T0, "pending")] * 10
+    assert [(r["status"], r["sending_since"], r["attempts"]) for r in rows(ledger)] == \
+        [("sent", None, 1)] * 10
+
+
 def test_a_shared_channel_url_is_parsed_by_apprise_once_not_once_per_message(
         ledger, http_server, monkeypatch):
     """Three people on the team's webhook, on two runs: Apprise builds that URL's service

@@ -4,7 +4,8 @@ Pending deliveries due now are grouped per (recipient, channel URL), so a person
 alerts gets one message per channel. A small thread pool sends (`workers` at a time, never a
 thread per alert); only the main thread touches the database. Before a group is handed to a
 channel its rows are marked in flight (`sending_since`, attempts + 1) and committed; the result
-is committed as soon as it comes back. A crash therefore loses nothing: rows not confirmed are
+is committed as soon as it comes back, in the transaction that marks the next groups (one
+commit per message, not two). A crash therefore loses nothing: rows not confirmed are
 sent by the next run, and only the groups in flight at the crash (at most `workers`) can be sent
 twice. A failure is retried after `retry_backoff_seconds`, doubling, until `retry_attempts`;
 then the row is `failed` and the managers get a `delivery_failed` alert. Each message is sized
@@ -147,44 +148,29 @@ def deliver(ledger: Ledger, channels: Channels, practice: Practice, *,
 
 def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as_of, out,
           should_stop, progress) -> None:
-    """Keep `workers` messages in flight; one transaction marks each batch started, one records
-    each batch of results."""
+    """Keep `workers` messages in flight. Each round is one transaction: it records the results
+    that came back and marks the next groups in flight (and reads their bodies), committed
+    before any of them is handed to a channel."""
     policy = practice.alerts
     running: dict[Future, _Group] = {}
     due, returned = len(todo), 0
+    results: list[tuple[_Group, str | None]] = []
     limits: dict[str, int] = {}  # per channel URL: a plugin may build a client to answer
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="deliver") as pool:
-        while todo or running:
+        while todo or running or results:
             if should_stop():
                 todo.clear()
             starting = [todo.pop(0) for _ in range(min(len(todo), workers - len(running)))]
-            if starting:
-                _mark_in_flight(ledger, starting, now_fn(), name, practice)
-                starting = [g for g in starting if g.ids]
-                _bodies(ledger, starting)
-            for g in starting:
-                if g.url not in limits:
-                    limits[g.url] = max_length(channels, g.url)
-                msg = sizing.group(g.msgs, name(g.recipient), limit=limits[g.url],
-                                   log_url=messages.dashboard(practice, "/alerts"))
-                running[pool.submit(channels.send, g.url, msg.title, msg.text, msg.html)] = g
-                out.messages += 1
-            if not running:
-                break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            results = []
-            for fut in done:
-                g, error = running.pop(fut), fut.exception()
-                text = None if error is None else (
-                    str(error) if isinstance(error, DeliveryError)
-                    else f"{type(error).__name__}: {error}")
-                if getattr(error, "permanent", False):
-                    g.permanent = True
-                results.append((g, text))
             now = now_fn()
-            finals = _record(ledger, results, policy, now)
-            returned += len(results)
-            progress(returned, due)
+            with ledger.engine.begin() as conn:
+                finals = _record(conn, results, policy, now)
+                if starting:
+                    _mark_in_flight(conn, starting, now, name, practice)
+                    starting = [g for g in starting if g.ids]
+                    _bodies(conn, starting)
+            if results:
+                returned += len(results)
+                progress(returned, due)
             for g, text in results:
                 if text is None:
                     out.sent += len(g.ids)
@@ -196,31 +182,49 @@ def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as
                                            as_of or now.date(), now)
                 else:
                     out.retrying += len(g.ids)
+            results = []
+            for g in starting:
+                if g.url not in limits:
+                    limits[g.url] = max_length(channels, g.url)
+                msg = sizing.group(g.msgs, name(g.recipient), limit=limits[g.url],
+                                   log_url=messages.dashboard(practice, "/alerts"))
+                running[pool.submit(channels.send, g.url, msg.title, msg.text, msg.html)] = g
+                out.messages += 1
+            if not running:
+                continue  # the results just recorded were the last
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                g, error = running.pop(fut), fut.exception()
+                text = None if error is None else (
+                    str(error) if isinstance(error, DeliveryError)
+                    else f"{type(error).__name__}: {error}")
+                if getattr(error, "permanent", False):
+                    g.permanent = True
+                results.append((g, text))
 
 
-def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime,
-                    name: Callable[[str], str], practice: Practice) -> None:
+def _mark_in_flight(conn, groups: list[_Group], now: datetime, name: Callable[[str], str],
+                    practice: Practice) -> None:
     """Mark the groups' rows in flight, in the transaction that drops superseded rows (which
     then leave their groups), so a renewal committed before it is never followed by an alert
     for the old version, nor by a first-run summary that lists one."""
     ids = [i for g in groups for i in g.ids]
-    with ledger.engine.begin() as conn:
-        firsts = [g for g in groups if "first_run" in g.kinds]
-        if firsts:
-            found = _summary_lines(conn, [g.recipient for g in firsts])
-            for g in firsts:
-                g.lines = found.get(g.recipient, {})
-        lines = {d for g in firsts for d in g.lines}
-        stale = _superseded(conn, [*ids, *lines])
-        dropped = {i for i in ids if i in stale}
-        if stale:
-            _drop(conn, stale, "the credential was renewed before it was sent")
-            log.info("dropped %d deliveries about credential versions a renewal replaced",
-                     len(stale))
-            dropped |= _summaries(conn, groups, stale, name, practice)
-        keep = [i for i in ids if i not in dropped]
-        if keep:
-            conn.execute(_statements().in_flight, {"ids": keep, "now": now})
+    firsts = [g for g in groups if "first_run" in g.kinds]
+    if firsts:
+        found = _summary_lines(conn, [g.recipient for g in firsts])
+        for g in firsts:
+            g.lines = found.get(g.recipient, {})
+    lines = {d for g in firsts for d in g.lines}
+    stale = _superseded(conn, [*ids, *lines])
+    dropped = {i for i in ids if i in stale}
+    if stale:
+        _drop(conn, stale, "the credential was renewed before it was sent")
+        log.info("dropped %d deliveries about credential versions a renewal replaced",
+                 len(stale))
+        dropped |= _summaries(conn, groups, stale, name, practice)
+    keep = [i for i in ids if i not in dropped]
+    if keep:
+        conn.execute(_statements().in_flight, {"ids": keep, "now": now})
     for g in groups:
         if dropped:
             rows = [n for n, i in enumerate(g.ids) if i not in dropped]
@@ -229,14 +233,13 @@ def _mark_in_flight(ledger: Ledger, groups: list[_Group], now: datetime,
         g.attempts += 1
 
 
-def _bodies(ledger: Ledger, groups: list[_Group]) -> None:
+def _bodies(conn, groups: list[_Group]) -> None:
     """Each group's messages, in its order, read in one query for the groups about to go."""
     ids = [i for g in groups for i in g.ids]
     if not ids:
         return
-    with ledger.engine.connect() as conn:
-        found = {rid: messages.Message(title, text, html) for rid, title, text, html
-                 in conn.execute(_statements().bodies, {"ids": ids})}
+    found = {rid: messages.Message(title, text, html) for rid, title, text, html
+             in conn.execute(_statements().bodies, {"ids": ids})}
     for g in groups:
         g.msgs = [g.rewritten.get(i) or found[i] for i in g.ids]
 
@@ -325,27 +328,25 @@ def _summaries(conn, groups: list[_Group], stale: set[int], name: Callable[[str]
     return gone
 
 
-def _record(ledger: Ledger, results: list[tuple[_Group, str | None]], policy: AlertPolicy,
+def _record(conn, results: list[tuple[_Group, str | None]], policy: AlertPolicy,
             now: datetime) -> list[_Group]:
-    """Record sent and failed attempts in one transaction; returns the groups that failed for
-    the last time."""
+    """Record sent and failed attempts; returns the groups that failed for the last time."""
     finals = []
-    with ledger.engine.begin() as conn:
-        sent = [i for g, error in results if error is None for i in g.ids]
-        if sent:
-            conn.execute(_statements().sent, {"ids": sent, "now": now})
-        for g, error in results:
-            if error is None:
-                continue
-            values = {"sending_since": None, "last_error": error[:2000]}
-            if g.attempts >= policy.retry_attempts or g.permanent:
-                finals.append(g)
-                values |= {"status": "failed", "next_attempt_at": now}
-            else:
-                values["next_attempt_at"] = now + backoff(policy, g.attempts)
-            conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(g.ids)).values(**values))
-            log.warning("delivery to %s via %s failed (attempt %d of %d): %s", g.recipient,
-                        g.channel, g.attempts, policy.retry_attempts, error)
+    sent = [i for g, error in results if error is None for i in g.ids]
+    if sent:
+        conn.execute(_statements().sent, {"ids": sent, "now": now})
+    for g, error in results:
+        if error is None:
+            continue
+        values = {"sending_since": None, "last_error": error[:2000]}
+        if g.attempts >= policy.retry_attempts or g.permanent:
+            finals.append(g)
+            values |= {"status": "failed", "next_attempt_at": now}
+        else:
+            values["next_attempt_at"] = now + backoff(policy, g.attempts)
+        conn.execute(update(deliveries_t).where(deliveries_t.c.id.in_(g.ids)).values(**values))
+        log.warning("delivery to %s via %s failed (attempt %d of %d): %s", g.recipient,
+                    g.channel, g.attempts, policy.retry_attempts, error)
     return finals
 
 

@@ -23,7 +23,6 @@ clock, a database or a network, so any `--on` date plans reproducibly. The kinds
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -36,6 +35,7 @@ from nervecenter.alerts import contacts, messages
 from nervecenter.core.model import Channel, Practice, Snapshot, SourceProblem
 from nervecenter.rules.coverage import Coverage
 from nervecenter.rules.results import Clearance, DueDate, Evaluation
+from nervecenter.store.collector import paused
 
 KINDS = ("stage", "lapsed", "renewal_deadline", "case", "case_cleared", "case_assigned",
          "digest", "ce_shortfall", "excluded", "delivery_failed", "source_error",
@@ -450,15 +450,10 @@ def plan(practice: Practice, snapshot: Snapshot, evaluation: Evaluation, history
     the weeks of `coverage` (its first DIGEST_WEEKS) that are thin or short."""
     # Planning allocates many small objects next to a large live snapshot; without this the
     # cyclic collector re-scans that snapshot again and again (it holds no cycles we make).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         planner = _Planner(practice, snapshot, evaluation, history, silences, coverage)
         planner.sources(sources)
         return planner.run(digest)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def delivery_failed(directory: Directory, *, delivery_id: int, alert_title: str, recipient: str,

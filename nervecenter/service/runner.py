@@ -8,6 +8,7 @@ The CLI, the daemon and the web (a manual "run now") share this.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -71,12 +72,18 @@ def digest_due(practice, day: date, now: datetime) -> bool:
 
 
 def plan(ws, day: date, *, now: datetime | None = None, digest: bool | None = None,
-         sync: bool = True):
-    """Plan without writing: (snapshot, alerts, digest?)."""
+         sync: bool = True, set_aside: bool = False):
+    """Plan without writing: (snapshot, alerts, digest?). `set_aside`: freeze what is alive
+    once evaluated (the caller unfreezes)."""
     now = now or clock.utcnow()
     ledger = Ledger(ws.store.engine)
     evaluation = ws.evaluate(day, sync=sync)
     snapshot = ws.snapshot(day)
+    if set_aside:
+        # The snapshot and the evaluation, a million objects without cycles, stay alive to the
+        # end of the run; the collector's full passes while the history is read, the outbox
+        # written and the messages sent walked them all (0.2-0.3 s CPU at 5,000 people).
+        gc.freeze()
     if digest is None:
         digest = digest_due(ws.practice, day, now)
     coverage = ws.coverage(day, weeks=planning.DIGEST_WEEKS, sync=False) if digest else None
@@ -96,12 +103,25 @@ def run(ws, *, on: date | None = None, now: datetime | None = None, dry_run: boo
     `result.pending_sources` then counts the source changes a real run would import first.
     `now` fixes the clock for the outbox (tests). `progress`, when given, is called with one
     line naming each step as it starts (and the messages sent so far)."""
+    # a web process freezes the evaluations it serves itself (service/latest.py): left alone
+    set_aside = gc.get_freeze_count() == 0
+    try:
+        return _run(ws, on, now, dry_run, digest, channels, workers, should_stop, progress,
+                    set_aside)
+    finally:
+        if set_aside:
+            gc.unfreeze()
+
+
+def _run(ws, on, now, dry_run, digest, channels, workers, should_stop, progress,
+         set_aside) -> RunResult:
     started = time.monotonic()
     progress = progress or (lambda step: None)
     day = ws.today(on)
     fixed_now = now
     progress(f"evaluating and planning the alerts of {day.isoformat()}")
-    snapshot, alerts, digest = plan(ws, day, now=now, digest=digest, sync=not dry_run)
+    snapshot, alerts, digest = plan(ws, day, now=now, digest=digest, sync=not dry_run,
+                                    set_aside=set_aside)
     result = RunResult(day, alerts, digest, dry_run)
     result.rule_errors = rule_errors(ws.evaluate(day, sync=False))
     if dry_run:

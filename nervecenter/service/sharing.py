@@ -46,6 +46,8 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from nervecenter.store.collector import paused
+
 MAGIC = b"nervecenter-evaluation 1\n"
 SIG = 64  # hex digits of the HMAC-SHA256 after MAGIC
 KEEP = 3  # the newest files kept (days asked for); older ones are removed by the writer
@@ -97,7 +99,11 @@ class Shelf:
         with open(tmp, "wb") as f:
             f.write(MAGIC + b"0" * SIG + b"\n" + head)
             sink = _Sink(f, hmac.new(self._secret(), head, "sha256"))
-            _Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL).dump(payload)
+            # The pickler's memo keeps alive every tuple it writes (one per slotted object), so
+            # the cyclic collector ran full passes over the whole evaluation meanwhile: 0.5 s
+            # of the 0.9 s CPU a day's run spent writing it at 5,000 people. It is all acyclic.
+            with paused():
+                _Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL).dump(payload)
             f.seek(len(MAGIC))
             f.write(sink.mac.hexdigest().encode())
         os.replace(tmp, path)
