@@ -11,7 +11,7 @@ import click
 
 from nervecenter.commands.options import config_option
 from nervecenter.core.errors import ConfigError
-from nervecenter.data.report import table_text
+from nervecenter.data.report import counted, table_text
 
 # Written by runs against the example itself; never copied by `init`.
 _SKIP = {".nervecenter", "__pycache__"}
@@ -86,14 +86,14 @@ def check(config_dir: str):
     reqs = sum(len(f.requirements) for f in practice.facilities.values()) + \
         sum(len(s.requirements) for s in practice.states.values())
     click.echo(f"OK: {practice.name} ({config_dir})")
-    click.echo(f"  {_n(len(practice.credential_types), 'credential type')} from "
-               f"{', '.join(sorted(plugins))}; {_n(len(practice.rule_kinds), 'rule kind')}")
-    click.echo(f"  {_n(len(practice.facilities), 'facility', 'facilities')}, "
-               f"{_n(len(practice.states), 'state')}, "
-               f"{_n(reqs, 'requirement')}")
-    click.echo(f"  {_n(counts['person'], 'person', 'people')}, "
-               f"{_n(counts['credential'], 'credential')}, "
-               f"{_n(counts['ce'], 'CE entry', 'CE entries')}, {_n(counts['case'], 'case')}")
+    click.echo(f"  {counted(len(practice.credential_types), 'credential type')} from "
+               f"{', '.join(sorted(plugins))}; {counted(len(practice.rule_kinds), 'rule kind')}")
+    click.echo(f"  {counted(len(practice.facilities), 'facility', 'facilities')}, "
+               f"{counted(len(practice.states), 'state')}, "
+               f"{counted(reqs, 'requirement')}")
+    click.echo(f"  {counted(counts['person'], 'person', 'people')}, "
+               f"{counted(counts['credential'], 'credential')}, "
+               f"{counted(counts['ce'], 'CE entry', 'CE entries')}, {counted(counts['case'], 'case')}")
 
 
 def _plugin_report() -> dict:
@@ -116,10 +116,6 @@ def _plugin_report() -> dict:
                       "plugin": reg.channel_plugins[cid]}
                      for cid, ch in sorted(reg.channels.items())],
     }
-
-
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {plural or word + 's'}"
 
 
 @click.command()

@@ -114,7 +114,7 @@ def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int =
         return csv_text(STATUS_CSV, status_csv_rows(ev, items))
     ex = Explainer(practice, ev.people)
     who = f" for {_name(ev, person)}" if person else ""
-    title = f"As of {ev.as_of}: {_count(len(items), 'credential')} due within {within} days{who}"
+    title = f"As of {ev.as_of}: {counted(len(items), 'credential')} due within {within} days{who}"
     short = [s for s in ev.ce_shortfalls if person is None or s.person == person]
     ce_lines = ["", "CE short of the requirement"] if short else []
     for s in short:
@@ -161,7 +161,7 @@ def render_cases(ev: Evaluation, practice: Practice, fmt: str, *, color: bool = 
         return csv_text(CASES_CSV, cases_csv_rows(chosen))
     counts = Counter(c.outcome for c in chosen)
     summary = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES if counts[o])
-    title = f"As of {ev.as_of}: {_count(len(chosen), 'case')}" + (f" ({summary})" if summary else "")
+    title = f"As of {ev.as_of}: {counted(len(chosen), 'case')}" + (f" ({summary})" if summary else "")
     blocks = [title + ("." if not chosen else ":")]
     for c in chosen:
         case = c.case
@@ -213,7 +213,7 @@ def render_conflicts(ev: Evaluation, practice: Practice, fmt: str, *,
                     [{"type": c.type, "attribute": c.attribute, "facility": f,
                       "value": _value(v, csv_form=True), "affected": " ".join(c.affected)}
                      for c in chosen for f, v in c.values.items()])
-    title = (f"As of {ev.as_of}: {_count(len(chosen), 'difference')} between facilities' "
+    title = (f"As of {ev.as_of}: {counted(len(chosen), 'difference')} between facilities' "
              f"requirements")
     if not chosen:
         return title + "."
@@ -257,8 +257,9 @@ def _name(ev: Evaluation, person_id: str | None) -> str:
     return p.name if p else person_id
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """'1 case', '2 cases'; `plural` where adding an s is wrong ('1 delivery', '2 deliveries')."""
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 def _stage(d: DueDate) -> str:

@@ -19,6 +19,7 @@ from nervecenter.alerts.ledger import Ledger
 from nervecenter.alerts.outbox import WORKERS, DeliveryCounts, deliver
 from nervecenter.core import channels as channels_mod
 from nervecenter.core import clock
+from nervecenter.data.report import counted
 from nervecenter.service import cron
 
 
@@ -46,9 +47,10 @@ class RunResult:
                 "first)" if self.pending_sources else "")
         summed = sum(len(a.summarized) for a in self.alerts)
         summed = f" (and {summed} in first-run summaries)" if summed else ""
-        return (f"{what} as of {self.as_of.isoformat()}: {c['planned']} alerts planned, "
-                f"{c['deliveries']} deliveries queued{summed}, {c['sent']} sent in {c['messages']} "
-                f"messages, {c['retrying']} to retry, {c['failed']} failed"
+        return (f"{what} as of {self.as_of.isoformat()}: {counted(c['planned'], 'alert')} planned, "
+                f"{counted(c['deliveries'], 'delivery', 'deliveries')} queued{summed}, "
+                f"{c['sent']} sent in {counted(c['messages'], 'message')}, "
+                f"{c['retrying']} to retry, {c['failed']} failed"
                 + (", digest" if self.digest else "") + f" ({self.seconds:.1f} s)" + note)
 
 
