@@ -3,10 +3,15 @@
 Every command starts by loading the practice; with 300 facility files, parsing their YAML and
 validating it against the JSON Schemas was most of a command's fixed cost. `.nervecenter/
 config-cache.json` keeps, for each file that validated without a problem, what it read — with
-its line numbers — keyed by the file's path, size, mtime and SHA-256, the schema it passed (a
-facility's or state's file: with its rule kinds' schemas, as core/config.py gives it) and the code
-that reads YAML. A file whose key differs is read and validated again; one that is the same is
-not validated at all (jsonschema is not even imported).
+its line numbers — keyed by the file's path and stat (size, mtime, ctime, inode, device) and
+SHA-256, the schema it passed (a facility's or state's file: with its rule kinds' schemas, as
+core/config.py gives it) and the code that reads YAML. A file whose stat is what it was is not
+even read; one whose stat changed is hashed, and read and validated again if its SHA-256 differs.
+
+Trusting the stat, like git and data/stamps.py: an edit that keeps the size, and puts back the
+mtime (os.utime), still moves the ctime, which no user call sets. What it misses is a same-size
+rewrite within the same timestamp tick as the stat the cache kept; so a file whose stat was
+taken within RACY_NS of its last change is hashed on every load until its stat is older.
 
 The cache is JSON (nothing in it can run code), written whole to a temporary file and renamed.
 Its first line is the SHA-256 of the rest: a cache that was cut short, edited or damaged is not
@@ -21,6 +26,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +36,10 @@ from nervecenter.core.yaml12 import Float, Int
 from nervecenter.core.yamlfile import LineDict, LineList
 
 FILE = "config-cache.json"
-FORMAT = 1
+FORMAT = 2
+# A file changed within this long of its cached stat may keep that stat (timestamps are coarse:
+# a tick of the kernel's clock, two seconds on FAT): it is hashed until its stat is older.
+RACY_NS = 2_000_000_000
 
 
 @functools.cache
@@ -56,6 +65,7 @@ class ConfigCache:
         self.changed = False
         self.hits = 0  # files given back unread
         self._schemas: dict[int, tuple[dict, str]] = {}
+        self._pending: dict[str, tuple[os.stat_result, str | None]] = {}  # get() -> put()
         with contextlib.suppress(OSError, ValueError, UnicodeDecodeError):
             digest, _, body = self.path.read_text(encoding="utf-8").partition("\n")
             if hashlib.sha256(body.encode()).hexdigest() == digest:
@@ -63,42 +73,64 @@ class ConfigCache:
                 if cache.get("version") == _reader_version():
                     self.entries = dict(cache["files"])
 
-    def _key(self, path: Path, schema: dict) -> tuple[str, dict] | None:
+    def _stat(self, path: Path) -> tuple[str, os.stat_result] | None:
         try:
-            data = path.read_bytes()
-            st = path.stat()
+            return os.path.abspath(path), os.stat(path)
         except OSError:
             return None
+
+    def _schema(self, schema: dict) -> str:
         known = self._schemas.get(id(schema))
         if known is None or known[0] is not schema:
             text = json.dumps(schema, sort_keys=True, default=str)
             known = self._schemas[id(schema)] = (schema, hashlib.sha256(text.encode()).hexdigest())
-        return str(path.resolve()), {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                                     "sha256": hashlib.sha256(data).hexdigest(),
-                                     "schema": known[1]}
+        return known[1]
 
     def get(self, path: Path, schema: dict) -> Any:
-        """What `path` gave when it last validated against `schema`, if unchanged; else None."""
-        key = self._key(path, schema)
-        entry = self.entries.get(key[0]) if key else None
-        if entry is None or {k: entry.get(k) for k in key[1]} != key[1]:
+        """What `path` gave when it last validated against `schema`, if unchanged; else None.
+
+        Unchanged: the same size, mtime, ctime, inode and device as when it was cached (the file
+        is not read), unless that stat was racy (`_racy`); else the same SHA-256."""
+        found = self._stat(path)
+        if found is None:
+            return None
+        name, st = found
+        entry = self.entries.get(name)
+        if entry is not None and entry.get("stat") == _stamp(st) and entry.get("racy") is False:
+            self._pending[name] = (st, entry.get("sha256"))
+        else:
+            try:  # after the stat and before core reads it: a change meanwhile is seen next time
+                sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            except OSError:
+                return None
+            self._pending[name] = (st, sha)
+            if entry is None or entry.get("sha256") != sha:
+                return None
+            entry = {**entry, "stat": _stamp(st), "racy": _racy(st)}
+            self.changed = True
+        if entry.get("schema") != self._schema(schema):
             return None
         try:
             data = _decode(entry["data"])
         except (_Unfit, KeyError, TypeError, ValueError, IndexError):
             return None
-        self.used[key[0]] = entry
+        self.used[name] = entry
         self.hits += 1
         return data
 
     def put(self, path: Path, schema: dict, data: Any) -> None:
-        """Remember what `path` gave, having validated against `schema`."""
-        key = self._key(path, schema)
-        if key is None:
+        """Remember what `path` gave, having validated against `schema` (keyed by the stat
+        get() took before the file was read, so that a change made meanwhile is seen)."""
+        found = self._stat(path)
+        if found is None:
             return
+        name = found[0]
+        st, sha = self._pending.pop(name, (found[1], None))
         try:
-            self.used[key[0]] = {**key[1], "data": _encode(data)}
-        except _Unfit:
+            sha = sha or hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            self.used[name] = {"stat": _stamp(st), "racy": _racy(st), "sha256": sha,
+                               "schema": self._schema(schema), "data": _encode(data)}
+        except (OSError, _Unfit):
             return
         self.changed = True
 
@@ -128,6 +160,15 @@ class ConfigCache:
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _stamp(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _racy(st: os.stat_result) -> bool:
+    """Whether a write within the same timestamp tick as `st` could leave the stat unchanged."""
+    return max(st.st_mtime_ns, st.st_ctime_ns) >= time.time_ns() - RACY_NS
 
 
 # JSON of loaded YAML: text, booleans and null as themselves; the rest tagged, with its lines.
