@@ -60,24 +60,22 @@ class ConfigCache:
     def __init__(self, config_dir: Path):
         self.dir = Path(config_dir).resolve()
         self.path = self.dir / ".nervecenter" / FILE
-        self.entries: dict[str, dict] = {}
+        self._entries: dict[str, dict] | None = None  # read when first needed
         self.used: dict[str, dict] = {}  # what this load read or confirmed: what is saved
+        self.asked: set[str] = set()  # every file core/config.py read (through get())
         self.changed = False
+        self.settled = False  # the whole practice came from practicecache.py: nothing to save
         self.hits = 0  # files given back unread
         self._schemas: dict[int, tuple[dict, str]] = {}
         self._pending: dict[str, tuple[os.stat_result, str | None]] = {}  # get() -> put()
-        with contextlib.suppress(OSError, ValueError, UnicodeDecodeError):
-            digest, _, body = self.path.read_text(encoding="utf-8").partition("\n")
-            if hashlib.sha256(body.encode()).hexdigest() == digest:
-                cache = json.loads(body)
-                if cache.get("version") == _reader_version():
-                    self.entries = dict(cache["files"])
 
-    def _stat(self, path: Path) -> tuple[str, os.stat_result] | None:
-        try:
-            return os.path.abspath(path), os.stat(path)
-        except OSError:
-            return None
+    @property
+    def entries(self) -> dict[str, dict]:
+        if self._entries is None:
+            cache = read_checked(self.path)
+            ok = isinstance(cache, dict) and cache.get("version") == _reader_version()
+            self._entries = dict(cache["files"]) if ok else {}
+        return self._entries
 
     def _schema(self, schema: dict) -> str:
         known = self._schemas.get(id(schema))
@@ -89,27 +87,19 @@ class ConfigCache:
     def get(self, path: Path, schema: dict) -> Any:
         """What `path` gave when it last validated against `schema`, if unchanged; else None.
 
-        Unchanged: the same size, mtime, ctime, inode and device as when it was cached (the file
-        is not read), unless that stat was racy (`_racy`); else the same SHA-256."""
-        found = self._stat(path)
-        if found is None:
+        Unchanged: see `fresh`."""
+        name = os.path.abspath(path)
+        self.asked.add(name)
+        try:
+            st = os.stat(name)
+        except OSError:
             return None
-        name, st = found
         entry = self.entries.get(name)
-        if entry is not None and entry.get("stat") == _stamp(st) and entry.get("racy") is False:
-            self._pending[name] = (st, entry.get("sha256"))
-        else:
-            try:  # after the stat and before core reads it: a change meanwhile is seen next time
-                sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-            except OSError:
-                return None
-            self._pending[name] = (st, sha)
-            if entry is None or entry.get("sha256") != sha:
-                return None
-            entry = {**entry, "stat": _stamp(st), "racy": _racy(st)}
-            self.changed = True
-        if entry.get("schema") != self._schema(schema):
+        entry, sha = fresh(name, st, entry)
+        self._pending[name] = (st, sha)  # what put() keys the data core reads next with
+        if entry is None or entry.get("schema") != self._schema(schema):
             return None
+        self.changed |= entry is not self.entries[name]
         try:
             data = _decode(entry["data"])
         except (_Unfit, KeyError, TypeError, ValueError, IndexError):
@@ -121,18 +111,19 @@ class ConfigCache:
     def put(self, path: Path, schema: dict, data: Any) -> None:
         """Remember what `path` gave, having validated against `schema` (keyed by the stat
         get() took before the file was read, so that a change made meanwhile is seen)."""
-        found = self._stat(path)
-        if found is None:
-            return
-        name = found[0]
-        st, sha = self._pending.pop(name, (found[1], None))
+        name = os.path.abspath(path)
         try:
-            sha = sha or hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            st, sha = self._pending.pop(name, None) or (os.stat(name), None)
+            sha = sha or hashlib.sha256(Path(name).read_bytes()).hexdigest()
             self.used[name] = {"stat": _stamp(st), "racy": _racy(st), "sha256": sha,
                                "schema": self._schema(schema), "data": _encode(data)}
         except (OSError, _Unfit):
             return
         self.changed = True
+
+    def complete(self) -> bool:
+        """Whether every file the load read is kept (none left out as unfit or unreadable)."""
+        return self.asked == self.used.keys()
 
     def digest(self) -> str:
         """What this load read, as one digest (each file's path and SHA-256, and the reader's
@@ -142,24 +133,53 @@ class ConfigCache:
 
     def save(self) -> None:
         """Write what this load used, when it read anything again (or left a file out)."""
-        if not (self.changed or self.used.keys() != self.entries.keys()):
+        if self.settled or not (self.changed or self.used.keys() != self.entries.keys()):
             return
-        body = json.dumps({"version": _reader_version(), "files": self.used},
-                          separators=(",", ":"))
-        text = hashlib.sha256(body.encode()).hexdigest() + "\n" + body
-        try:
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".config-cache-")
-        except OSError:
-            return  # no .nervecenter/ (yet), or not writable: the next load reads the files
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_checked(self.path, {"version": _reader_version(), "files": self.used})
+
+
+def fresh(name: str, st: os.stat_result, entry: dict | None) -> tuple[dict | None, str | None]:
+    """(`entry`, or a copy with `st` when only the stat changed; None when the file changed,
+    the file's SHA-256 if it was hashed). Unchanged: the same size, mtime, ctime, inode and
+    device as when it was cached (the file is not read), unless that stat was racy; else the
+    same SHA-256."""
+    if entry is not None and entry.get("stat") == _stamp(st) and entry.get("racy") is False:
+        return entry, entry.get("sha256")
+    try:  # after the stat and before core reads it: a change meanwhile is seen next time
+        sha = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+    except OSError:
+        return None, None
+    if entry is None or entry.get("sha256") != sha:
+        return None, sha
+    return {**entry, "stat": _stamp(st), "racy": _racy(st)}, sha
+
+
+def read_checked(path: Path) -> Any:
+    """The JSON `write_checked` wrote, or None (missing, cut short, edited, damaged)."""
+    with contextlib.suppress(OSError, ValueError, UnicodeDecodeError):
+        digest, _, body = path.read_text(encoding="utf-8").partition("\n")
+        if hashlib.sha256(body.encode()).hexdigest() == digest:
+            return json.loads(body)
+    return None
+
+
+def write_checked(path: Path, value: Any) -> None:
+    """`value` as JSON after a line with its SHA-256, written whole (temporary file, rename)."""
+    body = json.dumps(value, separators=(",", ":"))
+    text = hashlib.sha256(body.encode()).hexdigest() + "\n" + body
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-cache-")
+    except OSError:
+        return  # no .nervecenter/ (yet), or not writable: the next load reads the files
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _stamp(st: os.stat_result) -> list[int]:
