@@ -211,7 +211,7 @@ class _Decoder:
         if tag == "R":
             return self.requirement(*value[1:])
         if tag == "T":
-            return tuple(self(v) for v in value[1])
+            return tuple([self(v) for v in value[1]])
         if tag == "D":
             return {self(k): self(v) for k, v in value[1].__iter__()}
         if tag == "C":
@@ -235,29 +235,49 @@ class _Decoder:
     def requirement(self, index: int, source: str, file: str, line: int) -> Requirement:
         if type(source) is not str or type(file) is not str or type(line) is not int:
             raise _Unfit("requirement")
-        if index not in self.decoded:
-            template = self.templates[index]
-            if template[:2] != ["C", "Requirement"]:
-                raise _Unfit("template")
-            fields = self.fields(Requirement, template[2])
-            # what may change in place is made anew for each requirement, as a load does
-            self.decoded[index] = fields, {k: v for k, v in template[2].items()
-                                           if isinstance(fields[k], dict | list)}
-        base, fresh = self.decoded[index]
-        fields = {**base, **{k: self(v) for k, v in fresh.items()}, "source": source,
-                  "location": _made(Location, {"file": file, "line": line}, _LOCATION)}
-        return _made(Requirement, fields, _REQUIREMENT)
+        base, fresh = self.decoded.get(index) or self.template(index)
+        made = _new(Requirement)
+        fields = made.__dict__
+        fields.update(base)
+        if fresh:  # what may change in place is made anew for each requirement, as a load does
+            fields.update({k: self(v) for k, v in fresh.items()})
+        for k, factory in _REQUIREMENT_FACTORIES:
+            if k not in fresh:
+                fields[k] = factory()
+        location = _new(Location)
+        location.__dict__.update(file=file, line=line)
+        fields["source"], fields["location"] = source, location
+        return made
+
+    def template(self, index: int) -> tuple[dict, dict]:
+        template = self.templates[index]
+        if type(index) is not int or template[:2] != ["C", "Requirement"]:
+            raise _Unfit("template")
+        fields = self.fields(Requirement, template[2])
+        if fields.keys() | {"source", "location"} != _REQUIREMENT:
+            raise _Unfit("template")
+        fresh = {k: v for k, v in template[2].items() if not _shared(fields[k])}
+        self.decoded[index] = fields, fresh
+        return fields, fresh
 
 
+def _shared(value: Any) -> bool:
+    """Whether `value` may be the same object in many requirements: nothing in it changes."""
+    kind = type(value)
+    return kind in _ATOMS or kind is tuple and all(_shared(v) for v in value)
+
+
+_new = object.__new__  # a frozen dataclass's fields set in its __dict__, as its __init__ would
 _LOCATION = _fields(Location)[2]
 _REQUIREMENT = _fields(Requirement)[2]
+_REQUIREMENT_FACTORIES = tuple(_fields(Requirement)[1].items())
 
 
 def _made(cls: type, fields: dict, names: frozenset) -> Any:
     """What the frozen dataclass's __init__ would give for `fields`, set directly."""
     if fields.keys() != names:
         raise _Unfit(cls.__name__)
-    made = object.__new__(cls)
+    made = _new(cls)
     made.__dict__.update(fields)
     return made
 
