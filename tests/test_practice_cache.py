@@ -113,3 +113,14 @@ def test_a_damaged_or_edited_practice_file_is_not_used(cfg):
     path.write_text(hashlib.sha256(text.encode()).hexdigest() + "\n" + text)
     practice, whole = load(cfg)
     assert not whole and practice == load_practice(cfg)
+
+
+def test_requirements_from_the_cache_share_nothing_that_can_change(cfg):
+    load(cfg)
+    practice, whole = load(cfg)
+    assert whole
+    reqs = [r for f in practice.facilities.values() for r in f.requirements]
+    reqs += [r for s in practice.states.values() for r in s.requirements]
+    assert len(reqs) > 10
+    for attr in ("when", "params", "location"):
+        assert len({id(getattr(r, attr)) for r in reqs}) == len(reqs), attr

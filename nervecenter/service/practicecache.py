@@ -116,7 +116,7 @@ def _hit(path: Path, cache: ConfigCache, inputs: str, registry) -> Practice | No
 def _keep(path: Path, cache: ConfigCache, inputs: str, practice: Practice) -> None:
     try:
         value = _encode(practice)
-    except _Unfit:
+    except (_Unfit, TypeError, ValueError, AttributeError):  # kept only when it can be
         return
     files = {name: {k: v for k, v in entry.items() if k != "data"}
              for name, entry in cache.used.items()}
@@ -158,7 +158,8 @@ def _left_out(value: Any, name: str, values: dict, factories: dict) -> bool:
 
 class _Encoder:
     """A Practice as JSON. A requirement is ["R", template, source, file, line]: the facilities'
-    requirements differ mostly in those, the rest (its template) is written once."""
+    requirements differ mostly in those, the rest (its template) is written once; a file's
+    requirements are ["RS", source, file, [[template, line], ...]]."""
 
     def __init__(self):
         self.templates: list[Any] = []
@@ -169,7 +170,11 @@ class _Encoder:
         if value is None or kind in (str, bool, int):
             return value
         if kind is tuple:
-            return ["T", [self(v) for v in value]]
+            rows = [self(v) for v in value]
+            if rows and all(type(r) is list and r[0] == "R" and r[2:4] == rows[0][2:4]
+                            for r in rows):
+                return ["RS", rows[0][2], rows[0][3], [[r[1], r[4]] for r in rows]]
+            return ["T", rows]
         if kind is dict:
             return ["D", [[self(k), self(v)] for k, v in value.items()]]
         if kind is float:
@@ -208,6 +213,9 @@ class _Decoder:
         if value is None or kind in (str, bool, int):
             return value
         tag = value[0]
+        if tag == "RS":
+            _, source, file, rows = value
+            return tuple([self.requirement(index, source, file, line) for index, line in rows])
         if tag == "R":
             return self.requirement(*value[1:])
         if tag == "T":
