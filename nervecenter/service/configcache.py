@@ -102,7 +102,7 @@ class ConfigCache:
         self.changed |= entry is not self.entries[name]
         try:
             data = _decode(entry["data"])
-        except (_Unfit, KeyError, TypeError, ValueError, IndexError):
+        except (_Unfit, KeyError, TypeError, ValueError, IndexError, RecursionError):
             return None
         self.used[name] = entry
         self.hits += 1
@@ -156,7 +156,7 @@ def fresh(name: str, st: os.stat_result, entry: dict | None) -> tuple[dict | Non
 
 def read_checked(path: Path) -> Any:
     """The JSON `write_checked` wrote, or None (missing, cut short, edited, damaged)."""
-    with contextlib.suppress(OSError, ValueError, UnicodeDecodeError):
+    with contextlib.suppress(OSError, ValueError, UnicodeDecodeError, RecursionError):
         digest, _, body = path.read_text(encoding="utf-8").partition("\n")
         if hashlib.sha256(body.encode()).hexdigest() == digest:
             return json.loads(body)

@@ -100,12 +100,14 @@ def _hit(path: Path, cache: ConfigCache, inputs: str, registry) -> Practice | No
             refreshed |= now is not entry
         practice = _decode(kept["practice"])
         practice = dataclasses.replace(practice, rule_kinds=dict(registry.rule_kinds))
-    except (OSError, _Unfit, KeyError, TypeError, ValueError, IndexError, AttributeError):
-        return None
-    if not isinstance(practice, Practice) or not all(p.is_file() for p in practice.sources):
-        return None
-    zones = {practice.timezone} | {f.timezone for f in practice.facilities.values()}
-    if not all(config.valid_timezone(z) for z in zones):
+        # what a load checks outside the files it reads
+        if not isinstance(practice, Practice) or not all(p.is_file() for p in practice.sources):
+            return None
+        zones = {practice.timezone} | {f.timezone for f in practice.facilities.values()}
+        if not all(config.valid_timezone(z) for z in zones):
+            return None
+    except (OSError, _Unfit, KeyError, TypeError, ValueError, IndexError, AttributeError,
+            RecursionError):
         return None
     cache.used, cache.hits, cache.settled = files, len(files), True
     if refreshed:  # stats confirmed by their SHA-256: kept, so as not to hash them again
