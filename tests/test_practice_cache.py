@@ -56,9 +56,8 @@ def test_the_second_load_builds_nothing_from_the_files(cfg, monkeypatch):
     monkeypatch.setattr(config, "load_practice", refuse)
     again, whole = load(cfg)
     assert whole and again == first and repr(again) == repr(first)
-    # the digest of what was read is the one a load from the files gives
+    # the digest of what was read is the one a load from the files gives (the real function)
     cache = configcache.ConfigCache(cfg)
-    monkeypatch.undo()
     load_practice(cfg, cache=cache)
     assert practicecache.load(cfg)[1].digest() == cache.digest()
 
