@@ -151,3 +151,13 @@ def test_a_touched_file_is_hashed_and_given_back_when_its_bytes_are_the_same(cfg
     assert reads == ["tulane.yaml"] and hits > 0 and practice == load_practice(cfg)
     reads.clear()  # its new stat was kept: not hashed again
     assert cached_load(cfg)[0] == practice and reads == []
+
+
+def test_a_file_over_the_input_limit_of_this_run_is_refused_as_without_the_cache(cfg, monkeypatch):
+    cached_load(cfg)
+    monkeypatch.setenv("NERVECENTER_MAX_INPUT_MB", "0.001")  # 1 kB: tulane.yaml is larger
+    with pytest.raises(ConfigError) as plain:
+        load_practice(cfg)
+    with pytest.raises(ConfigError) as cached:
+        cached_load(cfg)
+    assert str(cached.value) == str(plain.value) and "over the 0.001 MB limit" in str(plain.value)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from kit.practice import copy_example, read_yaml, write_yaml
 
-from nervecenter.core import config
+from nervecenter.core import config, limits
 from nervecenter.core.config import load_practice
 from nervecenter.core.errors import ConfigError
 from nervecenter.service import configcache, practicecache
@@ -20,6 +20,7 @@ from nervecenter.service import configcache, practicecache
 @pytest.fixture
 def cfg(tmp_path, monkeypatch) -> Path:
     monkeypatch.delenv(config.DATABASE_ENV, raising=False)
+    monkeypatch.delenv(limits.INPUT_ENV, raising=False)
     monkeypatch.setattr(configcache, "RACY_NS", 0)  # as if every file were written long ago
     root = copy_example(tmp_path / "cfg")
     (root / ".nervecenter").mkdir(exist_ok=True)
@@ -63,7 +64,8 @@ def test_the_second_load_builds_nothing_from_the_files(cfg, monkeypatch):
 
 
 @pytest.mark.parametrize("change", ["mistake", "yml", "new facility", "removed facility",
-                                    "source gone", "same size and mtime", "database variable"])
+                                    "source gone", "same size and mtime", "database variable",
+                                    "input limit variable"])
 def test_a_change_is_seen_as_a_load_from_the_files_sees_it(cfg, monkeypatch, change):
     load(cfg)
     assert load(cfg)[1]
@@ -85,8 +87,10 @@ def test_a_change_is_seen_as_a_load_from_the_files_sees_it(cfg, monkeypatch, cha
         st = tulane.stat()
         tulane.write_text(tulane.read_text().replace("Tulane", "Tulanf", 1))
         os.utime(tulane, ns=(st.st_atime_ns, st.st_mtime_ns))
-    else:
+    elif change == "database variable":
         monkeypatch.setenv(config.DATABASE_ENV, "sqlite:////elsewhere/state.db")
+    else:
+        monkeypatch.setenv(limits.INPUT_ENV, "3")
     same_as_files(cfg)
 
 

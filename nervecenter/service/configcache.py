@@ -31,7 +31,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from nervecenter.core import yaml12, yamlfile
+from nervecenter.core import limits, yaml12, yamlfile
 from nervecenter.core.yaml12 import Float, Int
 from nervecenter.core.yamlfile import LineDict, LineList
 
@@ -77,6 +77,10 @@ class ConfigCache:
             self._entries = dict(cache["files"]) if ok else {}
         return self._entries
 
+    @functools.cached_property
+    def _limit(self) -> int:
+        return limits.max_input_bytes()
+
     def _schema(self, schema: dict) -> str:
         known = self._schemas.get(id(schema))
         if known is None or known[0] is not schema:
@@ -94,6 +98,8 @@ class ConfigCache:
             st = os.stat(name)
         except OSError:
             return None
+        if st.st_size > self._limit:
+            return None  # core refuses it, in its words
         entry = self.entries.get(name)
         entry, sha = fresh(name, st, entry)
         self._pending[name] = (st, sha)  # what put() keys the data core reads next with

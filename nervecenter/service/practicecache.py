@@ -4,8 +4,8 @@ With every file given back by service/configcache.py, a load still rebuilt the v
 files and some 2,650 requirements, and checked them again. `.nervecenter/config-practice.json`
 keeps the Practice a load built without a problem, with what it was built from: each file read
 (its stat and SHA-256, checked as configcache.fresh does), the listing of each folder read, the
-plugins' rule kinds and credential types, the database variable, the code of core/ and of the
-caches. Anything else differs, or the file is damaged: the practice is loaded from the files.
+plugins' rule kinds and credential types, the variables of the database and of the input
+limit, the code of core/ and of the caches. Anything else differs, or the file is damaged: the practice is loaded from the files.
 
 A hit still checks what lies outside the files read: that each `sources:` file exists and each
 time zone is known. Not checked again: a cron expression of `schedule:` against a croniter that
@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from nervecenter.core import config, plugins
+from nervecenter.core import config, limits, plugins
 from nervecenter.core.model import (
     AlertPolicy,
     Channel,
@@ -79,7 +79,8 @@ def _inputs(shown: Path, root: Path, registry) -> str | None:
         types = [(t.plugin, str(t.path) if t.path is not None else None,
                   t.data if t.path is None else None) for t in registry.credential_types]
         text = json.dumps([_code_version(), str(shown), str(root),
-                           os.environ.get(config.DATABASE_ENV), folders, kinds, types],
+                           os.environ.get(config.DATABASE_ENV), os.environ.get(limits.INPUT_ENV),
+                           folders, kinds, types],
                           sort_keys=True, default=repr)
     except (OSError, TypeError, ValueError):
         return None
