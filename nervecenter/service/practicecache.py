@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -300,4 +301,10 @@ def _encode(practice: Practice) -> dict:
 
 
 def _decode(kept: dict) -> Practice:
-    return _Decoder(kept["templates"])(kept["value"])
+    collecting = gc.isenabled()
+    gc.disable()  # thousands of new objects, no cycle among them: no collection of a large heap
+    try:
+        return _Decoder(kept["templates"])(kept["value"])
+    finally:
+        if collecting:
+            gc.enable()
