@@ -9,7 +9,7 @@ core/config.py gives it) and the code that reads YAML. A file whose stat is what
 even read; one whose stat changed is hashed, and read and validated again if its SHA-256 differs.
 
 Trusting the stat, like git and data/stamps.py: an edit that keeps the size, and puts back the
-mtime (os.utime), still moves the ctime, which no user call sets. What it misses is a same-size
+mtime (os.utime), still moves the ctime, which no call sets (short of the system clock). What it misses is a same-size
 rewrite within the same timestamp tick as the stat the cache kept; so a file whose stat was
 taken within RACY_NS of its last change is hashed on every load until its stat is older.
 
