@@ -298,18 +298,16 @@ class Bench:
                             "load_average": [round(x, 1) for x in self.load + os.getloadavg()]}}
 
     def config_cached(self, cfg: Path):
-        """load_practice through the configuration cache a previous command left."""
-        from nervecenter.core.config import load_practice
-        from nervecenter.service.configcache import ConfigCache
+        """load_practice through the configuration caches a previous command left (as
+        service/workspace.open_workspace loads it)."""
+        from nervecenter.service import practicecache
 
         (cfg / ".nervecenter").mkdir(exist_ok=True)
-        first = ConfigCache(cfg)
-        load_practice(cfg, cache=first)
-        first.save()
+        practicecache.load(cfg)[1].save()
 
         def cached():
-            cache = ConfigCache(cfg)
-            load_practice(cfg, cache=cache)
+            _, cache = practicecache.load(cfg)
+            cache.save()
             return cache.hits
 
         self.counts["config_cache_hits"] = self.time("config_load_cached", cached,

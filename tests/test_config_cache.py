@@ -12,6 +12,7 @@ from kit.practice import copy_example, read_yaml, write_yaml
 
 from nervecenter.core.config import load_practice
 from nervecenter.core.errors import ConfigError
+from nervecenter.service import configcache
 from nervecenter.service.configcache import FILE, ConfigCache
 
 
@@ -103,3 +104,60 @@ def test_commands_save_the_cache_and_answer_the_same(cfg):
     code, after, err = run_cli("status", "--config", str(cfg), "--on", "2026-12-01",
                                "--format", "json")
     assert code == 0 and after == before
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    """The YAML files opened (by the cache or the loader) from now on."""
+    import builtins
+
+    reads: list[str] = []
+    path_open, plain_open = Path.open, builtins.open
+
+    def counted(opener):
+        def open_(file, *args, **kwargs):
+            if str(file).endswith(".yaml"):
+                reads.append(Path(file).name)
+            return opener(file, *args, **kwargs)
+        return open_
+
+    monkeypatch.setattr(Path, "open", counted(path_open))
+    monkeypatch.setattr(builtins, "open", counted(plain_open))
+    return reads
+
+
+def test_a_cached_load_reads_no_file_whose_stat_is_unchanged(cfg, monkeypatch):
+    monkeypatch.setattr(configcache, "RACY_NS", 0)  # as if every file were written long ago
+    first, _ = cached_load(cfg)
+    reads = _count_reads(monkeypatch)
+    again, hits = cached_load(cfg)
+    assert hits > 0 and reads == [] and again == first == load_practice(cfg)
+
+
+def test_a_file_cached_within_a_timestamp_tick_of_its_change_is_hashed(cfg, monkeypatch):
+    # freshly copied files: a same-size rewrite in the same tick could keep their stat
+    first, _ = cached_load(cfg)
+    reads = _count_reads(monkeypatch)
+    again, hits = cached_load(cfg)
+    assert hits > 0 and "tulane.yaml" in reads and again == first
+
+
+def test_a_touched_file_is_hashed_and_given_back_when_its_bytes_are_the_same(cfg, monkeypatch):
+    monkeypatch.setattr(configcache, "RACY_NS", 0)
+    cached_load(cfg)
+    path = cfg / "facilities" / "tulane.yaml"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    reads = _count_reads(monkeypatch)
+    practice, hits = cached_load(cfg)
+    assert reads == ["tulane.yaml"] and hits > 0 and practice == load_practice(cfg)
+    reads.clear()  # its new stat was kept: not hashed again
+    assert cached_load(cfg)[0] == practice and reads == []
+
+
+def test_a_file_over_the_input_limit_of_this_run_is_refused_as_without_the_cache(cfg, monkeypatch):
+    cached_load(cfg)
+    monkeypatch.setenv("NERVECENTER_MAX_INPUT_MB", "0.001")  # 1 kB: tulane.yaml is larger
+    with pytest.raises(ConfigError) as plain:
+        load_practice(cfg)
+    with pytest.raises(ConfigError) as cached:
+        cached_load(cfg)
+    assert str(cached.value) == str(plain.value) and "over the 0.001 MB limit" in str(plain.value)

@@ -365,10 +365,9 @@ def _key(path: Path) -> str:
 
 def open_workspace(config_dir: str | Path, database_url: str | None = None) -> Workspace:
     """Load and validate the configuration and open its database (created on first use)."""
-    from nervecenter.service.configcache import ConfigCache
+    from nervecenter.service import practicecache
 
-    cache = ConfigCache(Path(config_dir))
-    practice = load_practice(config_dir, cache=cache)
+    practice, cache = practicecache.load(config_dir)
     reading = _reading(practice, database_url)
     if reading is not None:
         ws = Workspace(practice, from_files=True, reading=reading, database_url=database_url)
