@@ -46,6 +46,7 @@ from nervecenter.rules.results import Clearance, DueDate, Evaluation
 from nervecenter.rules.schedule import case_day
 from nervecenter.service import sharing
 from nervecenter.service.sharing import Shelf
+from nervecenter.store.collector import paused
 
 log = logging.getLogger("nervecenter.evaluation")
 POLL = 0.5  # seconds between the watcher's looks
@@ -489,7 +490,7 @@ class Latest:
                 (head["version"], _sources_of(head)) != current:
             return False
         cpu = time.process_time()
-        with _collector_paused():
+        with paused():  # an evaluation's objects, all at once: no collection between
             got = self.shelf.get(day)
         self._stamps[day] = stamp
         if got is None:
@@ -597,13 +598,3 @@ def _sources_of(head: dict) -> tuple:
     return tuple(tuple(s) if isinstance(s, list) else s for s in head["sources"])
 
 
-class _collector_paused:
-    """Loading allocates an evaluation's objects at once: no collection in between."""
-
-    def __enter__(self):
-        self.was = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc):
-        if self.was:
-            gc.enable()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 import hashlib
 import json
 import os
@@ -42,6 +41,7 @@ from nervecenter.core.model import (
 )
 from nervecenter.service import configcache
 from nervecenter.service.configcache import ConfigCache, _Unfit
+from nervecenter.store.collector import paused
 
 FILE = "config-practice.json"
 FOLDERS = ("credential_types", "facilities", "states")
@@ -301,10 +301,5 @@ def _encode(practice: Practice) -> dict:
 
 
 def _decode(kept: dict) -> Practice:
-    collecting = gc.isenabled()
-    gc.disable()  # thousands of new objects, no cycle among them: no collection of a large heap
-    try:
+    with paused():  # thousands of new objects, no cycle among them: no collection of a large heap
         return _Decoder(kept["templates"])(kept["value"])
-    finally:
-        if collecting:
-            gc.enable()
