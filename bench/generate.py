@@ -454,6 +454,11 @@ def write(out: Path, practice: _Practice, facilities, people, cases) -> None:
         lines += [f"  - id: {mid}", f"    name: {_q(name)}",
                   f"    notify: [{_q('file://.nervecenter/outbox/' + mid + '.jsonl')}]"]
     lines.append("sources: [people.yaml, cases.csv]")
+    # people.yaml takes about 1.8 kB a person: past 25,000 people, over the default input limit
+    # (50 MB), which a practice that large raises, as this one does
+    mb = -(-practice.n * 2 // 1024)
+    if mb > 50:
+        lines.append(f"limits: {{max_input_mb: {mb}}}")
     (out / "practice.yaml").write_text("\n".join(lines) + "\n")
 
     for f in facilities:
