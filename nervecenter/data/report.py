@@ -5,6 +5,9 @@ CLI prints them and the web API returns them, so both always agree.
 
     doc = status_json(evaluation, within=90)            # a dict, ready for json.dumps
     text = render_status(evaluation, practice, "table", within=90, color=False)
+
+Rendering makes tens of thousands of dicts and strings without cycles, beside an evaluation of a
+million objects: the cyclic collector is paused meanwhile (its passes would walk them all).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from nervecenter.core.model import Practice
 from nervecenter.data import jsontext
 from nervecenter.rules.explain import Explainer
 from nervecenter.rules.results import Clearance, Conflict, DueDate, Evaluation
+from nervecenter.store.collector import paused
 
 WIDTH = 100
 OUTCOME_COLORS = {"cleared": "green", "warning": "yellow", "blocked": "red", "unstaffed": "magenta"}
@@ -105,6 +109,7 @@ def status_csv_rows(ev: Evaluation, items: Iterable[DueDate]) -> Iterator[dict[s
             for d in items)
 
 
+@paused()
 def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int = 90,
                   person: str | None = None, color: bool = False) -> str:
     if fmt == "json":
@@ -152,6 +157,7 @@ def render_status(ev: Evaluation, practice: Practice, fmt: str, *, within: int =
     return "\n".join(lines + ce_lines)
 
 
+@paused()
 def render_cases(ev: Evaluation, practice: Practice, fmt: str, *, color: bool = False,
                  **filters) -> str:
     if fmt == "json":
@@ -203,6 +209,7 @@ def cases_csv_rows(chosen: Iterable[Clearance]) -> Iterator[dict[str, Any]]:
             yield {**base, **(p.as_dict() if p else {})}
 
 
+@paused()
 def render_conflicts(ev: Evaluation, practice: Practice, fmt: str, *,
                      type_id: str | None = None, color: bool = False) -> str:
     if fmt == "json":
