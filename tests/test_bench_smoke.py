@@ -111,6 +111,7 @@ def test_run_py_runs_and_its_figures_are_sane(practice_dir, tmp_path):
     figures, counts = result["figures"], result["counts"]
     for name in ("config_load", "config_load_cached", "import_sqlite", "import_sqlite_csv",
                  "snapshot", "evaluation", "planning", "limit", "delivery", "cli_cases_json",
+                 "cli_cases_json_shelved",
                  "cli_cases_day", "cli_cases_one", "cli_status_json", "cli_help", "run_first",
                  "run_daily"):
         assert figures[name] > 0, name

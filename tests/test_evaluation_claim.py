@@ -71,3 +71,51 @@ def finished(daemon) -> dict:
         else (daemon.stdout, daemon.stderr)
     assert daemon.returncode == 0, err
     return json.loads(out)
+
+
+# a question about the clearances of the whole horizon (`cases`), asked in a process of its own,
+# counting the engine's evaluations
+CASES = """
+import json, sys
+from datetime import date
+from nervecenter.data import report
+from nervecenter.service import workspace
+engine, computed = workspace.evaluate, []
+def counted(*args, **kwargs):
+    computed.append(1)
+    return engine(*args, **kwargs)
+workspace.evaluate = counted
+ws = workspace.open_workspace(sys.argv[1])
+ev = ws.evaluate(date(2026, 12, 1), due=False, conflicts=False)
+print(json.dumps({"evaluated": len(computed), "cases": report.cases_json(ev)}))
+"""
+
+
+def test_the_cases_of_the_horizon_are_read_from_the_days_shelved_evaluation(tmp_path,
+                                                                            monkeypatch):
+    """After the day's run, `cases` loads the clearances it shelved instead of computing them
+    (the costly part of the whole evaluation), and they are the ones it would compute; once the
+    data changed, the shelf is not current and they are computed."""
+    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
+    config = example_practice(tmp_path)
+    ws = open_workspace(config)
+    shelf = Shelf(ws.data_dir)
+    try:
+        ws.evaluate(DAY)  # the day's run
+        assert shelf.stamp(DAY) is not None
+        shelved = cases(config)
+        assert shelved["evaluated"] == 0
+        shelf._path(DAY).unlink()
+        computed = cases(config)
+        assert computed == {**shelved, "evaluated": 1}
+        open_workspace(config).evaluate(DAY)  # shelved again
+        actions.renew(ws, "cli:dana", "t-price", "bls", issued=DAY, expires=date(2029, 1, 31))
+        changed = cases(config)
+        assert changed["evaluated"] == 1 and changed["cases"] != shelved["cases"]
+    finally:
+        ws.close()
+
+
+def cases(config) -> dict:
+    return finished(subprocess.run([sys.executable, "-c", CASES, str(config)], check=False,
+                                   capture_output=True, text=True, timeout=120))

@@ -15,9 +15,10 @@ questions here:
     fin = ws.latest(on)                      # the newest finished one: never waits
 
 Results are cached in one place, here, while the day and the data (the store's data version)
-stay the same. `latest` is for readers that must not wait (the web): it answers with the newest
-finished evaluation while the next one is computed once per practice in the background
-(service/latest.py).
+stay the same, and across processes on the shelf (the day's whole evaluation, for as long as the
+data, the sources and the configuration it read are current). `latest` is for readers that must
+not wait (the web): it answers with the newest finished evaluation while the next one is
+computed once per practice in the background (service/latest.py).
 """
 
 from __future__ import annotations
@@ -100,11 +101,16 @@ class Workspace:
     @property
     def data_dir(self) -> Path:
         """Where files beside the database live: uploaded documents, the web's session key."""
-        from sqlalchemy.engine import make_url
+        path = sqlite_file(self.practice.database)  # without importing SQLAlchemy
+        if path is None:
+            from sqlalchemy.engine import make_url
 
-        url = make_url(self.practice.database)
-        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            return Path(url.database).resolve().parent
+            url = make_url(self.practice.database)
+            if url.get_backend_name() == "sqlite" and url.database and \
+                    url.database != ":memory:":
+                path = Path(url.database)
+        if path is not None:
+            return path.resolve().parent
         return Path(self.practice.config_dir) / ".nervecenter"
 
     def today(self, on: date | None = None) -> date:
@@ -209,31 +215,35 @@ class Workspace:
         each unless switched off. Re-imports `sources:` first unless `sync` is off.
 
         The day's whole question (all four parts, synced) is put on the shelf once computed,
-        for the practice's web processes (`Latest.shelve`)."""
-        whole = sync and (start, end, case, due, conflicts, clearances) == (
-            None, None, None, True, True, True)
-        if not whole:
+        for the practice's web processes (`Latest.shelve`); a synced question about the
+        clearances of the whole horizon (`cases`) is answered from it while it is current."""
+        # the clearances of the whole horizon are the costly part: a question that asks them
+        # is answered by the day's whole evaluation when the shelf holds it for this data
+        horizon = sync and clearances and (start, end, case) == (None, None, None)
+        if not horizon:
             return self._evaluate(on, start, end, case, due, conflicts, clearances, sync)
+        if not (due and conflicts):
+            return self._evaluate(on, start, end, case, due, conflicts, clearances, sync,
+                                  shelved=True)
         # one evaluation of the day's whole question at a time in the practice (the claim a web
         # process takes to compute one): another process's, finished meanwhile, is taken from
         # the shelf instead of computed again
         with self._latest.claim(wait=True):
             return self._evaluate(on, start, end, case, due, conflicts, clearances, sync,
-                                  whole=True)
+                                  shelved=True, whole=True)
 
     def _evaluate(self, on, start, end, case, due, conflicts, clearances, sync, *,
-                  whole: bool = False) -> Evaluation:
+                  shelved: bool = False, whole: bool = False) -> Evaluation:
         with self._lock:
             # the day's whole question, synced, goes on the shelf: what the sources were
             # before their sync is what it read (a dry run's is not synced)
-            started = None
-            if whole:
+            started, day = None, self.today(on)
+            if whole or shelved and self._on_shelf(day):
                 from nervecenter.service.latest import Started
 
                 started = Started.now(self)
             if sync:
                 self.sync_sources()
-            day = self.today(on)
             self._current()
             if case is not None:
                 found = self.reading.case(case)
@@ -243,8 +253,10 @@ class Workspace:
                 start = end = case_day(found)
             question = (day, start, end, case, due, conflicts, clearances)
             answer = self._evaluations.get(question)
-            if answer is None and started is not None:  # adopted from the shelf, or None
-                answer = self._latest.shelved(day, self._version, started.sources)
+            if answer is None and shelved:  # the day's whole one answers it, if at hand
+                answer = self._evaluations.get((day, None, None, None, True, True, True))
+                if answer is None and started is not None:
+                    answer = self._latest.shelved(day, self._version, started.sources)
             if answer is None:
                 if len(self._evaluations) > 8:
                     self._evaluations.clear()
@@ -255,12 +267,19 @@ class Workspace:
                 answer = self._evaluations[question] = evaluate(
                     self.practice, snapshot, day, start=start, end=end, case=case, due=due,
                     conflicts=conflicts, clearances=clearances)
-            shelve = started is not None and not self._latest.holds(answer)
+            shelve = whole and not self._latest.holds(answer)
             if shelve:
                 snapshot, version = self.snapshot(day), self._version
         if shelve:
             self._latest.shelve(day, snapshot, answer, version, started)
         return answer
+
+    def _on_shelf(self, day: date) -> bool:
+        """Whether the shelf has a file for `day`: looked at before the keeper of the shelf is
+        made, which opens the Store (a command that computes its answer reads without it)."""
+        from nervecenter.service.sharing import Shelf
+
+        return Shelf(self.data_dir).stamp(day) is not None
 
     def _narrowed_snapshot(self, day: date, start: date | None, end: date | None,
                            case: str | None) -> Snapshot:
