@@ -119,3 +119,28 @@ def test_the_cases_of_the_horizon_are_read_from_the_days_shelved_evaluation(tmp_
 def cases(config) -> dict:
     return finished(subprocess.run([sys.executable, "-c", CASES, str(config)], check=False,
                                    capture_output=True, text=True, timeout=120))
+
+
+def test_a_web_process_started_after_a_configuration_change_does_not_show_the_old_rules(
+        tmp_path, monkeypatch):
+    """The day's evaluation on the shelf was computed under the configuration as it was: a web
+    process reading the edited configuration computes its own instead of showing the old one
+    (and never takes it as current afterwards)."""
+    monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
+    config = example_practice(tmp_path)
+    before = open_workspace(config)
+    try:
+        old = before.evaluate(DAY)  # the day's run, shelved
+    finally:
+        before.close()
+    practice_yaml = config / "practice.yaml"
+    practice_yaml.write_text(practice_yaml.read_text().replace("case_horizon_days: 30",
+                                                               "case_horizon_days: 7"))
+    web = open_workspace(config)
+    try:
+        done = web.latest(DAY)
+        assert web._latest.computed == 1
+        assert len(done.evaluation.clearances) < len(old.clearances)
+        assert Shelf(web.data_dir).label(DAY)["config"] == web.config_digest
+    finally:
+        web.close()

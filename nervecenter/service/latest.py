@@ -484,8 +484,11 @@ class Latest:
         if stamp is None or stamp == self._stamps.get(day):
             return False
         head = self.shelf.label(day)
+        # computed under another configuration (before an edit, or by a process that has not
+        # read it yet): its rules are not this process's, whatever data it read
         if head is None or (head.get("database"), head.get("shape")) != \
-                (self.database, sharing.shape(Index)) or current is not None and \
+                (self.database, sharing.shape(Index)) or self.ws.config_digest is not None \
+                and head.get("config") != self.ws.config_digest or current is not None and \
                 head["version"] <= current[0] and \
                 (head["version"], _sources_of(head)) != current:
             return False
