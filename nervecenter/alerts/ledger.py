@@ -17,12 +17,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
     JSON,
+    Column,
     Date,
     DateTime,
     Engine,
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -30,11 +32,10 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import Mapped, mapped_column
 
 from nervecenter.alerts.planning import Alert, FailedDelivery, History, Silence
 from nervecenter.core import clock
-from nervecenter.store.orm import Base
+from nervecenter.store.db import METADATA
 
 FAILED_IN_DIGEST_DAYS = 8  # a digest lists deliveries that failed for good this recently
 # a delivery's status: `summarized` rows are lines of a first-run summary, never sent themselves
@@ -58,67 +59,62 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
-class AlertRow(Base):
-    __tablename__ = "alerts"
+# Core tables, not ORM classes: a `run` imports the ledger, and sqlalchemy.orm took 50-80 ms
+# of its start
+alerts_t = Table(
+    "alerts", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("kind", String(30), nullable=False, index=True),
+    Column("person", String(100), index=True),
+    Column("credential", String(250), index=True),
+    Column("version", Integer),
+    Column("stage", Integer),
+    Column("case_id", String(100), index=True),
+    Column("as_of", Date, nullable=False, index=True),
+    Column("planned_at", UTCDateTime, nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(400), unique=True)
-    kind: Mapped[str] = mapped_column(String(30), index=True)
-    person: Mapped[str | None] = mapped_column(String(100), index=True)
-    credential: Mapped[str | None] = mapped_column(String(250), index=True)
-    version: Mapped[int | None] = mapped_column(Integer)
-    stage: Mapped[int | None] = mapped_column(Integer)
-    case_id: Mapped[str | None] = mapped_column(String(100), index=True)
-    as_of: Mapped[date] = mapped_column(Date, index=True)
-    planned_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    recipients: Mapped[list] = mapped_column(JSON)
-    title: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    html: Mapped[str] = mapped_column(Text)
+# Who an alert is to or about (its person and its recipients): the log of one person is one
+# index range, whatever the size of the ledger.
+alert_people_t = Table(
+    "alert_people", METADATA,
+    Column("person", String(100), primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), primary_key=True),
+)
 
+deliveries_t = Table(
+    "deliveries", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_key", String(400), ForeignKey("alerts.key"), nullable=False, index=True),
+    Column("recipient", String(100), nullable=False, index=True),
+    Column("url", Text, nullable=False),  # as configured: to send only, never to show
+    Column("channel", Text, nullable=False),  # privacy form, for display
+    Column("status", String(10), nullable=False, index=True),  # one of STATUSES
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False, index=True),
+    Column("sending_since", UTCDateTime),
+    Column("last_error", Text),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("alert_key", "recipient", "url"),
+)
 
-class AlertPersonRow(Base):
-    """Who an alert is to or about (its person and its recipients): the log of one person is
-    one index range, whatever the size of the ledger."""
+silences_t = Table(
+    "silences", METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person", String(100)),
+    Column("type", String(100)),
+    Column("credential", String(250)),
+    Column("until", Date, nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("by", String(200), nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
 
-    __tablename__ = "alert_people"
-
-    person: Mapped[str] = mapped_column(String(100), primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
-
-
-class DeliveryRow(Base):
-    __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("alert_key", "recipient", "url"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    alert_key: Mapped[str] = mapped_column(ForeignKey("alerts.key"), index=True)
-    recipient: Mapped[str] = mapped_column(String(100), index=True)
-    url: Mapped[str] = mapped_column(Text)  # as configured: to send only, never to show
-    channel: Mapped[str] = mapped_column(Text)  # privacy form, for display
-    status: Mapped[str] = mapped_column(String(10), index=True)  # one of STATUSES
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class SilenceRow(Base):
-    __tablename__ = "silences"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    person: Mapped[str | None] = mapped_column(String(100))
-    type: Mapped[str | None] = mapped_column(String(100))
-    credential: Mapped[str | None] = mapped_column(String(250))
-    until: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    by: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-alerts_t, deliveries_t, silences_t = AlertRow.__table__, DeliveryRow.__table__, SilenceRow.__table__
-alert_people_t = AlertPersonRow.__table__
 # what the log shows: never the message bodies (text, html), which are most of a row
 LOG_COLUMNS = ("id", "key", "kind", "person", "credential", "stage", "case_id", "as_of",
                "planned_at", "recipients", "title")

@@ -1,5 +1,5 @@
 """The declarative base of the tables declared as ORM classes (the web's users and sessions, the
-failed logins, the alert ledger), on the one `db.METADATA`. Only what uses the ORM imports it:
+failed logins), on the one `db.METADATA`. Only what uses the ORM imports it:
 sqlalchemy.orm takes a tenth of a second or more to import."""
 
 from __future__ import annotations
