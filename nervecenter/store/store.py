@@ -17,7 +17,6 @@ credential shows its first version (what is known of it).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date
@@ -50,7 +49,7 @@ from nervecenter.core.model import (
 from nervecenter.store.changes import Changes
 from nervecenter.store.db import begin_write
 from nervecenter.store.reading import Reading
-from nervecenter.store.records import Record
+from nervecenter.store.records import Record, json_text
 from nervecenter.store.snapshot import parse_date
 from nervecenter.store.tables import audit_log as A
 from nervecenter.store.tables import cases as K
@@ -189,7 +188,7 @@ def _json_text(value) -> str | None:
         return None
     if value == [] or value == {}:
         return "[]" if value == [] else "{}"
-    return json.dumps(value)
+    return json_text(value)
 
 
 class _Written(list):
