@@ -196,10 +196,17 @@ def _import_files(store: Store, practice: Practice, paths, actor, dry_run, skip_
 def _disagreements(files: list[_File]) -> list[FileProblem]:
     """The same key given differently by two files of one import: which one wins would depend
     on the order of the command line, so neither does."""
+    given = [{r.kind for r in f.batch.records} for f in files]
+    shared = {k for i, kinds in enumerate(given) for k in kinds
+              if any(k in other for other in given[i + 1:])}  # kinds two files or more give
+    if not shared:
+        return []
     first: dict[tuple[str, str], object] = {}
     found = []
     for f in files:
         for r in f.batch.records:
+            if r.kind not in shared:
+                continue
             seen = first.setdefault((r.kind, r.key), r)
             if seen is not r and seen.file != r.file and seen.hash != r.hash:
                 found.append(FileProblem(r.file, r.line, f"{r.kind} {r.key} is given "

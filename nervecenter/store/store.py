@@ -169,16 +169,16 @@ def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
     quote = conn.dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
            f"VALUES ({', '.join([mark] * len(columns))})")
-    values = []
+    values = []  # each column as an iterator: zip below takes one value of each at a time
     for c in columns:
         column = map(itemgetter(c.name), rows)
         if isinstance(c.type, JSON):
-            values.append(list(map(_json_text, column)))
+            values.append(map(_json_text, column))
         elif isinstance(c.type, Date):
             values.append([v if v is None or v.__class__ is str else v.isoformat()
                            for v in column])
         else:
-            values.append(list(column))
+            values.append(column)
     conn.exec_driver_sql(sql, list(zip(*values)))
 
 
