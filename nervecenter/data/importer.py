@@ -267,9 +267,6 @@ def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes,
     if changed_state:
         conn.execute(update(R).where(R.c.source == f.source, R.c.key == _bind("_key"))
                      .values(hash=_bind("hash")), changed_state)
-    # Order matters: people before their credentials, CE entries and cases.
-    order = {"person": 0, "credential": 1, "ce": 2, "case": 3}
-    todo.sort(key=lambda r: order[r.kind])
     gone = [k for k in state if k not in keys]
     removed_cases = [k.split(":", 1)[1] for k in gone if k.startswith("case:")]
     store.apply(conn, todo, actor, changes, remove_cases=removed_cases)

@@ -331,7 +331,9 @@ class Store(Reading):
 
     def apply(self, conn: Connection, records: list[Record], actor: str, changes: Changes,
               remove_cases: Iterable[str] = ()) -> None:
-        """Upsert records by natural key inside the caller's transaction; audit every change."""
+        """Upsert records by natural key inside the caller's transaction; audit every change.
+        Records may come in any order: people are written first, then their credentials, CE
+        entries and cases."""
         audit = _Written(conn, A)
         today = clock.today(self.timezone)
         now = clock.utcnow().isoformat(timespec="seconds")
