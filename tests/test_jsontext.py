@@ -1,12 +1,16 @@
 """The JSON text of `cases`, `status`, `conflicts`, `coverage`, `whatif` and `audit` is the
-standard library's `json.dumps(doc, indent=2, ensure_ascii=False)`, byte for byte."""
+standard library's `json.dumps(doc, indent=2, ensure_ascii=False)`, byte for byte; so are the
+database's JSON columns and the import's row hashes (store/records.py) with json.dumps's own
+arguments."""
 
 import json
+from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nervecenter.data import jsontext
+from nervecenter.store import records
 
 SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text())
 KEYS = st.text() | st.integers()  # a key that is not a string goes through json.dumps
@@ -34,3 +38,28 @@ def test_unusual_values_keep_the_standard_librarys_text_and_errors():
                 assert str(got) == str(expected)
             else:
                 raise AssertionError("no TypeError")
+
+
+def _outcome(dumps, doc):
+    try:
+        return dumps(doc)
+    except (TypeError, ValueError) as e:
+        return type(e), str(e)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.recursive(SCALARS | st.dates(), lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(KEYS, inner, max_size=4), max_leaves=30))
+def test_a_json_column_and_a_row_hash_are_the_standard_librarys_text(doc):
+    plain = _outcome(json.dumps, doc)
+    assert _outcome(records.json_text, doc) == plain
+    assert _outcome(records._HASHED, doc) == _outcome(
+        lambda d: json.dumps(d, sort_keys=True, default=str), doc)
+    assert _outcome(records._encoder(False, None), doc) == plain
+
+
+def test_without_the_c_encoder_it_is_json_dumps(monkeypatch):
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    doc = {"b": [1, 2.5, None], "a": date(2026, 12, 3)}
+    assert records._encoder(True, str)(doc) == json.dumps(doc, sort_keys=True, default=str)
+    assert _outcome(records._encoder(False, None), doc) == _outcome(json.dumps, doc)

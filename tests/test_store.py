@@ -14,6 +14,7 @@ from nervecenter.core.errors import ConfigError, DatabaseError
 from nervecenter.data.importer import import_files
 from nervecenter.store import db
 from nervecenter.store.tables import audit_log, credentials
+from nervecenter.store.tables import cases as case_table
 
 
 def roster() -> list[dict]:
@@ -74,6 +75,22 @@ def test_import_then_snapshot(store, practice):
     assert case.start.isoformat() == "2026-12-03T08:00:00-06:00"
     assert case.fields == {"side": "left"}
     assert snap.ce[0].hours == 6
+
+
+def test_empty_values_are_stored_as_null(store, practice):
+    """None binds NULL (on SQLite through the adapter store/reading.py registers for it): the
+    unscoped credentials' scope, a case without an end, the `before` of every addition."""
+    import_files(store, practice, [write_people(practice), write_cases(practice)])
+    with store.engine.connect() as conn:
+        unscoped = conn.execute(select(credentials.c.credential_id)
+                                .where(credentials.c.scope.is_(None))
+                                .order_by(credentials.c.credential_id)).scalars().all()
+        open_ended = conn.execute(select(case_table.c.id).where(case_table.c.end.is_(None))).scalars().all()
+        added = conn.execute(select(func.count()).select_from(audit_log)
+                             .where(audit_log.c.before.is_(None))).scalar()
+    assert unscoped == ["t-price:bls", "t-price:cnim"]
+    assert open_ended == ["C-2"]
+    assert added == audit_count(store)
 
 
 def test_second_import_changes_nothing_and_writes_no_audit(store, practice):

@@ -196,10 +196,17 @@ def _import_files(store: Store, practice: Practice, paths, actor, dry_run, skip_
 def _disagreements(files: list[_File]) -> list[FileProblem]:
     """The same key given differently by two files of one import: which one wins would depend
     on the order of the command line, so neither does."""
+    given = [{r.kind for r in f.batch.records} for f in files]
+    shared = {k for i, kinds in enumerate(given) for k in kinds
+              if any(k in other for other in given[i + 1:])}  # kinds two files or more give
+    if not shared:
+        return []
     first: dict[tuple[str, str], object] = {}
     found = []
     for f in files:
         for r in f.batch.records:
+            if r.kind not in shared:
+                continue
             seen = first.setdefault((r.kind, r.key), r)
             if seen is not r and seen.file != r.file and seen.hash != r.hash:
                 found.append(FileProblem(r.file, r.line, f"{r.kind} {r.key} is given "
@@ -260,9 +267,6 @@ def _apply_file(conn, store: Store, f: _File, actor: str, changes: Changes,
     if changed_state:
         conn.execute(update(R).where(R.c.source == f.source, R.c.key == _bind("_key"))
                      .values(hash=_bind("hash")), changed_state)
-    # Order matters: people before their credentials, CE entries and cases.
-    order = {"person": 0, "credential": 1, "ce": 2, "case": 3}
-    todo.sort(key=lambda r: order[r.kind])
     gone = [k for k in state if k not in keys]
     removed_cases = [k.split(":", 1)[1] for k in gone if k.startswith("case:")]
     store.apply(conn, todo, actor, changes, remove_cases=removed_cases)

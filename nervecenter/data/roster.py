@@ -39,6 +39,7 @@ PERSON_COLUMNS = ("name", "role", "home_state", "email", "phone", "npi", "notify
                   "left")
 CASE_COLUMNS = ("id", "facility", "start", "end", "procedure", "technologist", "reader")
 CE_COLUMNS = ("person", "credential", "date", "hours", "category", "provider")
+_SCHEDULE_COLUMNS = frozenset((*CASE_COLUMNS, "date"))  # the rest of a schedule: extra fields
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, with Excel's phantom 1900-02-29
 
 
@@ -128,11 +129,12 @@ class _Rows:
     def add(self, kind: str, key: str, data: dict, line: int) -> None:
         if not self.fits(kind, data, line):
             return
-        first = self.seen.get((kind, key))
+        seen = (kind, key)
+        first = self.seen.get(seen)
         if first is not None:
             self.problem(line, None, f"duplicate {kind} {key} (first on row {first}); keep one")
             return
-        self.seen[(kind, key)] = line
+        self.seen[seen] = line
         self.batch.records.append(Record(kind, key, data, self.name, line))
 
 
@@ -141,7 +143,9 @@ class _Rows:
         (PostgreSQL refuses both; SQLite would store them, so both are checked here)."""
         verified = data.get("verified") or {}
         # at once first: no text of the record holds a control character, none is too long
-        texts = [v for v in (*data.values(), *verified.values()) if isinstance(v, str)]
+        texts = [v for v in data.values() if isinstance(v, str)]
+        if verified:
+            texts += [v for v in verified.values() if isinstance(v, str)]
         if not ids.control_character("".join(texts)):
             longest = max(map(len, texts), default=0)
             for column, part, limit in _column_limits()[kind]:  # the shortest limit first
@@ -350,8 +354,8 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
     ctype = practice.credential_types[type_id]
     scope = None
     ok = True
-    state, facility = _text(v.get("state")), _text(v.get("facility"))
     if ctype.scope == "state":
+        state = _text(v.get("state"))
         if not state:
             rows.problem(line, "state", f"is empty; {type_id} is per state: give the state code")
             ok = False
@@ -361,6 +365,7 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
                          f"like LA{_closest(scope, STATE_NAMES)}")
             ok = False
     elif ctype.scope == "facility":
+        facility = _text(v.get("facility"))
         if not facility:
             rows.problem(line, "facility", f"is empty; {type_id} is per facility: give its id")
             ok = False
@@ -844,7 +849,7 @@ def _read_table(header: list[Any], body, rows: _Rows, text_only: bool = False) -
         if kind == "case":
             if "date" in values and not _dated(rows, line, values):
                 continue
-            extra = {n: x for n, x in values.items() if n not in (*CASE_COLUMNS, "date")}
+            extra = {n: x for n, x in values.items() if n not in _SCHEDULE_COLUMNS}
             _case(rows, line, values, extra)
         elif kind == "ce":
             pid = _text(values.get("person"))
@@ -908,7 +913,7 @@ def _read_csv(path: Path, rows: _Rows) -> None:
             header = next(lines, None)
             if header is None:
                 return rows.problem(0, None, "is empty; the first row names the columns")
-            body = ((i + 2, cells) for i, cells in enumerate(lines))
+            body = enumerate(lines, start=2)  # (row as a spreadsheet numbers it, cells)
             if not _read_table(header, body, rows, text_only=True):
                 rows.problem(1, None, _unknown_header(header))
             return

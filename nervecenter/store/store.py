@@ -17,7 +17,6 @@ credential shows its first version (what is known of it).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date
@@ -50,7 +49,7 @@ from nervecenter.core.model import (
 from nervecenter.store.changes import Changes
 from nervecenter.store.db import begin_write
 from nervecenter.store.reading import Reading
-from nervecenter.store.records import Record
+from nervecenter.store.records import Record, json_text
 from nervecenter.store.snapshot import parse_date
 from nervecenter.store.tables import audit_log as A
 from nervecenter.store.tables import cases as K
@@ -170,16 +169,16 @@ def bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
     quote = conn.dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
            f"VALUES ({', '.join([mark] * len(columns))})")
-    values = []
+    values = []  # each column as an iterator: zip below takes one value of each at a time
     for c in columns:
         column = map(itemgetter(c.name), rows)
         if isinstance(c.type, JSON):
-            values.append(list(map(_json_text, column)))
+            values.append(map(_json_text, column))
         elif isinstance(c.type, Date):
             values.append([v if v is None or v.__class__ is str else v.isoformat()
                            for v in column])
         else:
-            values.append(list(column))
+            values.append(column)
     conn.exec_driver_sql(sql, list(zip(*values)))
 
 
@@ -189,7 +188,7 @@ def _json_text(value) -> str | None:
         return None
     if value == [] or value == {}:
         return "[]" if value == [] else "{}"
-    return json.dumps(value)
+    return json_text(value)
 
 
 class _Written(list):
@@ -332,7 +331,9 @@ class Store(Reading):
 
     def apply(self, conn: Connection, records: list[Record], actor: str, changes: Changes,
               remove_cases: Iterable[str] = ()) -> None:
-        """Upsert records by natural key inside the caller's transaction; audit every change."""
+        """Upsert records by natural key inside the caller's transaction; audit every change.
+        Records may come in any order: people are written first, then their credentials, CE
+        entries and cases."""
         audit = _Written(conn, A)
         today = clock.today(self.timezone)
         now = clock.utcnow().isoformat(timespec="seconds")
