@@ -272,6 +272,16 @@ def test_pages_forbid_scripts_framing_and_caching(server):
     assert "<script" not in r.text
 
 
+def test_the_headers_and_error_pages_come_from_plain_asgi_middleware(server):
+    """An `@app.middleware("http")` function (Starlette's BaseHTTPMiddleware) cost every request
+    a task group and a memory stream: 0.6 M instructions, a tenth of a case page."""
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    assert BaseHTTPMiddleware not in [m.cls for m in server.app.user_middleware]
+    r = server.client().get("/static/style.css")
+    assert r.headers["x-frame-options"] == "DENY" and "cache-control" not in r.headers
+
+
 def test_documents_are_served_only_to_whom_may_see_them(server):
     dana = server.login("dana")
     token = web.csrf_of(dana.get("/people/t-price").text)

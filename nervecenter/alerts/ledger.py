@@ -226,7 +226,7 @@ class Ledger:
         `recipient`, only those to them): filtered, ordered and paged in SQL (`offset`, or
         `before` an alert id). Reads no message body."""
         a = alerts_t
-        q = select(*(_raw(a.c[c]) for c in LOG_COLUMNS))
+        q = _LOG_ALERTS
         if person:
             # ordered by the index's own column: read backwards from the newest, stopped at
             # `limit` (by alerts.id, SQLite would sort all of a manager's 17,000 rows first)
@@ -248,8 +248,7 @@ class Ledger:
         if offset:
             q = q.offset(offset)
         d = deliveries_t
-        to = select(d.c.alert_key, d.c.recipient, d.c.channel, d.c.status, d.c.attempts,
-                    d.c.last_error, _raw(d.c.next_attempt_at), _raw(d.c.sent_at)).order_by(d.c.id)
+        to = _LOG_DELIVERIES
         if recipient is not None:
             to = to.where(d.c.recipient == recipient)
         with self.engine.connect() as conn:
@@ -293,6 +292,14 @@ def _raw(column):
     # SQLite gives text; PostgreSQL's driver a date, a datetime, a list
     return type_coerce(column, String).label(column.name) \
         if isinstance(column.type, UTCDateTime | Date | JSON) else column
+
+
+# the log's two statements, built once: every person page and page of the alert log reads them
+_LOG_ALERTS = select(*(_raw(alerts_t.c[c]) for c in LOG_COLUMNS))
+_LOG_DELIVERIES = select(
+    deliveries_t.c.alert_key, deliveries_t.c.recipient, deliveries_t.c.channel,
+    deliveries_t.c.status, deliveries_t.c.attempts, deliveries_t.c.last_error,
+    _raw(deliveries_t.c.next_attempt_at), _raw(deliveries_t.c.sent_at)).order_by(deliveries_t.c.id)
 
 
 class _Iso:

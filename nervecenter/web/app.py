@@ -21,6 +21,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -85,7 +86,7 @@ def create_app(config_dir: str | Path, *, on: date | None = None,
     app.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.state.data_dir),
                        session_cookie=auth.SESSION_COOKIE, max_age=auth.SESSION_HOURS * 3600,
                        same_site="lax", https_only=False)
-    app.middleware("http")(_security_headers)
+    app.add_middleware(SecurityHeaders)  # outermost: its headers go on every answer
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.templates = templating.templates(workspace)
 
@@ -119,24 +120,50 @@ SECURITY_HEADERS = {
 }
 
 
-async def _security_headers(request: Request, call_next):
-    try:
-        response = await call_next(request)
-    except OSError as exc:
-        if exc.errno != errno.ENOSPC:
-            raise
-        logging.getLogger("nervecenter.web").error(
-            "%s %s: %s", request.method, request.url.path, DiskFull(exc.filename))
-        response = templating.error(request, 503, "Not done", str(DiskFull(exc.filename)))
-    except Exception as exc:  # a bug: logged in full, shown as one line, the server keeps going
-        logging.getLogger("nervecenter.web").error(
-            "%s %s failed", request.method, request.url.path, exc_info=exc)
-        response = templating.crashed(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if not request.url.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "no-store")  # pages hold private data
-    return response
+class SecurityHeaders:
+    """ASGI middleware, the outermost of the app's own: every answer gets SECURITY_HEADERS
+    (unless it set its own) and, but for /static/, Cache-Control: no-store. An exception before
+    the answer began is a one-line error page: a full disk 503, a bug 500 (logged in full); the
+    server keeps going. Plain ASGI rather than an `@app.middleware("http")` function, whose
+    BaseHTTPMiddleware costs every request a task group and a memory stream."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        private = not scope["path"].startswith("/static/")  # pages hold private data
+        started = False
+
+        async def send_with_headers(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if private:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        try:
+            return await self.app(scope, receive, send_with_headers)
+        except OSError as exc:
+            if started or exc.errno != errno.ENOSPC:
+                raise
+            request = Request(scope, receive)
+            logging.getLogger("nervecenter.web").error(
+                "%s %s: %s", request.method, request.url.path, DiskFull(exc.filename))
+            response = templating.error(request, 503, "Not done", str(DiskFull(exc.filename)))
+        except Exception as exc:  # a bug: logged in full, shown as one line
+            if started:
+                raise
+            request = Request(scope, receive)
+            logging.getLogger("nervecenter.web").error(
+                "%s %s failed", request.method, request.url.path, exc_info=exc)
+            response = templating.crashed(request)
+        await response(scope, receive, send_with_headers)
 
 
 def _error_handlers(app: FastAPI) -> None:

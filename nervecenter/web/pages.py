@@ -170,16 +170,16 @@ def person(request: Request, person_id: str, pic: Pic):
     if p is None:
         raise auth.Forbidden()
     ws = request.app.state.workspace
-    credentials = pic.credentials_of(p.id)
+    credentials, cases = pic.credentials_of(p.id), pic.cases_of(p.id)
     alerts = records.alert_log(ws, person=p.id, limit=PERSON_ALERTS + 1)
     return render(request, "person.html", pic=pic, user=pic.user, as_of=pic.day, person=p,
                   credentials=credentials,
                   history=records.history(ws, [c.id for c in credentials]),
                   ce=records.ce_progress(pic, p.id),
-                  cases=pic.cases_of(p.id),
+                  cases=cases,
                   alerts=records.deliveries(alerts[:PERSON_ALERTS]),
                   older_alerts=len(alerts) > PERSON_ALERTS,
-                  timeline=charts.timeline(credentials, pic.cases_of(p.id), pic.day,
+                  timeline=charts.timeline(credentials, cases, pic.day,
                                            _credential_label(pic), pic.practice.stages_for),
                   accept=", ".join(actions.DOCUMENT_TYPES))
 
