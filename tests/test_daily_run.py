@@ -9,6 +9,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from kit.collector import collector_passes
+
 from nervecenter.core.model import Credential
 from nervecenter.service.sharing import Shelf
 
@@ -20,17 +22,9 @@ def test_the_shelf_is_written_without_a_pass_of_the_cyclic_collector(tmp_path):
     collector would walk the whole evaluation again and again meanwhile, for no cycle."""
     payload = [Credential(f"p-{n}", "bls", date(2027, 1, 1 + n % 28), number=str(n))
                for n in range(20_000)]
-    shelf, passes = Shelf(tmp_path), []
-
-    def count(phase, info):
-        if phase == "start":
-            passes.append(info["generation"])
-
-    gc.callbacks.append(count)
-    try:
+    shelf = Shelf(tmp_path)
+    with collector_passes() as passes:
         shelf.put(date(2026, 12, 1), {"version": 1}, payload)
-    finally:
-        gc.callbacks.remove(count)
     # the file handling around the pickle may start one young pass; the pickle itself
     # started one per 700 objects (about 90 here)
     assert len(passes) <= 2
@@ -92,18 +86,10 @@ def test_the_index_is_built_without_a_pass_of_the_cyclic_collector(example):
     snapshot = replace(ws.snapshot(day), credentials=tuple(
         Credential(f"p-{n}", "bls", date(2027, 1, 1 + n % 28), number=str(n))
         for n in range(20_000)))
-    passes = []
-
-    def count(phase, info):
-        if phase == "start":
-            passes.append(info["generation"])
-
-    gc.collect()
-    gc.callbacks.append(count)
     try:
-        ws._latest.shelve(day, snapshot, evaluation, 1, Started.now(ws))
+        with collector_passes() as passes:
+            ws._latest.shelve(day, snapshot, evaluation, 1, Started.now(ws))
     finally:
-        gc.callbacks.remove(count)
         ws.store.engine.dispose()
     assert len(passes) <= 2  # the file handling around the pickle may start a young one
     assert gc.isenabled()

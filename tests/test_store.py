@@ -6,6 +6,7 @@ import hashlib
 from datetime import date
 
 import pytest
+from kit.collector import collector_passes
 from kit.practice import write_cases as write_case_rows
 from kit.practice import write_yaml
 from sqlalchemy import func, select
@@ -288,18 +289,8 @@ def test_an_import_and_a_snapshot_run_no_garbage_collection(store, practice):
                                {"type": "cnim", "number": f"CNIM-{i}", "issued": "2023-06-01"}]}
               for i in range(300)]
     files = [write_people(practice, people)]
-    passes: list[int] = []
-
-    def count(phase, info):
-        if phase == "start":
-            passes.append(info["generation"])
-
-    gc.collect()
-    gc.callbacks.append(count)
-    try:
+    with collector_passes() as passes:
         assert import_files(store, practice, files).counts["credential"]["added"] == 600
         assert len(store.snapshot(date(2026, 12, 1)).credentials) == 600
-    finally:
-        gc.callbacks.remove(count)
     # at most one pass after each, over what it allocated (twenty without the pause)
     assert gc.isenabled() and len(passes) <= 2
