@@ -149,20 +149,18 @@ class SecurityHeaders:
 
         try:
             return await self.app(scope, receive, send_with_headers)
-        except OSError as exc:
-            if started or exc.errno != errno.ENOSPC:
+        except Exception as exc:
+            disk_full = isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+            if started or isinstance(exc, OSError) and not disk_full:
                 raise
-            request = Request(scope, receive)
-            logging.getLogger("nervecenter.web").error(
-                "%s %s: %s", request.method, request.url.path, DiskFull(exc.filename))
-            response = templating.error(request, 503, "Not done", str(DiskFull(exc.filename)))
-        except Exception as exc:  # a bug: logged in full, shown as one line
-            if started:
-                raise
-            request = Request(scope, receive)
-            logging.getLogger("nervecenter.web").error(
-                "%s %s failed", request.method, request.url.path, exc_info=exc)
-            response = templating.crashed(request)
+            request, log = Request(scope, receive), logging.getLogger("nervecenter.web")
+            if disk_full:
+                log.error("%s %s: %s", request.method, request.url.path, DiskFull(exc.filename))
+                response = templating.error(request, 503, "Not done",
+                                            str(DiskFull(exc.filename)))
+            else:  # a bug: logged in full, shown as one line
+                log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+                response = templating.crashed(request)
         await response(scope, receive, send_with_headers)
 
 
