@@ -7,6 +7,8 @@ readers, the ORM, Alembic nor the web's keeper of the latest evaluation is impor
 import subprocess
 import sys
 
+from kit.practice import copy_example
+
 HEAVY = ("sqlalchemy", "alembic", "apprise", "jsonschema", "nervecenter.service.actions",
          "nervecenter.service.workspace")
 
@@ -38,11 +40,8 @@ print(ws.store.snapshot(ws.today()).people is not None,
 
 
 def test_opening_a_current_database_needs_no_alembic(tmp_path):
-    import shutil
-    from pathlib import Path
 
-    example = Path(__file__).resolve().parents[1] / "config" / "example"
-    shutil.copytree(example, tmp_path / "practice")
+    copy_example(tmp_path / "practice")
     out = subprocess.run([sys.executable, "-c", OPEN, str(tmp_path / "practice")],
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "False"]
@@ -62,11 +61,8 @@ print(" ".join(m for m in %r if m in sys.modules))
 
 
 def test_a_cached_configuration_and_unchanged_sources_need_no_validator_reader_or_orm(tmp_path):
-    import shutil
-    from pathlib import Path
 
-    example = Path(__file__).resolve().parents[1] / "config" / "example"
-    shutil.copytree(example, tmp_path / "practice")
+    copy_example(tmp_path / "practice")
 
     def run() -> list[str]:
         return subprocess.run([sys.executable, "-c", SYNC % (LAZY,), str(tmp_path / "practice")],
@@ -98,12 +94,9 @@ def test_quick_questions_read_sqlite_without_sqlalchemy_and_answer_the_same(tmp_
     SQLAlchemy (0.15 s) for `cases` of a day or a case, `status` or `conflicts`. The answers are
     the Store's, which reads through SQLAlchemy for a URL only it understands."""
     import os
-    import shutil
-    from pathlib import Path
 
-    example = Path(__file__).resolve().parents[1] / "config" / "example"
     practice = tmp_path / "practice"
-    shutil.copytree(example, practice)
+    copy_example(practice)
 
     def ask(env: dict) -> list[str]:
         return subprocess.run([sys.executable, "-c", ASK, str(practice)], capture_output=True,
@@ -133,11 +126,8 @@ print("sqlalchemy.orm" in sys.modules)
 def test_a_run_on_a_current_database_needs_no_orm(tmp_path):
     """The ledger's tables are SQLAlchemy Core: a daily run (the sources unchanged, the
     configuration cached) does not import sqlalchemy.orm (50-80 ms of its start)."""
-    import shutil
-    from pathlib import Path
 
-    example = Path(__file__).resolve().parents[1] / "config" / "example"
-    shutil.copytree(example, tmp_path / "practice")
+    copy_example(tmp_path / "practice")
 
     def run(on: str) -> str:
         return subprocess.run([sys.executable, "-c", RUN, str(tmp_path / "practice"), on],
