@@ -69,6 +69,7 @@ TARGETS = {
     "cli_cases_day": ("`nervecenter cases --from D --to D` (one day)", 0.5, "s"),
     "cli_cases_one": ("`nervecenter cases --case ID`", 0.5, "s"),
     "cli_status_json": ("`nervecenter status --format json`, end to end", 1.5, "s"),
+    "cli_status_json_shelved": ("the same after the day's run", 1.5, "s"),
     "cli_help": ("`nervecenter --help`", 0.3, "s"),
     "run_first": ("`nervecenter run`, first run (empty ledger)", None, "s"),
     "run_daily": ("`nervecenter run` the next day, nothing changed", 1.0, "s"),
@@ -78,6 +79,7 @@ TARGETS = {
     "cli_cases_rss_mb": ("peak RSS of `cases --format json`", 250.0, "MB"),
     "cli_cases_shelved_rss_mb": ("the same after the day's run", 250.0, "MB"),
     "cli_status_rss_mb": ("peak RSS of `status --format json`", 250.0, "MB"),
+    "cli_status_shelved_rss_mb": ("the same after the day's run", 250.0, "MB"),
     "run_first_rss_mb": ("peak RSS of the first `run`", 250.0, "MB"),
     "run_daily_rss_mb": ("peak RSS of the daily `run`", 250.0, "MB"),
 }
@@ -497,6 +499,8 @@ class Bench:
         finally:
             ws.close()
         cli("cli_cases_json_shelved", "cases", "--format", "json", rss="cli_cases_shelved_rss_mb")
+        cli("cli_status_json_shelved", "status", "--format", "json",
+            rss="cli_status_shelved_rss_mb")
         shelved.unlink(missing_ok=True)
 
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from datetime import date
 
+import pytest
+
 from kit.practice import example_practice
 
 from nervecenter.service import actions
@@ -73,9 +75,9 @@ def finished(daemon) -> dict:
     return json.loads(out)
 
 
-# a question about the clearances of the whole horizon (`cases`), asked in a process of its own,
-# counting the engine's evaluations
-CASES = """
+# a question about the whole horizon, `cases` (its clearances) or `status` (its due dates),
+# asked in a process of its own, counting the engine's evaluations
+QUESTION = """
 import json, sys
 from datetime import date
 from nervecenter.data import report
@@ -86,16 +88,22 @@ def counted(*args, **kwargs):
     return engine(*args, **kwargs)
 workspace.evaluate = counted
 ws = workspace.open_workspace(sys.argv[1])
-ev = ws.evaluate(date(2026, 12, 1), due=False, conflicts=False)
-print(json.dumps({"evaluated": len(computed), "cases": report.cases_json(ev)}))
+if sys.argv[2] == "cases":
+    answer = report.cases_json(ws.evaluate(date(2026, 12, 1), due=False, conflicts=False))
+else:
+    answer = report.status_json(ws.evaluate(date(2026, 12, 1), clearances=False,
+                                            conflicts=False), 90, None)
+print(json.dumps({"evaluated": len(computed), "answer": answer}))
 """
 
 
-def test_the_cases_of_the_horizon_are_read_from_the_days_shelved_evaluation(tmp_path,
-                                                                            monkeypatch):
-    """After the day's run, `cases` loads the clearances it shelved instead of computing them
-    (the costly part of the whole evaluation), and they are the ones it would compute; once the
-    data changed, the shelf is not current and they are computed."""
+@pytest.mark.parametrize("question", ["cases", "status"])
+def test_the_questions_of_the_horizon_are_read_from_the_days_shelved_evaluation(
+        tmp_path, monkeypatch, question):
+    """After the day's run, `cases` and `status` load the evaluation it shelved instead of
+    computing the clearances of the horizon (the costly part of the whole evaluation, which due
+    dates need for the cases each endangers), and answer what they would compute; once the data
+    changed, the shelf is not current and they are computed."""
     monkeypatch.delenv("NERVECENTER_DATABASE_URL", raising=False)
     config = example_practice(tmp_path)
     ws = open_workspace(config)
@@ -103,22 +111,22 @@ def test_the_cases_of_the_horizon_are_read_from_the_days_shelved_evaluation(tmp_
     try:
         ws.evaluate(DAY)  # the day's run
         assert shelf.stamp(DAY) is not None
-        shelved = cases(config)
+        shelved = ask(config, question)
         assert shelved["evaluated"] == 0
         shelf._path(DAY).unlink()
-        computed = cases(config)
+        computed = ask(config, question)
         assert computed == {**shelved, "evaluated": 1}
         open_workspace(config).evaluate(DAY)  # shelved again
         actions.renew(ws, "cli:dana", "t-price", "bls", issued=DAY, expires=date(2029, 1, 31))
-        changed = cases(config)
-        assert changed["evaluated"] == 1 and changed["cases"] != shelved["cases"]
+        changed = ask(config, question)
+        assert changed["evaluated"] == 1 and changed["answer"] != shelved["answer"]
     finally:
         ws.close()
 
 
-def cases(config) -> dict:
-    return finished(subprocess.run([sys.executable, "-c", CASES, str(config)], check=False,
-                                   capture_output=True, text=True, timeout=120))
+def ask(config, question: str) -> dict:
+    return finished(subprocess.run([sys.executable, "-c", QUESTION, str(config), question],
+                                   check=False, capture_output=True, text=True, timeout=120))
 
 
 def test_a_web_process_started_after_a_configuration_change_does_not_show_the_old_rules(

@@ -216,10 +216,12 @@ class Workspace:
 
         The day's whole question (all four parts, synced) is put on the shelf once computed,
         for the practice's web processes (`Latest.shelve`); a synced question about the
-        clearances of the whole horizon (`cases`) is answered from it while it is current."""
-        # the clearances of the whole horizon are the costly part: a question that asks them
-        # is answered by the day's whole evaluation when the shelf holds it for this data
-        horizon = sync and clearances and (start, end, case) == (None, None, None)
+        clearances or due dates of the whole horizon (`cases`, `status`) is answered from it
+        while it is current."""
+        # the clearances of the whole horizon are the costly part (due dates need them too, for
+        # the cases each endangers): a question that asks either is answered by the day's whole
+        # evaluation when the shelf holds it for this data
+        horizon = sync and (clearances or due) and (start, end, case) == (None, None, None)
         if not horizon:
             return self._evaluate(on, start, end, case, due, conflicts, clearances, sync)
         if not (due and conflicts):
