@@ -28,10 +28,12 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    String,
     bindparam,
     delete,
     insert,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -274,6 +276,17 @@ class Store(Reading):
                                 .order_by(C.c.credential_id, C.c.version)).mappings()
             for m in rows:
                 out.setdefault(m["credential_id"], []).append(dict(m))
+        return out
+
+    def shown_history(self, person: str) -> dict[str, list[tuple]]:
+        """The versions of a person's credentials as their page shows them, oldest first, by
+        credential id: (version, number, issued, expires, status, recorded_at, recorded_by),
+        the dates as ISO text (read by the person index, without the other columns and
+        SQLAlchemy's conversions: every person page asks)."""
+        out: dict[str, list[tuple]] = {}
+        with self.engine.connect() as conn:
+            for cid, *row in conn.execute(_SHOWN_HISTORY, {"person": person}):
+                out.setdefault(cid, []).append(row)
         return out
 
     def people_roles(self) -> dict[str, str]:
@@ -623,3 +636,14 @@ def missing_documents(store: Store) -> list[FileProblem]:
 
 
 __all__ = ["STATUSES", "Changes", "Store", "missing_documents"]
+
+
+def _text(column):
+    """A date column as the driver gives it (SQLite: ISO text; PostgreSQL: a date), unconverted."""
+    return type_coerce(column, String).label(column.name)
+
+
+_SHOWN_HISTORY = select(
+    C.c.credential_id, C.c.version, C.c.number, _text(C.c.issued), _text(C.c.expires),
+    C.c.status, C.c.recorded_at, C.c.recorded_by).where(
+    C.c.person == bindparam("person")).order_by(C.c.credential_id, C.c.version)

@@ -25,14 +25,14 @@ def document_path(ws, recorded: str) -> Path | None:
 # ---------------------------------------------------------------- reads
 
 
-def history(ws, credential_ids) -> dict[str, list[dict]]:
-    """Every recorded version of each credential, newest first, with when it was recorded."""
-    versions = ws.store.versions_of(credential_ids)
-    return {cid: [{"version": v["version"], "number": v["number"], "issued": v["issued"],
-                   "expires": v["expires"], "status": v["status"],
-                   "recorded": f"{v['recorded_at'][:10]} by {v['recorded_by']}"}
-                  for v in reversed(versions.get(cid, []))]
-            for cid in credential_ids}
+def history(ws, person_id: str) -> dict[str, list[dict]]:
+    """Every recorded version of each of a person's credentials, newest first, with when it
+    was recorded."""
+    return {cid: [{"version": version, "number": number, "issued": issued, "expires": expires,
+                   "status": status, "recorded": f"{recorded_at[:10]} by {recorded_by}"}
+                  for version, number, issued, expires, status, recorded_at, recorded_by
+                  in reversed(versions)]
+            for cid, versions in ws.store.shown_history(person_id).items()}
 
 
 def ce_progress(pic, person_id: str) -> list[dict]:
@@ -74,9 +74,17 @@ STATUSES = ("pending", "sent", "failed", "dropped")
 
 
 def deliveries(alerts: list[dict]) -> list[dict]:
-    """One row per delivery, for the alert log table."""
+    """One row per delivery, for the alert log table, with its times as the table shows them
+    (`planned`, `sent`, `next`: minutes, no "T")."""
     return [{"key": a["key"], "kind": a["kind"], "title": a["title"],
-             "planned_at": a["planned_at"], **d} for a in alerts for d in a["deliveries"]]
+             "planned_at": a["planned_at"], "planned": planned, **d,
+             "sent": _minute(d["sent_at"]), "next": _minute(d["next_attempt_at"])}
+            for a in alerts for planned in (_minute(a["planned_at"]),)
+            for d in a["deliveries"]]
+
+
+def _minute(moment: str | None) -> str:
+    return moment[:16].replace("T", " ") if moment else ""
 
 
 def failed_delivery_count(ws) -> int:
