@@ -34,14 +34,15 @@ def _svg(kind: str, width: int, height: int, title: str, desc: str, body: list[s
         f'<desc id="{uid}-d">{escape(desc)}</desc>' + "".join(body) + "</svg>")
 
 
-def _rect(x, y, w, h, cls: str, tip: str) -> str:
+def _rect(x, y, w, h, cls: str, tip: str, escaped: bool = False) -> str:
     return (f'<rect class="{cls}" x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" '
-            f'height="{max(h, 0):.1f}"><title>{escape(tip)}</title></rect>')
+            f'height="{max(h, 0):.1f}"><title>{tip if escaped else escape(tip)}</title></rect>')
 
 
-def _text(x, y, text: str, cls: str = "label", anchor: str = "middle") -> str:
+def _text(x, y, text: str, cls: str = "label", anchor: str = "middle",
+          escaped: bool = False) -> str:
     return (f'<text class="{cls}" x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">'
-            f"{escape(text)}</text>")
+            f"{text if escaped else escape(text)}</text>")
 
 
 # ---------------------------------------------------------------- overview
@@ -167,20 +168,21 @@ def timeline(credentials, cases, today: date, label, stages_for, *,
     width = 900
     height = top + row * (len(credentials) + 1) + 24
 
-    def xof(day: date) -> float:
-        day = min(max(day, first), last)
-        return left + (width - left - right) * (day - first).days / span
+    f0, l0 = first.toordinal(), last.toordinal()
+
+    def xof(day: int) -> float:  # `day` as its ordinal (a person page draws ~150 of them)
+        return left + (width - left - right) * (min(max(day, f0), l0) - f0) / span
 
     body = []
     for year in range(first.year + 1, last.year + 1):
-        x = xof(date(year, 1, 1))
+        x = xof(date(year, 1, 1).toordinal())
         body.append(f'<line class="grid" x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" '
                     f'y2="{height - 20}"/>')
         body.append(_text(x, height - 6, str(year)))
     body.append(_text(left - 8, top + row * 0.6, "cases", anchor="end"))
     shown = [c for c in cases if first <= c.start.date() <= last]
     for c in shown:
-        x = xof(c.start.date())
+        x = xof(c.start.toordinal())
         body.append(f'<line class="case" x1="{x:.1f}" y1="{top + 2}" x2="{x:.1f}" '
                     f'y2="{top + row - 6}"><title>{escape(c.id)} {c.start:%Y-%m-%d} '
                     f'{escape(c.facility)}</title></line>')
@@ -188,30 +190,33 @@ def timeline(credentials, cases, today: date, label, stages_for, *,
     for i, cred in enumerate(credentials, start=1):
         y = top + i * row
         name = label(cred)
-        short = name if len(name) <= 42 else name[:41] + "…"
-        body.append(_text(left - 8, y + row * 0.6, short, anchor="end"))
-        start = cred.issued or first
+        shown_name = escape(name)  # once: in the label, the bars' and the ticks' titles
+        short = shown_name if len(name) <= 42 else escape(name[:41] + "…")
+        body.append(_text(left - 8, y + row * 0.6, short, anchor="end", escaped=True))
+        start = cred.issued.toordinal() if cred.issued else f0
+        expires = cred.expires.toordinal()
         cls = "valid submitted" if cred.status == "renewal_submitted" else "valid"
         if cred.status == "revoked":
             cls = "gap"
-        body.append(_rect(xof(start), y + 4, xof(cred.expires) - xof(start), row - 10, cls,
-                          f"{name}: {cred.issued or 'issue date unknown'} to {cred.expires}"
-                          f" ({cred.status})"))
-        if cred.expires < last:
-            body.append(_rect(xof(cred.expires + timedelta(days=1)), y + 4,
-                              xof(last) - xof(cred.expires + timedelta(days=1)), row - 10,
-                              "gap", f"{name}: no valid version on record after {cred.expires}"))
+        body.append(_rect(xof(start), y + 4, xof(expires) - xof(start), row - 10, cls,
+                          shown_name + escape(f": {cred.issued or 'issue date unknown'} to "
+                                              f"{cred.expires} ({cred.status})"),
+                          escaped=True))
+        if expires < l0:
+            body.append(_rect(xof(expires + 1), y + 4, xof(l0) - xof(expires + 1), row - 10,
+                              "gap", f"{shown_name}: no valid version on record after "
+                                     f"{cred.expires}", escaped=True))
         for days in stages_for(cred.type):
-            if not first <= cred.expires - timedelta(days=days) <= last:
+            if not f0 <= expires - days <= l0:
                 continue
-            x = xof(cred.expires - timedelta(days=days))
-            body.append(f'<line class="stage" x1="{x:.1f}" y1="{y + 2}" x2="{x:.1f}" '
-                        f'y2="{y + row - 4}"><title>{escape(name)}: alert {days} days '
+            x = f"{xof(expires - days):.1f}"
+            body.append(f'<line class="stage" x1="{x}" y1="{y + 2}" x2="{x}" '
+                        f'y2="{y + row - 4}"><title>{shown_name}: alert {days} days '
                         f"before expiry</title></line>")
         state = "lapsed" if cred.expires < today else "valid"
         said.append(f"{name}: issued {cred.issued or 'unknown'}, expires {cred.expires} "
                     f"({state}{', renewal submitted' if cred.status == 'renewal_submitted' else ''})")
-    x = xof(today)
+    x = xof(today.toordinal())
     body.append(f'<line class="today" x1="{x:.1f}" y1="{top - 10}" x2="{x:.1f}" '
                 f'y2="{height - 20}"/>')
     body.append(_text(x, top - 14, f"today {today.isoformat()}"))
