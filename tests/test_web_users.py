@@ -75,6 +75,41 @@ def test_bad_users_are_refused(users, name, role, password, person, message):
     assert users.all() == []
 
 
+def test_every_requests_user_read_on_the_driver_directly(users):
+    """The reads every request makes (store/db.Read, on SQLite and PostgreSQL): a token's,
+    a session's, a name's user; a session ended or a user removed is refused at the next read,
+    and the driver's errors come as SQLAlchemy's."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from nervecenter.core import clock
+
+    users.add("dana", "manager", "correct horse battery")
+    users.add("t-price", "person", "correct horse battery", person="t-price")
+    token, feed = users.new_token("t-price"), users.new_feed_token("t-price")
+    price = users.get("t-price")
+    assert (price.name, price.role, price.person) == ("t-price", "person", "t-price")
+    assert users.by_token(token) == price and users.by_feed_token(feed) == price
+    assert users.by_token(feed) is None and users.by_token("nc_" + "x" * 43) is None
+    assert users.get("nobody") is None
+    assert users.of_session("dana", "sid-1") == users.get("dana")
+    assert users.of_session("dana", "sid-2").stamp == users.get("dana").stamp != ""
+    users.end_session("sid-1", clock.utcnow() + timedelta(hours=1))
+    assert users.of_session("dana", "sid-1") is None and users.of_session("dana", "sid-2")
+    users.remove("dana")
+    assert users.of_session("dana", "sid-2") is None and users.get("dana") is None
+    with users.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE revoked_sessions RENAME TO revoked_later"))
+    try:
+        with pytest.raises(DBAPIError):
+            users.of_session("t-price", "sid-3")
+    finally:
+        with users.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE revoked_later RENAME TO revoked_sessions"))
+
+
 def test_a_name_is_taken_once(users):
     users.add("dana", "manager", "correct horse battery")
     with pytest.raises(NerveCenterError, match="user dana exists already"):

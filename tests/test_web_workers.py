@@ -62,3 +62,39 @@ def test_two_workers_share_sessions_and_one_evaluation_per_change(tmp_path):
     # the first request's (in a worker), then the renewal's (in a process a worker started)
     assert len(evaluated) == 2, log
     assert evaluated[0] != evaluated[1]
+
+
+def test_a_logout_or_a_revoked_token_counts_at_once_in_every_process(tmp_path):
+    """Every request reads its user from the database (store/users.py, db.Read), in whichever
+    process answers it: a session ended through one server, a token revoked through the CLI,
+    a user removed, are refused by another server at its next request."""
+    config = web.example_practice(tmp_path)
+    for name in ("dana", "eve"):
+        assert nc(config, "users", "add", name, "--role", "manager",
+                  stdin=web.PASSWORD + "\n").returncode == 0
+    token = nc(config, "users", "token", "eve").stdout.strip().split()[-1]
+    with web.serve(config, "--on", "2026-12-01") as (one, _), \
+            web.serve(config, "--on", "2026-12-01") as (other, _):
+        with httpx.Client(base_url=one, timeout=30) as a:
+            r = a.post("/login", data={"username": "dana", "password": web.PASSWORD,
+                                       "csrf_token": web.csrf_of(a.get("/login").text)})
+            assert r.status_code == 303
+            b = httpx.Client(base_url=other, timeout=30, cookies=dict(a.cookies))
+            api = httpx.Client(base_url=other, timeout=30,
+                               headers={"Authorization": f"Bearer {token}"})
+            with b, api:
+                assert b.get("/").status_code == 200  # the same session on the other server
+                assert api.get("/api/people?limit=1").status_code == 200
+                assert a.post("/logout", data={"csrf_token": web.csrf_of(
+                    a.get("/").text)}).status_code == 303
+                assert b.get("/").status_code == 303  # the copy on the other server: ended
+                assert b.get("/api/people").status_code == 401
+                revoked = nc(config, "users", "token", "eve", "--revoke")
+                assert revoked.returncode == 0, revoked.stderr
+                assert api.get("/api/people?limit=1").status_code == 401
+        token = nc(config, "users", "token", "eve").stdout.strip().split()[-1]
+        with httpx.Client(base_url=other, timeout=30,
+                          headers={"Authorization": f"Bearer {token}"}) as api:
+            assert api.get("/api/people?limit=1").status_code == 200
+            assert nc(config, "users", "remove", "eve").returncode == 0
+            assert api.get("/api/people?limit=1").status_code == 401

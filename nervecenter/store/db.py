@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from nervecenter.core.errors import DatabaseError, DiskFull
 from nervecenter.store.reading import pragmas
@@ -63,6 +63,39 @@ def begin_write(connection) -> None:
     PostgreSQL needs nothing: its transactions already cover DDL."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Read:
+    """A read the web makes on every request (the user of a token or a session), run on one of
+    the pool's DB-API connections directly: compiled once per dialect, without a SQLAlchemy
+    Connection, its execution context and the statement's cache key (200 -> 25 us a lookup).
+    The driver's errors are raised as SQLAlchemy's, as any other read would raise them."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._sql: dict[str, tuple[str, tuple | None]] = {}
+
+    def first(self, engine: Engine, params: dict) -> tuple | None:
+        sql, names = self._sql.get(engine.dialect.name) or self._compile(engine.dialect)
+        args = params if names is None else tuple(params[n] for n in names)
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql, args)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        except engine.dialect.loaded_dbapi.Error as e:
+            raise DBAPIError.instance(sql, args, e, engine.dialect.loaded_dbapi.Error) from e
+        finally:
+            raw.close()  # back to the pool, which ends its transaction
+
+    def _compile(self, dialect) -> tuple[str, tuple | None]:
+        compiled = self.statement.compile(dialect=dialect)
+        names = tuple(compiled.positiontup) if compiled.positional else None
+        self._sql[dialect.name] = compiled.string, names
+        return compiled.string, names
 
 
 def describe(url: str) -> str:

@@ -15,12 +15,13 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import CheckConstraint, DateTime, Engine, String, delete, select
+from sqlalchemy import CheckConstraint, DateTime, Engine, String, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from nervecenter.core import clock
 from nervecenter.core.errors import NerveCenterError
+from nervecenter.store.db import Read
 from nervecenter.store.orm import Base
 
 ROLES = ("manager", "person")
@@ -80,12 +81,32 @@ class User:
 # the table's own columns, not the ORM class's: a select of those is compiled and read without the
 # ORM's machinery (every request reads a user: a tenth of the CPU of a paged API call)
 users_t = UserRow.__table__
+revoked_t = RevokedSessionRow.__table__
 _ONE = select(users_t.c.name, users_t.c.role, users_t.c.person, users_t.c.password_hash)
+# every request reads its user: on the pool's DB-API connection directly (db.Read), each time
+# from the database, so that a removed user, a new password or a logout counts at once in every
+# process (a cache in the process would need a check in the database as dear as the read)
+_BY_NAME = Read(_ONE.where(users_t.c.name == bindparam("name")))
+_BY_TOKEN = Read(_ONE.where(users_t.c.token_hash == bindparam("hash")))
+_BY_FEED_TOKEN = Read(_ONE.where(users_t.c.feed_token_hash == bindparam("hash")))
+# a session's user and whether the session was ended (logout), in one read
+_OF_SESSION = Read(select(
+    *_ONE.selected_columns,
+    select(revoked_t.c.session_hash).where(revoked_t.c.session_hash == bindparam("session"))
+    .exists().label("ended")).where(users_t.c.name == bindparam("name")))
 
 
 def _user(row: UserRow) -> User:
     return User(name=row.name, role=row.role, person=row.person,
                 stamp=_digest(row.password_hash)[:16])
+
+
+def _user_of(row: tuple | None) -> User | None:
+    """The user of a row of `_ONE`'s columns (name, role, person, password hash)."""
+    if row is None:
+        return None
+    name, role, person, password_hash = row[:4]
+    return User(name=name, role=role, person=person, stamp=_digest(password_hash)[:16])
 
 
 def _digest(token: str) -> str:
@@ -148,6 +169,12 @@ class Users:
             if s.get(RevokedSessionRow, _digest(session_id)) is None:
                 s.add(RevokedSessionRow(session_hash=_digest(session_id), expires_at=until))
 
+    def of_session(self, name: str, session_id: str) -> User | None:
+        """The user of a browser session, unless the session was ended (logout) or the user
+        removed; one read, every browser request (the password's stamp is the caller's)."""
+        row = _OF_SESSION.first(self.engine, {"name": name, "session": _digest(session_id)})
+        return None if row is None or row[4] else _user_of(row)
+
     def session_ended(self, session_id: str) -> bool:
         revoked = RevokedSessionRow.__table__.c.session_hash  # every browser request asks
         with self.engine.connect() as conn:
@@ -163,7 +190,7 @@ class Users:
             s.delete(row)
 
     def get(self, name: str) -> User | None:
-        return self._one(users_t.c.name == name)
+        return _user_of(_BY_NAME.first(self.engine, {"name": name}))
 
     def all(self) -> list[User]:
         with Session(self.engine) as s:
@@ -195,10 +222,10 @@ class Users:
         return self._new_secret(name, "feed_token_hash", FEED_PREFIX)
 
     def by_token(self, token: str) -> User | None:
-        return self._by_secret(token, users_t.c.token_hash, TOKEN_PREFIX)
+        return self._by_secret(token, _BY_TOKEN, TOKEN_PREFIX)
 
     def by_feed_token(self, token: str) -> User | None:
-        return self._by_secret(token, users_t.c.feed_token_hash, FEED_PREFIX)
+        return self._by_secret(token, _BY_FEED_TOKEN, FEED_PREFIX)
 
     def _new_secret(self, name: str, column: str, prefix: str) -> str:
         token = prefix + secrets.token_urlsafe(32)
@@ -209,13 +236,7 @@ class Users:
             setattr(row, column, _digest(token))
         return token
 
-    def _by_secret(self, token: str, column, prefix: str) -> User | None:
+    def _by_secret(self, token: str, read: Read, prefix: str) -> User | None:
         if not token or not token.startswith(prefix):
             return None
-        return self._one(column == _digest(token))
-
-    def _one(self, where) -> User | None:
-        """The user of `where`, read without an ORM session (every request asks)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(_ONE.where(where)).first()
-        return _user(row) if row else None
+        return _user_of(read.first(self.engine, {"hash": _digest(token)}))

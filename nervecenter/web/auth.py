@@ -92,13 +92,13 @@ def optional_user(request: Request) -> User | None:
     token = _bearer(request)
     if token is not None:
         return users.by_token(token)
-    name = request.session.get("user")
-    user = users.get(name) if isinstance(name, str) else None
+    name, sid = request.session.get("user"), request.session.get("sid")
+    if not isinstance(name, str) or not isinstance(sid, str):
+        return None  # not logged in, or a session made before sessions had ids
+    # None when removed, or logged out (a copy of the cookie)
+    user = users.of_session(name, sid)
     if user is None or request.session.get("stamp") != user.stamp:
-        return None  # removed, or the password changed since this session began
-    sid = request.session.get("sid")
-    if not isinstance(sid, str) or users.session_ended(sid):
-        return None  # logged out (a copy of the cookie), or made before sessions had ids
+        return None  # ... or the password changed since this session began
     return user
 
 
