@@ -97,3 +97,19 @@ def test_rows_read_as_the_driver_gives_them_show_the_same_values(ledger):
         ("dana", "sent", None, "2026-12-01T13:00:01+00:00")]
     assert ledger.log(person="t-price", recipient="t-price")[0]["deliveries"] == [
         oldest["deliveries"][0]]
+
+
+def test_a_persons_newest_alerts_read_by_the_fixed_statements_are_the_logs_rows(ledger):
+    """A person page's read (Ledger._newest_of: two fixed statements on the driver's cursor)
+    gives the rows the general log gives for the same question, deliveries to them only."""
+    alerts = [alert(i, "t-price", ("t-price", "dana")) if i % 3 == 0 else
+              alert(i, "r-adams", ("dana", "r-adams")) for i in range(60)]
+    ledger.enqueue(alerts[:30], date(2026, 11, 30), str, NOW)
+    ledger.enqueue(alerts[30:], date(2026, 12, 1), str, NOW)
+    for person in ("t-price", "r-adams", "dana", "nobody"):
+        for limit in (1, 7, 26, 100):
+            newest = ledger.log(person=person, recipient=person, limit=limit)
+            general = ledger.log(person=person, recipient=person, limit=limit, before=10**9)
+            assert newest == general and len(newest) == min(limit, {
+                "t-price": 20, "r-adams": 40, "dana": 60, "nobody": 0}[person])
+            assert all(d["recipient"] == person for a in newest for d in a["deliveries"])

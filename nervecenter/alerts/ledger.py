@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     func,
     select,
     type_coerce,
@@ -35,7 +36,7 @@ from sqlalchemy import (
 
 from nervecenter.alerts.planning import Alert, FailedDelivery, History, Silence
 from nervecenter.core import clock
-from nervecenter.store.db import METADATA
+from nervecenter.store.db import METADATA, Read, driver_cursor
 
 FAILED_IN_DIGEST_DAYS = 8  # a digest lists deliveries that failed for good this recently
 # a delivery's status: `summarized` rows are lines of a first-run summary, never sent themselves
@@ -225,6 +226,42 @@ class Ledger:
         """Alerts, newest first, each with its deliveries (privacy-form channels only; with
         `recipient`, only those to them): filtered, ordered and paged in SQL (`offset`, or
         `before` an alert id). Reads no message body."""
+        if person and recipient == person and limit and not (kind or since or before or status
+                                                               or offset):
+            alerts, deliveries = self._newest_of(person, limit)  # every person page
+        else:
+            alerts, deliveries = self._log(person, kind, status, since, limit, offset, before,
+                                           recipient)
+        # rows are made from the driver's values (as the log shows them, without SQLAlchemy's
+        # conversions to datetime and back): an alert page is read on every person page
+        iso = _Iso()
+        return [{"key": key, "kind": kind, "person": person_, "credential": credential,
+                 "stage": stage, "case": case, "as_of": _day(as_of),
+                 "planned_at": iso(planned_at), "recipients": _list(recipients),
+                 "title": title,
+                 "deliveries": [{"recipient": to_, "channel": channel, "status": status_,
+                                 "attempts": attempts, "last_error": error,
+                                 "next_attempt_at": (iso(retry) if status_ == "pending"
+                                                     else None),
+                                 "sent_at": iso(sent)}
+                                for _, to_, channel, status_, attempts, error, retry, sent
+                                in deliveries.get(key, ())]}
+                for _, key, kind, person_, credential, stage, case, as_of, planned_at,
+                recipients, title in alerts]
+
+    def _newest_of(self, person: str, limit: int) -> tuple[list, dict[str, list]]:
+        """A person's `limit` newest alerts and their deliveries to that person: `_log`'s
+        rows, read by two fixed statements on the driver's cursor (a person page's)."""
+        deliveries: dict[str, list] = {}
+        params = {"person": person, "limit": limit}
+        with driver_cursor(self.engine) as cursor:
+            alerts = _NEWEST_OF.execute(cursor, self.engine.dialect, params).fetchall()
+            for row in _NEWEST_DELIVERIES.execute(cursor, self.engine.dialect, params):
+                deliveries.setdefault(row[0], []).append(row)
+        return alerts, deliveries
+
+    def _log(self, person, kind, status, since, limit, offset, before,
+             recipient) -> tuple[list, dict[str, list]]:
         a = alerts_t
         q = _LOG_ALERTS
         if person:
@@ -258,22 +295,7 @@ class Ledger:
             for chunk in range(0, len(keys), 500):
                 for row in conn.execute(to.where(d.c.alert_key.in_(keys[chunk:chunk + 500]))):
                     deliveries.setdefault(row[0], []).append(row)
-        # rows are made from the driver's values (as the log shows them, without SQLAlchemy's
-        # conversions to datetime and back): an alert page is read on every person page
-        iso = _Iso()
-        return [{"key": key, "kind": kind, "person": person_, "credential": credential,
-                 "stage": stage, "case": case, "as_of": _day(as_of),
-                 "planned_at": iso(planned_at), "recipients": _list(recipients),
-                 "title": title,
-                 "deliveries": [{"recipient": to_, "channel": channel, "status": status_,
-                                 "attempts": attempts, "last_error": error,
-                                 "next_attempt_at": (iso(retry) if status_ == "pending"
-                                                     else None),
-                                 "sent_at": iso(sent)}
-                                for _, to_, channel, status_, attempts, error, retry, sent
-                                in deliveries.get(key, ())]}
-                for _, key, kind, person_, credential, stage, case, as_of, planned_at,
-                recipients, title in alerts]
+        return alerts, deliveries
 
     def counts(self) -> dict[str, int]:
         """Deliveries by status (pending, sent, failed, and the others that occur)."""
@@ -300,6 +322,18 @@ _LOG_DELIVERIES = select(
     deliveries_t.c.alert_key, deliveries_t.c.recipient, deliveries_t.c.channel,
     deliveries_t.c.status, deliveries_t.c.attempts, deliveries_t.c.last_error,
     _raw(deliveries_t.c.next_attempt_at), _raw(deliveries_t.c.sent_at)).order_by(deliveries_t.c.id)
+
+
+# a person's newest alerts (`limit`), and their deliveries to that person: a person page's
+_NEWEST = (select(alerts_t.c.key)
+           .join(alert_people_t, alert_people_t.c.alert_id == alerts_t.c.id)
+           .where(alert_people_t.c.person == bindparam("person"))
+           .order_by(alert_people_t.c.alert_id.desc()).limit(bindparam("limit")))
+_NEWEST_OF = Read(_LOG_ALERTS.join(alert_people_t, alert_people_t.c.alert_id == alerts_t.c.id)
+                  .where(alert_people_t.c.person == bindparam("person"))
+                  .order_by(alert_people_t.c.alert_id.desc()).limit(bindparam("limit")))
+_NEWEST_DELIVERIES = Read(_LOG_DELIVERIES.where(
+    deliveries_t.c.recipient == bindparam("person"), deliveries_t.c.alert_key.in_(_NEWEST)))
 
 
 class _Iso:
