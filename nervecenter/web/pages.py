@@ -191,8 +191,8 @@ class Card:
     than by a macro, calls and filters for each value in the template (a person page has a
     dozen cards; the template still escapes every value)."""
 
-    __slots__ = ("credential", "id", "type_name", "name", "stage", "due", "when", "due_reason",
-                 "status", "history")
+    __slots__ = ("credential", "due", "due_reason", "history", "id", "name", "stage", "status",
+                 "type_name", "when")
 
     def __init__(self, c, d, types, history: dict[str, list[dict]]):
         self.credential, self.id = c, c.id
