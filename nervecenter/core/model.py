@@ -168,6 +168,10 @@ class RuleKind:
     plugin: str = ""
     package: str | None = None  # the plugin's distribution; None when built in
     reach_days: int | None = None  # days beyond a case's overlaps `check` sees; None: any
+    # whether `check` may depend on the day it is called (the clock): False promises that a
+    # case's result depends on the case and the data alone, so that the evaluation of a later
+    # day takes over the earlier one's clearances (rules/evaluate.py); True: it is computed anew
+    reads_date: bool = True
 
 
 @dataclass(frozen=True)
