@@ -36,7 +36,7 @@ from nervecenter.core.model import Practice, Snapshot, SourceProblem
 from nervecenter.data.stamps import reading_key, source_stamp, unchanged
 from nervecenter.rules import Evaluation, evaluate
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
-from nervecenter.rules.evaluate import focus
+from nervecenter.rules.evaluate import carries_over, focus
 from nervecenter.rules.schedule import case_day
 from nervecenter.store.changes import Changes
 from nervecenter.store.reading import Reading, newest_revision, sqlite_file
@@ -44,7 +44,7 @@ from nervecenter.store.reading import Reading, newest_revision, sqlite_file
 if TYPE_CHECKING:  # imported where used: a command needs `latest` never, what-if rarely,
     # a question answered from a SQLite file at the newest revision no Store (SQLAlchemy)
     from nervecenter.rules.whatif import Change, WhatIf
-    from nervecenter.service.latest import Finished, Latest
+    from nervecenter.service.latest import Finished, Latest, Started
     from nervecenter.store.store import Store
 
 
@@ -260,6 +260,9 @@ class Workspace:
                 if answer is None and started is not None:
                     answer = self._latest.shelved(day, self._version, started.sources)
             if answer is None:
+                since = None
+                if question[1:] == (None, None, None, True, True, True):
+                    since = self._earlier(day, started if whole else None)
                 if len(self._evaluations) > 8:
                     self._evaluations.clear()
                 if clearances and not due and not conflicts:
@@ -268,13 +271,43 @@ class Workspace:
                     snapshot = self.snapshot(day)
                 answer = self._evaluations[question] = evaluate(
                     self.practice, snapshot, day, start=start, end=end, case=case, due=due,
-                    conflicts=conflicts, clearances=clearances)
+                    conflicts=conflicts, clearances=clearances, since=since)
             shelve = whole and not self._latest.holds(answer)
             if shelve:
                 snapshot, version = self.snapshot(day), self._version
         if shelve:
             self._latest.shelve(day, snapshot, answer, version, started)
         return answer
+
+    def _earlier(self, day: date, started: Started | None) -> Evaluation | None:
+        """The whole evaluation of an earlier day whose clearances the whole one of `day` takes
+        over (`rules.evaluate`'s `since`), its snapshot made `day`'s too, when both read the
+        same data: the newest one this workspace holds of the data version at hand, else, with
+        `started`, the shelf's of the same data, sources and configuration (yesterday's run
+        left it). None when there is none, or a credential's version in force changed between
+        the two days: `day` is then computed from its own snapshot."""
+        if day in self._snapshots:  # read already: what is taken over must be of that one
+            return None
+        whole = (None, None, None, True, True, True)
+        held = [d for d in self._snapshots
+                if (d, *whole) in self._evaluations and carries_over(self.practice, d, day)]
+        if held:
+            before = max(held)
+            if not self.reading.same_credentials(before, day):
+                return None
+            snapshot, since = self._snapshots[before], self._evaluations[(before, *whole)]
+        elif started is not None:
+            done = self._latest.earlier(
+                day, self._version, started.sources,
+                lambda d: carries_over(self.practice, d, day) and
+                self.reading.same_credentials(d, day))
+            if done is None:
+                return None
+            snapshot, since = done.snapshot, done.evaluation
+        else:
+            return None
+        self._snapshots[day] = snapshot
+        return since
 
     def _on_shelf(self, day: date) -> bool:
         """Whether the shelf has a file for `day`: looked at before the keeper of the shelf is
