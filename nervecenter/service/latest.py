@@ -417,6 +417,8 @@ class Latest:
             self._load(found, (version, sources))
             with self._state:
                 done = self._finished.get(found)
+                if found not in self._asked:  # nobody reads it here: its index goes with it
+                    self._finished.pop(found, None)
             if done is not None and (done.version, done.sources) == (version, sources):
                 return done
         return None
