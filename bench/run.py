@@ -62,8 +62,8 @@ TARGETS = {
     "planning_steady": ("alert planning, daily (ledger holds the above)", 0.5, "s"),
     "limit": ("limit: plain sqlite3 read + due query", None, "s"),
     "evaluation_over_limit": ("evaluation / limit", 10.0, "x"),
-    "evaluation_next_day": ("evaluation of the next day in the same process (the daemon's "
-                            "tick: the shared days' clearances taken over)", 0.5, "s"),
+    "evaluation_next_day": (("evaluation of the next day in the same process (the daemon's "
+                             "tick: the shared days' clearances taken over)"), 0.5, "s"),
     "delivery": (f"delivery of {DELIVERIES} alerts to a local webhook", 20.0, "s"),
     "cli_cases_json": ("`nervecenter cases --format json`, end to end", 1.5, "s"),
     "cli_cases_json_shelved": ("the same after the day's run (its evaluation on the shelf)",

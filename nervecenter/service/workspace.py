@@ -203,8 +203,18 @@ class Workspace:
             if day not in self._snapshots:
                 if len(self._snapshots) > 8:  # the audit asks for many days; keep a few
                     self._snapshots.clear()
-                self._snapshots[day] = self.reading.snapshot(day)
+                self._snapshots[day] = self._same_snapshot(day) or self.reading.snapshot(day)
             return self._snapshots[day]
+
+    def _same_snapshot(self, day: date) -> Snapshot | None:
+        """A snapshot held of another day, nearest first, that is `day`'s as well: only the
+        credentials' versions in force depend on the day, and none takes effect between the
+        two (one query instead of reading every row again)."""
+        for other in sorted(self._snapshots, key=lambda d: (abs(d - day), d > day)):
+            first, last = sorted((other, day))
+            if self.reading.same_credentials(first, last):
+                return self._snapshots[other]
+        return None
 
     def evaluate(self, on: date | None = None, *, start: date | None = None,
                  end: date | None = None, case: str | None = None, due: bool = True,
@@ -281,33 +291,27 @@ class Workspace:
 
     def _earlier(self, day: date, started: Started | None) -> Evaluation | None:
         """The whole evaluation of an earlier day whose clearances the whole one of `day` takes
-        over (`rules.evaluate`'s `since`), its snapshot made `day`'s too, when both read the
-        same data: the newest one this workspace holds of the data version at hand, else, with
-        `started`, the shelf's of the same data, sources and configuration (yesterday's run
-        left it). None when there is none, or a credential's version in force changed between
-        the two days: `day` is then computed from its own snapshot."""
-        if day in self._snapshots:  # read already: what is taken over must be of that one
-            return None
+        over (`rules.evaluate`'s `since`): the newest one this workspace holds of the data
+        version at hand, else, with `started`, the shelf's of the same data, sources and
+        configuration (yesterday's run left it). Only one of the very snapshot of `day` serves
+        (`_same_snapshot`: no credential version takes effect between the two days); None
+        when there is none, and `day` is computed in full."""
         whole = (None, None, None, True, True, True)
         held = [d for d in self._snapshots
                 if (d, *whole) in self._evaluations and carries_over(self.practice, d, day)]
         if held:
             before = max(held)
-            if not self.reading.same_credentials(before, day):
-                return None
-            snapshot, since = self._snapshots[before], self._evaluations[(before, *whole)]
-        elif started is not None:
-            done = self._latest.earlier(
-                day, self._version, started.sources,
-                lambda d: carries_over(self.practice, d, day) and
-                self.reading.same_credentials(d, day))
-            if done is None:
-                return None
-            snapshot, since = done.snapshot, done.evaluation
-        else:
+            if self.snapshot(day) is self._snapshots[before]:
+                return self._evaluations[(before, *whole)]
             return None
-        self._snapshots[day] = snapshot
-        return since
+        if started is None or day in self._snapshots:  # read already: the shelf's is not it
+            return None
+        done = self._latest.earlier(day, self._version, started.sources,
+                                    lambda d: carries_over(self.practice, d, day) and
+                                    self.reading.same_credentials(d, day))
+        if done is None or self.snapshot(day) is not done.snapshot:
+            return None
+        return done.evaluation
 
     def _on_shelf(self, day: date) -> bool:
         """Whether the shelf has a file for `day`: looked at before the keeper of the shelf is
