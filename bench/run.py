@@ -62,6 +62,8 @@ TARGETS = {
     "planning_steady": ("alert planning, daily (ledger holds the above)", 0.5, "s"),
     "limit": ("limit: plain sqlite3 read + due query", None, "s"),
     "evaluation_over_limit": ("evaluation / limit", 10.0, "x"),
+    "evaluation_next_day": (("evaluation of the next day in the same process (the daemon's "
+                             "tick: the shared days' clearances taken over)"), 0.5, "s"),
     "delivery": (f"delivery of {DELIVERIES} alerts to a local webhook", 20.0, "s"),
     "cli_cases_json": ("`nervecenter cases --format json`, end to end", 1.5, "s"),
     "cli_cases_json_shelved": ("the same after the day's run (its evaluation on the shelf)",
@@ -322,7 +324,9 @@ class Bench:
         """`nervecenter run --once` on the as-of date with an empty ledger (the first run of a
         practice: every alert planned, written and delivered to its file:// outbox), then on
         the next day with nothing changed — each repetition from the database as the first run
-        left it. The practice's database is put back as it was afterwards."""
+        left it, and with the first run's evaluation on the shelf, which the daily run steps
+        to its day instead of computing it. The practice's database is put back as it was
+        afterwards."""
         state = cfg / ".nervecenter" / "state.db"
         before, after = state.with_name("before-run.db"), state.with_name("after-first-run.db")
         _copy_db(state, before)
@@ -364,6 +368,10 @@ class Bench:
 
         repeat = self.args.repeat
         ev = self.time("evaluation", lambda: evaluate(practice, snapshot, self.as_of), repeat)
+        # the daemon's next tick, nothing changed: the same snapshot a day later, from this one
+        next_day = self.as_of + timedelta(days=1)
+        self.time("evaluation_next_day",
+                  lambda: evaluate(practice, snapshot, next_day, since=ev), repeat)
         outcomes: dict[str, int] = {}
         for c in ev.clearances:
             outcomes[c.outcome] = outcomes.get(c.outcome, 0) + 1

@@ -158,8 +158,7 @@ class RuleKind:
 
     once per case and assigned person the requirement applies to; `schedule` is a
     nervecenter.rules.CaseSchedule (the person's cases, overlaps, cases per day). `reason` is one of
-    rules.results.REASONS; `clause` follows the person's name ("would have 4 cases at once ...").
-    """
+    rules.results.REASONS; `clause` follows the person's name ("would have 4 cases at once ...")."""
 
     id: str
     description: str
@@ -168,6 +167,7 @@ class RuleKind:
     plugin: str = ""
     package: str | None = None  # the plugin's distribution; None when built in
     reach_days: int | None = None  # days beyond a case's overlaps `check` sees; None: any
+    reads_date: bool = True  # `check` may read the clock; False: later days reuse its results
 
 
 @dataclass(frozen=True)

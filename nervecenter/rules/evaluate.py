@@ -65,17 +65,35 @@ class Focus:
 def focus(practice: Practice, start: date, end: date, case: str | None = None) -> Focus:
     """The Focus of the clearance of the cases from `start` to `end` (or of one `case`)."""
     reach = 0
-    for req in [r for s in practice.states.values() for r in s.requirements] + [
-            r for f in practice.facilities.values() for r in f.requirements]:
-        kind = practice.rule_kinds.get(req.rule) if req.rule else None
-        if kind is not None:
-            if kind.reach_days is None:
-                return Focus(practice, start, end, case)
-            reach = max(reach, kind.reach_days)
+    for kind in _kinds_in_use(practice):
+        if kind.reach_days is None:
+            return Focus(practice, start, end, case)
+        reach = max(reach, kind.reach_days)
     margin = NEIGHBOUR_DAYS + reach
     days = (date.fromordinal(max(start.toordinal() - margin, 1)),
             date.fromordinal(min(end.toordinal() + margin, LAST_DAY)))
     return Focus(practice, start, end, case, days)
+
+
+def _kinds_in_use(practice: Practice) -> list:
+    """The rule kinds the practice's requirements name (an unregistered one left out: the
+    evaluation names it)."""
+    reqs = [r for s in practice.states.values() for r in s.requirements] + [
+        r for f in practice.facilities.values() for r in f.requirements]
+    kinds = practice.rule_kinds
+    return [kinds[r.rule] for r in reqs if r.rule and r.rule in kinds]
+
+
+def carries_over(practice: Practice, before: date, on: date) -> bool:
+    """Whether the whole evaluation as of `on` may take over the clearances of the whole
+    evaluation of the same snapshot as of `before` (`evaluate(..., since=)`): `on` is later,
+    within its horizon, and no rule kind in use may read the date (`RuleKind.reads_date`).
+
+    A case's clearance (its problems, their sentences, its backups) is a function of the case,
+    its day and the snapshot alone: nothing in rules/clearance.py, backups.py, explain.py or
+    plans.py reads the as-of date or the clock (tests/test_rules_incremental.py holds it)."""
+    return before < on <= before + timedelta(days=practice.alerts.case_horizon_days) and \
+        not any(kind.reads_date for kind in _kinds_in_use(practice))
 
 
 def context(practice: Practice, snapshot: Snapshot) -> Context:
@@ -105,7 +123,8 @@ def _collector_paused():
 
 def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | None = None,
              end: date | None = None, case: str | None = None, due: bool = True,
-             conflicts: bool = True, clearances: bool = True) -> Evaluation:
+             conflicts: bool = True, clearances: bool = True,
+             since: Evaluation | None = None) -> Evaluation:
     """Evaluate a practice as of `on`.
 
     With `clearances`, those (with problems and backups) of the cases starting from `start` to
@@ -114,6 +133,12 @@ def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | 
     horizon each endangers); with `conflicts`, the conflicts between facilities' requirements.
     What is not asked for is left empty and not computed. A snapshot narrowed to a Focus answers
     only the clearances it was read for (ValueError otherwise).
+
+    `since`: the whole evaluation (all four parts, the default window) of this very snapshot as
+    of an earlier day. The whole question as of `on` then takes over its clearances of the days
+    both horizons share and clears only the days that entered the horizon since; due dates,
+    conflicts and CE shortfalls are computed as of `on`. The result is the one computed from
+    scratch. Ignored when `carries_over` says no, or for any other question.
     """
     horizon_end = on + timedelta(days=practice.alerts.case_horizon_days)
     start = on if start is None else start
@@ -121,7 +146,14 @@ def evaluate(practice: Practice, snapshot: Snapshot, on: date, *, start: date | 
     narrowed = snapshot.focus
     if narrowed is not None and (due or conflicts or not narrowed.answers(start, end, case)):
         raise ValueError(f"a snapshot read for the clearances {narrowed} cannot answer this")
+    whole = (start, end, case, due, conflicts, clearances) == (on, horizon_end, None, True,
+                                                               True, True)
     with _collector_paused():
+        if since is not None and whole and narrowed is None and \
+                carries_over(practice, since.as_of, on):
+            stepped = _step(practice, snapshot, on, since)
+            if stepped is not None:
+                return stepped
         return _evaluate(practice, snapshot, on, start, end, case, due, conflicts, clearances)
 
 
@@ -155,3 +187,35 @@ def _evaluate(practice: Practice, snapshot: Snapshot, on: date, start: date, end
                       conflicts=find_conflicts(ctx, on) if conflicts else (),
                       people=dict(snapshot.people),
                       ce_shortfalls=shortfalls(practice, snapshot, on) if due else ())
+
+
+def _step(practice: Practice, snapshot: Snapshot, on: date,
+          since: Evaluation) -> Evaluation | None:
+    """The whole evaluation as of `on` from `since`'s (see `evaluate`); None when `since` is
+    not an evaluation of this snapshot's cases (the caller computes it all)."""
+    ctx = context(practice, snapshot)
+    horizon = timedelta(days=practice.alerts.case_horizon_days)
+    horizon_end, known_end = on + horizon, since.as_of + horizon
+    known = {c.case.id: c for c in since.clearances}
+    for_case, find = ctx.rulebook.for_case, Backups(ctx).find
+    in_horizon, clearances = [], []
+    for case in ctx.schedule.ordered(snapshot.cases):
+        day = case.start.date()  # case_day
+        if not on <= day <= horizon_end:
+            continue
+        in_horizon.append(case)
+        if day <= known_end:
+            found = known.get(case.id)
+            if found is None or found.case is not case:  # another snapshot's, or a narrower one
+                return None
+            clearances.append(found)
+        else:
+            rules = for_case(case)
+            outcome, problems = clear(ctx, case, rules)
+            clearances.append(new_clearance(case, outcome, problems,
+                                            find(case, problems, rules)))
+    horizon_problems = [(c.case.id, p) for c in clearances for p in c.problems]
+    return Evaluation(as_of=on, clearances=tuple(clearances),
+                      due_dates=DueDates(ctx).compute(on, in_horizon, horizon_problems),
+                      conflicts=find_conflicts(ctx, on), people=dict(snapshot.people),
+                      ce_shortfalls=shortfalls(practice, snapshot, on))

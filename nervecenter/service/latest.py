@@ -393,6 +393,36 @@ class Latest:
         self.made = done, tuple(head["took"])  # it is the one on the shelf: not put again
         return done.evaluation
 
+    def earlier(self, day: date, version: int, sources: tuple, usable) -> Finished | None:
+        """The shelf's evaluation of the newest day before `day` that `usable(that day)`
+        accepts, if it read data `version` and `sources` under this process's configuration:
+        loaded and swapped in (the workspace steps it to `day` rather than compute `day`
+        anew: loading costs about a third of reading the snapshot and evaluating)."""
+        if self.shelf.dir is None or self.ws.config_digest is None:
+            return None
+        days = []
+        for path in self.shelf.dir.glob("*.pickle"):
+            try:
+                found = date.fromisoformat(path.stem)
+            except ValueError:
+                continue
+            if found < day:
+                days.append(found)
+        for found in sorted(days, reverse=True):
+            head = self.shelf.label(found)
+            if head is None or head.get("config") != self.ws.config_digest or \
+                    head["version"] != version or _sources_of(head) != sources or \
+                    not usable(found):
+                continue
+            self._load(found, (version, sources))
+            with self._state:
+                done = self._finished.get(found)
+                if found not in self._asked:  # nobody reads it here: its index goes with it
+                    self._finished.pop(found, None)
+            if done is not None and (done.version, done.sources) == (version, sources):
+                return done
+        return None
+
     # ------------------------------------------------------------ computing and loading
 
     def shelve(self, day: date, snapshot: Snapshot, evaluation: Evaluation, version: int,

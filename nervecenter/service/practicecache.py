@@ -75,7 +75,8 @@ def _inputs(shown: Path, root: Path, registry) -> str | None:
     try:
         folders = [sorted(os.listdir(root / f)) if (root / f).is_dir() else None
                    for f in FOLDERS]
-        kinds = [(k.id, k.plugin, k.package, k.reach_days, k.description, k.params_schema)
+        kinds = [(k.id, k.plugin, k.package, k.reach_days, k.reads_date, k.description,
+                  k.params_schema)
                  for k in registry.rule_kinds.values()]
         types = [(t.plugin, str(t.path) if t.path is not None else None,
                   t.data if t.path is None else None) for t in registry.credential_types]

@@ -36,7 +36,7 @@ from nervecenter.core.model import Practice, Snapshot, SourceProblem
 from nervecenter.data.stamps import reading_key, source_stamp, unchanged
 from nervecenter.rules import Evaluation, evaluate
 from nervecenter.rules.coverage import WEEKS, Coverage, coverage
-from nervecenter.rules.evaluate import focus
+from nervecenter.rules.evaluate import carries_over, focus
 from nervecenter.rules.schedule import case_day
 from nervecenter.store.changes import Changes
 from nervecenter.store.reading import Reading, newest_revision, sqlite_file
@@ -44,7 +44,7 @@ from nervecenter.store.reading import Reading, newest_revision, sqlite_file
 if TYPE_CHECKING:  # imported where used: a command needs `latest` never, what-if rarely,
     # a question answered from a SQLite file at the newest revision no Store (SQLAlchemy)
     from nervecenter.rules.whatif import Change, WhatIf
-    from nervecenter.service.latest import Finished, Latest
+    from nervecenter.service.latest import Finished, Latest, Started
     from nervecenter.store.store import Store
 
 
@@ -203,8 +203,18 @@ class Workspace:
             if day not in self._snapshots:
                 if len(self._snapshots) > 8:  # the audit asks for many days; keep a few
                     self._snapshots.clear()
-                self._snapshots[day] = self.reading.snapshot(day)
+                self._snapshots[day] = self._same_snapshot(day) or self.reading.snapshot(day)
             return self._snapshots[day]
+
+    def _same_snapshot(self, day: date) -> Snapshot | None:
+        """A snapshot held of another day, nearest first, that is `day`'s as well: only the
+        credentials' versions in force depend on the day, and none takes effect between the
+        two (one query instead of reading every row again)."""
+        for other in sorted(self._snapshots, key=lambda d: (abs(d - day), d > day)):
+            first, last = sorted((other, day))
+            if self.reading.same_credentials(first, last):
+                return self._snapshots[other]
+        return None
 
     def evaluate(self, on: date | None = None, *, start: date | None = None,
                  end: date | None = None, case: str | None = None, due: bool = True,
@@ -260,6 +270,9 @@ class Workspace:
                 if answer is None and started is not None:
                     answer = self._latest.shelved(day, self._version, started.sources)
             if answer is None:
+                since = None
+                if question[1:] == (None, None, None, True, True, True):
+                    since = self._earlier(day, started if whole else None)
                 if len(self._evaluations) > 8:
                     self._evaluations.clear()
                 if clearances and not due and not conflicts:
@@ -268,13 +281,37 @@ class Workspace:
                     snapshot = self.snapshot(day)
                 answer = self._evaluations[question] = evaluate(
                     self.practice, snapshot, day, start=start, end=end, case=case, due=due,
-                    conflicts=conflicts, clearances=clearances)
+                    conflicts=conflicts, clearances=clearances, since=since)
             shelve = whole and not self._latest.holds(answer)
             if shelve:
                 snapshot, version = self.snapshot(day), self._version
         if shelve:
             self._latest.shelve(day, snapshot, answer, version, started)
         return answer
+
+    def _earlier(self, day: date, started: Started | None) -> Evaluation | None:
+        """The whole evaluation of an earlier day whose clearances the whole one of `day` takes
+        over (`rules.evaluate`'s `since`): the newest one this workspace holds of the data
+        version at hand, else, with `started`, the shelf's of the same data, sources and
+        configuration (yesterday's run left it). Only one of the very snapshot of `day` serves
+        (`_same_snapshot`: no credential version takes effect between the two days); None
+        when there is none, and `day` is computed in full."""
+        whole = (None, None, None, True, True, True)
+        held = [d for d in self._snapshots
+                if (d, *whole) in self._evaluations and carries_over(self.practice, d, day)]
+        if held:
+            before = max(held)
+            if self.snapshot(day) is self._snapshots[before]:
+                return self._evaluations[(before, *whole)]
+            return None
+        if started is None or day in self._snapshots:  # read already: the shelf's is not it
+            return None
+        done = self._latest.earlier(day, self._version, started.sources,
+                                    lambda d: carries_over(self.practice, d, day) and
+                                    self.reading.same_credentials(d, day))
+        if done is None or self.snapshot(day) is not done.snapshot:
+            return None
+        return done.evaluation
 
     def _on_shelf(self, day: date) -> bool:
         """Whether the shelf has a file for `day`: looked at before the keeper of the shelf is

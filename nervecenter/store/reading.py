@@ -85,6 +85,15 @@ class Reading:
         with self._cursor() as cursor:
             return snapshot.read(cursor, on, self.zones, focus, self._mark)
 
+    def same_credentials(self, before: date, on: date) -> bool:
+        """Whether the snapshots of `before` and of the later day `on` hold the same version of
+        every credential: no version after a credential's first takes effect after `before`
+        and on or before `on` (a credential shows its newest version in force, else its first)."""
+        dates = [before, on] if self._mark == "%s" else [before.isoformat(), on.isoformat()]
+        mark = self._mark  # SQLite holds dates as ISO text, PostgreSQL as dates
+        return not self._rows(f"SELECT 1 FROM credentials WHERE version > 1 AND valid_from > "
+                              f"{mark} AND valid_from <= {mark} LIMIT 1", dates)
+
     def case(self, case_id: str) -> Case | None:
         """One case by its id (its day, without reading the schedule)."""
         with self._cursor() as cursor:

@@ -54,6 +54,7 @@ CONCURRENT_CASES = RuleKind(
     check=check_concurrent_cases,
     plugin=PLUGIN_NAME,
     reach_days=0,  # only the cases overlapping the one checked
+    reads_date=False,  # the case and the schedule, never the clock
 )
 
 
