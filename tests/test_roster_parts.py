@@ -203,3 +203,30 @@ def test_control_characters_are_unicode_category_cc_and_the_overrides():
         ch = chr(cp)
         obeyed = ch in overrides or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r")
         assert (ids.control_character(f"a{ch}b") == f"U+{cp:04X}") == obeyed, hex(cp)
+
+
+@fuzz(200, 2000)
+@given(values=st.lists(st.one_of(st.none(), st.text(max_size=3), st.text(min_size=25, max_size=260),
+                                 st.sampled_from(["\x07", "\u202e", "\t\n"])), min_size=5, max_size=5))
+def test_the_quick_fit_of_a_record_is_the_rule_column_by_column(practice, values):
+    """_Rows.fits passes most records by their longest text against the shortest limit; what
+    it passes and every problem it names are still the per-column rule's."""
+    data = {"person": values[0], "type": "cnim", "scope": None, "number": values[1],
+            "issuer": values[2], "issued": None, "expires": "2027-01-01", "status": values[3],
+            "verified": {"on": "2026-01-01", "by": values[4], "method": ""}, "documents": []}
+    rows = roster._Rows("r.csv", practice, {})
+    expected = []
+    for column, part, limit in roster._column_limits()["credential"]:
+        value = data["verified"].get(part) if part else data.get(column)
+        if not isinstance(value, str):
+            continue
+        shown = column.replace("verified_", "verified.")
+        if "\x00" in value:
+            expected.append(f"{shown}: contains a NUL character; remove it")
+        elif ids.control_character(value):
+            expected.append(f"{shown}: contains the control character "
+                            f"{ids.control_character(value)}; remove it")
+        elif limit and len(value) > limit:
+            expected.append(f"{shown}: is {len(value)} characters long; at most {limit} fit")
+    assert rows.fits("credential", data, 2) == (not expected)
+    assert [p.message for p in rows.batch.problems] == expected

@@ -21,5 +21,7 @@ def check_id(text: str) -> str:
 def control_character(text: str) -> str | None:
     """The first character of `text` a terminal or a page would obey rather than show: control
     characters (but tab and line breaks) and bidirectional overrides; None when there is none."""
+    if text.isprintable():  # every obeyed character is of category Cc or Cf: not printable
+        return None
     found = _OBEYED.search(text)
     return f"U+{ord(found.group()):04X}" if found else None

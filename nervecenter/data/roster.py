@@ -143,9 +143,12 @@ class _Rows:
         (PostgreSQL refuses both; SQLite would store them, so both are checked here)."""
         verified = data.get("verified") or {}
         # at once first: no text of the record holds a control character, none is too long
-        texts = [v for v in data.values() if isinstance(v, str)]
+        texts = list(filter(_is_text, data.values()))
         if verified:
-            texts += [v for v in verified.values() if isinstance(v, str)]
+            texts += filter(_is_text, verified.values())
+        if max(map(len, texts), default=0) <= _shortest_limit(kind) \
+                and not ids.control_character("".join(texts)):
+            return True  # every text fits even the shortest column (most records)
         if not ids.control_character("".join(texts)):
             longest = max(map(len, texts), default=0)
             for column, part, limit in _column_limits()[kind]:  # the shortest limit first
@@ -189,6 +192,16 @@ def _column_limits() -> dict[str, list[tuple[str, str | None, int | None]]]:
 
 
 _LIMITS: dict | None = None
+_SHORTEST: dict[str, float] = {}
+_is_text = str.__instancecheck__  # isinstance(value, str), without a Python frame in filter()
+
+
+def _shortest_limit(kind: str) -> float:
+    """The shortest length limit of `kind`'s text columns (inf when none has one)."""
+    shortest = _SHORTEST.get(kind)
+    if shortest is None:
+        shortest = _SHORTEST[kind] = _column_limits()[kind][0][2] or float("inf")
+    return shortest
 
 
 # ---------------------------------------------------------------- values
@@ -231,6 +244,11 @@ def _date_text(text: str) -> date:
     """parse_date of a text, remembered: a roster spells the same few thousand days again and
     again (a ValueError is raised each time, never remembered)."""
     return limits.check_date(_parse_date(text), text)
+
+
+# date.isoformat, remembered: it formats through sprintf, and a roster's dates repeat (parse_date
+# gives the same date object for the same text)
+_isoformat = functools.lru_cache(maxsize=8192)(date.isoformat)
 
 
 def _parse_date(value: Any) -> date:
@@ -430,8 +448,8 @@ def _credential(rows: _Rows, line: int, person: str, role: str | None, v: dict) 
         return
     data = {"person": person, "type": type_id, "scope": scope,
             "number": _text(v.get("number")), "issuer": _text(v.get("issuer")),
-            "issued": values["issued"].isoformat() if values["issued"] else None,
-            "expires": values["expires"].isoformat(), "status": status, "verified": verified,
+            "issued": _isoformat(values["issued"]) if values["issued"] else None,
+            "expires": _isoformat(values["expires"]), "status": status, "verified": verified,
             "documents": [str(d) for d in documents]}
     rows.add("credential", credential_id(person, type_id, scope), data, line)
 
