@@ -11,7 +11,6 @@ import sys
 from datetime import date
 
 import pytest
-
 from kit.practice import example_practice
 
 from nervecenter.service import actions
