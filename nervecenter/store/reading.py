@@ -10,6 +10,7 @@ a case, and `status`, answer from here when the sources are unchanged (service/w
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -47,9 +48,18 @@ def sqlite_file(url: str) -> Path | None:
 def pragmas(dbapi_connection) -> None:
     """Every SQLite connection's settings, SQLAlchemy's (store/db.py) and a Reading's."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Switching a new file to WAL needs its exclusive lock, and SQLite answers "locked" at once,
+    # without waiting, when another process opening the same new file holds a lock on it.
+    for attempt in range(200):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == 199:
+                raise
+            time.sleep(0.05)
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
