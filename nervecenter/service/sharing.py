@@ -216,21 +216,26 @@ def shape(*more: type) -> str:
     return hmac.digest(b"shape", text.encode(), "sha256").hex()[:16]
 
 
-_SETTERS: dict[type, list] = {}
+_BUILDERS: dict[type, object] = {}
 
 
-def _setters(cls: type) -> list:
-    if cls not in _SETTERS:
-        _SETTERS[cls] = [cls.__dict__[f.name].__set__ for f in dataclasses.fields(cls)]
-    return _SETTERS[cls]
+def _builder(cls: type):
+    """`values -> cls object`: object.__new__, then each slot's setter, unrolled (a loop over
+    the setters took a fifth more of a shelf's load: 180,000 objects at 5,000 people)."""
+    setters = {f"set{i}": cls.__dict__[f.name].__set__
+               for i, f in enumerate(dataclasses.fields(cls))}
+    lines = [f" set{i}(obj, values[{i}])\n" for i in range(len(setters))]
+    scope = {"new": object.__new__, "cls": cls, **setters}
+    exec("def build(values):\n obj = new(cls)\n" + "".join(lines) + " return obj\n", scope)
+    return scope["build"]
 
 
 def rebuild(cls: type, values: tuple):
     """A slotted frozen dataclass from its field values (bypassing the frozen __setattr__)."""
-    obj = object.__new__(cls)
-    for set_, value in zip(_setters(cls), values):
-        set_(obj, value)
-    return obj
+    build = _BUILDERS.get(cls)
+    if build is None:
+        build = _BUILDERS[cls] = _builder(cls)
+    return build(values)
 
 
 def zone(key: str) -> ZoneInfo:
