@@ -112,6 +112,12 @@ def test_renewal_keeps_history_and_past_dates_show_the_past(store, practice):
     history = store.history("t-price:bls")
     assert [(c.version, c.expires) for c in history] == [(1, date(2027, 11, 30)),
                                                          (2, date(2028, 1, 31))]
+    shown = store.shown_history("t-price")  # a person page's history, read by the driver
+    assert sorted(shown) == ["t-price:bls", "t-price:cnim", "t-price:state_license:LA"]
+    assert [(v, str(issued), str(expires), status, by.partition(":")[0])
+            for v, _, issued, expires, status, _, by in shown["t-price:bls"]] == [
+        (1, "2025-11-20", "2027-11-30", "active", "import"),
+        (2, "2026-01-10", "2028-01-31", "active", "cli")]
 
     def bls(on):
         return {c.id: c for c in store.snapshot(on).credentials}["t-price:bls"]

@@ -49,7 +49,7 @@ from nervecenter.core.model import (
     credential_id,
 )
 from nervecenter.store.changes import Changes
-from nervecenter.store.db import begin_write
+from nervecenter.store.db import Read, begin_write, driver_cursor
 from nervecenter.store.reading import Reading
 from nervecenter.store.records import Record, json_text
 from nervecenter.store.snapshot import parse_date
@@ -281,11 +281,12 @@ class Store(Reading):
     def shown_history(self, person: str) -> dict[str, list[tuple]]:
         """The versions of a person's credentials as their page shows them, oldest first, by
         credential id: (version, number, issued, expires, status, recorded_at, recorded_by),
-        the dates as ISO text (read by the person index, without the other columns and
-        SQLAlchemy's conversions: every person page asks)."""
+        the dates as the driver gives them (read by the person index, without the other
+        columns, on the driver's cursor without SQLAlchemy: every person page asks)."""
         out: dict[str, list[tuple]] = {}
-        with self.engine.connect() as conn:
-            for cid, *row in conn.execute(_SHOWN_HISTORY, {"person": person}):
+        with driver_cursor(self.engine) as cursor:
+            for cid, *row in _SHOWN_HISTORY.execute(cursor, self.engine.dialect,
+                                                    {"person": person}):
                 out.setdefault(cid, []).append(row)
         return out
 
@@ -643,7 +644,7 @@ def _text(column):
     return type_coerce(column, String).label(column.name)
 
 
-_SHOWN_HISTORY = select(
+_SHOWN_HISTORY = Read(select(
     C.c.credential_id, C.c.version, C.c.number, _text(C.c.issued), _text(C.c.expires),
     C.c.status, C.c.recorded_at, C.c.recorded_by).where(
-    C.c.person == bindparam("person")).order_by(C.c.credential_id, C.c.version)
+    C.c.person == bindparam("person")).order_by(C.c.credential_id, C.c.version))
