@@ -9,10 +9,18 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nervecenter.core.yaml12 import Float, Int
 from nervecenter.data import jsontext
 from nervecenter.store import records
 
-SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text())
+
+class Text(str):
+    pass
+
+
+# numbers as the configuration's YAML gives them (subclasses of int and float), and a str subclass
+SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+           | st.integers().map(Int) | st.floats().map(Float) | st.text().map(Text))
 KEYS = st.text() | st.integers()  # a key that is not a string goes through json.dumps
 DOCS = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
                     | st.tuples(inner, inner)
@@ -23,6 +31,19 @@ DOCS = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
 @given(DOCS)
 def test_the_text_is_the_standard_librarys(doc):
     assert jsontext.dumps(doc) == json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def test_numbers_read_from_yaml_take_the_fast_path(monkeypatch):
+    """A status document holds the configuration's stages, which are yaml12 Ints: they once
+    sent the whole document through json.dumps's pure-Python encoder."""
+    doc = {"items": [{"stage": Int(30), "hours": Float(1.5), "type": Text("bls")}]}
+    expected = json.dumps(doc, indent=2, ensure_ascii=False)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("json.dumps was called")
+
+    monkeypatch.setattr(json, "dumps", refused)
+    assert jsontext.dumps(doc) == expected
 
 
 def test_unusual_values_keep_the_standard_librarys_text_and_errors():

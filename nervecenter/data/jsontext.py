@@ -52,8 +52,11 @@ def _text(value: Any, newline: str) -> str:
         return "true"
     if value is False:
         return "false"
-    if t is int:
+    # subclasses as json.dumps writes them: a number read from YAML is one (core/yaml12.py)
+    if isinstance(value, int):
         return int.__repr__(value)
-    if t is float and math.isfinite(value):
+    if isinstance(value, float) and math.isfinite(value):
         return float.__repr__(value)
+    if isinstance(value, str):
+        return encode_basestring(value)
     raise _Unusual
