@@ -138,7 +138,7 @@ def test_a_shared_evaluation_of_another_version_of_the_code_is_computed_anew(wor
     shelf = Shelf(workspace.data_dir)
     day = done.evaluation.as_of
     shelf.put(day, {**shelf.label(day), "shape": "of other classes"},
-              (done.snapshot, done.evaluation, done.index))  # signed: only the shape differs
+              (done.snapshot, done.evaluation))  # signed: only the shape differs
     other = Workspace(practice=workspace.practice, store=workspace.store)
     try:
         assert expiry(other.latest(DAY)) == date(2026, 12, 20)

@@ -4,7 +4,7 @@
     with shelf.computing() as mine:        # flock, never waits: False when another process has it
     with shelf.computing(wait=True):       # waits for it (a command's or the daemon's evaluation)
         if mine:
-            shelf.put(day, {"version": 7, ...}, (snapshot, evaluation, index))
+            shelf.put(day, {"version": 7, ...}, (snapshot, evaluation))
     label = shelf.label(day)               # the header alone: cheap, for "is there a newer one?"
     label, payload = shelf.get(day)        # None when missing, damaged or not signed by us
 
@@ -23,9 +23,9 @@ pickle runs code, so nothing is loaded on trust of the directory alone:
 - its label carries a digest of the classes' fields (`shape`): a file of another version of the
   code is not loaded (it would unpickle into wrong objects) but computed anew.
 
-Pickle, because a finished evaluation at 5,000 people is about 25 MB of frozen dataclasses that
-load in about 0.4 s CPU here, against 3-4 s to read the snapshot and evaluate again; JSON would
-need a reader per class. Loading happens in the watcher thread, a pickle frame (64 KB) at a time
+Pickle, because a finished evaluation and its snapshot at 5,000 people are about 14 MB of frozen
+dataclasses that load in about 0.3 s CPU here, against 3-4 s to read the snapshot and evaluate
+again; JSON would need a reader per class. Loading happens in the watcher thread, a pickle frame (64 KB) at a time
 from the mapped file, so requests of the same process go on between frames.
 """
 
@@ -206,13 +206,13 @@ def _slotted_types() -> tuple[type, ...]:
 
 
 @functools.cache
-def shape(*more: type) -> str:
-    """A digest of every field of those classes (and of `more`): a file written by code whose
-    classes differ (another version) would unpickle into wrong objects, so the shelf's label
-    carries it and a reader with another one computes instead."""
+def shape() -> str:
+    """A digest of every field of those classes: a file written by code whose classes differ
+    (another version) would unpickle into wrong objects, so the shelf's label carries it and a
+    reader with another one computes instead."""
     text = ";".join(sorted(f"{t.__module__}.{t.__qualname__}:"
                            + ",".join(f.name for f in dataclasses.fields(t))
-                           for t in [*_dataclasses(), *more]))
+                           for t in _dataclasses()))
     return hmac.digest(b"shape", text.encode(), "sha256").hex()[:16]
 
 
