@@ -130,7 +130,9 @@ def check_yaml_depth(root, most: int = MAX_YAML_DEPTH) -> None:
         depth += 1
         if depth > most:
             raise TooLarge(level[0].start_mark.line + 1, f"nested more than {most} levels deep")
-        level = [kid for node in level for kid in _children(node)]
+        # _children(node), inline: a roster's level is mostly scalars, whose value is text
+        level = [kid for node in level if node.value.__class__ is list for item in node.value
+                 for kid in (item if item.__class__ is tuple else (item,))]
 
 
 def _children(node) -> list:
