@@ -111,6 +111,24 @@ def test_the_depth_limit_counts_the_whole_document(practice, tmp_path):
     assert deep[0] is False and deep[-1] is True
 
 
+PLAIN = st.sampled_from(["012345", "0x1F", "1e1", ".inf", "true", "False", "~", "null", "", "on",
+                         "2026-02-30", "2026-12-04", "1:30", "<<", "=", "Ned", "t-00012"]) | \
+    st.text(alphabet="0123456789-+.:eExXoOtTfFnN~<=aul _", max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PLAIN)
+def test_a_parts_plain_scalar_has_the_tag_its_resolvers_give(text):
+    """A part's loader remembers each plain scalar's tag and takes text that no resolver looks
+    at for a string: asked first or again, the tag is the resolvers' own."""
+    loader = yamlparts._PartLoader("")
+    expected = yaml.resolver.BaseResolver.resolve(loader, yaml.ScalarNode, text, (True, False))
+    for _ in range(2):
+        assert loader.resolve(yaml.ScalarNode, text, (True, False)) == expected
+    # quoted, it is text whatever it looks like
+    assert loader.resolve(yaml.ScalarNode, text, (False, True)) == yamlparts._STR
+
+
 # ---------------------------------------------------------------- generated rosters
 
 scalars = st.one_of(

@@ -6,9 +6,6 @@ from __future__ import annotations
 import math
 
 import pytest
-import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from nervecenter.cli import main
@@ -111,21 +108,3 @@ def test_hours_in_yaml_1_2_notation_are_numbers(config, hours, value):
 def test_an_integer_tag_on_text_is_a_marked_error():
     with pytest.raises(ConfigError, match="t.yaml:1: 'abc' is not an integer"):
         yamlfile.loads("v: !!int abc\n", "t.yaml")
-
-
-PLAIN = st.sampled_from(["012345", "0x1F", "1e1", ".inf", "true", "False", "~", "null", "", "on",
-                         "2026-02-30", "2026-12-04", "1:30", "<<", "=", "Ned", "t-00012"]) | \
-    st.text(alphabet="0123456789-+.:eExXoOtTfFnN~<=aul _", max_size=12)
-
-
-@settings(max_examples=300, deadline=None)
-@given(PLAIN)
-def test_a_plain_scalars_tag_is_its_resolvers_also_when_remembered(text):
-    """The loader remembers each plain scalar's tag (a roster repeats its values): asked again,
-    or first, it is what the resolvers say."""
-    loader = yamlfile._Loader("")
-    expected = yaml.resolver.BaseResolver.resolve(loader, yaml.ScalarNode, text, (True, False))
-    for _ in range(2):
-        assert loader.resolve(yaml.ScalarNode, text, (True, False)) == expected
-    # quoted, it is text whatever it looks like
-    assert loader.resolve(yaml.ScalarNode, text, (False, True)) == yamlfile._STR

@@ -124,15 +124,13 @@ def check_yaml_nodes(root) -> None:
 
 def check_yaml_depth(root, most: int = MAX_YAML_DEPTH) -> None:
     """TooLarge when a YAML node tree that holds no alias nests deeper than `most`: the depth
-    alone, a level at a time (check_yaml_nodes does more, for documents that may alias)."""
+    alone, a level at a time, scalars (text values) without a call (check_yaml_nodes does more)."""
     level, depth = [root] if root is not None else [], 0
     while level:
         depth += 1
         if depth > most:
             raise TooLarge(level[0].start_mark.line + 1, f"nested more than {most} levels deep")
-        # _children(node), inline: a roster's level is mostly scalars, whose value is text
-        level = [kid for node in level if node.value.__class__ is list for item in node.value
-                 for kid in (item if item.__class__ is tuple else (item,))]
+        level = [kid for node in level if node.value.__class__ is list for kid in _children(node)]
 
 
 def _children(node) -> list:

@@ -44,41 +44,18 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parse
     plain = False  # no alias, no node met twice: yamlparts.load skips construct_object's records
 
     def build(self, node: yaml.Node) -> Any:
-        tag = node.tag
-        if self.plain and tag == _STR and node.__class__ is yaml.ScalarNode:
-            return node.value  # construct_yaml_str, for most of a roster's values
-        constructor = self.yaml_constructors.get(tag) if self.plain else None
-        if constructor is None or tag in _GENERATED:
+        constructor = self.yaml_constructors.get(node.tag) if self.plain else None
+        if constructor is None or node.tag in _GENERATED:
             return self.construct_object(node, deep=True)
         return constructor(self, node)
 
-    def resolve(self, kind, value, implicit):
-        """The tag of a node. A plain scalar's depends on its text alone (no path or wildcard
-        resolvers here): text whose first character no resolver looks at is a string, and a
-        roster writes the same dates and numbers thousands of times, so each is matched once
-        (a twelfth of reading a large people.yaml went here)."""
-        if kind is yaml.ScalarNode and implicit[0]:
-            if value[:1] not in self.yaml_implicit_resolvers:
-                return _STR
-            tag = _PLAIN_TAGS.get(value)
-            if tag is None:
-                if len(_PLAIN_TAGS) >= 100_000:
-                    _PLAIN_TAGS.clear()
-                tag = _PLAIN_TAGS[value] = super().resolve(kind, value, implicit)
-            return tag
-        return super().resolve(kind, value, implicit)
-
 
 _GENERATED = {f"tag:yaml.org,2002:{t}" for t in ("omap", "pairs", "set")}  # built lazily
-_STR = yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG
-_PLAIN_TAGS: dict[str, str] = {}  # a plain scalar's text -> its tag under _Loader's resolvers
 
 
 # YAML 1.2's booleans and numbers, as editors show them: `012345` is 12345 (not octal 5349), `on:`
 # a key (not True), `1e1` 10.0 (not text).
 Core12.install(_Loader)
-assert None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers, \
-    "_Loader.resolve assumes that a plain scalar's tag depends on its text alone"
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:

@@ -13,6 +13,7 @@ the caller reads the file whole as before: every message stays what it was.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from typing import Any
@@ -72,13 +73,38 @@ def split(text: str) -> dict[str, list[tuple[int, str]]] | None:
     return found
 
 
+class _PartLoader(yamlfile._Loader):
+    """The loader of a part: no alias, no node met twice (`plain`), and two shortcuts for the
+    hundreds of thousands of scalars of a large roster, with the same values and errors."""
+
+    plain = True
+
+    def build(self, node: yaml.Node) -> Any:
+        if node.tag == _STR and node.__class__ is yaml.ScalarNode:
+            return node.value  # construct_yaml_str, without its two calls
+        return super().build(node)
+
+    def resolve(self, kind, value, implicit):
+        """A plain scalar's tag hangs on its text alone (the loader has no path or wildcard
+        resolver): text whose first character no resolver looks at is a string, and a roster
+        repeats its dates and numbers, so each is matched once (`_plain_tag`)."""
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _plain_tag(value) if value[:1] in self.yaml_implicit_resolvers else _STR
+        return super().resolve(kind, value, implicit)
+
+
+_STR = yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG
+_plain_tag = functools.lru_cache(65536)(lambda text: yaml.resolver.BaseResolver.resolve(
+    _PartLoader, yaml.ScalarNode, text, (True, False)))
+
+
 def load(text: str, first_line: int) -> Any:
     """`yamlfile.loads` of one part of a larger YAML file that starts on the file's line `first_line`
     (`split` gives a roster's items); the part holds no anchor or alias, so
     only its depth is measured. None when it cannot be read alone: the caller reads the whole
     file, for the exact message."""
-    loader = yamlfile._Loader(text)
-    loader.first_line, loader.plain = first_line, True
+    loader = _PartLoader(text)
+    loader.first_line = first_line
     try:
         node = loader.get_single_node()
         limits.check_yaml_depth(node, limits.MAX_YAML_DEPTH - 1)  # the file's mapping is above
