@@ -41,16 +41,10 @@ class LineList(list):
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present
     first_line = 1  # the file's line of the text's first line (data/yamlparts.load reads a part of one)
-    plain = False  # no alias, no node met twice: yamlparts.load skips construct_object's records
 
     def build(self, node: yaml.Node) -> Any:
-        constructor = self.yaml_constructors.get(node.tag) if self.plain else None
-        if constructor is None or node.tag in _GENERATED:
-            return self.construct_object(node, deep=True)
-        return constructor(self, node)
-
-
-_GENERATED = {f"tag:yaml.org,2002:{t}" for t in ("omap", "pairs", "set")}  # built lazily
+        """A child node's value (data/yamlparts.py builds a roster item's more directly)."""
+        return self.construct_object(node, deep=True)
 
 
 # YAML 1.2's booleans and numbers, as editors show them: `012345` is 12345 (not octal 5349), `on:`

@@ -74,15 +74,18 @@ def split(text: str) -> dict[str, list[tuple[int, str]]] | None:
 
 
 class _PartLoader(yamlfile._Loader):
-    """The loader of a part: no alias, no node met twice (`plain`), and two shortcuts for the
-    hundreds of thousands of scalars of a large roster, with the same values and errors."""
-
-    plain = True
+    """The loader of a part, which holds no alias, so no node is met twice: each is built by its
+    constructor directly, without construct_object's records, and a string without a call (a
+    large roster has hundreds of thousands); the same values and errors."""
 
     def build(self, node: yaml.Node) -> Any:
-        if node.tag == _STR and node.__class__ is yaml.ScalarNode:
-            return node.value  # construct_yaml_str, without its two calls
-        return super().build(node)
+        tag = node.tag
+        if tag == _STR and node.__class__ is yaml.ScalarNode:
+            return node.value  # construct_yaml_str
+        constructor = self.yaml_constructors.get(tag)
+        if constructor is None or tag in _GENERATED:
+            return self.construct_object(node, deep=True)
+        return constructor(self, node)
 
     def resolve(self, kind, value, implicit):
         """A plain scalar's tag hangs on its text alone (the loader has no path or wildcard
@@ -94,6 +97,7 @@ class _PartLoader(yamlfile._Loader):
 
 
 _STR = yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG
+_GENERATED = {f"tag:yaml.org,2002:{t}" for t in ("omap", "pairs", "set")}  # built lazily
 _plain_tag = functools.lru_cache(65536)(lambda text: yaml.resolver.BaseResolver.resolve(
     _PartLoader, yaml.ScalarNode, text, (True, False)))
 
