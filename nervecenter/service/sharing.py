@@ -25,8 +25,8 @@ pickle runs code, so nothing is loaded on trust of the directory alone:
 
 Pickle, because a finished evaluation and its snapshot at 5,000 people are about 14 MB of frozen
 dataclasses that load in about 0.3 s CPU here, against 3-4 s to read the snapshot and evaluate
-again; JSON would need a reader per class. Loading happens in the watcher thread, a pickle frame (64 KB) at a time
-from the mapped file, so requests of the same process go on between frames.
+again; JSON would need a reader per class. Loading happens in the watcher thread, a pickle frame
+(64 KB) at a time from the mapped file, so requests of the same process go on between frames.
 """
 
 from __future__ import annotations
