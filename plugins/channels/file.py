@@ -17,7 +17,10 @@ class FileChannel(ChannelKind):
 
     id = "file"
     schemes = ("file",)
-    _lock = threading.Lock()
+    # one lock per file (its device and inode, however its path is written): messages to
+    # different files are written and synced at once, lines to one file never interleave
+    _locks: dict[tuple[int, int], threading.Lock] = {}
+    _locks_lock = threading.Lock()
 
     def privacy(self, url: str) -> str:
         """A local file's path holds no secret: shown as written."""
@@ -33,9 +36,13 @@ class FileChannel(ChannelKind):
                            "title": title, "body": body}, ensure_ascii=False)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock, open(path, "a", encoding="utf-8") as f:
-                f.write(line + "\n")
-                f.flush()
-                os.fsync(f.fileno())
+            with open(path, "a", encoding="utf-8") as f:
+                st = os.fstat(f.fileno())
+                with self._locks_lock:
+                    lock = self._locks.setdefault((st.st_dev, st.st_ino), threading.Lock())
+                with lock:
+                    f.write(line + "\n")
+                    f.flush()
+                    os.fsync(f.fileno())
         except OSError as e:
             raise DeliveryError(f"file channel {path}: {e.strerror}") from None
