@@ -219,6 +219,39 @@ def test_each_message_costs_one_commit_and_is_marked_before_it_is_sent(ledger, h
         [("sent", None, 1)] * 10
 
 
+def test_messages_that_come_back_together_share_one_transaction(ledger, monkeypatch):
+    """A fast channel's messages come back a few milliseconds apart: a round records every one
+    that came back within GATHER_SECONDS of the first (and marks as many new ones), so four
+    workers cost a transaction per four messages, not one each. Held at a second here, so
+    that a busy machine cannot split a round."""
+    import itertools
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    from nervecenter import ChannelKind
+    from nervecenter.alerts import outbox
+
+    class Staggered(ChannelKind):
+        id, schemes = "staggered", ("staggered",)
+        turn, lock = itertools.count(), threading.Lock()
+
+        def send(self, url, title, body, html):
+            with self.lock:
+                n = next(self.turn)
+            time.sleep(0.01 + n % 4 * 0.005)  # the four of a round: 5 ms apart
+
+    monkeypatch.setattr(outbox, "GATHER_SECONDS", 1.0)
+    ch, commits = channels_mod.Channels([Staggered()]), []
+    ledger.enqueue([alert(f"k{i}", f"p{i}", [f"staggered://p{i}"]) for i in range(12)], ON,
+                   ch.privacy, T0)
+    event.listen(ledger.engine, "commit", lambda conn: commits.append(1))
+    out = deliver(ledger, ch, practice(), now=T0, workers=4)
+    assert (out.sent, out.messages) == (12, 12)
+    assert len(commits) <= 12 // 4 + 1  # three rounds of four, and the last results alone
+
+
 def test_a_shared_channel_url_is_parsed_by_apprise_once_not_once_per_message(
         ledger, http_server, monkeypatch):
     """Three people on the team's webhook, on two runs: Apprise builds that URL's service

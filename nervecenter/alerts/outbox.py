@@ -5,12 +5,12 @@ alerts gets one message per channel. A small thread pool sends (`workers` at a t
 thread per alert); only the main thread touches the database. Before a group is handed to a
 channel its rows are marked in flight (`sending_since`, attempts + 1) and committed; the result
 is committed as soon as it comes back, in the transaction that marks the next groups (one
-commit per message, not two). A crash therefore loses nothing: rows not confirmed are
-sent by the next run, and only the groups in flight at the crash (at most `workers`) can be sent
-twice. A failure is retried after `retry_backoff_seconds`, doubling, until `retry_attempts`;
-then the row is `failed` and the managers get a `delivery_failed` alert. Each message is sized
-for its channel (alerts/sizing.py): at most the kind's `max_length` characters, else
-DEFAULT_MAX_LENGTH.
+commit per message at most, not two; messages that come back together share one). A crash
+therefore loses nothing: rows not confirmed are sent by the next run, and only the groups in
+flight at the crash (at most `workers`) can be sent twice. A failure is retried after
+`retry_backoff_seconds`, doubling, until `retry_attempts`; then the row is `failed` and the
+managers get a `delivery_failed` alert. Each message is sized for its channel (alerts/sizing.py):
+at most the kind's `max_length` characters, else DEFAULT_MAX_LENGTH.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ from nervecenter.core.model import AlertPolicy, Practice
 
 log = logging.getLogger("nervecenter.outbox")
 WORKERS = 4
+# how long a round waits for the other messages in flight once one came back, so that fast
+# channels (a file, a local webhook) share a transaction instead of one each
+GATHER_SECONDS = 0.002
 # characters of body when a channel kind sets no max_length: far below what a mail server or a
 # webhook takes, far above 25 alerts written out in full
 DEFAULT_MAX_LENGTH = 100_000
@@ -192,7 +195,9 @@ def _send(ledger, channels, practice, directory, todo, now_fn, name, workers, as
                 out.messages += 1
             if not running:
                 continue  # the results just recorded were the last
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            done, rest = wait(running, return_when=FIRST_COMPLETED)
+            if rest:  # fast channels come back together: one transaction records them all
+                done |= wait(rest, timeout=GATHER_SECONDS)[0]
             for fut in done:
                 g, error = running.pop(fut), fut.exception()
                 text = None if error is None else (
