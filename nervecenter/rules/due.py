@@ -8,6 +8,7 @@ expiry). `when` conditions are not considered: a facility may book any kind of c
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -31,8 +32,8 @@ def stage_for(days_left: int, stages: Iterable[int]) -> int | None:
     return next((s for s in sorted(stages) if days_left <= s), None)
 
 
-def _first_three(item: tuple) -> tuple:
-    return item[:3]
+_FIRST_THREE = operator.itemgetter(0, 1, 2)
+_UNKNOWN = object()
 
 
 def _label(source: str) -> str:
@@ -82,38 +83,43 @@ class DueDates:
         for case_id, p in problems:
             if p.credential and case_id not in endangered[p.credential]:
                 endangered[p.credential].append(case_id)
-        stages = {t: ctx.practice.stages_for(t) for t in ctx.practice.credential_types}
-        default_stages = ctx.practice.alerts.stages
-        troubled = {p.person for _, p in problems}
+        troubled: dict[str, set[str]] = {}  # person -> the types of their endangering problems
+        for _, p in problems:
+            if p.credential:
+                troubled.setdefault(p.person, set()).add(p.type)
         today = on.toordinal()
-        stage_of: dict[tuple[str, int], int | None] = {}  # (type, days left) -> stage
-        due_date = new_due_date
+        # days left -> stage, per type: the same few hundred numbers for 61,000 credentials
+        stage_of: dict[str, dict[int, int | None]] = {}
+        practice = ctx.practice
+        due_date, people, held_all = new_due_date, ctx.people, ctx.index.held
         out = []
-        for person in sorted(ctx.index.held):
-            who = ctx.people.get(person)
+        for person in sorted(held_all):
+            who = people.get(person)
             if who is not None and who.gone(on):
                 continue  # no due dates, so no alerts, for someone who left
             limits = self._person_limits(person, works_at.get(person, ()))
-            dues = endangered if person in troubled else {}
+            dues = troubled.get(person)  # only these types' credential ids are looked up
             mine = []
-            for cred in ctx.index.held[person].values():
-                found = limits.get(cred.type)
+            for cred in held_all[person].values():
+                type_id = cred.type
+                found = limits.get(type_id) if limits else None
                 due, reason = self._due(cred, found) if found else (cred.expires, None)
                 days_left = due.toordinal() - today
-                key = (cred.type, days_left)
-                if key in stage_of:
-                    stage = stage_of[key]
-                else:
-                    stage = stage_of[key] = stage_for(days_left,
-                                                      stages.get(cred.type, default_stages))
+                stages = stage_of.get(type_id)
+                if stages is None:
+                    stages = stage_of[type_id] = {}
+                stage = stages.get(days_left, _UNKNOWN)
+                if stage is _UNKNOWN:
+                    stage = stages[days_left] = stage_for(
+                        days_left, practice.stages_for(type_id))
                 cases = ()
-                if dues:
+                if dues is not None and type_id in dues:
                     cid = cred.id
-                    if cid in dues:
-                        cases = tuple(dues[cid])
-                mine.append((due, cred.type, cred.scope or "",
+                    if cid in endangered:
+                        cases = tuple(endangered[cid])
+                mine.append((due, type_id, cred.scope or "",
                              due_date(cred, due, reason, days_left, stage, cases)))
-            mine.sort(key=_first_three)
+            mine.sort(key=_FIRST_THREE)
             out += [m[3] for m in mine]
         return tuple(out)
 
