@@ -113,11 +113,12 @@ def test_run_py_runs_and_its_figures_are_sane(practice_dir, tmp_path):
                  "snapshot", "evaluation", "planning", "limit", "delivery", "cli_cases_json",
                  "cli_cases_json_shelved",
                  "cli_cases_day", "cli_cases_one", "cli_status_json", "cli_help", "run_first",
-                 "run_daily"):
+                 "run_daily", "web_first", "web_later_p95"):
         assert figures[name] > 0, name
     assert figures["evaluation_over_limit"] == pytest.approx(
         figures["evaluation"] / figures["limit"], rel=0.01)
     assert 20 < figures["peak_rss_mb"] < 4000
+    assert counts["web_later"] == 60  # every later request of the web figures answered
 
     # what was measured is the whole practice, counted from the files by hand
     creds = _rows(work / "credentials.csv")
