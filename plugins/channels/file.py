@@ -6,6 +6,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote
 
 from nervecenter import ChannelKind, DeliveryError
@@ -19,7 +20,7 @@ class FileChannel(ChannelKind):
     schemes = ("file",)
     # one lock per file (its device and inode, however its path is written): messages to
     # different files are written and synced at once, lines to one file never interleave
-    _locks: dict[tuple[int, int], threading.Lock] = {}
+    _locks: ClassVar[dict[tuple[int, int], threading.Lock]] = {}
     _locks_lock = threading.Lock()
 
     def privacy(self, url: str) -> str:
