@@ -372,7 +372,6 @@ class Bench:
         first request (the run's evaluation, loaded from the shelf), then WEB_LATER requests
         one at a time, in turn a case page, a person page and an API page; its peak RSS."""
         import socket
-        import urllib.request
 
         from nervecenter.core.config import load_practice
         from nervecenter.store import db
@@ -400,9 +399,24 @@ class Bench:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         url = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [str(NERVECENTER), "serve", "--config", str(cfg), "--port", str(port), "--on",
-             day.isoformat()], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        # the server's messages go to a file, not to a pipe nobody reads while it runs
+        with tempfile.TemporaryFile() as err:
+            server = subprocess.Popen(
+                [str(NERVECENTER), "serve", "--config", str(cfg), "--port", str(port), "--on",
+                 day.isoformat()], stdout=subprocess.DEVNULL, stderr=err, env=env)
+            try:
+                self._web_requests(url, headers, paths, server, err)
+            finally:
+                server.terminate()
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
+
+    def _web_requests(self, url: str, headers: dict, paths: list[str], server, err) -> None:
+        """Once `server` answers: its first request, then each of `paths`, and its peak RSS."""
+        import urllib.request
 
         def get(path: str) -> float:
             started = time.perf_counter()
@@ -414,35 +428,27 @@ class Bench:
                 raise RuntimeError(f"GET {path}: {e}") from None
             return time.perf_counter() - started
 
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(url + "/login", timeout=5).close()
-                    break
-                except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("nervecenter serve did not start: " + (
-                            server.stderr.read().decode(errors="replace").strip()
-                            .splitlines() or [""])[-1]) from None
-                    time.sleep(0.1)
-            self.figures["web_first"] = get("/api/cases?limit=1")
-            later = sorted(get(path) for path in paths)
-            self.figures["web_later_p95"] = later[min(len(later) - 1, int(len(later) * 0.95))]
-            self.counts["web_later"] = len(later)
-            status = Path(f"/proc/{server.pid}/status")
-            if status.exists():
-                self.figures["web_rss_mb"] = int(next(
-                    line.split()[1] for line in status.read_text().splitlines()
-                    if line.startswith("VmHWM:"))) / 1024
-        finally:
-            server.terminate()
+        deadline = time.monotonic() + 60
+        while True:
             try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-            server.stderr.close()
+                urllib.request.urlopen(url + "/login", timeout=5).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    err.seek(0)
+                    raise RuntimeError("nervecenter serve did not start: " + (
+                        err.read().decode(errors="replace").strip().splitlines()
+                        or [""])[-1]) from None
+                time.sleep(0.1)
+        self.figures["web_first"] = get("/api/cases?limit=1")
+        later = sorted(get(path) for path in paths)
+        self.figures["web_later_p95"] = later[min(len(later) - 1, int(len(later) * 0.95))]
+        self.counts["web_later"] = len(later)
+        status = Path(f"/proc/{server.pid}/status")
+        if status.exists():
+            self.figures["web_rss_mb"] = int(next(
+                line.split()[1] for line in status.read_text().splitlines()
+                if line.startswith("VmHWM:"))) / 1024
 
     def evaluate(self, practice, snapshot):
         from nervecenter.alerts import planning as alerts
