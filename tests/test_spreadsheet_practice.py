@@ -598,7 +598,13 @@ WORKBOOK = {
 }
 
 
-def test_a_workbook_takes_the_columns_headers_dates_and_times_a_csv_does(workbook_practice, nc):
+def test_a_workbook_takes_the_columns_headers_dates_and_times_a_csv_does(workbook_practice, nc,
+                                                                         monkeypatch):
+    from nervecenter.core import clock
+
+    # imported on 2026-12-02: "Active: no" is "left on the day it is first imported", before
+    # C-3 on the 3rd whatever the day the test runs
+    monkeypatch.setattr(clock, "today", lambda tz, on=None: on or date(2026, 12, 2))
     book = workbook_practice / "practice.xlsx"
     write_xlsx(book, WORKBOOK)
     code, out, err = nc("import", "--config", str(workbook_practice), str(book))
@@ -612,7 +618,8 @@ def test_a_workbook_takes_the_columns_headers_dates_and_times_a_csv_does(workboo
          "blocked"),
         ("C-2", "2026-12-07T13:30:00-06:00", "2026-12-07T17:00:00-06:00", "t-ross", "r-adams",
          "blocked")]
-    # Alex Lee is inactive since this import; Sam Ross left on the 4th, before C-2 on the 7th
+    # Alex Lee is inactive since this import (the 2nd); Sam Ross left on the 4th, before C-2 on
+    # the 7th
     assert [(p["person"], p["reason"]) for p in cases["C-3"]["problems"]] == [
         ("t-lee", "inactive")]
     assert [(p["person"], p["reason"]) for p in cases["C-2"]["problems"]] == [
